@@ -1,0 +1,117 @@
+import { verifyCoseSign1 } from '../cose/cose-sign1.js';
+import type { SignatureVerifier } from '../crypto/signature-verifier.js';
+import { bytesEqual, toHex } from '../ids/identifiers.js';
+import { balanceBefore, type CardReceipt } from '../messages/card-receipt.js';
+import { Role } from '../messages/certificate.js';
+import { EvidenceKind, EVIDENCE_KIND_NAME, decodeDoubleSpendEvidence, type DoubleSpendEvidence } from '../messages/double-spend-evidence.js';
+import { decodeLoadAuthorization } from '../messages/issuer-messages.js';
+import { Limits } from '../messages/limits.js';
+import type { Signed } from '../messages/signed-message.js';
+import { CodecError } from '../codec/codec-error.js';
+import { CheckId, fail, pass, type Verification } from './check-id.js';
+import { openOrFail } from './open-or-fail.js';
+import { TrustStore } from './trust-store.js';
+import { verifyCardReceipt } from './verify-receipt.js';
+
+/** What verified evidence establishes. */
+export interface ProvenDoubleSpend {
+  readonly kind: EvidenceKind;
+  readonly cardId: Uint8Array;
+  readonly issuerId: Uint8Array;
+  /** The counter values the proof rests on. */
+  readonly counters: readonly number[];
+  /** For OverSpend: total paid and total authorised, in minor units. */
+  readonly paid?: number;
+  readonly authorised?: number;
+}
+
+/**
+ * Verifies double-spend evidence with nothing but the root certificate: the issuer certificate chains to the
+ * root, the card certificate to the issuer, every receipt is signed by that card, and the receipts prove the
+ * claimed kind. Validity periods are ignored on purpose: fraud stays provable after certificates expire.
+ * @example verifyDoubleSpendEvidence(evidenceBytes, rootCertificateBytes, nobleVerifier)
+ */
+export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Uint8Array, verifier: SignatureVerifier): Verification<ProvenDoubleSpend> {
+  let evidence: DoubleSpendEvidence;
+  try {
+    evidence = decodeDoubleSpendEvidence(bytes);
+  } catch (e) {
+    if (e instanceof CodecError) return fail(CheckId.Structure, `evidence: ${e.message}`, e);
+    throw e;
+  }
+  const trustResult = TrustStore.create(rootCertificate, [evidence.issuerCertificate], verifier);
+  if (!trustResult.ok) return trustResult;
+  const card = trustResult.value.verifyLeaf(evidence.cardCertificate, Role.Card, verifier, undefined);
+  if (!card.ok) return card;
+  const receipts: Signed<CardReceipt>[] = [];
+  for (const r of evidence.receipts) {
+    const v = verifyCardReceipt(r, card.value.payload, verifier);
+    if (!v.ok) return v;
+    receipts.push(v.value);
+  }
+  const base = { kind: evidence.kind, cardId: card.value.payload.subject, issuerId: card.value.payload.signer };
+  const claim = EVIDENCE_KIND_NAME[evidence.kind];
+  const pairs = consecutivePairs(receipts);
+  switch (evidence.kind) {
+    case EvidenceKind.ConflictingCounter:
+      for (let i = 0; i < receipts.length; i++) {
+        for (let j = i + 1; j < receipts.length; j++) {
+          const a = receipts[i] as Signed<CardReceipt>;
+          const b = receipts[j] as Signed<CardReceipt>;
+          if (a.payload.counter === b.payload.counter && !bytesEqual(a.id, b.id)) return pass({ ...base, counters: [a.payload.counter] });
+        }
+      }
+      return fail(CheckId.Evidence, `${claim}: no two different receipts share a counter value`);
+    case EvidenceKind.ChainFork:
+      for (const [a, b] of pairs) if (!bytesEqual(b.payload.prevHash, a.id)) return pass({ ...base, counters: [a.payload.counter, b.payload.counter] });
+      return fail(CheckId.Evidence, `${claim}: no receipt n+1 fails to link to receipt n`);
+    case EvidenceKind.BalanceMismatch:
+      for (const [a, b] of pairs) {
+        if (bytesEqual(b.payload.prevHash, a.id) && balanceBefore(b.payload) !== a.payload.balanceAfter) return pass({ ...base, counters: [a.payload.counter, b.payload.counter] });
+      }
+      return fail(CheckId.Evidence, `${claim}: every linked pair of receipts adds up`);
+    case EvidenceKind.OverSpend:
+      return verifyOverSpend(evidence, trustResult.value, card.value.payload.subject, receipts, verifier, base);
+  }
+}
+
+function consecutivePairs(receipts: readonly Signed<CardReceipt>[]): [Signed<CardReceipt>, Signed<CardReceipt>][] {
+  const out: [Signed<CardReceipt>, Signed<CardReceipt>][] = [];
+  for (const a of receipts) for (const b of receipts) if (b.payload.counter === a.payload.counter + 1) out.push([a, b]);
+  return out;
+}
+
+// Cards are personalised with a zero balance, so everything a card may ever pay is what its issuer authorised
+// it to load. Payments with distinct counters are distinct payments; their sum above the authorised total is proof.
+function verifyOverSpend(
+  evidence: DoubleSpendEvidence,
+  trust: TrustStore,
+  cardId: Uint8Array,
+  receipts: readonly Signed<CardReceipt>[],
+  verifier: SignatureVerifier,
+  base: Omit<ProvenDoubleSpend, 'counters'>,
+): Verification<ProvenDoubleSpend> {
+  const issuer = trust.get(Role.Issuer, base.issuerId);
+  if (issuer === undefined) return fail(CheckId.CertChain, 'issuer certificate missing');
+  const loadIds = new Set<string>();
+  let authorised = 0;
+  for (const bytes of evidence.loadAuthorizations) {
+    const a = openOrFail(bytes, Limits.issuerMessageBytes, decodeLoadAuthorization, 'load authorisation');
+    if (!a.ok) return a;
+    if (!bytesEqual(a.value.payload.cardId, cardId)) return fail(CheckId.Card, `load authorisation for another card ${toHex(a.value.payload.cardId)}`);
+    if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier)) return fail(CheckId.Signature, 'load authorisation signature does not verify');
+    const id = toHex(a.value.payload.loadId);
+    if (loadIds.has(id)) continue;
+    loadIds.add(id);
+    authorised += a.value.payload.amount;
+  }
+  const counters = new Set<number>();
+  let paid = 0;
+  for (const r of receipts) {
+    if (r.payload.kind !== 'pay' || counters.has(r.payload.counter)) continue;
+    counters.add(r.payload.counter);
+    paid += r.payload.amount;
+  }
+  if (paid <= authorised) return fail(CheckId.Evidence, `over-spend: paid ${paid} does not exceed authorised loads ${authorised}`);
+  return pass({ ...base, counters: [...counters].sort((a, b) => a - b), paid, authorised });
+}

@@ -1,0 +1,31 @@
+import { verifyCoseSign1 } from '../cose/cose-sign1.js';
+import type { SignatureVerifier } from '../crypto/signature-verifier.js';
+import { bytesEqual, toHex } from '../ids/identifiers.js';
+import { Role } from '../messages/certificate.js';
+import { Limits } from '../messages/limits.js';
+import type { Signed } from '../messages/signed-message.js';
+import { decodeUploadBatch, type UploadBatch } from '../messages/upload-batch.js';
+import { CheckId, fail, pass, type Verification } from './check-id.js';
+import { openOrFail } from './open-or-fail.js';
+import type { TrustStore, VerifiedCertificate } from './trust-store.js';
+
+/** A batch whose terminal signature and terminal certificate chain verified (its receipts are checked one by one). */
+export interface VerifiedBatch {
+  readonly batch: Signed<UploadBatch>;
+  readonly terminal: VerifiedCertificate;
+}
+
+/**
+ * Verifies an upload batch's envelope: structure, the terminal certificate (role, chain, validity at `now`),
+ * that it is this terminal's batch, and the terminal's signature. Receipts inside are not verified here.
+ * @example verifyUploadBatch(bytes, trust, verifier, Math.floor(Date.now() / 1000))
+ */
+export function verifyUploadBatch(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number): Verification<VerifiedBatch> {
+  const r = openOrFail(bytes, Limits.batchBytes, decodeUploadBatch, 'upload batch');
+  if (!r.ok) return r;
+  const t = trust.verifyLeaf(r.value.payload.terminalCertificate, Role.Terminal, verifier, now);
+  if (!t.ok) return t;
+  if (!bytesEqual(t.value.payload.subject, r.value.payload.terminalId)) return fail(CheckId.CertChain, `batch of terminal ${toHex(r.value.payload.terminalId)} carries the certificate of ${toHex(t.value.payload.subject)}`);
+  if (!verifyCoseSign1(r.value.cose, t.value.payload.publicKey, verifier)) return fail(CheckId.Signature, 'the terminal signature on the batch does not verify');
+  return pass({ batch: r.value, terminal: t.value });
+}
