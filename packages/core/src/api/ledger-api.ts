@@ -1,0 +1,26 @@
+/**
+ * The ledger's HTTP API (served by @ehkd/ledger, used by the terminal). Bodies marked CBOR are sent as
+ * `application/cbor`; all binary messages are the exact COSE/CBOR bytes defined in docs/protocol.md.
+ */
+export const LedgerApi = {
+  /** POST, body: UploadBatch COSE_Sign1 (CBOR). 200: BatchResult COSE_Sign1 signed by the acquirer. Idempotent per receipt. */
+  batches: '/v1/batches',
+  /** GET. 200: the newest DenyList COSE_Sign1. */
+  denyList: '/v1/deny-list',
+  /** GET. 200: TrustAnchorBundle (CBOR). */
+  trustAnchors: '/v1/trust-anchors',
+  /**
+   * POST, body JSON { publicKey: hex (33-byte SEC1), terminalId?: hex, merchantId: hex, mcc: number, name: string }
+   * with header `authorization: Bearer <enrolment token>`. 200 JSON { certificate: hex, acquirerId: hex }.
+   */
+  enrolTerminal: '/v1/terminals',
+  /** POST, body: CardChallenge CBOR + amount; JSON { challenge: hex (CardChallenge CBOR), amount: number, currency: number }. 200: LoadAuthorization COSE_Sign1. */
+  authorizeLoad: '/v1/loads',
+  /** POST, body: LoadReceipt COSE_Sign1 (CBOR). 200 JSON { status }. */
+  loadReceipts: '/v1/load-receipts',
+  /** GET. 200 JSON { ok: true, time }. */
+  health: '/v1/health',
+} as const;
+
+/** Content type of CBOR bodies. */
+export const CBOR_CONTENT_TYPE = 'application/cbor';
