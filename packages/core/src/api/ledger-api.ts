@@ -14,7 +14,10 @@ export const LedgerApi = {
    * with header `authorization: Bearer <enrolment token>`. 200 JSON { certificate: hex, acquirerId: hex }.
    */
   enrolTerminal: '/v1/terminals',
-  /** POST, body: CardChallenge CBOR + amount; JSON { challenge: hex (CardChallenge CBOR), amount: number, currency: number }. 200: LoadAuthorization COSE_Sign1. */
+  /**
+   * POST, body JSON { challenge: hex of the card's GET CHALLENGE answer (CardChallenge CBOR), amount: number, currency: number }.
+   * 200: LoadAuthorization COSE_Sign1 signed by the card's issuer (application/cbor).
+   */
   authorizeLoad: '/v1/loads',
   /** POST, body: LoadReceipt COSE_Sign1 (CBOR). 200 JSON { status }. */
   loadReceipts: '/v1/load-receipts',
