@@ -36,3 +36,4 @@ export * from './verify/verify-double-spend-evidence.js';
 export * from './scheme/key-file.js';
 export * from './scheme/issue-certificate.js';
 export * from './api/ledger-api.js';
+export * from './scheme/dev-scheme.js';
