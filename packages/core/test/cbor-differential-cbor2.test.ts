@@ -211,7 +211,7 @@ describe('encodeCbor refuses values outside the data model', () => {
     ['-2^53 (unsafe number)', -(2 ** 53), CborErrorCode.Unencodable],
     ['undefined', undefined, CborErrorCode.Unencodable],
     ['undefined in an array', [1, undefined], CborErrorCode.Unencodable],
-    ['a sparse array', [, 1], CborErrorCode.Unencodable], // eslint-disable-line no-sparse-arrays
+    ['a sparse array', [, 1], CborErrorCode.Unencodable],
     ['a plain object', { a: 1 }, CborErrorCode.Unencodable],
     ['a null-prototype object', Object.create(null), CborErrorCode.Unencodable],
     ['a function', () => 1, CborErrorCode.Unencodable],
