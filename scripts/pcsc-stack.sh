@@ -57,22 +57,22 @@ pcsclite_addon_dirs() {
   compgen -G "$ROOT/node_modules/.pnpm/@pokusew+pcsclite@*/node_modules/@pokusew/pcsclite" || true
 }
 
-# `pnpm install` on a machine without libpcsclite-dev skips the optional addon's build (nfc-pcsc is
-# an optional dependency); once the headers exist, build it so the driver can load.
+# `pnpm install` on a machine without libpcsclite-dev skips the optional addon's failed build
+# (nfc-pcsc is an optional dependency); once the headers exist, build it so the driver can load.
+# Its own install script (node-gyp rebuild) is run through npm: `pnpm rebuild` in a workspace
+# does not pick up a dependency of a workspace package.
 rebuild_pcsclite_addon() {
-  local dir needs=0
+  local dir log="$STATE_DIR/pcsclite-build.log"
   while IFS= read -r dir; do
-    [[ -n "$dir" && ! -f "$dir/build/Release/pcsclite.node" ]] && needs=1
+    [[ -n "$dir" && ! -f "$dir/build/Release/pcsclite.node" ]] || continue
+    command -v npm >/dev/null 2>&1 || die "the PC/SC addon in $dir is not built and npm is not on PATH: run 'pnpm install' again"
+    mkdir -p "$STATE_DIR"
+    say "building the PC/SC addon @pokusew/pcsclite (node-gyp)"
+    if ! (cd "$dir" && npm_config_nodedir="${npm_config_nodedir:-/usr}" npm run install) </dev/null >"$log" 2>&1; then
+      tail -n 20 "$log" >&2
+      die "building @pokusew/pcsclite failed (full log: $log)"
+    fi
   done < <(pcsclite_addon_dirs)
-  ((needs)) || return 0
-  command -v pnpm >/dev/null 2>&1 || die "the PC/SC addon @pokusew/pcsclite is not built and pnpm is not on PATH: run 'pnpm rebuild @pokusew/pcsclite'"
-  say "building the PC/SC addon @pokusew/pcsclite (pnpm rebuild)"
-  local log="$STATE_DIR/pcsclite-rebuild.log"
-  mkdir -p "$STATE_DIR"
-  if ! (cd "$ROOT" && npm_config_nodedir="${npm_config_nodedir:-/usr}" pnpm rebuild @pokusew/pcsclite) >"$log" 2>&1; then
-    tail -n 20 "$log" >&2
-    die "pnpm rebuild @pokusew/pcsclite failed (full log: $log)"
-  fi
 }
 
 cmd_install() {
@@ -163,7 +163,8 @@ pcscd_flags() {
 wait_ready() {
   local pid="$1" i
   for ((i = 0; i < 100; i++)); do
-    if ! is_pcscd "$pid"; then
+    # kill -0, not is_pcscd: right after the fork the child may not have exec'd pcscd yet.
+    if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 20 "$LOG_FILE" >&2 || true
       die "pcscd exited during start-up (log: $LOG_FILE)"
     fi

@@ -37,3 +37,5 @@ export * from './scheme/key-file.js';
 export * from './scheme/issue-certificate.js';
 export * from './api/ledger-api.js';
 export * from './scheme/dev-scheme.js';
+export * from './apdu/command-apdu.js';
+export * from './apdu/response-apdu.js';

@@ -117,12 +117,14 @@ const cases: readonly RejectCase[] = [
 ];
 
 describe('decodeCbor rejects every non-canonical or out-of-profile input with its own code and offset', () => {
-  it.each(cases)('%s', (_name, input, code, offset, limits) => {
-    const error = decodeError(hex(input), limits);
-    expect(error.code).toBe(code);
-    expect(error.detail?.offset).toBe(offset);
-    expect(error.layer).toBe('cbor');
-  });
+  for (const [name, input, code, offset, limits] of cases) {
+    it(name, () => {
+      const error = decodeError(hex(input), limits);
+      expect(error.code).toBe(code);
+      expect(error.detail?.offset).toBe(offset);
+      expect(error.layer).toBe('cbor');
+    });
+  }
 
   it('covers every decoder error code (integer range cannot occur: 8 argument bytes reach exactly -2^64)', () => {
     const decoderCodes = Object.values(CborErrorCode).filter((c) => c !== CborErrorCode.Unencodable && c !== CborErrorCode.IntegerRange);

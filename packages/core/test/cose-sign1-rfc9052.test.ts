@@ -7,7 +7,7 @@ import {
 } from '../src/index.js';
 import { scheme } from './support/fixture.js';
 
-const payload = encodeCbor(new Map([[1, 'hello'], [2, new Uint8Array(8)]]));
+const payload = encodeCbor(new Map<number, string | Uint8Array>([[1, "hello"], [2, new Uint8Array(8)]]));
 const signer = scheme.issuer.signer;
 
 function rebuild(parts: unknown[], tag = 18): Uint8Array {

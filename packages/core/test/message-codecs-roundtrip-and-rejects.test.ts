@@ -5,7 +5,7 @@ import {
   decodeBatchResult, decodeCardChallenge, decodeCardReceipt, decodeCardState, decodeCertificate, decodeDenyList,
   decodeDoubleSpendEvidence, decodeIssuerCommand, decodeLoadAuthorization, decodePayCommand, decodeSelectResponse,
   decodeTrustAnchorBundle, decodeUploadBatch, decodeCoseSign1, encodeBatchResult, encodeCardChallenge, encodeCardReceipt, encodeCardState,
-  encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodeLoadAuthorization, encodePayCommand, encodeSelectResponse,
+  encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodePayCommand, encodeSelectResponse,
   encodeTrustAnchorBundle, encodeUploadBatch, devId, decodeCbor, type CborValue,
 } from '../src/index.js';
 import { CardChain, NOW, PROFILE, makeCard, makeTerminal, scheme } from './support/fixture.js';

@@ -16,7 +16,7 @@ export const EvidenceKind = {
   ChainFork: 2,
   /** Receipts n and n+1 of one card, linked by hash, whose balances do not add up. */
   BalanceMismatch: 3,
-  /** Payments with distinct counters whose total exceeds everything the issuer authorised to load. */
+  /** Distinct signed payments whose total exceeds everything the issuer authorised to load. */
   OverSpend: 4,
 } as const;
 export type EvidenceKind = (typeof EvidenceKind)[keyof typeof EvidenceKind];

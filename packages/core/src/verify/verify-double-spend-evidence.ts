@@ -82,7 +82,7 @@ function consecutivePairs(receipts: readonly Signed<CardReceipt>[]): [Signed<Car
 }
 
 // Cards are personalised with a zero balance, so everything a card may ever pay is what its issuer authorised
-// it to load. Payments with distinct counters are distinct payments; their sum above the authorised total is proof.
+// it to load; signed payments above the authorised total are proof.
 function verifyOverSpend(
   evidence: DoubleSpendEvidence,
   trust: TrustStore,
@@ -105,10 +105,15 @@ function verifyOverSpend(
     loadIds.add(id);
     authorised += a.value.payload.amount;
   }
+  // Distinct payments are distinct payload identities: a genuine card never signs two for one counter,
+  // so every distinct signed payment moved value to a merchant, clones' payments included.
+  const seen = new Set<string>();
   const counters = new Set<number>();
   let paid = 0;
   for (const r of receipts) {
-    if (r.payload.kind !== 'pay' || counters.has(r.payload.counter)) continue;
+    const id = toHex(r.id);
+    if (r.payload.kind !== 'pay' || seen.has(id)) continue;
+    seen.add(id);
     counters.add(r.payload.counter);
     paid += r.payload.amount;
   }

@@ -1,0 +1,120 @@
+import {
+  Currency, EvidenceKind, Role, TrustStore, certifyLeaf, createDevScheme, devId, encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch,
+  nobleVerifier, signCoseSign1, verifyDenyList, verifyDoubleSpendEvidence, verifyPayReceipt, verifyUploadBatch, type Verification,
+} from '@ehkd/core';
+import { createNodeVerifier } from '@ehkd/core/node';
+import { VECTOR_NOW, VECTOR_PROFILE, VectorChain, hex, vectorCard, vectorTerminal, vscheme } from './vector-scheme.js';
+import { vectorFile, type VectorFile } from './vector-file.js';
+
+const node = createNodeVerifier();
+
+function outcome(a: Verification<unknown>, b: Verification<unknown>): string {
+  const x = a.ok ? 'valid' : a.check;
+  const y = b.ok ? 'valid' : b.check;
+  if (x !== y) throw new Error(`verifiers disagree: noble ${x}, node ${y}`);
+  return x;
+}
+
+function test(comment: string, expected: string, actual: string, fields: Record<string, unknown>) {
+  if (expected !== actual) throw new Error(`vector '${comment}': expected ${expected}, verification said ${actual}`);
+  return { comment, result: (expected === 'valid' ? 'valid' : 'invalid') as 'valid' | 'invalid', ...(expected !== 'valid' && { error: expected }), ...fields };
+}
+
+/** test-vectors/verification.json: certificate chains, pay receipts, deny lists, batches and double-spend evidence. */
+export function verificationVectors(): VectorFile {
+  const trustOf = (v: Verification<TrustStore>) => {
+    if (!v.ok) throw new Error(v.reason);
+    return v.value;
+  };
+  const trust = trustOf(TrustStore.create(vscheme.root.certificate, [vscheme.issuer.certificate, vscheme.acquirer.certificate], nobleVerifier));
+  const anchors = { rootCertificate: hex(vscheme.root.certificate), issuerCertificate: hex(vscheme.issuer.certificate), acquirerCertificate: hex(vscheme.acquirer.certificate), now: VECTOR_NOW };
+  const rogue = createDevScheme(new Uint8Array(32).fill(0x66));
+  const card = vectorCard(1);
+  const terminal = vectorTerminal(1);
+
+  const leaf = (comment: string, cert: Uint8Array, role: typeof Role.Card | typeof Role.Terminal, expected: string, now = VECTOR_NOW) =>
+    test(comment, expected, outcome(trust.verifyLeaf(cert, role, nobleVerifier, now), trust.verifyLeaf(cert, role, node, now)), { certificate: hex(cert), role: role === Role.Card ? 'card' : 'terminal', now });
+  const chains = [
+    leaf('card certificate signed by the issuer', card.certificate, Role.Card, 'valid'),
+    leaf('terminal certificate signed by the acquirer', terminal.certificate, Role.Terminal, 'valid'),
+    leaf('terminal certificate presented as a card', terminal.certificate, Role.Card, 'cert-role'),
+    leaf('card certified by an issuer of another root', certifyLeaf(rogue.issuer, { role: Role.Card, subject: devId(3, 2), publicKey: card.signer.publicKey, card: VECTOR_PROFILE }), Role.Card, 'cert-chain'),
+    leaf('card certificate signed by the acquirer key under the issuer id', certifyLeaf({ ...vscheme.acquirer, id: vscheme.issuer.id }, { role: Role.Card, subject: devId(3, 3), publicKey: card.signer.publicKey, card: VECTOR_PROFILE }), Role.Card, 'cert-chain'),
+    leaf('card certificate expired', vectorCard(4, VECTOR_NOW - 1).certificate, Role.Card, 'cert-expiry'),
+    leaf('card certificate used before the root is valid', card.certificate, Role.Card, 'cert-expiry', 1_000_000_000),
+    leaf('not a certificate', Uint8Array.of(0xd2, 0x80), Role.Card, 'structure'),
+  ];
+
+  const chain = new VectorChain(card);
+  chain.load(50_000);
+  const nonce = new Uint8Array(16).fill(0x3c);
+  const receipt = chain.pay(4_200, terminal.id, nonce);
+  const cardCert = trust.verifyLeaf(card.certificate, Role.Card, nobleVerifier, VECTOR_NOW);
+  if (!cardCert.ok) throw new Error(cardCert.reason);
+  const expectation = { amount: 4_200, currency: Currency.HKD, nonce, payee: terminal.id };
+  const other = new VectorChain(vectorCard(5));
+  other.load(50_000);
+  const pay = (comment: string, r: Uint8Array, exp: typeof expectation, expected: string) =>
+    test(comment, expected, outcome(verifyPayReceipt(r, cardCert.value.payload, exp, nobleVerifier), verifyPayReceipt(r, cardCert.value.payload, exp, node)), {
+      receipt: hex(r), cardCertificate: hex(card.certificate), cardPublicKey: hex(card.signer.publicKey), expected: { amount: exp.amount, currency: exp.currency, nonce: hex(exp.nonce), payee: hex(exp.payee) },
+    });
+  const tampered = Uint8Array.from(receipt);
+  tampered[tampered.length - 67] ^= 1; // last byte of prevHash: just before the 2-byte head and 64 bytes of the signature
+  const receipts = [
+    pay('receipt of this tap', receipt, expectation, 'valid'),
+    pay('receipt for another tap (nonce differs)', receipt, { ...expectation, nonce: new Uint8Array(16) }, 'nonce'),
+    pay('amount differs from the amount asked', receipt, { ...expectation, amount: 4_201 }, 'amount'),
+    pay('payee is another terminal', receipt, { ...expectation, payee: devId(5, 2) }, 'payee'),
+    pay('receipt of another card', other.pay(4_200, terminal.id, nonce), expectation, 'card'),
+    pay('prevHash byte flipped after signing', tampered, expectation, 'signature'),
+  ];
+
+  const denyList = signCoseSign1(vscheme.acquirer.signer, encodeDenyList({ signer: vscheme.acquirer.id, sequence: 12, issuedAt: VECTOR_NOW, cardIds: [card.id] }));
+  const deny = (comment: string, bytes: Uint8Array, held: number | undefined, expected: string) =>
+    test(comment, expected, outcome(verifyDenyList(bytes, trust, nobleVerifier, held), verifyDenyList(bytes, trust, node, held)), { denyList: hex(bytes), ...(held !== undefined && { heldSequence: held }) });
+  const denyLists = [
+    deny('deny list signed by the acquirer', denyList, 11, 'valid'),
+    deny('older than the list held', denyList, 13, 'deny-list-age'),
+    deny('signed by the issuer key under the acquirer id', signCoseSign1(vscheme.issuer.signer, encodeDenyList({ signer: vscheme.acquirer.id, sequence: 12, issuedAt: VECTOR_NOW, cardIds: [] })), undefined, 'signature'),
+  ];
+
+  const batchPayload = encodeUploadBatch({ terminalId: terminal.id, sequence: 3, createdAt: VECTOR_NOW, terminalCertificate: terminal.certificate, cardCertificates: [card.certificate], receipts: [receipt] });
+  const batch = (comment: string, bytes: Uint8Array, expected: string) =>
+    test(comment, expected, outcome(verifyUploadBatch(bytes, trust, nobleVerifier, VECTOR_NOW), verifyUploadBatch(bytes, trust, node, VECTOR_NOW)), { batch: hex(bytes) });
+  const batches = [
+    batch('batch signed by its terminal', signCoseSign1(terminal.signer, batchPayload), 'valid'),
+    batch('batch signed by another terminal', signCoseSign1(vectorTerminal(2).signer, batchPayload), 'signature'),
+  ];
+
+  const t2 = vectorTerminal(2);
+  const honestChain = new VectorChain(card);
+  const loaded = honestChain.load(20_000);
+  const clone = honestChain.fork();
+  const honest = honestChain.pay(15_000, terminal.id);
+  const cloned = clone.pay(15_000, t2.id);
+  const cloneNext = clone.pay(5_000, t2.id);
+  const evidence = (kind: EvidenceKind, rs: Uint8Array[], auths: Uint8Array[] = []) =>
+    encodeDoubleSpendEvidence({ kind, cardCertificate: card.certificate, issuerCertificate: vscheme.issuer.certificate, receipts: rs, loadAuthorizations: auths });
+  const ev = (comment: string, bytes: Uint8Array, expected: string) =>
+    test(comment, expected, outcome(verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, nobleVerifier), verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, node)), { evidence: hex(bytes) });
+  const evidences = [
+    ev('a clone spent counter 2 at another terminal', evidence(EvidenceKind.ConflictingCounter, [honest, cloned]), 'valid'),
+    ev("the clone's receipt 3 does not link to the honest receipt 2", evidence(EvidenceKind.ChainFork, [honest, cloneNext]), 'valid'),
+    ev('payments of 35,000 against authorised loads of 20,000', evidence(EvidenceKind.OverSpend, [honest, cloned, cloneNext], [loaded.authorization]), 'valid'),
+    ev('the same receipt twice is no conflict', evidence(EvidenceKind.ConflictingCounter, [honest, honest]), 'evidence'),
+    ev('a linked chain is no fork', evidence(EvidenceKind.ChainFork, [cloned, cloneNext]), 'evidence'),
+  ];
+
+  return vectorFile(
+    'verification',
+    'Verification with stable check ids (docs/protocol.md): trust anchors are given once; each case names its inputs and the check that must fail (or valid). Both reference verifiers (noble, node:crypto) agree on every case.',
+    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, payee, deny-list-age, evidence)' },
+    [
+      { type: 'CertificateChain', fields: anchors, tests: chains },
+      { type: 'PayReceipt', fields: anchors, tests: receipts },
+      { type: 'DenyList', fields: anchors, tests: denyLists },
+      { type: 'UploadBatch', fields: anchors, tests: batches },
+      { type: 'DoubleSpendEvidence', fields: { rootCertificate: anchors.rootCertificate }, tests: evidences },
+    ],
+  );
+}
