@@ -1,10 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests that drive the real PC/SC stack (pcscd + vpcd) share one daemon and fixed vpcd ports, and one of them
+// restarts pcscd: they run one file at a time, after everything else. Their files have 'pcsc' in their name.
+const roots = ['packages/*/test', 'card-sim/test', 'terminal/test', 'scripts/test'];
+const pcsc = roots.map((r) => `${r}/**/*pcsc*.test.ts`).concat(['packages/pcsc/test/**/*.test.ts']);
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'card-sim/test/**/*.test.ts', 'terminal/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: roots.map((r) => `${r}/**/*.test.ts`), exclude: pcsc, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'pcsc', include: pcsc, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -37,7 +37,7 @@ say() { printf 'pcsc-stack: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -84,6 +84,15 @@ cmd_install() {
     local log="$STATE_DIR/apt.log"
     mkdir -p "$STATE_DIR"
     say "installing ${missing[*]}"
+    # pcscd's maintainer script starts the daemon where invoke-rc.d may (no policy-rc.d): that pcscd
+    # would run without the shim and not be ours to stop. Deny service starts during our install.
+    local policy=/usr/sbin/policy-rc.d
+    if [[ ! -e "$policy" ]]; then
+      printf '#!/bin/sh\n# Temporary, from scripts/pcsc-stack.sh install: no service starts.\nexit 101\n' >"$policy"
+      chmod 755 "$policy"
+      # Expanded now: the local is gone by the time the EXIT trap runs.
+      trap "rm -f '$policy'" EXIT
+    fi
     if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } </dev/null >"$log" 2>&1; then
       tail -n 20 "$log" >&2
       die "apt-get failed (full log: $log)"
@@ -111,7 +120,8 @@ running_pid() {
   local pidfile
   pidfile="$(dirname "$PCSCD_SOCKET")/pcscd.pid"
   if [[ -f "$pidfile" ]]; then
-    pid="$(<"$pidfile")"
+    # pcscd pads its pid file with NUL bytes.
+    pid="$(tr -d '\0' <"$pidfile")"
     if [[ "$pid" =~ ^[0-9]+$ ]] && is_pcscd "$pid"; then printf '%s\n' "$pid"; return 0; fi
   fi
   pid="$(pgrep -x -o pcscd 2>/dev/null || true)"
@@ -119,6 +129,9 @@ running_pid() {
 }
 
 has_shim() { grep -qF "$SHIM_SO" "/proc/$1/maps" 2>/dev/null; }
+
+# Whether a PC/SC service answers at all (pcsc_scan -r exits 0 even when it lists no reader).
+pcscd_answers() { timeout 5 pcsc_scan -r >/dev/null 2>&1; }
 
 # Lists readers through libpcsclite; succeeds only if pcscd answers and shows vpcd's readers.
 vpcd_readers_visible() {
@@ -196,14 +209,17 @@ cmd_start() {
     if ((shim_now == nodelay)) && vpcd_readers_visible; then return 0; fi
     # Ours, but in the other mode or wedged: replace it.
     cmd_stop
-  elif pid="$(running_pid)"; then
-    vpcd_readers_visible || die "pcscd pid $pid (not started by this script) is running without the '$(vpcd_friendly_name)' readers (started before vsmartcard-vpcd was installed?); restart it, or stop it and re-run this script"
-    if has_shim "$pid"; then
-      say "reusing pcscd pid $pid (not started by this script; it has the TCP_NODELAY shim)"
+  elif pid="$(running_pid)" || pcscd_answers; then
+    # Someone else's pcscd (or systemd's socket-activated one, which has no process until used).
+    [[ -n "${pid:-}" ]] || pid="$(running_pid || true)"
+    local who="pcscd${pid:+ pid $pid} (not started by this script)"
+    vpcd_readers_visible || die "$who runs without the '$(vpcd_friendly_name)' readers (started before vsmartcard-vpcd was installed?): restart it (systemctl restart pcscd), or stop it and re-run this script"
+    if [[ -n "$pid" ]] && has_shim "$pid"; then
+      say "reusing $who; it has the TCP_NODELAY shim"
     elif ((nodelay)); then
-      say "reusing pcscd pid $pid (not started by this script) WITHOUT the TCP_NODELAY shim: every APDU will stall ~44 ms; stop that pcscd and re-run to fix"
+      say "reusing $who WITHOUT the TCP_NODELAY shim: every APDU will stall ~44 ms; stop that pcscd and re-run this script to fix"
     else
-      say "reusing pcscd pid $pid (not started by this script)"
+      say "reusing $who"
     fi
     return 0
   fi

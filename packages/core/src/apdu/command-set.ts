@@ -23,7 +23,7 @@ export const Ins = {
   ReadLog: 0x54,
   /** GET STATE: answers the public state (CBOR). */
   GetState: 0x5c,
-  /** GET CHALLENGE: answers a fresh 16-byte card challenge for LOAD or an issuer command. */
+  /** GET CHALLENGE: answers a CardChallenge (CBOR: fresh 16-byte challenge, card id, counter) for one LOAD or issuer command. */
   GetChallenge: 0x84,
   /** LOAD: data = issuer-signed LoadAuthorization (COSE_Sign1); answers the signed load receipt. */
   Load: 0x56,
@@ -39,7 +39,7 @@ export const StatusWord = {
   WrongLength: 0x6700,
   /** ISO: security status not satisfied (bad issuer signature, wrong challenge binding, wrong card). */
   SecurityStatusNotSatisfied: 0x6982,
-  /** ISO: conditions of use not satisfied (application not selected, no pending challenge). */
+  /** ISO: conditions of use not satisfied (application not selected, no pending challenge, counter exhausted). */
   ConditionsNotSatisfied: 0x6985,
   /** ISO: incorrect parameters in the data field (malformed or non-canonical CBOR, bad field). */
   WrongData: 0x6a80,

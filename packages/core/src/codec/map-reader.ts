@@ -42,11 +42,11 @@ export class MapReader {
     return checkBytes(this.any(key), length, `${this.path}.${key}`);
   }
 
-  /** UTF-8 text string of at most `maxLength` characters. */
-  text(key: number, maxLength: number): string {
+  /** Text string of at most `maxBytes` bytes in UTF-8 (byte lengths are what every language agrees on). */
+  text(key: number, maxBytes: number): string {
     const v = this.any(key);
     if (typeof v !== 'string') throw this.error(CodecErrorCode.WrongType, key, 'expected a text string');
-    if (v.length > maxLength) throw this.error(CodecErrorCode.WrongLength, key, `longer than ${maxLength}`);
+    if (utf8Length(v) > maxBytes) throw this.error(CodecErrorCode.WrongLength, key, `longer than ${maxBytes} bytes of UTF-8`);
     return v;
   }
 
@@ -85,6 +85,27 @@ export class MapReader {
     const path = `${this.path}.${key}`;
     return new CodecError(code, `${path}: ${message}`, { detail: { path } });
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** Length of `text` in UTF-8 bytes. */
+export function utf8Length(text: string): number {
+  return utf8.encode(text).length;
+}
+
+/** The longest prefix of `text`, cut between code points, that fits `maxBytes` bytes of UTF-8. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (utf8Length(text) <= maxBytes) return text;
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const n = utf8Length(ch);
+    if (bytes + n > maxBytes) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CborValue } from '../cbor/cbor-value.js';
 import { encodeCbor } from '../cbor/deterministic-encode.js';
-import { MapReader } from '../codec/map-reader.js';
+import { MapReader, truncateUtf8 } from '../codec/map-reader.js';
 import { HASH_LENGTH } from '../ids/identifiers.js';
 import { decodePayload } from './decode-payload.js';
 import { Limits } from './limits.js';
@@ -22,7 +22,7 @@ export const RECEIPT_STATUS_NAME: Readonly<Record<ReceiptStatus, string>> = {
 export interface ReceiptOutcome {
   readonly receiptId: Uint8Array;
   readonly status: ReceiptStatus;
-  /** The check that failed (a CheckId), for rejected receipts and double spends. */
+  /** For rejected receipts the CheckId that failed; for double spends the evidence kind name (EVIDENCE_KIND_NAME). */
   readonly check?: string;
   readonly reason?: string;
 }
@@ -40,7 +40,7 @@ export function encodeBatchResult(b: BatchResult): Uint8Array {
   const outcomes = b.outcomes.map((o) => {
     const m = new Map<number, CborValue>([[1, o.receiptId], [2, o.status]]);
     if (o.check !== undefined) m.set(3, o.check);
-    if (o.reason !== undefined) m.set(4, o.reason.slice(0, Limits.reasonLength));
+    if (o.reason !== undefined) m.set(4, truncateUtf8(o.reason, Limits.reasonLength));
     return m;
   });
   return encodeCbor(new Map<number, CborValue>([[0, MessageType.BatchResult], [1, b.batchId], [2, b.processedAt], [3, outcomes]]));
@@ -57,7 +57,7 @@ export function decodeBatchResult(payload: Uint8Array): BatchResult {
     const out: ReceiptOutcome = {
       receiptId: o.bytes(1, HASH_LENGTH),
       status: o.uint(2, ReceiptStatus.DoubleSpend, ReceiptStatus.Accepted) as ReceiptStatus,
-      ...(o.has(3) && { check: o.text(3, 32) }),
+      ...(o.has(3) && { check: o.text(3, Limits.checkLength) }),
       ...(o.has(4) && { reason: o.text(4, Limits.reasonLength) }),
     };
     o.done();

@@ -3,7 +3,6 @@ import { encodeCbor } from '../cbor/deterministic-encode.js';
 import { CodecError, CodecErrorCode } from '../codec/codec-error.js';
 import { MapReader } from '../codec/map-reader.js';
 import { HASH_LENGTH, ID_LENGTH, NONCE_LENGTH } from '../ids/identifiers.js';
-import { MAX_AMOUNT } from '../money/money.js';
 import { decodePayload } from './decode-payload.js';
 import { Limits } from './limits.js';
 import { MessageType } from './message-type.js';
@@ -71,9 +70,9 @@ export function decodeCardReceipt(payload: Uint8Array): CardReceipt {
   const type = r.any(0);
   const cardId = r.bytes(1, ID_LENGTH);
   const counter = r.uint(2, Limits.maxCounter, 1);
-  const amount = r.uint(3, MAX_AMOUNT, 1);
+  const amount = r.uint(3, Limits.maxCardAmount, 1);
   const currency = r.uint(4, 999);
-  const balanceAfter = r.uint(8, MAX_AMOUNT);
+  const balanceAfter = r.uint(8, Limits.maxCardAmount);
   const prevHash = r.bytes(9, HASH_LENGTH);
   let receipt: CardReceipt;
   if (type === MessageType.PayReceipt) {

@@ -2,7 +2,6 @@ import type { CborValue } from '../cbor/cbor-value.js';
 import { encodeCbor } from '../cbor/deterministic-encode.js';
 import { MapReader, checkBytes } from '../codec/map-reader.js';
 import { ID_LENGTH, NONCE_LENGTH } from '../ids/identifiers.js';
-import { MAX_AMOUNT } from '../money/money.js';
 import { cardLimitsMap, readCardLimitFields, type CardLimits } from './certificate.js';
 import { decodePayload } from './decode-payload.js';
 import { Limits } from './limits.js';
@@ -44,11 +43,11 @@ function stateMap(s: CardPublicState): Map<number, CborValue> {
 
 function readState(r: MapReader): CardPublicState {
   return {
-    balance: r.uint(1, MAX_AMOUNT),
+    balance: r.uint(1, Limits.maxCardAmount),
     counter: r.uint(2, Limits.maxCounter),
     flags: r.uint(3, 0xff),
     offlineCount: r.uint(4, 0xffff),
-    offlineAmount: r.uint(5, MAX_AMOUNT),
+    offlineAmount: r.uint(5, Limits.maxCardAmount),
     limits: r.nested(6, readCardLimitFields),
   };
 }
@@ -66,9 +65,11 @@ export function decodeCardState(bytes: Uint8Array): CardPublicState {
   return s;
 }
 
-/** Encodes SELECT's answer. */
+/** Encodes SELECT's answer. @throws CodecError if it would not fit one short R-APDU (misuse: limits are bounded). */
 export function encodeSelectResponse(s: SelectResponse): Uint8Array {
-  return encodeCbor(new Map<number, CborValue>([[1, s.certificate], [2, stateMap(s.state)]]));
+  const bytes = encodeCbor(new Map<number, CborValue>([[1, s.certificate], [2, stateMap(s.state)]]));
+  decodeSelectResponse(bytes);
+  return bytes;
 }
 
 /** Decodes SELECT's answer (the certificate is returned as bytes, to be verified by the caller). @throws CodecError */
@@ -87,7 +88,7 @@ export function encodeCardChallenge(c: CardChallenge): Uint8Array {
 
 /** Decodes GET CHALLENGE's answer. @throws CodecError */
 export function decodeCardChallenge(bytes: Uint8Array): CardChallenge {
-  const r = new MapReader(decodePayload(bytes, 64, 'CardChallenge'), 'CardChallenge');
+  const r = new MapReader(decodePayload(bytes, Limits.cardChallengeBytes, 'CardChallenge'), 'CardChallenge');
   const c = { challenge: checkBytes(r.any(1), NONCE_LENGTH, 'CardChallenge.1'), cardId: r.bytes(2, ID_LENGTH), counter: r.uint(3, Limits.maxCounter) };
   r.done();
   return c;

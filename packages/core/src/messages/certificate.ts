@@ -4,7 +4,7 @@ import { CodecError, CodecErrorCode } from '../codec/codec-error.js';
 import { MapReader } from '../codec/map-reader.js';
 import { P256_COMPRESSED_KEY_LENGTH } from '../crypto/signature-verifier.js';
 import { ID_LENGTH, bytesEqual } from '../ids/identifiers.js';
-import { MAX_AMOUNT, isSupportedCurrency } from '../money/money.js';
+import { isSupportedCurrency } from '../money/money.js';
 import { decodePayload } from './decode-payload.js';
 import { Limits } from './limits.js';
 import { MessageType } from './message-type.js';
@@ -67,7 +67,7 @@ export interface Certificate {
   /** Validity, Unix seconds, inclusive. */
   readonly notBefore: number;
   readonly notAfter: number;
-  /** Display name of root, issuer, acquirer or merchant (absent for cards, to keep SELECT short). */
+  /** Display name of root, issuer, acquirer or merchant; never on cards (SELECT must fit one short R-APDU). */
   readonly name?: string;
   readonly card?: CardProfile;
   readonly terminal?: TerminalProfile;
@@ -124,6 +124,7 @@ export function decodeCertificate(payload: Uint8Array): Certificate {
   if ((role === Role.Card) !== (card !== undefined)) throw inconsistent('a card profile is required for, and only for, card certificates');
   if ((role === Role.Terminal) !== (terminal !== undefined)) throw inconsistent('a terminal profile is required for, and only for, terminal certificates');
   if (role === Role.Root && !bytesEqual(subject, signer)) throw inconsistent('a root certificate must be self-issued');
+  if (role === Role.Card && name !== undefined) throw inconsistent('card certificates carry no name');
   return { role, subject, signer, publicKey, notBefore, notAfter, ...(name !== undefined && { name }), ...(card && { card }), ...(terminal && { terminal }) };
 }
 
@@ -137,10 +138,10 @@ function readCardProfile(p: MapReader): CardProfile {
 /** Reads the four card limits at keys 2..5 of a map (shared by certificates, card state and issuer commands). */
 export function readCardLimitFields(p: MapReader): CardLimits {
   return {
-    maxBalance: p.uint(2, MAX_AMOUNT),
-    maxPayment: p.uint(3, MAX_AMOUNT),
+    maxBalance: p.uint(2, Limits.maxCardAmount),
+    maxPayment: p.uint(3, Limits.maxCardAmount),
     maxOfflineCount: p.uint(4, 0xffff),
-    maxOfflineAmount: p.uint(5, MAX_AMOUNT),
+    maxOfflineAmount: p.uint(5, Limits.maxCardAmount),
   };
 }
 

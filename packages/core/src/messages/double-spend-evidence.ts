@@ -7,7 +7,7 @@ import { MessageType } from './message-type.js';
 
 /**
  * What the evidence proves. Every kind is provable from card-signed receipts alone, except OverSpend,
- * which also needs the issuer's signed load authorisations.
+ * which also needs the issuer's signed load authorisations (and is as complete as the issuer's disclosure).
  */
 export const EvidenceKind = {
   /** Two receipts of one card with one counter value and different payloads. */
@@ -18,6 +18,8 @@ export const EvidenceKind = {
   BalanceMismatch: 3,
   /** Distinct signed payments whose total exceeds everything the issuer authorised to load. */
   OverSpend: 4,
+  /** A receipt with counter 1 that does not start the chain (prevHash not the genesis hash, or balance before not 0). */
+  BadGenesis: 5,
 } as const;
 export type EvidenceKind = (typeof EvidenceKind)[keyof typeof EvidenceKind];
 
@@ -27,6 +29,7 @@ export const EVIDENCE_KIND_NAME: Readonly<Record<EvidenceKind, string>> = {
   [EvidenceKind.ChainFork]: 'chain-fork',
   [EvidenceKind.BalanceMismatch]: 'balance-mismatch',
   [EvidenceKind.OverSpend]: 'over-spend',
+  [EvidenceKind.BadGenesis]: 'bad-genesis',
 };
 
 /** Double-spend evidence (message type 10): self-contained, verifiable by anyone holding the root certificate. */
@@ -56,7 +59,7 @@ export function decodeDoubleSpendEvidence(bytes: Uint8Array): DoubleSpendEvidenc
   r.messageType(MessageType.DoubleSpendEvidence);
   const cert = { min: 1, max: Limits.certificateBytes };
   const e = {
-    kind: r.uint(1, EvidenceKind.OverSpend, EvidenceKind.ConflictingCounter) as EvidenceKind,
+    kind: r.uint(1, EvidenceKind.BadGenesis, EvidenceKind.ConflictingCounter) as EvidenceKind,
     cardCertificate: r.bytes(2, cert),
     issuerCertificate: r.bytes(3, cert),
     receipts: r.array(4, Limits.evidenceReceipts, (v, p) => checkBytes(v, { min: 1, max: Limits.receiptBytes }, p), 1),

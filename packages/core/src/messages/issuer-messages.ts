@@ -3,7 +3,6 @@ import { encodeCbor } from '../cbor/deterministic-encode.js';
 import { CodecError, CodecErrorCode } from '../codec/codec-error.js';
 import { MapReader } from '../codec/map-reader.js';
 import { ID_LENGTH, NONCE_LENGTH } from '../ids/identifiers.js';
-import { MAX_AMOUNT } from '../money/money.js';
 import { cardLimitsMap, readCardLimitFields, type CardLimits } from './certificate.js';
 import { decodePayload } from './decode-payload.js';
 import { Limits } from './limits.js';
@@ -49,7 +48,7 @@ export function decodeLoadAuthorization(payload: Uint8Array): LoadAuthorization 
   const r = new MapReader(decodePayload(payload, Limits.issuerMessageBytes, 'LoadAuthorization'), 'LoadAuthorization');
   r.messageType(MessageType.LoadAuthorization);
   const a = {
-    cardId: r.bytes(1, ID_LENGTH), challenge: r.bytes(2, NONCE_LENGTH), amount: r.uint(3, MAX_AMOUNT, 1),
+    cardId: r.bytes(1, ID_LENGTH), challenge: r.bytes(2, NONCE_LENGTH), amount: r.uint(3, Limits.maxCardAmount, 1),
     currency: r.uint(4, 999), loadId: r.bytes(5, NONCE_LENGTH), time: r.uint(6, Limits.maxTime),
   };
   r.done();

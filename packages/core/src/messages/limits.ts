@@ -24,19 +24,28 @@ export const Limits = {
   /** Card certificates in one upload batch. */
   batchCardCertificates: 20_000,
   /** A batch result (COSE_Sign1). */
-  batchResultBytes: 4 * 1024 * 1024,
+  batchResultBytes: 8 * 1024 * 1024,
   /** Double-spend evidence. */
-  evidenceBytes: 64 * 1024,
+  evidenceBytes: 512 * 1024,
   /** Receipts in one evidence. */
-  evidenceReceipts: 64,
+  evidenceReceipts: 1024,
   /** Certificates in a trust-anchor bundle. */
   trustAnchorCertificates: 1024,
   /** Largest counter value (the card refuses value-changing commands past it). */
   maxCounter: 0xffffffff,
   /** Times are Unix seconds, unsigned 32-bit (until 2106). */
   maxTime: 0xffffffff,
-  /** Names (issuer, acquirer, merchant) in certificates, in UTF-16 code units. */
+  /** Names (root, issuer, acquirer, merchant) in certificates, in UTF-8 bytes. */
   nameLength: 64,
-  /** Human-readable reasons in batch results. */
+  /** Human-readable reasons in batch results, in UTF-8 bytes. */
   reasonLength: 200,
+  /** Check ids and evidence kind names in batch results, in UTF-8 bytes. */
+  checkLength: 32,
+  /** GET CHALLENGE answer. */
+  cardChallengeBytes: 64,
+  /**
+   * Largest amount, balance or limit a card or its certificate may hold: 2^32 - 1 minor units (HK$42.9 million).
+   * Keeps every card-side integer within 5 bytes, so SELECT's answer provably fits one short R-APDU.
+   */
+  maxCardAmount: 0xffffffff,
 } as const;

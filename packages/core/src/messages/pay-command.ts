@@ -2,7 +2,6 @@ import type { CborValue } from '../cbor/cbor-value.js';
 import { encodeCbor } from '../cbor/deterministic-encode.js';
 import { MapReader } from '../codec/map-reader.js';
 import { ID_LENGTH, NONCE_LENGTH } from '../ids/identifiers.js';
-import { MAX_AMOUNT } from '../money/money.js';
 import { decodePayload } from './decode-payload.js';
 import { Limits } from './limits.js';
 
@@ -29,7 +28,7 @@ export function encodePayCommand(c: PayCommand): Uint8Array {
 /** Decodes PAY command data. @throws CodecError */
 export function decodePayCommand(bytes: Uint8Array): PayCommand {
   const r = new MapReader(decodePayload(bytes, Limits.payCommandBytes, 'PayCommand'), 'PayCommand');
-  const cmd = { amount: r.uint(1, MAX_AMOUNT, 1), currency: r.uint(2, 999), payee: r.bytes(3, ID_LENGTH), nonce: r.bytes(4, NONCE_LENGTH), time: r.uint(5, Limits.maxTime) };
+  const cmd = { amount: r.uint(1, Limits.maxCardAmount, 1), currency: r.uint(2, 999), payee: r.bytes(3, ID_LENGTH), nonce: r.bytes(4, NONCE_LENGTH), time: r.uint(5, Limits.maxTime) };
   r.done();
   return cmd;
 }

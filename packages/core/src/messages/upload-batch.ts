@@ -24,12 +24,14 @@ export interface UploadBatch {
   readonly receipts: readonly Uint8Array[];
 }
 
-/** Encodes an upload batch payload. */
+/** Encodes an upload batch payload. @throws CodecError on out-of-limit fields (misuse). */
 export function encodeUploadBatch(b: UploadBatch): Uint8Array {
-  return encodeCbor(new Map<number, CborValue>([
+  const bytes = encodeCbor(new Map<number, CborValue>([
     [0, MessageType.UploadBatch], [1, b.terminalId], [2, b.sequence], [3, b.createdAt],
     [4, b.terminalCertificate], [5, [...b.cardCertificates]], [6, [...b.receipts]],
   ]));
+  decodeUploadBatch(bytes);
+  return bytes;
 }
 
 /** Decodes an upload batch payload (the nested certificates and receipts are decoded by the verifier). @throws CodecError */

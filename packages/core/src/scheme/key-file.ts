@@ -1,6 +1,7 @@
 import { CodecError, CodecErrorCode } from '../codec/codec-error.js';
 import { fromHex, toHex } from '../ids/identifiers.js';
 import { ROLE_NAME, Role, decodeCertificate, type Certificate } from '../messages/certificate.js';
+import { CoseError } from '../cose/cose-error.js';
 import { decodeCoseSign1 } from '../cose/cose-sign1.js';
 import { Limits } from '../messages/limits.js';
 import { createSigner, type Signer } from '../crypto/signer.js';
@@ -25,6 +26,7 @@ export function formatKeyFile(k: KeyFile): string {
 
 /**
  * Parses a key file and checks that its certificate decodes, names this id and role, and certifies this key.
+ * It does not verify the certificate's signature: that needs the signer's key (see TrustStore).
  * @throws CodecError on any inconsistency.
  */
 export function parseKeyFile(text: string): KeyFile & { readonly cert: Certificate; readonly signer: Signer } {
@@ -47,7 +49,13 @@ export function parseKeyFile(text: string): KeyFile & { readonly cert: Certifica
   } catch (e) {
     throw new CodecError(CodecErrorCode.WrongType, 'key file fields must be hex', { cause: e });
   }
-  const cert = decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload);
+  let cert: Certificate;
+  try {
+    cert = decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload);
+  } catch (e) {
+    if (e instanceof CoseError) throw new CodecError(CodecErrorCode.MalformedCbor, `key file certificate: ${e.message}`, { cause: e });
+    throw e;
+  }
   let signer: Signer;
   try {
     signer = createSigner(privateKey);

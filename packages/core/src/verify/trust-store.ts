@@ -38,7 +38,9 @@ export class TrustStore {
       if (cert.role !== Role.Issuer && cert.role !== Role.Acquirer) return fail(CheckId.CertRole, `a ${ROLE_NAME[cert.role]} certificate is not a trust anchor`);
       if (toHex(cert.signer) !== toHex(r.value.payload.subject)) return fail(CheckId.CertChain, `${ROLE_NAME[cert.role]} ${toHex(cert.subject)} is not signed by this root`);
       if (!verifyCoseSign1(c.value.cose, r.value.payload.publicKey, verifier)) return fail(CheckId.CertChain, `${ROLE_NAME[cert.role]} ${toHex(cert.subject)}: root signature is invalid`);
-      byId.set(`${cert.role}:${toHex(cert.subject)}`, c.value);
+      const key = `${cert.role}:${toHex(cert.subject)}`;
+      if (byId.has(key)) return fail(CheckId.CertChain, `two ${ROLE_NAME[cert.role]} certificates for ${toHex(cert.subject)}`);
+      byId.set(key, c.value);
     }
     return pass(new TrustStore(r.value, byId));
   }
@@ -55,9 +57,11 @@ export class TrustStore {
 
   /**
    * Verifies a card or terminal certificate: role, chain to its issuer or acquirer in this store, signature,
-   * and the validity of both at `now` (Unix seconds; pass `undefined` to skip validity, as evidence checks do).
+   * and the validity of the leaf, its signer and the root at `now` (Unix seconds; `undefined` skips validity, as
+   * evidence checks do). `graceSeconds` accepts a leaf that expired at most that long ago: the ledger uses it so a
+   * terminal whose certificate ran out while it was offline can still upload what it took while valid.
    */
-  verifyLeaf(bytes: Uint8Array, role: typeof Role.Card | typeof Role.Terminal, verifier: SignatureVerifier, now: number | undefined): Verification<VerifiedCertificate> {
+  verifyLeaf(bytes: Uint8Array, role: typeof Role.Card | typeof Role.Terminal, verifier: SignatureVerifier, now: number | undefined, graceSeconds = 0): Verification<VerifiedCertificate> {
     const c = openOrFail(bytes, Limits.certificateBytes, decodeCertificate, `${ROLE_NAME[role]} certificate`);
     if (!c.ok) return c;
     const cert = c.value.payload;
@@ -68,7 +72,7 @@ export class TrustStore {
     if (!verifyCoseSign1(c.value.cose, signer.payload.publicKey, verifier)) return fail(CheckId.CertChain, `${ROLE_NAME[role]} certificate signature by ${ROLE_NAME[signerRole]} ${toHex(cert.signer)} is invalid`);
     if (now !== undefined) {
       for (const x of [cert, signer.payload, this.root.payload]) {
-        if (now < x.notBefore || now > x.notAfter) return fail(CheckId.CertExpiry, `${ROLE_NAME[x.role]} certificate ${toHex(x.subject)} is not valid at ${new Date(now * 1000).toISOString()}`);
+        if (now < x.notBefore || now > x.notAfter + (x === cert ? graceSeconds : 0)) return fail(CheckId.CertExpiry, `${ROLE_NAME[x.role]} certificate ${toHex(x.subject)} is not valid at ${new Date(now * 1000).toISOString()}`);
       }
     }
     return pass(c.value);

@@ -1,8 +1,8 @@
 import { verifyCoseSign1 } from '../cose/cose-sign1.js';
 import type { SignatureVerifier } from '../crypto/signature-verifier.js';
 import { bytesEqual, toHex } from '../ids/identifiers.js';
-import { balanceBefore, type CardReceipt } from '../messages/card-receipt.js';
-import { Role } from '../messages/certificate.js';
+import { GENESIS_HASH, balanceBefore, type CardReceipt } from '../messages/card-receipt.js';
+import { Role, type Certificate } from '../messages/certificate.js';
 import { EvidenceKind, EVIDENCE_KIND_NAME, decodeDoubleSpendEvidence, type DoubleSpendEvidence } from '../messages/double-spend-evidence.js';
 import { decodeLoadAuthorization } from '../messages/issuer-messages.js';
 import { Limits } from '../messages/limits.js';
@@ -71,7 +71,13 @@ export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Ui
       }
       return fail(CheckId.Evidence, `${claim}: every linked pair of receipts adds up`);
     case EvidenceKind.OverSpend:
-      return verifyOverSpend(evidence, trustResult.value, card.value.payload.subject, receipts, verifier, base);
+      return verifyOverSpend(evidence, trustResult.value, card.value.payload, receipts, verifier, base);
+    case EvidenceKind.BadGenesis:
+      // Cards are personalised with balance 0 and lastHash = GENESIS_HASH, so counter 1 must start from both.
+      for (const r of receipts) {
+        if (r.payload.counter === 1 && (!bytesEqual(r.payload.prevHash, GENESIS_HASH) || balanceBefore(r.payload) !== 0)) return pass({ ...base, counters: [1] });
+      }
+      return fail(CheckId.Evidence, `${claim}: no receipt with counter 1 departs from the genesis state`);
   }
 }
 
@@ -86,7 +92,7 @@ function consecutivePairs(receipts: readonly Signed<CardReceipt>[]): [Signed<Car
 function verifyOverSpend(
   evidence: DoubleSpendEvidence,
   trust: TrustStore,
-  cardId: Uint8Array,
+  card: Certificate,
   receipts: readonly Signed<CardReceipt>[],
   verifier: SignatureVerifier,
   base: Omit<ProvenDoubleSpend, 'counters'>,
@@ -98,7 +104,8 @@ function verifyOverSpend(
   for (const bytes of evidence.loadAuthorizations) {
     const a = openOrFail(bytes, Limits.issuerMessageBytes, decodeLoadAuthorization, 'load authorisation');
     if (!a.ok) return a;
-    if (!bytesEqual(a.value.payload.cardId, cardId)) return fail(CheckId.Card, `load authorisation for another card ${toHex(a.value.payload.cardId)}`);
+    if (!bytesEqual(a.value.payload.cardId, card.subject)) return fail(CheckId.Card, `load authorisation for another card ${toHex(a.value.payload.cardId)}`);
+    if (a.value.payload.currency !== card.card?.currency) return fail(CheckId.Currency, `load authorisation in currency ${a.value.payload.currency}, not the card's`);
     if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier)) return fail(CheckId.Signature, 'load authorisation signature does not verify');
     const id = toHex(a.value.payload.loadId);
     if (loadIds.has(id)) continue;

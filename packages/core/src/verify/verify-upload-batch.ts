@@ -16,14 +16,15 @@ export interface VerifiedBatch {
 }
 
 /**
- * Verifies an upload batch's envelope: structure, the terminal certificate (role, chain, validity at `now`),
- * that it is this terminal's batch, and the terminal's signature. Receipts inside are not verified here.
- * @example verifyUploadBatch(bytes, trust, verifier, Math.floor(Date.now() / 1000))
+ * Verifies an upload batch's envelope: structure, the terminal certificate (role, chain, validity at `now`, or
+ * expired less than `graceSeconds` ago), that it is this terminal's batch, and the terminal's signature.
+ * Receipts inside are not verified here.
+ * @example verifyUploadBatch(bytes, trust, verifier, Math.floor(Date.now() / 1000), 30 * 86400)
  */
-export function verifyUploadBatch(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number): Verification<VerifiedBatch> {
+export function verifyUploadBatch(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number, graceSeconds = 0): Verification<VerifiedBatch> {
   const r = openOrFail(bytes, Limits.batchBytes, decodeUploadBatch, 'upload batch');
   if (!r.ok) return r;
-  const t = trust.verifyLeaf(r.value.payload.terminalCertificate, Role.Terminal, verifier, now);
+  const t = trust.verifyLeaf(r.value.payload.terminalCertificate, Role.Terminal, verifier, now, graceSeconds);
   if (!t.ok) return t;
   if (!bytesEqual(t.value.payload.subject, r.value.payload.terminalId)) return fail(CheckId.CertChain, `batch of terminal ${toHex(r.value.payload.terminalId)} carries the certificate of ${toHex(t.value.payload.subject)}`);
   if (!verifyCoseSign1(r.value.cose, t.value.payload.publicKey, verifier)) return fail(CheckId.Signature, 'the terminal signature on the batch does not verify');
