@@ -39,3 +39,4 @@ export * from './api/ledger-api.js';
 export * from './scheme/dev-scheme.js';
 export * from './apdu/command-apdu.js';
 export * from './apdu/response-apdu.js';
+export * from './apdu/purse-commands.js';

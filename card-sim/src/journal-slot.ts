@@ -1,0 +1,59 @@
+import { bytesEqual, sha256 } from '@ehkd/core';
+import { MAX_STATE_BYTES } from './purse-state.js';
+
+/**
+ * One slot of the card file's two-slot journal. Layout (big-endian):
+ *   0  magic "eHKJ" (4) | 4 format (2) | 6 generation (4) | 10 payload length (4) | 14 payload | SHA-256 of bytes 0..end of payload (32)
+ * A slot counts only if magic, format, length and checksum all hold, so a slot whose write was cut at
+ * any byte (or whose sectors reached the medium in any subset) is simply not there.
+ */
+
+/** Granularity at which a medium may tear a write; commits write slot images sector by sector. */
+export const SECTOR_SIZE = 512;
+const MAGIC = Uint8Array.of(0x65, 0x48, 0x4b, 0x4a);
+const SLOT_FORMAT = 1;
+const HEADER_SIZE = 14;
+const CHECKSUM_SIZE = 32;
+/** Size reserved for each slot: the largest state plus header and checksum, in whole sectors. */
+export const SLOT_SIZE = Math.ceil((HEADER_SIZE + MAX_STATE_BYTES + CHECKSUM_SIZE) / SECTOR_SIZE) * SECTOR_SIZE;
+/** A card file is exactly two slots. */
+export const CARD_FILE_SIZE = 2 * SLOT_SIZE;
+/** Generations are 32-bit: four billion commits, far beyond the counter's own range of use. */
+export const MAX_GENERATION = 0xffffffff;
+
+/**
+ * The bytes of a slot holding `payload` at `generation` (only the used part: the rest of the slot is never read).
+ * @throws RangeError if the payload does not fit a slot or the generation is not 1..MAX_GENERATION (misuse).
+ */
+export function encodeSlot(generation: number, payload: Uint8Array): Uint8Array {
+  if (payload.length > MAX_STATE_BYTES) throw new RangeError(`card state of ${payload.length} bytes exceeds ${MAX_STATE_BYTES}`);
+  if (!Number.isInteger(generation) || generation < 1 || generation > MAX_GENERATION) throw new RangeError(`invalid generation ${generation}`);
+  const out = new Uint8Array(HEADER_SIZE + payload.length + CHECKSUM_SIZE);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC);
+  view.setUint16(4, SLOT_FORMAT);
+  view.setUint32(6, generation);
+  view.setUint32(10, payload.length);
+  out.set(payload, HEADER_SIZE);
+  out.set(sha256(out.subarray(0, HEADER_SIZE + payload.length)), HEADER_SIZE + payload.length);
+  return out;
+}
+
+/** A slot that passed every check. */
+export interface ValidSlot {
+  readonly generation: number;
+  readonly payload: Uint8Array;
+}
+
+/** Reads a slot image; undefined unless it is complete and intact. Never throws. */
+export function parseSlot(slot: Uint8Array): ValidSlot | undefined {
+  if (slot.length < HEADER_SIZE + CHECKSUM_SIZE || !bytesEqual(slot.subarray(0, 4), MAGIC)) return undefined;
+  const view = new DataView(slot.buffer, slot.byteOffset, slot.byteLength);
+  if (view.getUint16(4) !== SLOT_FORMAT) return undefined;
+  const generation = view.getUint32(6);
+  const length = view.getUint32(10);
+  if (generation < 1 || length > MAX_STATE_BYTES || HEADER_SIZE + length + CHECKSUM_SIZE > slot.length) return undefined;
+  const end = HEADER_SIZE + length;
+  if (!bytesEqual(sha256(slot.subarray(0, end)), slot.subarray(end, end + CHECKSUM_SIZE))) return undefined;
+  return { generation, payload: slot.slice(HEADER_SIZE, end) };
+}
