@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Currency, MoneyError, fromHex, parseAmount } from '@ehkd/core';
+import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { crashHookFromEnv } from '../faults/crash-point.js';
+import { Terminal } from '../terminal.js';
+
+/** Environment variable with the default data directory. */
+export const DATA_DIR_ENV = 'EHKD_TERMINAL_DIR';
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  readonly dataDir: string;
+  readonly json: boolean;
+}
+
+/** The global options as seen from a subcommand. */
+export function globals(command: Command): GlobalOptions {
+  const o = command.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
+  return { dataDir: resolve(o.dataDir ?? process.env[DATA_DIR_ENV] ?? 'ehkd-terminal-data'), json: o.json === true };
+}
+
+/** Opens the terminal of the data directory, with the crash-point hook when EHKD_CRASH_AT is set. */
+export function openTerminal(options: GlobalOptions): Terminal {
+  const faultHook = crashHookFromEnv(process.env);
+  return Terminal.open({ dataDir: options.dataDir, ...(faultHook !== undefined && { faultHook }) });
+}
+
+/** Runs `fn` with the terminal open, closing it afterwards. */
+export async function withTerminal<T>(options: GlobalOptions, fn: (terminal: Terminal) => Promise<T> | T): Promise<T> {
+  const terminal = openTerminal(options);
+  try {
+    return await fn(terminal);
+  } finally {
+    terminal.close();
+  }
+}
+
+/**
+ * An amount typed by the cashier, in HKD ('12.50', 'HK$1,234'), as minor units.
+ * @throws TerminalError INVALID_AMOUNT
+ */
+export function amountArg(text: string, what = 'amount'): number {
+  try {
+    return parseAmount(text, Currency.HKD);
+  } catch (e) {
+    if (!(e instanceof MoneyError)) throw e;
+    throw new TerminalError(TerminalErrorCode.InvalidAmount, `${what}: ${e.message}`, { action: 'Type the amount in dollars, e.g. 12.50.' }, e);
+  }
+}
+
+/**
+ * A whole number option.
+ * @throws TerminalError BAD_CONFIG
+ */
+export function integerArg(text: string, what: string, min = 0): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new TerminalError(TerminalErrorCode.BadConfig, `${what} must be a whole number of at least ${min}, got '${text}'`, { action: `Give ${what} as a whole number.` });
+  }
+  return n;
+}
+
+/**
+ * An 8-byte id typed as 16 hex digits.
+ * @throws TerminalError BAD_CONFIG
+ */
+export function idArg(text: string, what: string): Uint8Array {
+  if (!/^[0-9a-fA-F]{16}$/.test(text)) throw new TerminalError(TerminalErrorCode.BadConfig, `${what} must be 16 hex digits, got '${text}'`, { action: `Give ${what} as 16 hex digits.` });
+  return fromHex(text);
+}

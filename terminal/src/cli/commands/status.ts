@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import type { TerminalStatus } from '../../terminal.js';
+import { formatAge } from '../../tap/risk-limits.js';
+import { globals, withTerminal } from '../cli-context.js';
+import { emit, lines, money, when } from '../output.js';
+
+/** `status`: enrolment, queue, offline totals, limits left, deny list, last sync, and what blocks payments. */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show the queue, offline totals and limits left')
+    .action(async (_opts: unknown, command: Command) => {
+      const g = globals(command);
+      await withTerminal(g, (terminal) => {
+        const s = terminal.status();
+        emit(g.json, s, () => describeStatus(s));
+      });
+    });
+}
+
+function describeStatus(s: TerminalStatus): string {
+  const m = (n: number): string => money(n, s.currency);
+  const q = s.queue;
+  const out = [
+    s.enrolled ? `Terminal ${s.terminalId} of merchant ${s.merchantId}${s.merchantName === undefined ? '' : ` (${s.merchantName})`}` : 'Terminal NOT ENROLLED',
+    lines([
+      ['certificate', s.certificateNotAfter === undefined ? '-' : `valid until ${when(s.certificateNotAfter)}`],
+      ['ledger', s.ledgerUrl ?? '(none: offline only)'],
+      ['last sync', s.sync.lastSuccessAt === undefined ? 'never' : when(s.sync.lastSuccessAt)],
+      ...(s.sync.lastError === undefined ? [] : [['last error', s.sync.lastError] as const]),
+      ['deny list', s.denyList === undefined ? 'none' : `#${s.denyList.sequence}, ${s.denyList.entries} cards, ${formatAge(s.denyList.ageSeconds)} old`],
+    ]),
+    'Queue',
+    lines([
+      ['queued', `${q.queued.count} (${m(q.queued.amount)})`],
+      ['uploading', `${q.uploading.count} (${m(q.uploading.amount)}) in ${s.unansweredBatches} unanswered batch(es)`],
+      ['exported', `${q.exported.count} (${m(q.exported.amount)})`],
+      ['accepted', `${q.accepted.count} (${m(q.accepted.amount)})`],
+      ['duplicate', `${q.duplicate.count} (${m(q.duplicate.amount)}) already credited`],
+      ['rejected', `${q.rejected.count} (${m(q.rejected.amount)})`],
+      ['double-spend', `${q['double-spend'].count} (${m(q['double-spend'].amount)})`],
+      ['pending taps', `${s.pendingTaps.length} (${m(s.exposure.pendingAmount)}) waiting for their card to be tapped again`],
+    ]),
+    'Offline limits',
+    lines([
+      ['unsettled', `${s.exposure.receipts + s.exposure.pendingIntents} payments, ${m(s.exposure.receiptAmount + s.exposure.pendingAmount)}`],
+      ['left', `${s.left.offlineCount} payments, ${m(s.left.offlineAmount)}; next payment at most ${m(s.left.nextPayment)}`],
+      ['limits', `${m(s.limits.floorLimit)} per payment, ${s.limits.maxOfflineCount} payments / ${m(s.limits.maxOfflineAmount)} between syncs, deny list at most ${formatAge(s.limits.maxDenyListAgeSeconds)} old`],
+      ['deny list', s.left.denyListSeconds === undefined ? '-' : s.left.denyListSeconds >= 0 ? `usable for ${formatAge(s.left.denyListSeconds)} more` : 'TOO OLD'],
+    ]),
+    s.canTakePayments ? 'Ready to take payments.' : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
+  ];
+  return out.join('\n');
+}

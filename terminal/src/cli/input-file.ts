@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { fromHex } from '@ehkd/core';
+import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+
+/** Largest file the terminal reads (the largest message is a 2 MiB deny list, hex doubles it). */
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads a message file as the acquirer hands it over: binary CBOR/COSE, or the same bytes as hex text (what
+ * `cert.hex` files hold), or a key-file JSON whose `certificate` field is taken (public part only).
+ * @throws TerminalError BAD_FILE
+ * @example const cert = readMessageFile('cert.hex', 'terminal certificate')
+ */
+export function readMessageFile(path: string, what: string): Uint8Array {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    throw new TerminalError(TerminalErrorCode.BadFile, `cannot read the ${what} file ${path}: ${(e as Error).message}`, { action: 'Check the file path.' }, e);
+  }
+  if (raw.length > MAX_FILE_BYTES) throw new TerminalError(TerminalErrorCode.BadFile, `the ${what} file ${path} is too large`, { action: 'Check that it is the right file.' });
+  const text = raw.toString('latin1').trim();
+  if (text.length > 0 && /^[0-9a-fA-F\s]+$/.test(text)) {
+    const hex = text.replace(/\s+/g, '');
+    if (hex.length % 2 === 0) return fromHex(hex);
+  }
+  if (text.startsWith('{')) {
+    try {
+      const o = JSON.parse(text) as { certificate?: unknown };
+      if (typeof o.certificate === 'string' && /^[0-9a-fA-F]+$/.test(o.certificate)) return fromHex(o.certificate);
+    } catch {
+      // Not JSON after all: binary content that happens to start with '{' is handled below.
+    }
+  }
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}

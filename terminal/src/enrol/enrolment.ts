@@ -1,0 +1,125 @@
+import { createSigner, bytesEqual, fromHex, decodeCertificate, generatePrivateKey, openSigned, Limits, Role, toHex, CodecError, CoseError, type SignatureVerifier, type TrustStore } from '@ehkd/core';
+import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { enrolmentRequestJson, type ConfigStore, type EnrolmentRequest } from '../store/config-store.js';
+import type { TapJournal } from '../store/tap-journal.js';
+import { checkDenyList } from '../trust/deny-list-check.js';
+import { verifyTrustBundle } from '../trust/trust-anchors.js';
+import type { LedgerClient } from '../sync/ledger-client.js';
+
+/** The merchant details a terminal asks its acquirer to certify. */
+export interface EnrolmentFields {
+  readonly merchantId: Uint8Array;
+  /** ISO 18245 merchant category code, 0..9999. */
+  readonly mcc: number;
+  /** Merchant display name (at most 64 characters). */
+  readonly name: string;
+  /** A terminal id to ask for; otherwise the acquirer assigns one. */
+  readonly terminalId?: Uint8Array;
+}
+
+/** What an installed enrolment says. */
+export interface EnrolmentReport {
+  readonly terminalId: string;
+  readonly merchantId: string;
+  readonly acquirerId: string;
+  readonly notAfter: number;
+  readonly denyListSequence?: number;
+}
+
+/**
+ * Makes the terminal's key (once: an existing key is kept, so a certificate for an earlier request still
+ * installs and renewals keep the key) and stores the request for these merchant details.
+ * @returns the request: the POST /v1/terminals body, or the file an offline acquirer signs.
+ * @throws TerminalError BAD_CONFIG on invalid fields.
+ */
+export function prepareEnrolment(config: ConfigStore, fields: EnrolmentFields, now: number): EnrolmentRequest {
+  if (fields.merchantId.length !== 8 || (fields.terminalId !== undefined && fields.terminalId.length !== 8)) {
+    throw new TerminalError(TerminalErrorCode.BadConfig, 'merchant and terminal ids are 8 bytes (16 hex digits)', { action: 'Use the ids your acquirer gave you.' });
+  }
+  if (!Number.isInteger(fields.mcc) || fields.mcc < 0 || fields.mcc > 9999) throw new TerminalError(TerminalErrorCode.BadConfig, `merchant category code must be 0..9999, got ${fields.mcc}`, { action: 'Use your ISO 18245 merchant category code.' });
+  if (fields.name.length === 0 || fields.name.length > Limits.nameLength) throw new TerminalError(TerminalErrorCode.BadConfig, `merchant name must be 1..${Limits.nameLength} characters`, { action: 'Give a shorter merchant name.' });
+  const held = config.identity();
+  const details = { merchantId: fields.merchantId, mcc: fields.mcc, name: fields.name, ...(fields.terminalId !== undefined && { terminalId: fields.terminalId }) };
+  if (held !== undefined) {
+    const request = { publicKey: held.publicKey, ...details };
+    config.saveRequest(request);
+    return request;
+  }
+  const privateKey = generatePrivateKey();
+  const request = { publicKey: createSigner(privateKey).publicKey, ...details };
+  config.saveIdentity(privateKey, request, now);
+  return request;
+}
+
+/**
+ * Online enrolment: request the certificate with the enrolment token, fetch the trust anchors (which must chain
+ * to the root the operator pinned) and the deny list, verify all of it, and install it in one transaction.
+ * @throws TerminalError ENROLMENT_FAILED, TRUST_REJECTED, LEDGER_* errors.
+ */
+export async function enrolOnline(
+  config: ConfigStore, journal: TapJournal, client: LedgerClient, token: string, fields: EnrolmentFields, pinnedRoot: Uint8Array, verifier: SignatureVerifier, now: number,
+): Promise<EnrolmentReport> {
+  const request = prepareEnrolment(config, fields, now);
+  const answer = await client.enrolTerminal(token, enrolmentRequestJson(request));
+  const bundle = await client.trustAnchors();
+  const trust = verifyTrustBundle(bundle, rootIdOf(pinnedRoot), verifier);
+  const report = checkCertificate(config, journal, answer.certificate, trust, request, verifier, now);
+  if (!bytesEqual(answer.acquirerId, fromHex(report.acquirerId))) throw failed('the ledger named another acquirer than the one that signed the certificate');
+  const deny = checkDenyList(await client.denyList(), trust, verifier, undefined);
+  config.installCertificate(answer.certificate, bundle, deny.record, now);
+  return { ...report, denyListSequence: deny.record.sequence };
+}
+
+/**
+ * Offline enrolment, second step: installs a certificate signed for this terminal's request, with the trust
+ * anchors it chains to (and optionally a deny list), all verified first. With `pinnedRoot`, the bundle must
+ * chain to that root.
+ * @throws TerminalError ENROLMENT_FAILED, TRUST_REJECTED.
+ */
+export function installEnrolment(
+  config: ConfigStore, journal: TapJournal, certificate: Uint8Array, bundle: Uint8Array, options: { pinnedRoot?: Uint8Array; denyList?: Uint8Array }, verifier: SignatureVerifier, now: number,
+): EnrolmentReport {
+  const held = config.identity();
+  if (held === undefined) throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal has no key yet', { action: 'Run `ehkd-terminal enrol --request <file>` first and have the acquirer sign it.' });
+  const trust = verifyTrustBundle(bundle, options.pinnedRoot === undefined ? undefined : rootIdOf(options.pinnedRoot), verifier);
+  const report = checkCertificate(config, journal, certificate, trust, held.request, verifier, now);
+  const deny = options.denyList === undefined ? undefined : checkDenyList(options.denyList, trust, verifier, undefined);
+  config.installCertificate(certificate, bundle, deny?.record, now);
+  return { ...report, ...(deny !== undefined && { denyListSequence: deny.record.sequence }) };
+}
+
+/** SHA-256 of a root certificate's payload: what pinning compares. @throws TerminalError BAD_FILE */
+export function rootIdOf(rootCertificate: Uint8Array): Uint8Array {
+  try {
+    const root = openSigned(rootCertificate, Limits.certificateBytes, decodeCertificate);
+    if (root.payload.role !== Role.Root) throw new TerminalError(TerminalErrorCode.BadFile, 'the pinned root file holds a certificate that is not a root', { action: 'Give the scheme root certificate.' });
+    return root.id;
+  } catch (e) {
+    if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.BadFile, `the root certificate is malformed: ${e.message}`, { action: 'Give the scheme root certificate (hex or binary COSE).' }, e);
+    throw e;
+  }
+}
+
+function checkCertificate(config: ConfigStore, journal: TapJournal, bytes: Uint8Array, trust: TrustStore, request: EnrolmentRequest, verifier: SignatureVerifier, now: number): Omit<EnrolmentReport, 'denyListSequence'> {
+  const v = trust.verifyLeaf(bytes, Role.Terminal, verifier, now);
+  if (!v.ok) throw failed(`the terminal certificate does not verify (${v.check}): ${v.reason}`, v.check);
+  const cert = v.value.payload;
+  if (!bytesEqual(cert.publicKey, request.publicKey)) throw failed('the certificate is for another key than this terminal\'s');
+  if (request.terminalId !== undefined && !bytesEqual(cert.subject, request.terminalId)) throw failed(`the certificate names terminal ${toHex(cert.subject)}, not ${toHex(request.terminalId)}`);
+  if (cert.terminal === undefined || !bytesEqual(cert.terminal.merchantId, request.merchantId)) throw failed('the certificate names another merchant than the request');
+  const heldCert = config.identity()?.certificate;
+  if (heldCert !== undefined) {
+    const held = openSigned(heldCert, Limits.certificateBytes, decodeCertificate).payload;
+    const exposure = journal.exposure();
+    if (!bytesEqual(held.subject, cert.subject) && exposure.receipts + exposure.pendingIntents > 0) {
+      throw new TerminalError(TerminalErrorCode.AlreadyEnrolled, `this terminal is enrolled as ${toHex(held.subject)} and holds unsettled payments for that id`, {
+        action: 'Sync (or export) and settle every payment before enrolling under another terminal id.',
+      });
+    }
+  }
+  return { terminalId: toHex(cert.subject), merchantId: toHex(cert.terminal.merchantId), acquirerId: toHex(cert.signer), notAfter: cert.notAfter };
+}
+
+function failed(message: string, check?: string): TerminalError {
+  return new TerminalError(TerminalErrorCode.EnrolmentFailed, message, { action: 'Nothing was installed. Check the files or token with your acquirer and enrol again.', ...(check !== undefined && { check }) });
+}

@@ -1,0 +1,58 @@
+import { EhkdError } from '@ehkd/core';
+
+/** Stable codes of terminal failures that are not a tap's outcome (those are `TapResult`s, never thrown). */
+export const TerminalErrorCode = {
+  /** The terminal has no certificate yet: it cannot take payments or upload. */
+  NotEnrolled: 'NOT_ENROLLED',
+  /** `enrol` was asked to replace an installed certificate without being told to. */
+  AlreadyEnrolled: 'ALREADY_ENROLLED',
+  /** Enrolment could not complete (refused token, certificate not for this key, bad trust anchors). */
+  EnrolmentFailed: 'ENROLMENT_FAILED',
+  /** The amount typed is not a valid payment amount. */
+  InvalidAmount: 'INVALID_AMOUNT',
+  /** No card was presented within the time allowed, or the wait was cancelled. */
+  NoCard: 'NO_CARD',
+  /** The reader is missing or failed before a tap began. */
+  ReaderUnavailable: 'READER_UNAVAILABLE',
+  /** The ledger could not be reached (network down, timeout, 5xx). Nothing was lost; try again later. */
+  LedgerUnreachable: 'LEDGER_UNREACHABLE',
+  /** The ledger refused a request (4xx): the request will not succeed by repeating it. */
+  LedgerRefused: 'LEDGER_REFUSED',
+  /** The ledger answered something that does not verify (signature, structure, another batch). */
+  LedgerAnswerInvalid: 'LEDGER_ANSWER_INVALID',
+  /** No ledger URL is configured. */
+  NoLedger: 'NO_LEDGER',
+  /** A file given to the terminal is unreadable or not what it claims to be. */
+  BadFile: 'BAD_FILE',
+  /** A trust anchor bundle or deny list failed verification. */
+  TrustRejected: 'TRUST_REJECTED',
+  /** A configuration value is invalid. */
+  BadConfig: 'BAD_CONFIG',
+  /** The terminal's database is unusable (wrong schema version, corrupt, locked too long). */
+  StoreFailed: 'STORE_FAILED',
+} as const;
+export type TerminalErrorCode = (typeof TerminalErrorCode)[keyof typeof TerminalErrorCode];
+
+/** What a terminal error carries for people: the one thing to do next. */
+export interface TerminalErrorDetail {
+  /** The cashier's or operator's next step, e.g. 'Run `ehkd-terminal sync` when the network is back.' */
+  readonly action: string;
+  /** HTTP status of a ledger refusal, where there was one. */
+  readonly httpStatus?: number;
+  /** The verification check that failed, where one did. */
+  readonly check?: string;
+}
+
+/** The terminal's one error class: a stable code, a message saying what happened and `detail.action` saying what to do. */
+export class TerminalError extends EhkdError<TerminalErrorCode, TerminalErrorDetail> {
+  readonly layer = 'terminal';
+
+  constructor(code: TerminalErrorCode, message: string, detail: TerminalErrorDetail, cause?: unknown) {
+    super(code, message, cause === undefined ? { detail } : { detail, cause });
+  }
+
+  /** The next step for whoever reads the error. */
+  get action(): string {
+    return (this.detail as TerminalErrorDetail).action;
+  }
+}

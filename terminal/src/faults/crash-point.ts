@@ -1,0 +1,45 @@
+/**
+ * Named instants of a tap, a sync and an export at which the crash-consistency tests kill the terminal.
+ * The library calls the `FaultHook` it was given at each one; production passes none.
+ */
+export const CrashPoint = {
+  /** The intent is durable; PAY not sent yet. */
+  TapAfterIntent: 'tap-after-intent',
+  /** The card answered PAY (and so committed); nothing of the answer is persisted yet. */
+  TapAfterPay: 'tap-after-pay',
+  /** The receipt and the closed intent are durable; the result is not returned yet. */
+  TapAfterReceipt: 'tap-after-receipt',
+  /** Everything is done; the approval is about to be returned (and printed). */
+  TapBeforeApproval: 'tap-before-approval',
+  /** A new upload batch is signed and durable, its receipts marked uploading; not sent yet. */
+  SyncAfterBatch: 'sync-after-batch',
+  /** The batch's request has been written to the socket; no answer yet. */
+  SyncAfterSend: 'sync-after-send',
+  /** The ledger's answer has arrived; not verified yet. */
+  SyncAfterAnswer: 'sync-after-answer',
+  /** The answer verified; the receipts are not marked yet. */
+  SyncBeforeMarking: 'sync-before-marking',
+  /** The export file is durable; its receipts are not marked exported yet. */
+  ExportAfterFile: 'export-after-file',
+} as const;
+export type CrashPoint = (typeof CrashPoint)[keyof typeof CrashPoint];
+
+/** Called at every crash point; a fault-injection hook may kill the process there. */
+export type FaultHook = (point: CrashPoint) => void;
+
+/** Environment variable naming the crash point at which `crashHookFromEnv` kills the process. */
+export const CRASH_AT_ENV = 'EHKD_CRASH_AT';
+
+/**
+ * The fault-injection hook of the CLI: when EHKD_CRASH_AT names a crash point, the process SIGKILLs itself
+ * there (no cleanup, no flush: exactly what a power cut does to the process).
+ * @returns undefined when the variable is unset, so production runs call nothing.
+ * @example const hook = crashHookFromEnv(process.env)
+ */
+export function crashHookFromEnv(env: NodeJS.ProcessEnv): FaultHook | undefined {
+  const target = env[CRASH_AT_ENV];
+  if (target === undefined || target === '') return undefined;
+  return (point) => {
+    if (point === target) process.kill(process.pid, 'SIGKILL');
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Where a receipt is on its way to settlement.
+ * - queued: persisted at the tap, waiting for upload or export;
+ * - uploading: inside a terminal-signed batch sent (or about to be sent) to the ledger, no verified answer yet;
+ * - accepted / duplicate: the ledger's signed answer says it is credited (duplicate: it already had it);
+ * - rejected: the ledger refused it (with the failed check and reason); nothing is credited;
+ * - double-spend: the ledger flagged the card as double spending; kept as evidence;
+ * - exported: written to a signed batch file for hand carriage; still uploaded when the link returns.
+ */
+export const ReceiptState = {
+  Queued: 'queued',
+  Uploading: 'uploading',
+  Accepted: 'accepted',
+  Duplicate: 'duplicate',
+  Rejected: 'rejected',
+  DoubleSpend: 'double-spend',
+  Exported: 'exported',
+} as const;
+export type ReceiptState = (typeof ReceiptState)[keyof typeof ReceiptState];
+
+/** States without a verified ledger answer: these receipts are the terminal's offline exposure. */
+export const UNSETTLED_STATES: readonly ReceiptState[] = [ReceiptState.Queued, ReceiptState.Uploading, ReceiptState.Exported];
+
+/**
+ * What became of a tap's intent (persisted before PAY).
+ * - pending: PAY may or may not have reached the card; resolved by RECOVER when the card is tapped again;
+ * - completed: the receipt is persisted;
+ * - voided: the card did not commit (refused, or RECOVER found nothing), or its receipt failed verification.
+ */
+export const IntentState = { Pending: 'pending', Completed: 'completed', Voided: 'voided' } as const;
+export type IntentState = (typeof IntentState)[keyof typeof IntentState];

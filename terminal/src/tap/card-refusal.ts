@@ -1,0 +1,62 @@
+import { StatusWord, formatAmount, statusWordName, type CardPublicState } from '@ehkd/core';
+import { TapStage } from './tap-result.js';
+
+/**
+ * Status words with which the card refuses PAY before committing anything (RULES: every PAY check precedes the
+ * commit, and a failed write rolls back): an intent refused with one of these is void. Any other status word
+ * (a reader's 63xx, 6F00) leaves the outcome unknown, so the intent stays pending for RECOVER.
+ */
+export const NOTHING_COMMITTED: ReadonlySet<number> = new Set<number>([
+  StatusWord.WrongLength,
+  StatusWord.ConditionsNotSatisfied,
+  StatusWord.WrongData,
+  StatusWord.WrongP1P2,
+  StatusWord.InsNotSupported,
+  StatusWord.ClaNotSupported,
+  StatusWord.MemoryFailure,
+  StatusWord.InsufficientFunds,
+  StatusWord.AmountOverLimit,
+  StatusWord.OfflineCountExceeded,
+  StatusWord.OfflineAmountExceeded,
+  StatusWord.CardLocked,
+  StatusWord.CurrencyMismatch,
+  StatusWord.NonceReused,
+]);
+
+/** A card refusal in words: what happened and what the cashier should do. */
+export interface RefusalText {
+  readonly swName: string;
+  readonly reason: string;
+  readonly action: string;
+}
+
+/**
+ * Explains a status word the card answered at a stage of the tap, using the public state from SELECT for figures.
+ * @example describeRefusal(TapStage.Pay, 0x9f01, state, 344)
+ */
+export function describeRefusal(stage: TapStage, sw: number, state: CardPublicState | undefined, currency: number): RefusalText {
+  const swName = statusWordName(sw);
+  const hex = sw.toString(16).toUpperCase().padStart(4, '0');
+  const money = (n: number): string => formatAmount(n, currency);
+  const say = (reason: string, action: string): RefusalText => ({ swName, reason: `${reason} (SW ${hex})`, action });
+  if (stage === TapStage.Select && sw === StatusWord.FileNotFound) {
+    return say('this card has no e-HKD purse', 'Ask for an e-HKD card or another payment method.');
+  }
+  switch (sw) {
+    case StatusWord.InsufficientFunds:
+      return say(`the card's balance is too low${state === undefined ? '' : ` (${money(state.balance)})`}`, 'Ask for another payment method, or for the customer to top up the card.');
+    case StatusWord.AmountOverLimit:
+      return say(`the amount is above this card's limit per payment${state === undefined ? '' : ` (${money(state.limits.maxPayment)})`}`, 'Ask for another payment method or a smaller amount.');
+    case StatusWord.OfflineCountExceeded:
+    case StatusWord.OfflineAmountExceeded:
+      return say('the card has reached its offline limit', 'The customer must top up the card online before paying offline again: ask for another payment method.');
+    case StatusWord.CardLocked:
+      return say('the card is locked by its issuer', 'Do not accept this card: ask for another payment method.');
+    case StatusWord.CurrencyMismatch:
+      return say('the card holds another currency', 'Ask for another payment method.');
+    case StatusWord.NonceReused:
+      return say('the card has already seen this tap', 'Ask the customer to tap again.');
+    default:
+      return say(`the card reported an error at ${stage}`, 'Ask the customer to tap again; if it repeats, ask for another payment method.');
+  }
+}

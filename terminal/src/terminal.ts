@@ -1,0 +1,358 @@
+import { Currency, MAX_AMOUNT, TransportError, TransportErrorCode, toHex, type CardConnection, type CardTransport, type SignatureVerifier } from '@ehkd/core';
+import { createNodeVerifier } from '@ehkd/core/node';
+import { type TerminalLimits } from './config/terminal-limits.js';
+import { enrolledIdentity, type EnrolledIdentity } from './enrol/enrolled-identity.js';
+import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';
+import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
+import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
+import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
+import type { FaultHook } from './faults/crash-point.js';
+import { ConfigStore, type DenyListStanding, type EnrolmentRequest, type SyncMarks } from './store/config-store.js';
+import { ReceiptQueue, type QueueCounts, type ReceiptRecord } from './store/receipt-queue.js';
+import type { IntentState, ReceiptState } from './store/receipt-state.js';
+import { TapJournal, type OfflineExposure } from './store/tap-journal.js';
+import { TerminalDatabase } from './store/terminal-database.js';
+import { SYNC_RETRY, type RetryPolicy } from './sync/backoff.js';
+import { runDaemon, type DaemonOptions } from './sync/daemon.js';
+import { LedgerClient, ledgerBaseUrl } from './sync/ledger-client.js';
+import { withRetry } from './sync/sync-retry.js';
+import { syncOnce, type SyncReport } from './sync/synchroniser.js';
+import { limitsLeft, formatAge, type LimitsLeft } from './tap/risk-limits.js';
+import { TapEngine } from './tap/tap-engine.js';
+import type { Approved, ApprovedPayment, Recovered, TapResult } from './tap/tap-result.js';
+import { checkDenyList } from './trust/deny-list-check.js';
+import { verifyTrustBundle } from './trust/trust-anchors.js';
+import { TrustCache, type TrustState } from './trust/trust-state.js';
+
+/** Options of `Terminal.open`. */
+export interface TerminalOptions {
+  /** Directory holding the terminal's database (created if missing). */
+  readonly dataDir: string;
+  /** ES256 verifier; default node:crypto (OpenSSL) with a key cache. */
+  readonly verifier?: SignatureVerifier;
+  /** Terminal time in Unix seconds; default the system clock. */
+  readonly now?: () => number;
+  /** Fault-injection hook called at every crash point (tests only). */
+  readonly faultHook?: FaultHook;
+  /** Per-request timeout towards the ledger. Default 15 s. */
+  readonly ledgerTimeoutMs?: number;
+}
+
+/** Options of `Terminal.tap`. */
+export interface TapOptions {
+  /**
+   * Shows an approval to the cashier (prints it, beeps). The approval counts as shown once this returns; if the
+   * terminal stops before that, the next tap of the same card shows the approval again instead of charging.
+   * Without it, the approval counts as shown when `tap`/`charge` returns.
+   */
+  readonly announce?: (result: Approved | Recovered) => void | Promise<void>;
+}
+
+/** Options of `Terminal.charge`. */
+export interface ChargeOptions extends TapOptions {
+  /** How long to wait for a card. Default 30 s. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `Terminal.sync`. */
+export interface SyncOptions {
+  /** Overrides the configured ledger URL (and stores it). */
+  readonly ledgerUrl?: string;
+  readonly retry?: RetryPolicy;
+  readonly signal?: AbortSignal;
+  readonly random?: () => number;
+  readonly onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
+}
+
+/** Everything `status` shows. */
+export interface TerminalStatus {
+  readonly enrolled: boolean;
+  readonly terminalId?: string;
+  readonly merchantId?: string;
+  readonly merchantName?: string;
+  readonly acquirerId?: string;
+  readonly certificateNotAfter?: number;
+  readonly ledgerUrl?: string;
+  readonly currency: number;
+  readonly limits: TerminalLimits;
+  /** What is left before the terminal must go online. */
+  readonly left: LimitsLeft;
+  readonly exposure: OfflineExposure;
+  readonly queue: QueueCounts;
+  readonly intents: Record<IntentState, number>;
+  /**
+   * Payments approved but never shown to the cashier (the terminal stopped first): the customer paid once. The
+   * next tap of the card shows each; until then the cashier should know of them.
+   */
+  readonly unannounced: readonly ApprovedPayment[];
+  /** Taps of unknown outcome, waiting for their card to be tapped again. */
+  readonly pendingTaps: readonly { readonly cardId: string; readonly amount: number; readonly createdAt: number }[];
+  readonly unansweredBatches: number;
+  /** The deny list in force; `ageSeconds` counts from its freshness (see DenyListStanding). */
+  readonly denyList?: DenyListStanding & { readonly ageSeconds: number };
+  readonly sync: SyncMarks;
+  /** False when the terminal cannot take a payment now; `problems` says why and what to do. */
+  readonly canTakePayments: boolean;
+  readonly problems: readonly string[];
+}
+
+/**
+ * An offline e-HKD POS terminal: the tap engine over any CardTransport, the durable receipt queue, uploads,
+ * exports and enrolment, all on one SQLite database in `dataDir`. Several terminals may run in one process
+ * (one data directory each); several processes may share one data directory (the CLI's charge and daemon).
+ * @example
+ * const terminal = Terminal.open({ dataDir: '/var/lib/ehkd-terminal' });
+ * const result = await terminal.charge(transport, parseAmount('12.50', Currency.HKD));
+ * if (result.outcome === 'approved') console.log('approved', toHex(result.payment.receiptId));
+ */
+export class Terminal {
+  readonly #database: TerminalDatabase;
+  readonly #config: ConfigStore;
+  readonly #journal: TapJournal;
+  readonly #queue: ReceiptQueue;
+  readonly #trust: TrustCache;
+  readonly #verifier: SignatureVerifier;
+  readonly #now: () => number;
+  readonly #fault: FaultHook | undefined;
+  readonly #ledgerTimeoutMs: number;
+  #identity: EnrolledIdentity | undefined;
+
+  private constructor(readonly dataDir: string, database: TerminalDatabase, options: TerminalOptions) {
+    this.#database = database;
+    this.#config = new ConfigStore(database);
+    this.#journal = new TapJournal(database);
+    this.#queue = new ReceiptQueue(database);
+    this.#verifier = options.verifier ?? createNodeVerifier();
+    this.#trust = new TrustCache(this.#config, this.#verifier);
+    this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.#fault = options.faultHook;
+    this.#ledgerTimeoutMs = options.ledgerTimeoutMs ?? 15_000;
+    this.#identity = enrolledIdentity(this.#config.identity());
+  }
+
+  /**
+   * Opens (or creates) the terminal in `options.dataDir`. Needs no network: an enrolled terminal can take
+   * payments right away from what its database holds.
+   * @throws TerminalError STORE_FAILED
+   */
+  static open(options: TerminalOptions): Terminal {
+    return new Terminal(options.dataDir, TerminalDatabase.open(options.dataDir), options);
+  }
+
+  /** The enrolled identity, or undefined before enrolment. */
+  get identity(): EnrolledIdentity | undefined {
+    return this.#identity;
+  }
+
+  /** The terminal's currency. */
+  get currency(): number {
+    return Currency.HKD;
+  }
+
+  /** Durable commits made through this handle (each one WAL fsync). */
+  get commits(): number {
+    return this.#database.commits;
+  }
+
+  /**
+   * Waits for a card on `transport` and takes a payment of `amount` minor units (see TapEngine for the algorithm).
+   * @throws TerminalError NOT_ENROLLED, INVALID_AMOUNT, NO_CARD (timeout or cancelled), READER_UNAVAILABLE.
+   */
+  async charge(transport: CardTransport, amount: number, options: ChargeOptions = {}): Promise<TapResult> {
+    this.checkAmount(amount);
+    this.ready();
+    let connection: CardConnection;
+    try {
+      connection = await transport.waitForCard({ timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal !== undefined && { signal: options.signal }) });
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      if (e.code === TransportErrorCode.Timeout || e.code === TransportErrorCode.Aborted) {
+        throw new TerminalError(TerminalErrorCode.NoCard, 'no card was presented', { action: 'Charge again and ask the customer to tap the card on the reader.' }, e);
+      }
+      throw new TerminalError(TerminalErrorCode.ReaderUnavailable, `the reader ${transport.readerName} is not available: ${e.message}`, { action: 'Check the reader is plugged in (and pcscd running), then charge again.' }, e);
+    }
+    try {
+      return await this.tap(connection, amount, options);
+    } finally {
+      await connection.disconnect().catch(() => undefined); // the card may already be gone; the tap's outcome stands
+    }
+  }
+
+  /**
+   * Takes a payment from a card already in the field (for callers that manage card detection themselves).
+   * @throws TerminalError NOT_ENROLLED, INVALID_AMOUNT
+   */
+  async tap(connection: CardConnection, amount: number, options: TapOptions = {}): Promise<TapResult> {
+    this.checkAmount(amount);
+    const { identity, trust } = this.ready();
+    const engine = new TapEngine({
+      journal: this.#journal, config: this.#config, identity, trust, verifier: this.#verifier, currency: this.currency, now: this.#now,
+      ...(this.#fault !== undefined && { fault: this.#fault }),
+    });
+    const result = await engine.run(connection, amount);
+    if (result.outcome === 'approved' || result.outcome === 'recovered') {
+      await options.announce?.(result);
+      this.#journal.markAnnounced(result.payment.nonce, this.#now());
+    }
+    return result;
+  }
+
+  /** Receipts, newest first. */
+  receipts(options: { states?: readonly ReceiptState[]; limit?: number } = {}): ReceiptRecord[] {
+    return this.#queue.list(options);
+  }
+
+  /** The queue, offline totals, limits left and anything that stops the terminal from taking payments. */
+  status(): TerminalStatus {
+    const now = this.#now();
+    const id = this.#identity;
+    const limits = this.#config.limits();
+    const exposure = this.#journal.exposure();
+    const deny = this.#config.denyListStanding();
+    const left = limitsLeft(limits, exposure, deny?.freshAt, now);
+    const problems: string[] = [];
+    if (id === undefined) problems.push('Not enrolled: run `ehkd-terminal enrol`.');
+    if (id !== undefined && now > id.cert.notAfter) problems.push('The terminal certificate has expired: enrol again (uploads will be refused).');
+    if (deny === undefined) problems.push('No deny list: run `ehkd-terminal sync` (or load one with `ehkd-terminal update --deny-list`).');
+    else if (now - deny.freshAt > limits.maxDenyListAgeSeconds) problems.push(`The deny list is ${formatAge(now - deny.freshAt)} old: run \`ehkd-terminal sync\`.`);
+    if (left.offlineCount === 0 || left.offlineAmount === 0) problems.push('The offline limit is reached: run `ehkd-terminal sync`.');
+    const ledgerUrl = this.#config.ledgerUrl();
+    return {
+      enrolled: id !== undefined,
+      ...(id !== undefined && {
+        terminalId: toHex(id.terminalId), merchantId: toHex(id.merchantId), acquirerId: toHex(id.acquirerId), certificateNotAfter: id.cert.notAfter,
+        ...(id.cert.name !== undefined && { merchantName: id.cert.name }),
+      }),
+      ...(ledgerUrl !== undefined && { ledgerUrl }),
+      currency: this.currency,
+      limits,
+      left,
+      exposure,
+      queue: this.#queue.counts(),
+      intents: this.#journal.intentCounts(),
+      unannounced: this.#journal.allUnannounced(),
+      pendingTaps: this.#journal.allPending().map((i) => ({ cardId: toHex(i.cardId), amount: i.amount, createdAt: i.createdAt })),
+      unansweredBatches: this.#queue.unansweredUploads().length,
+      ...(deny !== undefined && { denyList: { ...deny, ageSeconds: now - deny.freshAt } }),
+      sync: this.#config.syncMarks(),
+      canTakePayments: problems.length === 0,
+      problems,
+    };
+  }
+
+  /**
+   * Syncs with the ledger now, retrying transient failures with backoff (default 3 attempts).
+   * @throws TerminalError NOT_ENROLLED, NO_LEDGER, LEDGER_*, TRUST_REJECTED (the queue is intact whatever fails).
+   */
+  async sync(options: SyncOptions = {}): Promise<SyncReport> {
+    const { identity } = this.ready();
+    if (options.ledgerUrl !== undefined) this.#config.saveLedgerUrl(options.ledgerUrl);
+    const url = this.#config.ledgerUrl();
+    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Pass --ledger <url> once (it is remembered), or export receipts to a file.' });
+    const client = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, ...(options.signal !== undefined && { signal: options.signal }) });
+    return withRetry(
+      () => syncOnce({
+        config: this.#config, queue: this.#queue, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
+        ...(this.#fault !== undefined && { fault: this.#fault }),
+      }),
+      options.retry ?? SYNC_RETRY,
+      {
+        onFailure: (e) => this.#config.recordSync(this.#now(), e instanceof Error ? e.message : String(e)),
+        ...(options.signal !== undefined && { signal: options.signal }),
+        ...(options.random !== undefined && { random: options.random }),
+        ...(options.onRetry !== undefined && { onRetry: options.onRetry }),
+      },
+    );
+  }
+
+  /** Runs the upload daemon until `options.signal` aborts (see runDaemon). */
+  async daemon(options: DaemonOptions & { readonly retry: RetryPolicy; readonly random?: () => number }): Promise<void> {
+    await runDaemon(
+      (onRetry) => this.sync({ retry: options.retry, onRetry, ...(options.signal !== undefined && { signal: options.signal }), ...(options.random !== undefined && { random: options.random }) }),
+      options,
+    );
+  }
+
+  /** Exports waiting receipts to a signed batch file (see exportBatch). @throws TerminalError NOT_ENROLLED, BAD_FILE */
+  export(options: ExportOptions = {}): ExportReport {
+    const { identity } = this.ready();
+    return exportBatch(this.#queue, identity, this.dataDir, options, this.#now(), this.#fault);
+  }
+
+  /** Applies a ledger BatchResult file to the receipts of one of this terminal's batches. */
+  importBatchResult(bytes: Uint8Array): ImportedResult {
+    const { identity, trust } = this.ready();
+    return importBatchResult(this.#queue, trust.trust, identity, bytes, this.#verifier, this.#now());
+  }
+
+  /**
+   * Installs a deny list brought by hand (terminals that never get online). Never goes backwards.
+   * @returns whether it replaced the one held.
+   * @throws TerminalError TRUST_REJECTED
+   */
+  importDenyList(bytes: Uint8Array): { sequence: number; issuedAt: number; entries: number; updated: boolean } {
+    const { trust } = this.ready();
+    const { record } = checkDenyList(bytes, trust.trust, this.#verifier, this.#config.denyList()?.sequence);
+    return { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: this.#config.saveDenyList(record, this.#now()) };
+  }
+
+  /** Installs a trust-anchor bundle brought by hand; it must chain to the root already trusted. @throws TerminalError TRUST_REJECTED */
+  importTrustAnchors(bytes: Uint8Array): void {
+    const { trust } = this.ready();
+    verifyTrustBundle(bytes, trust.trust.root.id, this.#verifier);
+    this.#config.saveTrustBundle(bytes, this.#now());
+  }
+
+  /** Makes the terminal key if needed and returns the enrolment request for these merchant details. */
+  prepareEnrolment(fields: EnrolmentFields): EnrolmentRequest {
+    return prepareEnrolment(this.#config, fields, this.#now());
+  }
+
+  /** Enrols online with the acquirer's ledger service (and remembers its URL). */
+  async enrolOnline(ledgerUrl: string, token: string, fields: EnrolmentFields, pinnedRoot: Uint8Array): Promise<EnrolmentReport> {
+    const client = new LedgerClient(ledgerUrl, { timeoutMs: this.#ledgerTimeoutMs });
+    const report = await enrolOnline(this.#config, this.#journal, client, token, fields, pinnedRoot, this.#verifier, this.#now());
+    this.#config.saveLedgerUrl(ledgerUrl);
+    this.#identity = enrolledIdentity(this.#config.identity());
+    return report;
+  }
+
+  /** Installs a certificate signed offline for this terminal's request, with its trust anchors. */
+  installEnrolment(certificate: Uint8Array, trustBundle: Uint8Array, options: { pinnedRoot?: Uint8Array; denyList?: Uint8Array } = {}): EnrolmentReport {
+    const report = installEnrolment(this.#config, this.#journal, certificate, trustBundle, options, this.#verifier, this.#now());
+    this.#identity = enrolledIdentity(this.#config.identity());
+    return report;
+  }
+
+  /** Changes some risk limits (the others keep their values). @throws TerminalError BAD_CONFIG */
+  setLimits(limits: Partial<TerminalLimits>): TerminalLimits {
+    this.#config.saveLimits({ ...this.#config.limits(), ...limits });
+    return this.#config.limits();
+  }
+
+  /** Sets the ledger URL used by sync and the daemon. @throws TerminalError BAD_CONFIG */
+  setLedgerUrl(url: string): void {
+    this.#config.saveLedgerUrl(ledgerBaseUrl(url).href);
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.#database.close();
+  }
+
+  private checkAmount(amount: number): void {
+    if (!Number.isSafeInteger(amount) || amount < 1 || amount > MAX_AMOUNT) {
+      throw new TerminalError(TerminalErrorCode.InvalidAmount, `not a payment amount in minor units: ${amount}`, { action: 'Enter an amount above zero, e.g. 12.50.' });
+    }
+  }
+
+  private ready(): { identity: EnrolledIdentity; trust: TrustState } {
+    const identity = this.#identity;
+    const trust = this.#trust.current();
+    if (identity === undefined || trust === undefined) {
+      throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal is not enrolled', { action: 'Run `ehkd-terminal enrol` (online with a token, or offline with --request then --certificate).' });
+    }
+    return { identity, trust };
+  }
+}
