@@ -1,0 +1,35 @@
+// The `ehkd-ledger` command line: scheme operations, ingestion of hand-carried batches, reports, evidence and the
+// HTTP service. Every command is a thin layer over the library (Ledger, LedgerStore, reports).
+import { Command, CommanderError } from 'commander';
+import { EhkdError } from '@ehkd/core';
+import { EXIT_ERROR } from './exit-codes.js';
+import { evidenceCommand } from './evidence-commands.js';
+import { ingestCommand } from './ingest-command.js';
+import { reportCommand } from './report-commands.js';
+import { initCommand, keysCommand, loadCommand, publishCommands, terminalCommand } from './scheme-commands.js';
+import { serveCommand } from './serve-command.js';
+
+/** The program, for the bin and for tests that run commands in-process. */
+export function ledgerProgram(): Command {
+  const program = new Command('ehkd-ledger')
+    .description('e-HKD settlement ledger: scheme keys, terminal enrolment, loads, batch ingestion, settlement, fraud evidence, audit')
+    .showHelpAfterError();
+  for (const c of [keysCommand(), initCommand(), terminalCommand(), loadCommand(), ...publishCommands(), ingestCommand(), reportCommand(), evidenceCommand(), serveCommand()]) program.addCommand(c);
+  return program;
+}
+
+/** Runs the CLI with `argv` (process.argv form) and sets the exit code; errors are printed, never thrown. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  const program = ledgerProgram().exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`ehkd-ledger: ${e instanceof EhkdError ? `${e.code}: ` : ''}${e instanceof Error ? e.message : String(e)}\n`);
+    if (!(e instanceof EhkdError)) process.stderr.write(`${e instanceof Error ? e.stack ?? '' : ''}\n`);
+    process.exitCode = EXIT_ERROR;
+  }
+}

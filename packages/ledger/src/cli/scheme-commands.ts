@@ -1,0 +1,187 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { Currency, ID_LENGTH, Limits, ROLE_NAME, Role, encodeTrustAnchorBundle, formatKeyFile, fromHex, parseAmount, toHex, type KeyFile } from '@ehkd/core';
+import { Ledger } from '../ledger.js';
+import { parseEnrolmentRequest } from '../scheme/terminal-enrolment.js';
+import { createCertifiedKey, createRootKey } from '../scheme/scheme-keys.js';
+import { SqliteLedgerStore } from '../store/sqlite-ledger-store.js';
+import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
+import { openLedger, readBytes, readCertificate, readPartyKey, writeNew, writeOutput } from './cli-files.js';
+import { collect, dbOption, integer, print } from './cli-options.js';
+
+const DAY = 86_400;
+
+/** `keys ...`: create root, issuer and acquirer keys; export certificates. */
+export function keysCommand(): Command {
+  const keys = new Command('keys').description('create scheme keys (development and pilots: production keys live in HSMs)');
+  const now = (): number => Math.floor(Date.now() / 1000);
+  const save = (file: KeyFile, out: string, certOut: string | undefined): void => {
+    writeNew(out, formatKeyFile(file), 0o600);
+    if (certOut !== undefined) writeNew(certOut, file.certificate);
+    print(`${out}: ${ROLE_NAME[file.role]} ${toHex(file.id)}${certOut === undefined ? '' : `, certificate ${certOut}`}`);
+  };
+  keys
+    .command('create-root')
+    .description('create the root key and its self-signed certificate')
+    .requiredOption('--name <name>', 'scheme name in the certificate')
+    .requiredOption('--out <file>', 'key file to create (JSON, mode 600)')
+    .option('--cert-out <file>', 'also write the root certificate (the trust anchor anyone verifies evidence with)')
+    .option('--id <hex>', 'root id (8 bytes hex); random by default')
+    .option('--days <n>', 'validity in days', integer, 3650)
+    .action((o: { name: string; out: string; certOut?: string; id?: string; days: number }) => {
+      save(createRootKey({ name: o.name, notBefore: now() - DAY, notAfter: now() + o.days * DAY, ...(o.id !== undefined && { id: hexId(o.id) }) }), o.out, o.certOut);
+    });
+  for (const [name, role] of [['issuer', Role.Issuer], ['acquirer', Role.Acquirer]] as const) {
+    keys
+      .command(`create-${name}`)
+      .description(`create an ${name} key certified by the root`)
+      .requiredOption('--root-key <file>', 'the root key file')
+      .requiredOption('--name <name>', `${name} name in the certificate`)
+      .requiredOption('--out <file>', 'key file to create (JSON, mode 600)')
+      .option('--cert-out <file>', 'also write the certificate')
+      .option('--id <hex>', `${name} id (8 bytes hex); random by default`)
+      .option('--days <n>', 'validity in days (clipped to the root)', integer, 1825)
+      .action((o: { rootKey: string; name: string; out: string; certOut?: string; id?: string; days: number }) => {
+        const root = readPartyKey(o.rootKey, Role.Root);
+        save(createCertifiedKey(root, role, { name: o.name, notBefore: now() - DAY, notAfter: now() + o.days * DAY, ...(o.id !== undefined && { id: hexId(o.id) }) }), o.out, o.certOut);
+      });
+  }
+  keys
+    .command('export-cert')
+    .description('write the certificate of a key file (COSE_Sign1 bytes)')
+    .argument('<key-file>')
+    .requiredOption('--out <file>', 'certificate file to write')
+    .action((keyFile: string, o: { out: string }) => {
+      writeOutput(o.out, readCertificate(keyFile).bytes);
+      print(o.out);
+    });
+  return keys;
+}
+
+/** `init`: record the scheme's trust anchors in a new ledger database. */
+export function initCommand(): Command {
+  return dbOption(new Command('init'))
+    .description('create a ledger database for a scheme: root, issuers, this ledger\'s acquirer, first deny list')
+    .requiredOption('--root <file>', 'root certificate or root key file')
+    .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
+    .option('--issuer <file>', 'issuer certificate or key file (repeatable)', collect, [])
+    .action(async (o: { db: string; root: string; acquirerKey: string; issuer: string[] }) => {
+      const acquirer = readPartyKey(o.acquirerKey, Role.Acquirer);
+      const store = SqliteLedgerStore.open(o.db);
+      try {
+        await Ledger.initialise(store, readCertificate(o.root).bytes, o.issuer.map((f) => readCertificate(f).bytes), acquirer);
+      } finally {
+        await store.close();
+      }
+      print(`${o.db}: initialised (acquirer ${toHex(acquirer.id)}, ${o.issuer.length} issuer(s)); deny list sequence 1`);
+    });
+}
+
+/** `terminal enrol`: offline enrolment, signing a terminal certificate from its public key. */
+export function terminalCommand(): Command {
+  const terminal = new Command('terminal').description('terminal enrolment');
+  dbOption(terminal.command('enrol'))
+    .description('sign a terminal certificate from its public key (offline enrolment) and record the terminal')
+    .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
+    .requiredOption('--public-key <hex>', "the terminal's compressed P-256 public key (33 bytes hex)")
+    .requiredOption('--merchant <hex>', 'merchant id (8 bytes hex)')
+    .requiredOption('--mcc <n>', 'merchant category code', integer)
+    .requiredOption('--name <name>', 'merchant name')
+    .option('--terminal-id <hex>', 'terminal id (8 bytes hex); random by default')
+    .requiredOption('--out <file>', 'terminal certificate file to write (COSE_Sign1 bytes)')
+    .action(async (o: { db: string; acquirerKey: string; publicKey: string; merchant: string; mcc: number; name: string; terminalId?: string; out: string }) => {
+      const request = parseEnrolmentRequest({ publicKey: o.publicKey, merchantId: o.merchant, mcc: o.mcc, name: o.name, ...(o.terminalId !== undefined && { terminalId: o.terminalId }) });
+      const { ledger, close } = await openLedger(o);
+      try {
+        const record = await ledger.enrolTerminal(request);
+        writeOutput(o.out, record.certificate);
+        print(`terminal ${toHex(record.terminalId)} of merchant ${toHex(record.merchantId)} enrolled; certificate ${o.out}`);
+      } finally {
+        await close();
+      }
+    });
+  return terminal;
+}
+
+/** `load ...`: online load authorisation and load receipts, from files (for load stations without HTTP). */
+export function loadCommand(): Command {
+  const load = new Command('load').description('online loads');
+  dbOption(load.command('authorize'))
+    .description("sign a load authorisation for a card's challenge with its issuer key, and record it")
+    .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
+    .requiredOption('--issuer-key <file>', 'issuer key file (repeatable)', collect, [])
+    .requiredOption('--card-cert <file>', "the card's certificate (COSE_Sign1 bytes, from SELECT)")
+    .requiredOption('--challenge <hex>', "the card's GET CHALLENGE answer (CardChallenge CBOR, hex)")
+    .requiredOption('--amount <amount>', 'amount, e.g. 100.00')
+    .requiredOption('--out <file>', 'LoadAuthorization file to write (COSE_Sign1 bytes)')
+    .action(async (o: { db: string; acquirerKey: string; issuerKey: string[]; cardCert: string; challenge: string; amount: string; out: string }) => {
+      const { ledger, close } = await openLedger(o);
+      try {
+        const result = await ledger.authorizeLoad({ challenge: hexArg(o.challenge, 'challenge'), amount: parseAmount(o.amount, Currency.HKD), currency: Currency.HKD, cardCertificate: readBytes(o.cardCert, Limits.certificateBytes) });
+        if (!result.ok) throw new LedgerError(LedgerErrorCode.BadRequest, `load refused (${result.check}): ${result.reason}`);
+        writeOutput(o.out, result.value);
+        print(`authorised ${o.amount}; authorisation ${o.out}`);
+      } finally {
+        await close();
+      }
+    });
+  dbOption(load.command('record'))
+    .description("record a card's load receipt")
+    .argument('<receipt-file>', 'LoadReceipt COSE_Sign1 bytes')
+    .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
+    .action(async (file: string, o: { db: string; acquirerKey: string }) => {
+      const { ledger, close } = await openLedger(o);
+      try {
+        const result = await ledger.recordLoadReceipt(readBytes(file, Limits.receiptBytes));
+        if (!result.ok) throw new LedgerError(LedgerErrorCode.BadRequest, `load receipt refused (${result.check}): ${result.reason}`);
+        print(`load receipt ${toHex(result.value.receiptId)}: status ${result.value.status}${result.value.reason === undefined ? '' : ` (${result.value.reason})`}`);
+      } finally {
+        await close();
+      }
+    });
+  return load;
+}
+
+/** `deny-list` and `trust-anchors`: publish the signed deny list and the trust-anchor bundle to files. */
+export function publishCommands(): Command[] {
+  const denyList = dbOption(new Command('deny-list'))
+    .description('write the newest signed deny list (COSE_Sign1) for terminals that sync by file')
+    .requiredOption('--out <file>', 'file to write')
+    .action(async (o: { db: string; out: string }) => {
+      const store = SqliteLedgerStore.open(o.db);
+      try {
+        const list = await store.latestDenyList();
+        writeOutput(o.out, list.bytes);
+        print(`deny list sequence ${list.sequence} issued ${new Date(list.issuedAt * 1000).toISOString()}: ${o.out}`);
+      } finally {
+        await store.close();
+      }
+    });
+  const anchors = dbOption(new Command('trust-anchors'))
+    .description('write the trust-anchor bundle (root, issuers, acquirers; CBOR)')
+    .requiredOption('--out <file>', 'file to write')
+    .action(async (o: { db: string; out: string }) => {
+      const store = SqliteLedgerStore.open(o.db);
+      try {
+        const anchors = await store.trustAnchors();
+        writeOutput(o.out, encodeTrustAnchorBundle({ root: anchors.root, certificates: anchors.certificates }));
+        print(`${o.out}: root and ${anchors.certificates.length} issuer/acquirer certificate(s)`);
+      } finally {
+        await store.close();
+      }
+    });
+  return [denyList, anchors];
+}
+
+function hexId(text: string): Uint8Array {
+  const id = hexArg(text, 'id');
+  if (id.length !== ID_LENGTH) throw new InvalidArgumentError(`an id is ${ID_LENGTH} bytes`);
+  return id;
+}
+
+function hexArg(text: string, what: string): Uint8Array {
+  try {
+    return fromHex(text);
+  } catch {
+    throw new InvalidArgumentError(`${what} must be hex`);
+  }
+}

@@ -1,0 +1,42 @@
+import { EvidenceKind, encodeDoubleSpendEvidence, Limits } from '@ehkd/core';
+
+/** A pay receipt that may go into OverSpend evidence. */
+export interface EvidencePayment {
+  readonly bytes: Uint8Array;
+  readonly amount: number;
+}
+
+/**
+ * DoubleSpendEvidence for a pair of receipts (ConflictingCounter, ChainFork, BalanceMismatch), in counter order.
+ * @example pairEvidence(EvidenceKind.ChainFork, cardCert, issuerCert, [receiptN, receiptN1])
+ */
+export function pairEvidence(kind: EvidenceKind, cardCertificate: Uint8Array, issuerCertificate: Uint8Array, receipts: readonly [Uint8Array, Uint8Array]): Uint8Array {
+  return encodeDoubleSpendEvidence({ kind, cardCertificate, issuerCertificate, receipts: [...receipts], loadAuthorizations: [] });
+}
+
+/**
+ * OverSpend evidence: every load authorisation of the card and the fewest payments (largest first, distinct
+ * counters) whose sum exceeds the authorised total. Core caps evidence at Limits.evidenceReceipts receipts and
+ * authorisations and Limits.evidenceBytes bytes; when the proof cannot fit, this returns null and the case is
+ * kept without a portable proof (the receipts stay in the ledger).
+ * `payments` must be the card's primary-chain payments, largest first.
+ */
+export function overSpendEvidence(
+  cardCertificate: Uint8Array,
+  issuerCertificate: Uint8Array,
+  loadAuthorizations: readonly Uint8Array[],
+  authorised: number,
+  payments: readonly EvidencePayment[],
+): Uint8Array | null {
+  if (loadAuthorizations.length > Limits.evidenceReceipts) return null;
+  const chosen: Uint8Array[] = [];
+  let paid = 0;
+  for (const p of payments) {
+    if (paid > authorised || chosen.length === Limits.evidenceReceipts) break;
+    chosen.push(p.bytes);
+    paid += p.amount;
+  }
+  if (paid <= authorised) return null;
+  const bytes = encodeDoubleSpendEvidence({ kind: EvidenceKind.OverSpend, cardCertificate, issuerCertificate, receipts: chosen, loadAuthorizations: [...loadAuthorizations] });
+  return bytes.length <= Limits.evidenceBytes ? bytes : null;
+}

@@ -1,0 +1,63 @@
+import { EvidenceKind, bytesEqual } from '@ehkd/core';
+import { ReceiptKind, type VerifiedReceipt } from '../store/ledger-store.js';
+
+/** What the store knows about a stored receipt next to (or at) the new one's counter. */
+export interface ChainNeighbour {
+  readonly id: Uint8Array;
+  readonly counter: number;
+  readonly prevHash: Uint8Array;
+  readonly balanceAfter: number;
+  readonly kind: ReceiptKind;
+  readonly amount: number;
+  readonly primary: boolean;
+}
+
+/** The card's standing before the new receipt is applied. */
+export interface CardStanding {
+  /** Sum of issued load authorisations. */
+  readonly authorised: number;
+  /** Sum of payments on the primary chain. */
+  readonly paid: number;
+  readonly revokedAt: number | null;
+}
+
+/** The rule engine's verdict on one verified receipt. */
+export type Verdict =
+  | { readonly kind: 'duplicate' }
+  /** A double spend: `counterpart` is the stored receipt it conflicts with (none for OverSpend). */
+  | { readonly kind: 'double-spend'; readonly evidence: EvidenceKind; readonly primary: boolean; readonly counterpart: ChainNeighbour | null; readonly order: 'stored-first' | 'new-first' }
+  /** A payment from a card taken after its revocation was due at every terminal: stored, not credited. */
+  | { readonly kind: 'denied' }
+  | { readonly kind: 'credit' };
+
+/**
+ * The ledger's detection rules (.tmp/RULES.md, "Ledger (detection)") as a pure function, shared by every
+ * LedgerStore implementation: same id -> duplicate; another payload for the (card, counter) -> ConflictingCounter;
+ * n+1 not linked to n when both are known -> ChainFork; linked n, n+1 whose balances do not add up ->
+ * BalanceMismatch; payments on the primary chain above the authorised loads -> OverSpend.
+ * `neighbours` are the stored receipts of the card at counters counter-1 .. counter+1.
+ * @example classifyReceipt(receipt, rowsNear, standing, policy.now, policy.denyListGraceSeconds)
+ */
+export function classifyReceipt(r: VerifiedReceipt, neighbours: readonly ChainNeighbour[], card: CardStanding, graceSeconds: number): Verdict {
+  for (const n of neighbours) if (bytesEqual(n.id, r.id)) return { kind: 'duplicate' };
+  const same = neighbours.find((n) => n.counter === r.counter && n.primary);
+  if (same !== undefined) return { kind: 'double-spend', evidence: EvidenceKind.ConflictingCounter, primary: false, counterpart: same, order: 'stored-first' };
+  const prev = neighbours.find((n) => n.counter === r.counter - 1 && n.primary);
+  const next = neighbours.find((n) => n.counter === r.counter + 1 && n.primary);
+  if (prev !== undefined && !bytesEqual(r.prevHash, prev.id)) return fraud(EvidenceKind.ChainFork, prev, 'stored-first');
+  if (next !== undefined && !bytesEqual(next.prevHash, r.id)) return fraud(EvidenceKind.ChainFork, next, 'new-first');
+  if (prev !== undefined && before(r.kind, r.amount, r.balanceAfter) !== prev.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, prev, 'stored-first');
+  if (next !== undefined && before(next.kind, next.amount, next.balanceAfter) !== r.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, next, 'new-first');
+  if (r.kind === ReceiptKind.Pay && card.paid + r.amount > card.authorised) return fraud(EvidenceKind.OverSpend, null, 'stored-first');
+  if (r.kind === ReceiptKind.Pay && card.revokedAt !== null && r.time > card.revokedAt + graceSeconds) return { kind: 'denied' };
+  return { kind: 'credit' };
+}
+
+function fraud(evidence: EvidenceKind, counterpart: ChainNeighbour | null, order: 'stored-first' | 'new-first'): Verdict {
+  return { kind: 'double-spend', evidence, primary: true, counterpart, order };
+}
+
+/** Balance before a receipt's operation (core's balanceBefore, on stored columns). */
+function before(kind: ReceiptKind, amount: number, balanceAfter: number): number {
+  return kind === ReceiptKind.Pay ? balanceAfter + amount : balanceAfter - amount;
+}

@@ -1,0 +1,112 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { CBOR_CONTENT_TYPE, CheckId, LedgerApi, Limits, RECEIPT_STATUS_NAME, toHex } from '@ehkd/core';
+import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
+import type { Ledger } from '../ledger.js';
+import { parseLoadRequest } from '../scheme/load-authorisation.js';
+import { parseEnrolmentRequest } from '../scheme/terminal-enrolment.js';
+
+/** Options of the HTTP service. */
+export interface LedgerServerOptions {
+  readonly ledger: Ledger;
+  /** The bearer token terminals present to enrol (POST /v1/terminals). */
+  readonly enrolmentToken: string;
+  /** Fastify's logger (pino) on or off; default off. */
+  readonly logger?: boolean;
+}
+
+/** Largest JSON body any endpoint takes (a load request carries a certificate: a few hundred bytes of hex). */
+const JSON_BODY_LIMIT = 16 * 1024;
+
+const STATUS_OF_ERROR: Readonly<Record<string, number>> = {
+  [LedgerErrorCode.BadRequest]: 400,
+  [LedgerErrorCode.Unauthorised]: 401,
+  [LedgerErrorCode.NotFound]: 404,
+  [LedgerErrorCode.TerminalConflict]: 409,
+  [LedgerErrorCode.UnknownIssuer]: 422,
+  [LedgerErrorCode.Worker]: 503,
+};
+
+/**
+ * The ledger's HTTP API (core's LedgerApi), on fastify. Wire data that fails verification is answered with a
+ * typed refusal { error, check, reason } (422, or 403 when the terminal or the card is not allowed); malformed
+ * requests get 400, oversized bodies 413, wrong content types 415. Nothing a client sends can crash the service.
+ * Call `listen` on the result; `close` stops it (the caller closes the ledger and its store).
+ * @example const app = buildLedgerServer({ ledger, enrolmentToken }); await app.listen({ port: 8080 })
+ */
+export function buildLedgerServer(options: LedgerServerOptions): FastifyInstance {
+  const { ledger } = options;
+  const tokenDigest = digest(options.enrolmentToken);
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: JSON_BODY_LIMIT });
+
+  app.addContentTypeParser(CBOR_CONTENT_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, _request, reply) => {
+    if (error instanceof LedgerError) {
+      const status = STATUS_OF_ERROR[error.code] ?? 500;
+      return reply.code(status).send({ error: error.code, reason: status === 500 ? 'internal error' : error.message });
+    }
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply.code(status).send({ error: error.code ?? 'INTERNAL', reason: status === 500 ? 'internal error' : error.message });
+  });
+
+  app.post(LedgerApi.batches, { bodyLimit: Limits.batchBytes }, async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) return unsupported(reply);
+    const result = await ledger.ingestBatch(bodyBytes(request.body), 'http');
+    if (!result.ok) return refuse(reply, result.enrolled ? 422 : 403, result.check, result.reason);
+    return cbor(reply, result.result);
+  });
+
+  app.get(LedgerApi.denyList, async (_request, reply) => cbor(reply, await ledger.denyList()));
+
+  app.get(LedgerApi.trustAnchors, async (_request, reply) => cbor(reply, await ledger.trustAnchorBundle()));
+
+  app.post(LedgerApi.enrolTerminal, async (request) => {
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    if (!timingSafeEqual(digest(token), tokenDigest)) throw new LedgerError(LedgerErrorCode.Unauthorised, 'a valid enrolment token is required');
+    const record = await ledger.enrolTerminal(parseEnrolmentRequest(request.body));
+    return { certificate: toHex(record.certificate), acquirerId: toHex(ledger.context.acquirer.id), terminalId: toHex(record.terminalId) };
+  });
+
+  app.post(LedgerApi.authorizeLoad, async (request, reply) => {
+    const result = await ledger.authorizeLoad(parseLoadRequest(request.body));
+    if (!result.ok) return refuse(reply, result.check === CheckId.DenyList ? 403 : 422, result.check, result.reason);
+    return cbor(reply, result.value);
+  });
+
+  app.post(LedgerApi.loadReceipts, { bodyLimit: Limits.receiptBytes }, async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) return unsupported(reply);
+    const result = await ledger.recordLoadReceipt(bodyBytes(request.body));
+    if (!result.ok) return refuse(reply, 422, result.check, result.reason);
+    const o = result.value;
+    return { status: RECEIPT_STATUS_NAME[o.status], ...(o.check !== undefined && { check: o.check }), ...(o.reason !== undefined && { reason: o.reason }) };
+  });
+
+  app.get(LedgerApi.health, async () => ({ ok: true, time: ledger.context.clock() }));
+
+  return app;
+}
+
+/** The request body as bytes (the CBOR parser hands over a Buffer; the handlers checked that). */
+function bodyBytes(body: unknown): Uint8Array {
+  const b = body as Buffer;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** 415: a CBOR endpoint got another content type (which fastify parsed as text or JSON). */
+function unsupported(reply: FastifyReply): FastifyReply {
+  return reply.code(415).send({ error: 'unsupported-media-type', reason: `the body must be ${CBOR_CONTENT_TYPE}` });
+}
+
+function cbor(reply: FastifyReply, bytes: Uint8Array): FastifyReply {
+  return reply.type(CBOR_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+function refuse(reply: FastifyReply, status: number, check: string, reason: string): FastifyReply {
+  return reply.code(status).send({ error: 'refused', check, reason });
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}

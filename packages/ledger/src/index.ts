@@ -1,0 +1,20 @@
+// Public surface of @ehkd/ledger: the settlement ledger as a library (the CLI and the HTTP service are built on it).
+export * from './errors/ledger-error.js';
+export * from './store/ledger-store.js';
+export { SqliteLedgerStore } from './store/sqlite-ledger-store.js';
+export { Ledger, DEFAULT_DENY_LIST_GRACE_SECONDS, type LedgerOptions } from './ledger.js';
+export type { LedgerContext } from './ledger-context.js';
+export type { IngestedBatch, VerifiedBatch, BatchRefusal, BatchCounts } from './ingest/batch-ingestor.js';
+export { classifyReceipt, type Verdict, type ChainNeighbour, type CardStanding } from './detect/classify-receipt.js';
+export { liabilityFor } from './detect/loss-attribution.js';
+export { createNodeSigner } from './crypto/node-signer.js';
+export { partyKeyFromFile, type PartyKey } from './scheme/party-key.js';
+export { createRootKey, createCertifiedKey, type NewKeyOptions } from './scheme/scheme-keys.js';
+export { parseEnrolmentRequest, signTerminalCertificate, TERMINAL_VALIDITY_SECONDS, type EnrolmentRequest } from './scheme/terminal-enrolment.js';
+export { parseLoadRequest, type LoadRequest } from './scheme/load-authorisation.js';
+export { buildLedgerServer, type LedgerServerOptions } from './http/ledger-server.js';
+export { valueAudit, auditCard, type ValueAudit, type CardAudit, type AuditItem, type AuditTotals } from './reports/value-audit.js';
+export { settlementReport, type SettlementLine } from './reports/settlement-report.js';
+export { fraudCasesReport, type FraudCaseLine } from './reports/fraud-cases-report.js';
+export { cardHistory, type CardHistory } from './reports/card-history-report.js';
+export { ledgerProgram, runCli } from './cli/main.js';

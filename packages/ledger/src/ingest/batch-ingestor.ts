@@ -1,0 +1,194 @@
+import {
+  CheckId,
+  Limits,
+  ReceiptStatus,
+  bytesEqual,
+  encodeBatchResult,
+  sha256,
+  signCoseSign1,
+  toHex,
+  type ReceiptOutcome,
+  type UploadBatch,
+  type Verification,
+} from '@ehkd/core';
+import type { LedgerContext } from '../ledger-context.js';
+import { openOrReject } from '../verify/open-or-reject.js';
+import { ReceiptKind, type CardCertificateRecord, type DenyListVersion, type VerifiedReceipt } from '../store/ledger-store.js';
+import { verifyBatchEnvelope } from './batch-envelope.js';
+import type { ReceiptCheck } from './receipt-check.js';
+import type { VerifyPool } from './verify-pool.js';
+
+/** Reasons in a batch result are capped so that 20,000 rejections still fit core's batch-result size limit. */
+const REASON_CAP = 80;
+
+/** What ingesting one batch produced. */
+export interface IngestedBatch {
+  readonly ok: true;
+  readonly batchId: Uint8Array;
+  readonly terminalId: Uint8Array;
+  readonly merchantId: Uint8Array;
+  /** One outcome per receipt of the batch, in batch order. */
+  readonly outcomes: readonly ReceiptOutcome[];
+  /** The BatchResult COSE_Sign1, signed by the acquirer: the answer to the terminal. */
+  readonly result: Uint8Array;
+  readonly counts: BatchCounts;
+  readonly newCases: readonly number[];
+  /** Set if this batch revoked cards. */
+  readonly denyList: DenyListVersion | null;
+}
+
+/** Outcome counts of a batch. */
+export interface BatchCounts {
+  readonly accepted: number;
+  readonly duplicate: number;
+  readonly rejected: number;
+  readonly doubleSpend: number;
+}
+
+/** A batch whose envelope and receipts were verified, ready to apply. */
+export interface VerifiedBatch {
+  readonly ok: true;
+  readonly batchId: Uint8Array;
+  readonly batch: UploadBatch;
+  readonly merchantId: Uint8Array;
+  /** One verdict per receipt of the batch. */
+  readonly checks: readonly ReceiptCheck[];
+  readonly source: string;
+  readonly receivedAt: number;
+}
+
+/** Why a whole batch was refused: its envelope, or its terminal, cannot be trusted. `enrolled` false means 403. */
+export type BatchRefusal = { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly enrolled: boolean };
+
+/**
+ * Ingests upload batches (HTTP or hand-carried files): verifies the envelope (terminal certificate chain and
+ * validity now, terminal signature) and that the terminal is enrolled here with that key, verifies the receipts
+ * in the worker pool, applies them in one transaction, and signs the BatchResult. Bad receipts are answered one by
+ * one; the good ones of the same batch settle.
+ */
+export class BatchIngestor {
+  constructor(
+    private readonly ctx: LedgerContext,
+    private readonly pool: VerifyPool,
+  ) {}
+
+  /**
+   * Ingests one batch (COSE_Sign1 bytes). `source` is recorded ('http' or 'file').
+   * @returns the ingested batch, or a typed refusal of the whole batch.
+   * @throws LedgerError WORKER / STORAGE on infrastructure failures (nothing is applied then).
+   */
+  async ingest(bytes: Uint8Array, source: string, onProgress?: (verified: number, total: number) => void): Promise<IngestedBatch | BatchRefusal> {
+    const verified = await this.verify(bytes, source, onProgress);
+    return verified.ok ? this.apply(verified) : verified;
+  }
+
+  /**
+   * The first half of `ingest`: the envelope, the terminal's enrolment and every receipt verified, nothing stored.
+   * Callers that must apply batches in a given order (files) verify ahead and apply in order.
+   */
+  async verify(bytes: Uint8Array, source: string, onProgress?: (verified: number, total: number) => void): Promise<VerifiedBatch | BatchRefusal> {
+    const ctx = this.ctx;
+    const now = ctx.clock();
+    const envelope = verifyBatchEnvelope(bytes, ctx.trust, ctx.verifier, now);
+    if (!envelope.ok) return refuse(envelope, true);
+    const { batchId, batch: b, terminal } = envelope.value;
+    const enrolled = await ctx.store.terminal(terminal.payload.subject);
+    if (enrolled === undefined || !bytesEqual(terminal.payload.signer, ctx.acquirer.id)) {
+      return { ok: false, check: CheckId.CertChain, reason: `terminal ${toHex(terminal.payload.subject)} is not enrolled at this ledger`, enrolled: false };
+    }
+    if (!bytesEqual(enrolled.publicKey, terminal.payload.publicKey)) {
+      return { ok: false, check: CheckId.CertChain, reason: `the batch carries a certificate of terminal ${toHex(enrolled.terminalId)} for another key than the one enrolled`, enrolled: false };
+    }
+    const merchantId = (terminal.payload.terminal ?? enrolled).merchantId;
+    const total = b.receipts.length;
+    const checks = await this.pool.verify(
+      { receipts: b.receipts, cardCertificates: b.cardCertificates, payee: b.terminalId },
+      onProgress === undefined ? undefined : (done) => onProgress(done, total),
+    );
+    return { ok: true, batchId, batch: b, merchantId, checks, source, receivedAt: now };
+  }
+
+  /**
+   * The second half of `ingest`: applies a verified batch in one transaction and signs the BatchResult.
+   * @throws LedgerError STORAGE (nothing is applied then)
+   */
+  async apply(verifiedBatch: VerifiedBatch): Promise<IngestedBatch> {
+    const ctx = this.ctx;
+    const { batchId, batch: b, merchantId, checks, source } = verifiedBatch;
+    const now = ctx.clock();
+    const total = b.receipts.length;
+
+    const verified: VerifiedReceipt[] = [];
+    const verifiedAt: number[] = [];
+    const cards = new Map<number, CardCertificateRecord>();
+    const outcomes: ReceiptOutcome[] = new Array<ReceiptOutcome>(total);
+    let rejected = 0;
+    checks.forEach((c, i) => {
+      const receiptBytes = b.receipts[i] as Uint8Array;
+      if (!c.ok) {
+        rejected++;
+        outcomes[i] = { receiptId: rejectedId(receiptBytes), status: ReceiptStatus.Rejected, check: c.check, reason: c.reason.slice(0, REASON_CAP) };
+        return;
+      }
+      if (!cards.has(c.certIndex)) cards.set(c.certIndex, { cardId: c.cardId, issuerId: c.issuerId, currency: c.currency, certificate: b.cardCertificates[c.certIndex] as Uint8Array });
+      verified.push({
+        id: c.id, bytes: receiptBytes, kind: ReceiptKind.Pay, cardId: c.cardId, counter: c.counter, amount: c.amount, currency: c.currency,
+        balanceAfter: c.balanceAfter, prevHash: c.prevHash, time: c.time,
+      });
+      verifiedAt.push(i);
+    });
+
+    const applied = await ctx.store.applyReceipts(
+      {
+        batch: { batchId, terminalId: b.terminalId, merchantId, sequence: b.sequence, createdAt: b.createdAt, source, receiptCount: total },
+        cards: [...cards.values()],
+        receipts: verified,
+        rejectedCount: rejected,
+      },
+      { now, denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },
+    );
+    applied.outcomes.forEach((o, k) => {
+      outcomes[verifiedAt[k] as number] = o.reason === undefined ? o : { ...o, reason: o.reason.slice(0, REASON_CAP) };
+    });
+    const result = signCoseSign1(ctx.acquirer.signer, encodeBatchResult({ batchId, processedAt: now, outcomes }));
+    return {
+      ok: true,
+      batchId,
+      terminalId: b.terminalId,
+      merchantId,
+      outcomes,
+      result,
+      counts: countOutcomes(outcomes),
+      newCases: applied.newCases,
+      denyList: applied.denyList,
+    };
+  }
+}
+
+function refuse(v: Verification<unknown> & { ok: false }, enrolled: boolean): BatchRefusal {
+  return { ok: false, check: v.check, reason: v.reason, enrolled };
+}
+
+/**
+ * The id a rejected receipt is answered under: SHA-256 of its payload when the COSE envelope opens (so the
+ * terminal can match it), else SHA-256 of the bytes received (nothing better identifies garbage).
+ */
+function rejectedId(bytes: Uint8Array): Uint8Array {
+  const opened = openOrReject(bytes, Limits.receiptBytes, (p: Uint8Array) => p, 'receipt');
+  return opened.ok ? opened.value.id : sha256(bytes);
+}
+
+/** Counts outcomes by status. */
+export function countOutcomes(outcomes: readonly ReceiptOutcome[]): BatchCounts {
+  let accepted = 0;
+  let duplicate = 0;
+  let rejected = 0;
+  let doubleSpend = 0;
+  for (const o of outcomes) {
+    if (o.status === ReceiptStatus.Accepted) accepted++;
+    else if (o.status === ReceiptStatus.Duplicate) duplicate++;
+    else if (o.status === ReceiptStatus.Rejected) rejected++;
+    else doubleSpend++;
+  }
+  return { accepted, duplicate, rejected, doubleSpend };
+}

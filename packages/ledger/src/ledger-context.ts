@@ -1,0 +1,20 @@
+import type { SignatureVerifier, TrustStore } from '@ehkd/core';
+import type { PartyKey } from './scheme/party-key.js';
+import type { LedgerStore } from './store/ledger-store.js';
+
+/** Everything the ledger's operations share: storage, trust, keys, clock and policy. */
+export interface LedgerContext {
+  readonly store: LedgerStore;
+  /** Trust anchors as stored, verified against the root. */
+  readonly trust: TrustStore;
+  /** node:crypto verifier for the main thread (envelopes, certificates, load receipts). */
+  readonly verifier: SignatureVerifier;
+  /** This ledger's acquirer: enrols terminals, signs batch results and deny lists. */
+  readonly acquirer: PartyKey;
+  /** Issuers whose loads this ledger authorises, by lower-case hex id. */
+  readonly issuers: ReadonlyMap<string, PartyKey>;
+  /** Unix seconds. */
+  readonly clock: () => number;
+  /** Maximum deny-list age terminals are allowed: the grace after a revocation (see detect/loss-attribution.ts). */
+  readonly denyListGraceSeconds: number;
+}

@@ -1,0 +1,282 @@
+import type { ReceiptOutcome, Signer } from '@ehkd/core';
+
+/**
+ * The ledger's storage, behind one interface so that a server database can replace the embedded one.
+ * Implemented by SqliteLedgerStore (better-sqlite3, WAL). A PostgresLedgerStore (pg) is the planned second
+ * implementation for operators who outgrow one machine; it is not built.
+ *
+ * Every method is async so that a networked database fits the same contract. The double-spend rules are not
+ * storage code: `applyReceipts` implementations call the pure policy functions in `detect/` and only do I/O.
+ */
+export interface LedgerStore {
+  /** Stable name of the implementation, e.g. 'sqlite'. */
+  readonly kind: string;
+  /** Records the scheme's trust anchors and the first (empty) signed deny list. @throws LedgerError ALREADY_INITIALISED */
+  initialise(setup: SchemeSetup): Promise<void>;
+  /** The root certificate and the issuer and acquirer certificates. @throws LedgerError NOT_INITIALISED */
+  trustAnchors(): Promise<TrustAnchorRecord>;
+
+  /** Enrols a terminal (or renews its certificate). */
+  putTerminal(terminal: TerminalRecord): Promise<void>;
+  terminal(terminalId: Uint8Array): Promise<TerminalRecord | undefined>;
+
+  /** Records a card certificate the first time the card is seen (later certificates of a known card are ignored). */
+  putCard(card: CardCertificateRecord): Promise<void>;
+  card(cardId: Uint8Array): Promise<CardRecord | undefined>;
+
+  /** Records an issued load authorisation and adds its amount to the card's authorised total, in one transaction. */
+  putLoadAuthorization(authorization: LoadAuthorizationRecord): Promise<void>;
+  loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
+
+  /**
+   * Applies verified receipts in ONE transaction: deduplication by receipt id, double-spend detection against the
+   * stored chains, crediting, fraud cases with evidence, revocations and (if any card was revoked) a newly signed
+   * deny list, and the batch record. Either everything is durable or nothing is.
+   */
+  applyReceipts(input: ReceiptApplication, policy: ApplyPolicy): Promise<AppliedReceipts>;
+
+  /** The newest signed deny list. @throws LedgerError NOT_INITIALISED */
+  latestDenyList(): Promise<DenyListVersion>;
+
+  /** Per-merchant totals (credited, claims on issuers, merchant losses). */
+  merchantSettlement(): Promise<MerchantSettlementRow[]>;
+  /** Every card with its totals and latest known state. */
+  cards(): Promise<CardRecord[]>;
+  /** A card's receipts in counter order (conflicting receipts next to the one they conflict with). */
+  cardReceipts(cardId: Uint8Array): Promise<StoredReceipt[]>;
+  /** Every stored receipt ordered by card then counter, for the value-conservation audit. */
+  receiptsByCard(): AsyncIterable<StoredReceipt>;
+  /** Load authorisation totals per card (authorised amount and how much of it the card confirmed). */
+  loadTotals(): Promise<LoadTotalsRow[]>;
+  fraudCases(): Promise<FraudCaseRecord[]>;
+  fraudCase(caseId: number): Promise<FraudCaseRecord | undefined>;
+  batches(): Promise<BatchRecord[]>;
+  close(): Promise<void>;
+}
+
+/** What `initialise` records. */
+export interface SchemeSetup {
+  readonly root: Uint8Array;
+  /** Issuer and acquirer certificates (COSE_Sign1 bytes), already verified against the root by the caller. */
+  readonly anchors: readonly { readonly role: number; readonly subject: Uint8Array; readonly certificate: Uint8Array }[];
+  /** The first deny list (sequence 1, empty), signed by the acquirer. */
+  readonly denyList: DenyListVersion;
+}
+
+/** The trust anchors as stored. */
+export interface TrustAnchorRecord {
+  readonly root: Uint8Array;
+  readonly certificates: readonly Uint8Array[];
+}
+
+/** An enrolled terminal: the merchant it pays and its certificate (signed by this ledger's acquirer). */
+export interface TerminalRecord {
+  readonly terminalId: Uint8Array;
+  readonly merchantId: Uint8Array;
+  readonly mcc: number;
+  /** Merchant display name from the certificate. */
+  readonly name: string;
+  readonly publicKey: Uint8Array;
+  readonly certificate: Uint8Array;
+  readonly enrolledAt: number;
+}
+
+/** A card certificate, verified against the trust anchors before it is stored. */
+export interface CardCertificateRecord {
+  readonly cardId: Uint8Array;
+  readonly issuerId: Uint8Array;
+  readonly currency: number;
+  readonly certificate: Uint8Array;
+}
+
+/** A card as the ledger knows it. Amounts in minor units. */
+export interface CardRecord extends CardCertificateRecord {
+  /** Sum of load authorisations the issuer signed for the card. */
+  readonly authorised: number;
+  /** Sum of the card's payments on its primary chain (one per counter value), credited or flagged. */
+  readonly paid: number;
+  /** Unix seconds of revocation (the card is on the deny list), or null. */
+  readonly revokedAt: number | null;
+}
+
+/** An issued load authorisation. */
+export interface LoadAuthorizationRecord {
+  /** SHA-256 of the authorisation payload: what the card's load receipt names. */
+  readonly authorizationId: Uint8Array;
+  readonly loadId: Uint8Array;
+  readonly cardId: Uint8Array;
+  readonly amount: number;
+  readonly currency: number;
+  readonly time: number;
+  /** The COSE_Sign1 bytes, kept as OverSpend evidence. */
+  readonly bytes: Uint8Array;
+}
+
+/** Kinds of stored receipts. */
+export const ReceiptKind = { Pay: 1, Load: 2 } as const;
+export type ReceiptKind = (typeof ReceiptKind)[keyof typeof ReceiptKind];
+
+/** What became of a stored receipt. */
+export const Disposition = {
+  /** A payment credited to the merchant. */
+  Credited: 1,
+  /** A payment (or load) held back: it reveals a double spend, or was taken from a card after its revocation. */
+  Flagged: 2,
+  /** A load the card confirmed. */
+  Loaded: 3,
+} as const;
+export type Disposition = (typeof Disposition)[keyof typeof Disposition];
+
+/** Stable names of dispositions for output. */
+export const DISPOSITION_NAME: Readonly<Record<Disposition, string>> = { 1: 'credited', 2: 'flagged', 3: 'loaded' };
+
+/** Who carries the loss of a flagged payment (see detect/loss-attribution.ts). */
+export const Liability = { Issuer: 1, Merchant: 2 } as const;
+export type Liability = (typeof Liability)[keyof typeof Liability];
+
+/** Stable names of liabilities for output. */
+export const LIABILITY_NAME: Readonly<Record<Liability, string>> = { 1: 'issuer', 2: 'merchant' };
+
+/** A card-signed receipt whose signature and certificate chain verified, ready to be applied. */
+export interface VerifiedReceipt {
+  /** SHA-256 of the payload: the receipt's identity. */
+  readonly id: Uint8Array;
+  /** The COSE_Sign1 bytes exactly as the card produced them. */
+  readonly bytes: Uint8Array;
+  readonly kind: ReceiptKind;
+  readonly cardId: Uint8Array;
+  readonly counter: number;
+  readonly amount: number;
+  readonly currency: number;
+  readonly balanceAfter: number;
+  readonly prevHash: Uint8Array;
+  /** Terminal time of a payment (Unix seconds); for a load, the authorisation's time. */
+  readonly time: number;
+}
+
+/** A batch (or a single load receipt) to apply. */
+export interface ReceiptApplication {
+  /** Identity of the upload batch (SHA-256 of its payload); null for a load receipt. */
+  readonly batch: BatchHeader | null;
+  /** Certificates of the cards of `receipts` (stored if new). */
+  readonly cards: readonly CardCertificateRecord[];
+  /** Verified receipts, in the order of the batch. */
+  readonly receipts: readonly VerifiedReceipt[];
+  /** Receipts of the batch rejected before reaching the store (counted in the batch record). */
+  readonly rejectedCount: number;
+}
+
+/** The uploading terminal and the batch envelope. */
+export interface BatchHeader {
+  readonly batchId: Uint8Array;
+  readonly terminalId: Uint8Array;
+  readonly merchantId: Uint8Array;
+  readonly sequence: number;
+  readonly createdAt: number;
+  /** 'http' or 'file'. */
+  readonly source: string;
+  /** Receipts in the batch, verified or not. */
+  readonly receiptCount: number;
+}
+
+/** What the store needs from the ledger to apply receipts. */
+export interface ApplyPolicy {
+  /** Unix seconds. */
+  readonly now: number;
+  /** How long after a revocation a terminal may still lack the new deny list (its maximum deny-list age). */
+  readonly denyListGraceSeconds: number;
+  /** The acquirer that signs deny lists. */
+  readonly denyListSigner: { readonly id: Uint8Array; readonly signer: Signer };
+}
+
+/** The store's answer: one outcome per verified receipt, in input order. */
+export interface AppliedReceipts {
+  readonly outcomes: readonly ReceiptOutcome[];
+  /** Fraud cases opened by this application. */
+  readonly newCases: readonly number[];
+  /** Cards revoked by this application. */
+  readonly revoked: readonly Uint8Array[];
+  /** The deny list signed because of those revocations. */
+  readonly denyList: DenyListVersion | null;
+}
+
+/** One signed deny list. */
+export interface DenyListVersion {
+  readonly sequence: number;
+  readonly issuedAt: number;
+  /** COSE_Sign1 bytes. */
+  readonly bytes: Uint8Array;
+}
+
+/** A stored receipt. */
+export interface StoredReceipt extends VerifiedReceipt {
+  /** True for the first receipt recorded for its (card, counter): the one the card's chain is read from. */
+  readonly primary: boolean;
+  readonly disposition: Disposition;
+  readonly liability: Liability | null;
+  readonly caseId: number | null;
+  readonly terminalId: Uint8Array | null;
+  readonly merchantId: Uint8Array | null;
+  readonly batchId: Uint8Array | null;
+  readonly ingestedAt: number;
+}
+
+/** Settlement of one merchant. Amounts in minor units. */
+export interface MerchantSettlementRow {
+  readonly merchantId: Uint8Array;
+  readonly name: string;
+  readonly currency: number;
+  readonly terminals: number;
+  readonly creditedCount: number;
+  readonly creditedAmount: number;
+  /** Flagged payments the card's issuer is liable for (payable once the issuer settles the claim). */
+  readonly issuerClaimCount: number;
+  readonly issuerClaimAmount: number;
+  /** Flagged payments the merchant is liable for (taken from a card after revocation + grace). */
+  readonly merchantLossCount: number;
+  readonly merchantLossAmount: number;
+}
+
+/** Authorised and confirmed load totals of one card. */
+export interface LoadTotalsRow {
+  readonly cardId: Uint8Array;
+  readonly authorisedCount: number;
+  readonly authorisedAmount: number;
+}
+
+/** A detected double spend. */
+export interface FraudCaseRecord {
+  readonly caseId: number;
+  /** EvidenceKind. */
+  readonly kind: number;
+  readonly cardId: Uint8Array;
+  readonly issuerId: Uint8Array;
+  /** Counter values the evidence rests on. */
+  readonly counters: readonly number[];
+  readonly detectedAt: number;
+  /** The receipt whose arrival revealed the case. */
+  readonly receiptId: Uint8Array;
+  readonly batchId: Uint8Array | null;
+  /** DoubleSpendEvidence bytes, verifiable by anyone with the root certificate (null only if core's limits cannot hold the proof). */
+  readonly evidence: Uint8Array | null;
+  /** Flagged payments attached to this case. */
+  readonly flaggedCount: number;
+  readonly flaggedAmount: number;
+}
+
+/** One uploaded batch (first submission; `submissions` counts replays). */
+export interface BatchRecord {
+  readonly batchId: Uint8Array;
+  readonly terminalId: Uint8Array;
+  readonly sequence: number;
+  readonly createdAt: number;
+  readonly source: string;
+  readonly firstReceivedAt: number;
+  readonly lastReceivedAt: number;
+  readonly submissions: number;
+  readonly receipts: number;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly doubleSpends: number;
+}

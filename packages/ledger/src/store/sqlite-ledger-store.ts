@@ -1,0 +1,577 @@
+import Database from 'better-sqlite3';
+import {
+  CheckId,
+  EVIDENCE_KIND_NAME,
+  EvidenceKind,
+  ReceiptStatus,
+  Role,
+  encodeDenyList,
+  signCoseSign1,
+  toHex,
+  type ReceiptOutcome,
+} from '@ehkd/core';
+import { byteKey } from '../ids/byte-key.js';
+import { classifyReceipt, type ChainNeighbour } from '../detect/classify-receipt.js';
+import { overSpendEvidence, pairEvidence, type EvidencePayment } from '../detect/build-evidence.js';
+import { liabilityFor } from '../detect/loss-attribution.js';
+import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
+import { SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
+import {
+  Disposition,
+  Liability,
+  ReceiptKind,
+  type AppliedReceipts,
+  type ApplyPolicy,
+  type BatchRecord,
+  type CardCertificateRecord,
+  type CardRecord,
+  type DenyListVersion,
+  type FraudCaseRecord,
+  type LedgerStore,
+  type LoadAuthorizationRecord,
+  type LoadTotalsRow,
+  type MerchantSettlementRow,
+  type ReceiptApplication,
+  type SchemeSetup,
+  type StoredReceipt,
+  type TerminalRecord,
+  type TrustAnchorRecord,
+  type VerifiedReceipt,
+} from './ledger-store.js';
+
+type Row = Record<string, unknown>;
+
+// BLOB parameters are bound straight from Uint8Array views (better-sqlite3 takes any ArrayBufferView): no Buffer
+// objects on the per-receipt path. BLOB columns come back as Buffers and are handed out as plain Uint8Array views.
+
+/** A BLOB column back to a plain Uint8Array view. */
+function bytes(value: unknown): Uint8Array {
+  const b = value as Buffer;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function optionalBytes(value: unknown): Uint8Array | null {
+  return value === null ? null : bytes(value);
+}
+
+/**
+ * LedgerStore on SQLite (better-sqlite3): WAL journal, synchronous=FULL (a commit is on disk before a batch is
+ * answered), one IMMEDIATE transaction per applied batch, prepared statements for the per-receipt path.
+ * One process writes at a time; readers (reports) run concurrently thanks to WAL.
+ * @example const store = SqliteLedgerStore.open('ledger.db')
+ */
+export class SqliteLedgerStore implements LedgerStore {
+  readonly kind = 'sqlite';
+  private readonly s: ReturnType<typeof prepare>;
+  /**
+   * Cards recently applied to, with their derived totals, so that a batch does not re-read each card. Valid while
+   * no other connection writes: `PRAGMA data_version` changes when one does, and the cache is dropped.
+   */
+  private readonly cardCache = new Map<string, MutableCard>();
+  private dataVersion = -1;
+
+  private constructor(private readonly db: Database.Database) {
+    this.s = prepare(db);
+  }
+
+  /** Opens (creating if needed) a ledger database file. @throws LedgerError STORAGE */
+  static open(path: string): SqliteLedgerStore {
+    return storage(() => {
+      const db = new Database(path);
+      db.pragma('busy_timeout = 10000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      // A batch touches pages of the (card, counter) index all over the file: keep them cached, and checkpoint
+      // in larger steps so that a page rewritten by many commits is copied back to the database once.
+      db.pragma('cache_size = -65536');
+      db.pragma('wal_autocheckpoint = 8192');
+      db.exec(SQLITE_SCHEMA);
+      const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined;
+      if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SQLITE_SCHEMA_VERSION);
+      else if (version['value'] !== SQLITE_SCHEMA_VERSION) {
+        db.close();
+        throw new LedgerError(LedgerErrorCode.Storage, `database schema version ${String(version['value'])} is not ${SQLITE_SCHEMA_VERSION}`, { detail: { path } });
+      }
+      return new SqliteLedgerStore(db);
+    });
+  }
+
+  async initialise(setup: SchemeSetup): Promise<void> {
+    storage(() =>
+      this.db.transaction(() => {
+        if (this.db.prepare("SELECT 1 FROM meta WHERE key = 'root'").get() !== undefined) {
+          throw new LedgerError(LedgerErrorCode.AlreadyInitialised, 'this ledger database already holds a scheme');
+        }
+        this.db.prepare("INSERT INTO meta (key, value) VALUES ('root', ?)").run(setup.root);
+        for (const a of setup.anchors) this.s.putAnchor.run(a.role, a.subject, a.certificate);
+        this.s.insertDenyListVersion.run(setup.denyList.sequence, setup.denyList.issuedAt, setup.denyList.bytes);
+      }).immediate(),
+    );
+  }
+
+  async trustAnchors(): Promise<TrustAnchorRecord> {
+    return storage(() => {
+      const root = this.db.prepare("SELECT value FROM meta WHERE key = 'root'").get() as Row | undefined;
+      if (root === undefined) throw new LedgerError(LedgerErrorCode.NotInitialised, 'the ledger database holds no scheme: run `ehkd-ledger init` first');
+      const rows = this.db.prepare('SELECT certificate FROM anchors ORDER BY role, subject').all() as Row[];
+      return { root: bytes(root['value']), certificates: rows.map((r) => bytes(r['certificate'])) };
+    });
+  }
+
+  async putTerminal(t: TerminalRecord): Promise<void> {
+    storage(() =>
+      this.db
+        .prepare(
+          `INSERT INTO terminals (terminal_id, merchant_id, mcc, name, public_key, certificate, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (terminal_id) DO UPDATE SET merchant_id = excluded.merchant_id, mcc = excluded.mcc, name = excluded.name,
+             public_key = excluded.public_key, certificate = excluded.certificate, enrolled_at = excluded.enrolled_at`,
+        )
+        .run(t.terminalId, t.merchantId, t.mcc, t.name, t.publicKey, t.certificate, t.enrolledAt),
+    );
+  }
+
+  async terminal(terminalId: Uint8Array): Promise<TerminalRecord | undefined> {
+    return storage(() => {
+      const r = this.s.terminal.get(terminalId) as Row | undefined;
+      return r === undefined ? undefined : terminalRow(r);
+    });
+  }
+
+  async putCard(card: CardCertificateRecord): Promise<void> {
+    storage(() => this.s.insertCard.run(card.cardId, card.issuerId, card.currency, card.certificate));
+  }
+
+  async card(cardId: Uint8Array): Promise<CardRecord | undefined> {
+    return storage(() => {
+      const r = this.s.card.get(cardId) as Row | undefined;
+      return r === undefined ? undefined : cardRow(r);
+    });
+  }
+
+  async putLoadAuthorization(a: LoadAuthorizationRecord): Promise<void> {
+    storage(() =>
+      this.db.transaction(() => {
+        this.s.insertLoadAuthorization.run(a.authorizationId, a.loadId, a.cardId, a.amount, a.currency, a.time, a.bytes);
+        if (this.s.card.get(a.cardId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(a.cardId)} is not known: record its certificate first`);
+      }).immediate(),
+    );
+    const cached = this.cardCache.get(byteKey(a.cardId));
+    if (cached !== undefined) cached.authorised += a.amount;
+  }
+
+  async loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined> {
+    return storage(() => {
+      const r = this.db.prepare('SELECT * FROM load_authorizations WHERE authorization_id = ?').get(authorizationId) as Row | undefined;
+      return r === undefined ? undefined : loadAuthorizationRow(r);
+    });
+  }
+
+  async applyReceipts(input: ReceiptApplication, policy: ApplyPolicy): Promise<AppliedReceipts> {
+    try {
+      return storage(() => this.db.transaction(() => this.applyInTransaction(input, policy)).immediate());
+    } catch (e) {
+      // The transaction rolled back: cached totals may include its receipts.
+      this.cardCache.clear();
+      throw e;
+    }
+  }
+
+  async latestDenyList(): Promise<DenyListVersion> {
+    return storage(() => {
+      const r = this.s.latestDenyList.get() as Row | undefined;
+      if (r === undefined) throw new LedgerError(LedgerErrorCode.NotInitialised, 'the ledger database holds no deny list: run `ehkd-ledger init` first');
+      return { sequence: r['sequence'] as number, issuedAt: r['issued_at'] as number, bytes: bytes(r['bytes']) };
+    });
+  }
+
+  async merchantSettlement(): Promise<MerchantSettlementRow[]> {
+    return storage(() =>
+      (
+        this.db
+          .prepare(
+            `SELECT r.merchant_id, r.currency, COUNT(DISTINCT r.terminal_id) AS terminals,
+               (SELECT t.name FROM terminals t WHERE t.merchant_id = r.merchant_id ORDER BY t.enrolled_at DESC LIMIT 1) AS name,
+               SUM(r.disposition = ${Disposition.Credited}) AS credited_count,
+               SUM(CASE WHEN r.disposition = ${Disposition.Credited} THEN r.amount ELSE 0 END) AS credited_amount,
+               SUM(r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Issuer}) AS issuer_count,
+               SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Issuer} THEN r.amount ELSE 0 END) AS issuer_amount,
+               SUM(r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant}) AS merchant_count,
+               SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant} THEN r.amount ELSE 0 END) AS merchant_amount
+             FROM receipts r WHERE r.kind = ${ReceiptKind.Pay} AND r.merchant_id IS NOT NULL
+             GROUP BY r.merchant_id, r.currency ORDER BY r.merchant_id, r.currency`,
+          )
+          .all() as Row[]
+      ).map((r) => ({
+        merchantId: bytes(r['merchant_id']),
+        name: (r['name'] as string | null) ?? '',
+        currency: r['currency'] as number,
+        terminals: r['terminals'] as number,
+        creditedCount: r['credited_count'] as number,
+        creditedAmount: r['credited_amount'] as number,
+        issuerClaimCount: r['issuer_count'] as number,
+        issuerClaimAmount: r['issuer_amount'] as number,
+        merchantLossCount: r['merchant_count'] as number,
+        merchantLossAmount: r['merchant_amount'] as number,
+      })),
+    );
+  }
+
+  async cards(): Promise<CardRecord[]> {
+    return storage(() => (this.db.prepare(`${CARD_SELECT} ORDER BY c.card_id`).all() as Row[]).map(cardRow));
+  }
+
+  async cardReceipts(cardId: Uint8Array): Promise<StoredReceipt[]> {
+    return storage(() => (this.db.prepare('SELECT * FROM receipts WHERE card_id = ? ORDER BY counter, rowid').all(cardId) as Row[]).map(receiptRow));
+  }
+
+  async *receiptsByCard(): AsyncIterable<StoredReceipt> {
+    // Keyset pages rather than one open cursor: the connection stays free for ingestion between pages, and memory
+    // stays flat however many receipts there are. Pages follow the index (card, counter) and then the rowid.
+    const first = this.db.prepare(`SELECT rowid AS row, * FROM receipts ORDER BY card_id, counter, rowid LIMIT ${AUDIT_PAGE}`);
+    const after = this.db.prepare(`SELECT rowid AS row, * FROM receipts WHERE (card_id, counter, rowid) > (?, ?, ?) ORDER BY card_id, counter, rowid LIMIT ${AUDIT_PAGE}`);
+    let page = storage(() => first.all() as Row[]);
+    while (page.length > 0) {
+      for (const r of page) yield receiptRow(r);
+      if (page.length < AUDIT_PAGE) return;
+      const last = page[page.length - 1] as Row;
+      page = storage(() => after.all(last['card_id'], last['counter'], last['row']) as Row[]);
+    }
+  }
+
+  async loadTotals(): Promise<LoadTotalsRow[]> {
+    return storage(() =>
+      (this.db.prepare('SELECT card_id, COUNT(*) AS n, SUM(amount) AS amount FROM load_authorizations GROUP BY card_id ORDER BY card_id').all() as Row[]).map((r) => ({
+        cardId: bytes(r['card_id']),
+        authorisedCount: r['n'] as number,
+        authorisedAmount: r['amount'] as number,
+      })),
+    );
+  }
+
+  async fraudCases(): Promise<FraudCaseRecord[]> {
+    return storage(() => (this.db.prepare(`${CASE_SELECT} ORDER BY c.case_id`).all() as Row[]).map(caseRow));
+  }
+
+  async fraudCase(caseId: number): Promise<FraudCaseRecord | undefined> {
+    return storage(() => {
+      const r = this.db.prepare(`${CASE_SELECT} WHERE c.case_id = ?`).get(caseId) as Row | undefined;
+      return r === undefined ? undefined : caseRow(r);
+    });
+  }
+
+  async batches(): Promise<BatchRecord[]> {
+    return storage(() =>
+      (this.db.prepare('SELECT * FROM batches ORDER BY first_received_at, batch_id').all() as Row[]).map((r) => ({
+        batchId: bytes(r['batch_id']),
+        terminalId: bytes(r['terminal_id']),
+        sequence: r['sequence'] as number,
+        createdAt: r['created_at'] as number,
+        source: r['source'] as string,
+        firstReceivedAt: r['first_received_at'] as number,
+        lastReceivedAt: r['last_received_at'] as number,
+        submissions: r['submissions'] as number,
+        receipts: r['receipts'] as number,
+        accepted: r['accepted'] as number,
+        duplicates: r['duplicates'] as number,
+        rejected: r['rejected'] as number,
+        doubleSpends: r['double_spends'] as number,
+      })),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private applyInTransaction(input: ReceiptApplication, policy: ApplyPolicy): AppliedReceipts {
+    const s = this.s;
+    const version = s.dataVersion.pluck().get() as number;
+    if (version !== this.dataVersion) this.cardCache.clear();
+    this.dataVersion = version;
+    for (const c of input.cards) if (!this.cardCache.has(byteKey(c.cardId))) s.insertCard.run(c.cardId, c.issuerId, c.currency, c.certificate);
+    const cards = new Map<string, MutableCard>();
+    const outcomes: ReceiptOutcome[] = [];
+    const newCases: number[] = [];
+    const revoked: { cardId: Uint8Array; caseId: number }[] = [];
+    const batch = input.batch;
+    const terminalId = batch === null ? null : batch.terminalId;
+    const merchantId = batch === null ? null : batch.merchantId;
+    const batchId = batch === null ? null : batch.batchId;
+    let accepted = 0;
+    let duplicates = 0;
+    let rejected = input.rejectedCount;
+    let doubleSpends = 0;
+
+    for (const r of input.receipts) {
+      const cardKey = byteKey(r.cardId);
+      let card = cards.get(cardKey);
+      if (card === undefined) {
+        card = this.cardCache.get(cardKey);
+        if (card === undefined) {
+          const row = s.card.get(r.cardId) as Row | undefined;
+          if (row === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(r.cardId)} has no recorded certificate`);
+          const last = s.lastPrimary.raw(true).get(r.cardId) as unknown[] | undefined;
+          const tail = last === undefined ? null : neighbourRow(last);
+          card = { ...cardRow(row), overSpendCase: row['over_spend_case'] as number | null, dirty: false, tail, maxCounter: tail?.counter ?? 0 };
+          if (this.cardCache.size >= CARD_CACHE) this.cardCache.delete(this.cardCache.keys().next().value as string);
+          this.cardCache.set(cardKey, card);
+        }
+        cards.set(cardKey, card);
+      }
+      // Receipts mostly arrive in counter order: past the card's highest stored counter the only possible neighbour
+      // is the cached tail, and no query is needed. Late arrivals (gaps being filled, replays) read the index.
+      const tail = card.tail;
+      const near =
+        r.counter > card.maxCounter
+          ? tail !== null && tail.counter === r.counter - 1 ? [tail] : []
+          : (s.near.all(r.cardId, r.counter - 1, r.counter + 1) as unknown[][]).map(neighbourRow);
+      const verdict = classifyReceipt(r, near, card, policy.denyListGraceSeconds);
+      const insert = (primary: boolean, disposition: Disposition, liability: Liability | null, caseId: number | null): void => {
+        s.insertReceipt.run(
+          r.cardId, r.counter, r.id, r.kind, r.amount, r.currency, r.balanceAfter, r.prevHash, r.time,
+          primary ? 1 : 0, disposition, liability, caseId, terminalId, merchantId, batchId, policy.now, r.bytes,
+        );
+        if (primary && r.kind === ReceiptKind.Pay) card.paid += r.amount;
+        if (primary && r.counter > card.maxCounter) {
+          card.maxCounter = r.counter;
+          card.tail = { id: r.id, counter: r.counter, prevHash: r.prevHash, balanceAfter: r.balanceAfter, kind: r.kind, amount: r.amount, primary: true };
+        }
+      };
+      switch (verdict.kind) {
+        case 'duplicate':
+          duplicates++;
+          outcomes.push({ receiptId: r.id, status: ReceiptStatus.Duplicate, reason: 'already recorded' });
+          break;
+        case 'credit':
+          insert(true, r.kind === ReceiptKind.Pay ? Disposition.Credited : Disposition.Loaded, null, null);
+          accepted++;
+          outcomes.push({ receiptId: r.id, status: ReceiptStatus.Accepted });
+          break;
+        case 'denied':
+          insert(true, Disposition.Flagged, Liability.Merchant, null);
+          rejected++;
+          outcomes.push({ receiptId: r.id, status: ReceiptStatus.Rejected, check: CheckId.DenyList, reason: `card ${toHex(r.cardId)} was revoked at ${card.revokedAt ?? 0}; payment taken after the deny list was due` });
+          break;
+        case 'double-spend': {
+          const liability = r.kind === ReceiptKind.Pay ? liabilityFor(r.time, card.revokedAt, policy.denyListGraceSeconds) : null;
+          let caseId: number;
+          if (verdict.evidence === EvidenceKind.OverSpend && card.overSpendCase !== null) {
+            caseId = card.overSpendCase;
+          } else {
+            const evidence = this.evidenceFor(verdict.evidence, card, r, verdict.counterpart, verdict.order);
+            const counters = verdict.counterpart === null ? [r.counter] : [r.counter, verdict.counterpart.counter].sort((a, b) => a - b).filter((c, i, all) => i === 0 || all[i - 1] !== c);
+            caseId = Number(s.insertCase.run(verdict.evidence, r.cardId, card.issuerId, JSON.stringify(counters), policy.now, r.id, batchId, evidence).lastInsertRowid);
+            newCases.push(caseId);
+            if (verdict.evidence === EvidenceKind.OverSpend) {
+              card.overSpendCase = caseId;
+              card.dirty = true;
+            }
+          }
+          insert(verdict.primary, Disposition.Flagged, liability, caseId);
+          if (card.revokedAt === null) {
+            card.revokedAt = policy.now;
+            card.dirty = true;
+            revoked.push({ cardId: r.cardId, caseId });
+          }
+          doubleSpends++;
+          outcomes.push({ receiptId: r.id, status: ReceiptStatus.DoubleSpend, check: EVIDENCE_KIND_NAME[verdict.evidence], reason: `double spend (${EVIDENCE_KIND_NAME[verdict.evidence]}), case ${caseId}; card ${toHex(r.cardId)} revoked` });
+          break;
+        }
+      }
+    }
+
+    for (const c of cards.values()) {
+      if (c.dirty) s.updateCard.run(c.revokedAt, c.overSpendCase, c.cardId);
+      c.dirty = false;
+    }
+    let denyList: DenyListVersion | null = null;
+    if (revoked.length > 0) denyList = this.publishDenyList(revoked, policy);
+    if (batch !== null) {
+      s.upsertBatch.run(batch.batchId, batch.terminalId, batch.sequence, batch.createdAt, batch.source, policy.now, policy.now, batch.receiptCount, accepted, duplicates, rejected, doubleSpends);
+    }
+    return { outcomes, newCases, revoked: revoked.map((r) => r.cardId), denyList };
+  }
+
+  private evidenceFor(kind: EvidenceKind, card: MutableCard, r: VerifiedReceipt, counterpart: ChainNeighbour | null, order: 'stored-first' | 'new-first'): Uint8Array | null {
+    const issuer = this.s.anchor.get(Role.Issuer, card.issuerId) as Row | undefined;
+    if (issuer === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `issuer ${toHex(card.issuerId)} of card ${toHex(card.cardId)} is not a trust anchor`);
+    const issuerCertificate = bytes(issuer['certificate']);
+    if (kind === EvidenceKind.OverSpend) {
+      const auths = (this.s.cardLoadAuthorizations.all(card.cardId) as Row[]).map((a) => bytes(a['bytes']));
+      const stored = (this.s.largestPayments.all(card.cardId) as Row[]).map((p): EvidencePayment => ({ bytes: bytes(p['bytes']), amount: p['amount'] as number }));
+      const payments = [...stored, { bytes: r.bytes, amount: r.amount }].sort((a, b) => b.amount - a.amount);
+      return overSpendEvidence(card.certificate, issuerCertificate, auths, card.authorised, payments);
+    }
+    if (counterpart === null) throw new LedgerError(LedgerErrorCode.Storage, `${EVIDENCE_KIND_NAME[kind]} without a counterpart receipt`);
+    const other = this.s.receiptBytes.get(card.cardId, counterpart.counter, counterpart.id) as Row;
+    const pair: [Uint8Array, Uint8Array] = order === 'stored-first' ? [bytes(other['bytes']), r.bytes] : [r.bytes, bytes(other['bytes'])];
+    return pairEvidence(kind, card.certificate, issuerCertificate, pair);
+  }
+
+  private publishDenyList(revoked: readonly { cardId: Uint8Array; caseId: number }[], policy: ApplyPolicy): DenyListVersion {
+    const latest = this.s.latestDenyList.get() as Row | undefined;
+    const sequence = (latest === undefined ? 0 : (latest['sequence'] as number)) + 1;
+    for (const r of revoked) this.s.insertDenied.run(r.cardId, policy.now, r.caseId, sequence);
+    const cardIds = (this.db.prepare('SELECT card_id FROM deny_list ORDER BY card_id').all() as Row[]).map((r) => bytes(r['card_id']));
+    const payload = encodeDenyList({ signer: policy.denyListSigner.id, sequence, issuedAt: policy.now, cardIds });
+    const signed = signCoseSign1(policy.denyListSigner.signer, payload);
+    this.s.insertDenyListVersion.run(sequence, policy.now, signed);
+    return { sequence, issuedAt: policy.now, bytes: signed };
+  }
+}
+
+const AUDIT_PAGE = 5_000;
+/** Cards kept in the cache (about 300 bytes each). */
+const CARD_CACHE = 200_000;
+
+/** A card with its totals derived from the authorisations and the primary-chain payments. */
+const CARD_SELECT = `SELECT c.*,
+  (SELECT COALESCE(SUM(a.amount), 0) FROM load_authorizations a WHERE a.card_id = c.card_id) AS authorised,
+  (SELECT COALESCE(SUM(r.amount), 0) FROM receipts r WHERE r.card_id = c.card_id AND r.kind = ${ReceiptKind.Pay} AND r.is_primary = 1) AS paid
+  FROM cards c`;
+
+interface MutableCard extends CardRecord {
+  authorised: number;
+  paid: number;
+  revokedAt: number | null;
+  overSpendCase: number | null;
+  dirty: boolean;
+  /** Highest counter stored for the card, and the primary receipt there. */
+  maxCounter: number;
+  tail: ChainNeighbour | null;
+}
+
+const CASE_SELECT = `SELECT c.*, COALESCE(f.n, 0) AS flagged_count, COALESCE(f.amount, 0) AS flagged_amount FROM cases c
+  LEFT JOIN (SELECT case_id, COUNT(*) AS n, SUM(amount) AS amount FROM receipts WHERE case_id IS NOT NULL AND kind = ${ReceiptKind.Pay} GROUP BY case_id) f
+  ON f.case_id = c.case_id`;
+
+function prepare(db: Database.Database) {
+  return {
+    near: db.prepare('SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND counter BETWEEN ? AND ?').raw(true),
+    insertReceipt: db.prepare(
+      `INSERT INTO receipts (card_id, counter, id, kind, amount, currency, balance_after, prev_hash, time, is_primary, disposition, liability, case_id,
+         terminal_id, merchant_id, batch_id, ingested_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    card: db.prepare(`${CARD_SELECT} WHERE c.card_id = ?`),
+    dataVersion: db.prepare('PRAGMA data_version'),
+    lastPrimary: db.prepare('SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND is_primary = 1 ORDER BY counter DESC LIMIT 1'),
+    insertLoadAuthorization: db.prepare('INSERT INTO load_authorizations (authorization_id, load_id, card_id, amount, currency, time, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertCard: db.prepare('INSERT INTO cards (card_id, issuer_id, currency, certificate) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
+    updateCard: db.prepare('UPDATE cards SET revoked_at = ?, over_spend_case = ? WHERE card_id = ?'),
+    insertCase: db.prepare('INSERT INTO cases (kind, card_id, issuer_id, counters, detected_at, receipt_id, batch_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    anchor: db.prepare('SELECT certificate FROM anchors WHERE role = ? AND subject = ?'),
+    putAnchor: db.prepare('INSERT INTO anchors (role, subject, certificate) VALUES (?, ?, ?) ON CONFLICT (role, subject) DO UPDATE SET certificate = excluded.certificate'),
+    terminal: db.prepare('SELECT * FROM terminals WHERE terminal_id = ?'),
+    receiptBytes: db.prepare('SELECT bytes FROM receipts WHERE card_id = ? AND counter = ? AND id = ?'),
+    largestPayments: db.prepare(`SELECT bytes, amount FROM receipts WHERE card_id = ? AND kind = ${ReceiptKind.Pay} AND is_primary = 1 ORDER BY amount DESC LIMIT 64`),
+    cardLoadAuthorizations: db.prepare('SELECT bytes FROM load_authorizations WHERE card_id = ? ORDER BY time, authorization_id'),
+    latestDenyList: db.prepare('SELECT * FROM deny_list_versions ORDER BY sequence DESC LIMIT 1'),
+    insertDenyListVersion: db.prepare('INSERT INTO deny_list_versions (sequence, issued_at, bytes) VALUES (?, ?, ?)'),
+    insertDenied: db.prepare('INSERT INTO deny_list (card_id, revoked_at, case_id, sequence) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
+    upsertBatch: db.prepare(
+      `INSERT INTO batches (batch_id, terminal_id, sequence, created_at, source, first_received_at, last_received_at, submissions, receipts, accepted, duplicates, rejected, double_spends)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+       ON CONFLICT (batch_id) DO UPDATE SET submissions = submissions + 1, last_received_at = excluded.last_received_at`,
+    ),
+  };
+}
+
+function neighbourRow(r: unknown[]): ChainNeighbour {
+  return {
+    id: bytes(r[0]),
+    counter: r[1] as number,
+    prevHash: bytes(r[2]),
+    balanceAfter: r[3] as number,
+    kind: r[4] as ReceiptKind,
+    amount: r[5] as number,
+    primary: r[6] === 1,
+  };
+}
+
+function cardRow(r: Row): CardRecord {
+  return {
+    cardId: bytes(r['card_id']),
+    issuerId: bytes(r['issuer_id']),
+    currency: r['currency'] as number,
+    certificate: bytes(r['certificate']),
+    authorised: r['authorised'] as number,
+    paid: r['paid'] as number,
+    revokedAt: r['revoked_at'] as number | null,
+  };
+}
+
+function terminalRow(r: Row): TerminalRecord {
+  return {
+    terminalId: bytes(r['terminal_id']),
+    merchantId: bytes(r['merchant_id']),
+    mcc: r['mcc'] as number,
+    name: r['name'] as string,
+    publicKey: bytes(r['public_key']),
+    certificate: bytes(r['certificate']),
+    enrolledAt: r['enrolled_at'] as number,
+  };
+}
+
+function loadAuthorizationRow(r: Row): LoadAuthorizationRecord {
+  return {
+    authorizationId: bytes(r['authorization_id']),
+    loadId: bytes(r['load_id']),
+    cardId: bytes(r['card_id']),
+    amount: r['amount'] as number,
+    currency: r['currency'] as number,
+    time: r['time'] as number,
+    bytes: bytes(r['bytes']),
+  };
+}
+
+function receiptRow(r: Row): StoredReceipt {
+  return {
+    id: bytes(r['id']),
+    bytes: bytes(r['bytes']),
+    kind: r['kind'] as ReceiptKind,
+    cardId: bytes(r['card_id']),
+    counter: r['counter'] as number,
+    amount: r['amount'] as number,
+    currency: r['currency'] as number,
+    balanceAfter: r['balance_after'] as number,
+    prevHash: bytes(r['prev_hash']),
+    time: r['time'] as number,
+    primary: r['is_primary'] === 1,
+    disposition: r['disposition'] as Disposition,
+    liability: r['liability'] as Liability | null,
+    caseId: r['case_id'] as number | null,
+    terminalId: optionalBytes(r['terminal_id']),
+    merchantId: optionalBytes(r['merchant_id']),
+    batchId: optionalBytes(r['batch_id']),
+    ingestedAt: r['ingested_at'] as number,
+  };
+}
+
+function caseRow(r: Row): FraudCaseRecord {
+  return {
+    caseId: r['case_id'] as number,
+    kind: r['kind'] as number,
+    cardId: bytes(r['card_id']),
+    issuerId: bytes(r['issuer_id']),
+    counters: JSON.parse(r['counters'] as string) as number[],
+    detectedAt: r['detected_at'] as number,
+    receiptId: bytes(r['receipt_id']),
+    batchId: optionalBytes(r['batch_id']),
+    evidence: optionalBytes(r['evidence']),
+    flaggedCount: r['flagged_count'] as number,
+    flaggedAmount: r['flagged_amount'] as number,
+  };
+}
+
+/** Runs a database operation, turning SQLite failures into LedgerError STORAGE (LedgerErrors pass through). */
+function storage<T>(operation: () => T): T {
+  try {
+    return operation();
+  } catch (e) {
+    if (e instanceof LedgerError) throw e;
+    if (e instanceof Database.SqliteError || (e instanceof TypeError && /database/i.test(e.message))) {
+      throw new LedgerError(LedgerErrorCode.Storage, `database: ${e.message}`, { cause: e });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import {
+  CBOR_CONTENT_TYPE,
+  Currency,
+  LedgerApi,
+  Limits,
+  Role,
+  TrustStore,
+  decodeCertificate,
+  decodeCoseSign1,
+  decodeTrustAnchorBundle,
+  fromHex,
+  generatePrivateKey,
+  nobleVerifier,
+  toHex,
+  verifyDenyList,
+} from '@ehkd/core';
+import { createNodeSigner } from '../src/crypto/node-signer.js';
+import { buildLedgerServer } from '../src/http/ledger-server.js';
+import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
+import type { Ledger } from '../src/ledger.js';
+import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
+import { TestCard, createTestScheme, openTestLedger, signBatch, type TestScheme, removeTempDirs } from './fixtures/test-scheme.js';
+
+const TOKEN = 'test-enrolment-token-0123456789';
+let scheme: TestScheme;
+let ledger: Ledger;
+let store: SqliteLedgerStore;
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  scheme = createTestScheme();
+  ({ ledger, store } = await openTestLedger(scheme));
+  app = buildLedgerServer({ ledger, enrolmentToken: TOKEN });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await app.close();
+  await ledger.close();
+  await store.close();
+  removeTempDirs();
+});
+
+function post(path: string, body: string | Uint8Array, contentType: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+}
+
+async function enrol(body: unknown, token = TOKEN): Promise<Response> {
+  return post(LedgerApi.enrolTerminal, JSON.stringify(body), 'application/json', { authorization: `Bearer ${token}` });
+}
+
+describe('terminal enrolment (POST /v1/terminals)', () => {
+  it('signs a terminal certificate for a bearer of the enrolment token', async () => {
+    const signer = createNodeSigner(generatePrivateKey());
+    const res = await enrol({ publicKey: toHex(signer.publicKey), merchantId: '0102030405060708', mcc: 5411, name: 'Corner shop' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { certificate: string; acquirerId: string; terminalId: string };
+    const cert = decodeCertificate(decodeCoseSign1(fromHex(body.certificate), Limits.certificateBytes).payload);
+    expect(cert).toMatchObject({ role: Role.Terminal, name: 'Corner shop', terminal: { mcc: 5411 } });
+    expect(toHex(cert.publicKey)).toBe(toHex(signer.publicKey));
+    expect(body.acquirerId).toBe(toHex(scheme.acquirer.id));
+    expect(body.terminalId).toBe(toHex(cert.subject));
+  });
+
+  it('refuses a missing or wrong token (401), a malformed request (400) and a taken terminal id (409)', async () => {
+    const publicKey = toHex(createNodeSigner(generatePrivateKey()).publicKey);
+    const request = { publicKey, terminalId: 'aabbccddeeff0011', merchantId: '0102030405060708', mcc: 5411, name: 'Shop' };
+    expect((await enrol(request, 'wrong-token')).status).toBe(401);
+    expect((await post(LedgerApi.enrolTerminal, JSON.stringify(request), 'application/json')).status).toBe(401);
+    expect((await enrol({ ...request, publicKey: '02ff' })).status).toBe(400);
+    expect((await enrol({ ...request, mcc: 10_000 })).status).toBe(400);
+    expect((await enrol(request)).status).toBe(200);
+    expect((await enrol({ ...request, publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey) })).status).toBe(409);
+  });
+});
+
+describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
+  it("authorises a load bound to the card's challenge and records the card's load receipt once", async () => {
+    const card = TestCard.issue(scheme.issuer);
+    const res = await post(LedgerApi.authorizeLoad, JSON.stringify({ challenge: toHex(card.challenge()), amount: 25_000, currency: Currency.HKD, cardCertificate: toHex(card.certificate) }), 'application/json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(CBOR_CONTENT_TYPE);
+    const receipt = card.load(new Uint8Array(await res.arrayBuffer()));
+    const first = await post(LedgerApi.loadReceipts, receipt, CBOR_CONTENT_TYPE);
+    expect(await first.json()).toEqual({ status: 'accepted' });
+    const again = await post(LedgerApi.loadReceipts, receipt, CBOR_CONTENT_TYPE);
+    expect(await again.json()).toMatchObject({ status: 'duplicate' });
+    expect((await store.card(card.id))?.authorised).toBe(25_000);
+  });
+
+  it("refuses a challenge from another card than the certificate's (422) and a load above the card's maximum balance", async () => {
+    const card = TestCard.issue(scheme.issuer);
+    const other = TestCard.issue(scheme.issuer);
+    const wrongCard = await post(LedgerApi.authorizeLoad, JSON.stringify({ challenge: toHex(other.challenge()), amount: 100, currency: Currency.HKD, cardCertificate: toHex(card.certificate) }), 'application/json');
+    expect(wrongCard.status).toBe(422);
+    expect(await wrongCard.json()).toMatchObject({ check: 'card' });
+    const tooMuch = await post(LedgerApi.authorizeLoad, JSON.stringify({ challenge: toHex(card.challenge()), amount: 10_000_000, currency: Currency.HKD, cardCertificate: toHex(card.certificate) }), 'application/json');
+    expect(await tooMuch.json()).toMatchObject({ check: 'amount' });
+  });
+});
+
+describe('hostile uploads (POST /v1/batches)', () => {
+  it('answers an oversized body with 413 without reading it all', async () => {
+    const res = await post(LedgerApi.batches, new Uint8Array(Limits.batchBytes + 1), CBOR_CONTENT_TYPE);
+    expect(res.status).toBe(413);
+  });
+
+  it('answers a body that is not CBOR content with 415, and garbage CBOR with a typed 422', async () => {
+    expect((await post(LedgerApi.batches, 'hello', 'text/plain')).status).toBe(415);
+    const garbage = await post(LedgerApi.batches, Uint8Array.of(0xd2, 0x84, 0x43), CBOR_CONTENT_TYPE);
+    expect(garbage.status).toBe(422);
+    expect(await garbage.json()).toMatchObject({ error: 'refused', check: 'structure' });
+  });
+
+  it("answers a batch from a terminal of another scheme's acquirer with a typed 422 (cert-chain)", async () => {
+    const signer = createNodeSigner(generatePrivateKey());
+    const other = createTestScheme();
+    const record = signTerminalCertificate(other.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Elsewhere' }, undefined, Math.floor(Date.now() / 1000));
+    const batch = signBatch({ id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate }, [], []);
+    const res = await post(LedgerApi.batches, batch, CBOR_CONTENT_TYPE);
+    // Its acquirer is not a trust anchor here: the certificate chain itself fails.
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ check: 'cert-chain' });
+  });
+});
+
+describe('a terminal that is certified but not enrolled', () => {
+  it('gets 403 for its batch', async () => {
+    const signer = createNodeSigner(generatePrivateKey());
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Unknown' }, undefined, Math.floor(Date.now() / 1000));
+    const res = await post(LedgerApi.batches, signBatch({ id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate }, [], []), CBOR_CONTENT_TYPE);
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('what terminals fetch at every sync', () => {
+  it('serves the signed deny list and the trust anchors, and a health check', async () => {
+    const anchors = decodeTrustAnchorBundle(new Uint8Array(await (await fetch(`${base}${LedgerApi.trustAnchors}`)).arrayBuffer()));
+    const trust = TrustStore.create(anchors.root, anchors.certificates, nobleVerifier);
+    if (!trust.ok) throw new Error(trust.reason);
+    expect(trust.value.get(Role.Acquirer, scheme.acquirer.id)).toBeDefined();
+    const list = verifyDenyList(new Uint8Array(await (await fetch(`${base}${LedgerApi.denyList}`)).arrayBuffer()), trust.value, nobleVerifier);
+    expect(list.ok && list.value.payload.sequence).toBe(1);
+    expect(await (await fetch(`${base}${LedgerApi.health}`)).json()).toMatchObject({ ok: true });
+  });
+});
