@@ -5,6 +5,7 @@ import { enrolledIdentity, type EnrolledIdentity } from './enrol/enrolled-identi
 import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
+import { topUpOnline, type TopUpReport } from './load/online-top-up.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
 import type { FaultHook } from './faults/crash-point.js';
 import { ConfigStore, type DenyListStanding, type EnrolmentRequest, type SyncMarks } from './store/config-store.js';
@@ -162,16 +163,7 @@ export class Terminal {
   async charge(transport: CardTransport, amount: number, options: ChargeOptions = {}): Promise<TapResult> {
     this.checkAmount(amount);
     this.ready();
-    let connection: CardConnection;
-    try {
-      connection = await transport.waitForCard({ timeoutMs: options.timeoutMs ?? 30_000, ...(options.signal !== undefined && { signal: options.signal }) });
-    } catch (e) {
-      if (!(e instanceof TransportError)) throw e;
-      if (e.code === TransportErrorCode.Timeout || e.code === TransportErrorCode.Aborted) {
-        throw new TerminalError(TerminalErrorCode.NoCard, 'no card was presented', { action: 'Charge again and ask the customer to tap the card on the reader.' }, e);
-      }
-      throw new TerminalError(TerminalErrorCode.ReaderUnavailable, `the reader ${transport.readerName} is not available: ${e.message}`, { action: 'Check the reader is plugged in (and pcscd running), then charge again.' }, e);
-    }
+    const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, options.signal);
     try {
       return await this.tap(connection, amount, options);
     } finally {
@@ -196,6 +188,35 @@ export class Terminal {
       this.#journal.markAnnounced(result.payment.nonce, this.#now());
     }
     return result;
+  }
+
+  /**
+   * Tops up the card on `transport` online through the configured ledger (see topUpOnline): the terminal acting
+   * as a load point. Needs the network; taking payments does not.
+   * @throws TerminalError NO_LEDGER, NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, LEDGER_UNREACHABLE, LEDGER_REFUSED
+   */
+  async topUp(transport: CardTransport, amount: number, options: { timeoutMs?: number } = {}): Promise<TopUpReport> {
+    this.checkAmount(amount);
+    const url = this.#config.ledgerUrl();
+    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
+    const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, undefined);
+    try {
+      return await topUpOnline(connection, new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs }), amount, this.#verifier);
+    } finally {
+      await connection.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async waitForCard(transport: CardTransport, timeoutMs: number, signal: AbortSignal | undefined): Promise<CardConnection> {
+    try {
+      return await transport.waitForCard({ timeoutMs, ...(signal !== undefined && { signal }) });
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      if (e.code === TransportErrorCode.Timeout || e.code === TransportErrorCode.Aborted) {
+        throw new TerminalError(TerminalErrorCode.NoCard, 'no card was presented', { action: 'Charge again and ask the customer to tap the card on the reader.' }, e);
+      }
+      throw new TerminalError(TerminalErrorCode.ReaderUnavailable, `the reader ${transport.readerName} is not available: ${e.message}`, { action: 'Check the reader is plugged in (and pcscd running), then charge again.' }, e);
+    }
   }
 
   /** Receipts, newest first. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EhkdError } from '@ehkd/core';
 import { TerminalError } from '../errors/terminal-error.js';
 import { registerCharge } from './commands/charge.js';
+import { registerTopUp } from './commands/top-up.js';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerEnrol } from './commands/enrol.js';
@@ -26,7 +27,7 @@ function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerCharge, registerReaders, registerReceipts, registerStatus, registerSync, registerDaemon, registerExport, registerEnrol, registerConfig, registerUpdate]) {
+  for (const register of [registerCharge, registerTopUp, registerReaders, registerReceipts, registerStatus, registerSync, registerDaemon, registerExport, registerEnrol, registerConfig, registerUpdate]) {
     register(program);
   }
   for (const command of program.commands) command.exitOverride();

@@ -28,6 +28,8 @@ export const TerminalErrorCode = {
   TrustRejected: 'TRUST_REJECTED',
   /** A configuration value is invalid. */
   BadConfig: 'BAD_CONFIG',
+  /** An online top-up did not complete: the card refused, or its answer did not verify. */
+  TopUpFailed: 'TOP_UP_FAILED',
   /** The terminal's database is unusable (wrong schema version, corrupt, locked too long). */
   StoreFailed: 'STORE_FAILED',
 } as const;

@@ -1,4 +1,4 @@
-import { CBOR_CONTENT_TYPE, LedgerApi, Limits, fromHex } from '@ehkd/core';
+import { CBOR_CONTENT_TYPE, LedgerApi, Limits, fromHex, toHex } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { httpExchange, type HttpAnswer } from './http-client.js';
 
@@ -75,6 +75,20 @@ export class LedgerClient {
     } catch (e) {
       throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's enrolment answer is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
     }
+  }
+
+  /**
+   * POST /v1/loads: asks the card's issuer (through the ledger) to authorise a load bound to the card's challenge.
+   * Answers the issuer-signed LoadAuthorization bytes (the card verifies them).
+   */
+  async authorizeLoad(request: { readonly challenge: Uint8Array; readonly amount: number; readonly currency: number; readonly cardCertificate: Uint8Array }): Promise<Uint8Array> {
+    const body = new TextEncoder().encode(JSON.stringify({ challenge: toHex(request.challenge), amount: request.amount, currency: request.currency, cardCertificate: toHex(request.cardCertificate) }));
+    return (await this.call('POST', LedgerApi.authorizeLoad, Limits.issuerMessageBytes, { 'content-type': 'application/json', accept: CBOR_CONTENT_TYPE }, body)).body;
+  }
+
+  /** POST /v1/load-receipts: hands the ledger the card's signed load receipt. */
+  async recordLoadReceipt(receipt: Uint8Array): Promise<void> {
+    await this.call('POST', LedgerApi.loadReceipts, 64 * 1024, { 'content-type': CBOR_CONTENT_TYPE, accept: 'application/json' }, receipt);
   }
 
   private async call(method: 'GET' | 'POST', path: string, maxResponseBytes: number, headers: Record<string, string>, body?: Uint8Array, onSent?: () => void): Promise<HttpAnswer> {
