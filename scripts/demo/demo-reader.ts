@@ -19,6 +19,9 @@ export interface DemoReader {
 
 const isPay = (command: Uint8Array): boolean => command[1] === Ins.Pay;
 
+/** How long a vpcd slot stays empty between two cards, so that pcscd sees the removal (see FACTS.md). */
+const MIN_ABSENCE_MS = 600;
+
 /** An in-process reader (card-sim's SimulatedReader). */
 export function inProcessReader(name: string): DemoReader {
   const reader = new SimulatedReader({ readerName: name });
@@ -60,15 +63,22 @@ export class PcscDemoStack {
     const port = 35963 + slot;
     const transport = await this.manager.transport({ readerName: `Virtual PCD 00 0${slot}`, timeoutMs: 5_000 });
     let server: VpcdCardServer | undefined;
+    let emptySince = 0;
     const takeAway = async (): Promise<void> => {
       const s = server;
       server = undefined;
-      if (s !== undefined) await s.close();
+      if (s !== undefined) {
+        await s.close();
+        emptySince = Date.now();
+      }
     };
     return {
       transport,
       present: async (card) => {
         await takeAway();
+        // pcscd polls presence about every 400 ms: a card back sooner is taken for the one that left.
+        const wait = emptySince + MIN_ABSENCE_MS - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         server = serveOverVpcd(card, { port });
         await server.whenConnected({ timeoutMs: 5_000 });
       },
