@@ -168,7 +168,9 @@ describe('sync with a real ledger', () => {
       expect(events.some((e) => e.kind === 'failed')).toBe(true);
       linkUp = true;
       const deadline = Date.now() + 20_000;
-      while (fleet.some(({ terminal }) => terminal.status().exposure.receipts > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // Queues empty first, then each daemon reports its round (its sync applies outcomes before it reports).
+      const settled = () => fleet.every(({ terminal }) => terminal.status().exposure.receipts === 0) && events.filter((e) => e.kind === 'synced').length >= fleet.length;
+      while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     } finally {
       stop.abort();
       await Promise.all(daemons);

@@ -2,7 +2,7 @@
 export * from './errors/ledger-error.js';
 export * from './store/ledger-store.js';
 export { SqliteLedgerStore } from './store/sqlite-ledger-store.js';
-export { Ledger, DEFAULT_DENY_LIST_GRACE_SECONDS, type LedgerOptions } from './ledger.js';
+export { Ledger, DEFAULT_DENY_LIST_GRACE_SECONDS, DEFAULT_TERMINAL_EXPIRY_GRACE_SECONDS, type LedgerOptions } from './ledger.js';
 export type { LedgerContext } from './ledger-context.js';
 export type { IngestedBatch, VerifiedBatch, BatchRefusal, BatchCounts } from './ingest/batch-ingestor.js';
 export { classifyReceipt, type Verdict, type ChainNeighbour, type CardStanding } from './detect/classify-receipt.js';
@@ -14,7 +14,9 @@ export { parseEnrolmentRequest, signTerminalCertificate, TERMINAL_VALIDITY_SECON
 export { parseLoadRequest, type LoadRequest } from './scheme/load-authorisation.js';
 export { buildLedgerServer, type LedgerServerOptions } from './http/ledger-server.js';
 export { valueAudit, auditCard, type ValueAudit, type CardAudit, type AuditItem, type AuditTotals } from './reports/value-audit.js';
-export { settlementReport, type SettlementLine } from './reports/settlement-report.js';
-export { fraudCasesReport, type FraudCaseLine } from './reports/fraud-cases-report.js';
-export { cardHistory, type CardHistory } from './reports/card-history-report.js';
+export { renderValueAudit, renderCardPositions } from './reports/value-audit-text.js';
+export { settlementReport, renderSettlement, type SettlementLine } from './reports/settlement-report.js';
+export { fraudCasesReport, renderFraudCases, type FraudCaseLine } from './reports/fraud-cases-report.js';
+export { cardHistory, renderCardHistory, type CardHistory } from './reports/card-history-report.js';
+export { renderTable } from './reports/text-table.js';
 export { ledgerProgram, runCli } from './cli/main.js';

@@ -17,4 +17,9 @@ export interface LedgerContext {
   readonly clock: () => number;
   /** Maximum deny-list age terminals are allowed: the grace after a revocation (see detect/loss-attribution.ts). */
   readonly denyListGraceSeconds: number;
+  /**
+   * How long after its certificate expired a terminal may still upload: a terminal offline when its certificate ran
+   * out still delivers what it took while valid (payments taken after the expiry are rejected, `cert-expiry`).
+   */
+  readonly terminalExpiryGraceSeconds: number;
 }

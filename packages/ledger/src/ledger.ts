@@ -22,6 +22,9 @@ import type { LedgerStore, TerminalRecord } from './store/ledger-store.js';
 /** Default grace after a revocation: terminals must fetch a deny list at least daily (as Octopus readers do). */
 export const DEFAULT_DENY_LIST_GRACE_SECONDS = 86_400;
 
+/** Default upload grace after a terminal certificate expires: a month of hand-carried batches. */
+export const DEFAULT_TERMINAL_EXPIRY_GRACE_SECONDS = 30 * 86_400;
+
 /** How to open a ledger. */
 export interface LedgerOptions {
   readonly store: LedgerStore;
@@ -32,6 +35,7 @@ export interface LedgerOptions {
   /** Unix seconds; default the system clock. */
   readonly clock?: () => number;
   readonly denyListGraceSeconds?: number;
+  readonly terminalExpiryGraceSeconds?: number;
   /** Verification workers; default one per core. */
   readonly workers?: number;
 }
@@ -95,6 +99,7 @@ export class Ledger {
       issuers: new Map((options.issuers ?? []).map((k) => [toHex(k.id), k])),
       clock: options.clock ?? systemClock,
       denyListGraceSeconds: options.denyListGraceSeconds ?? DEFAULT_DENY_LIST_GRACE_SECONDS,
+      terminalExpiryGraceSeconds: options.terminalExpiryGraceSeconds ?? DEFAULT_TERMINAL_EXPIRY_GRACE_SECONDS,
     };
     return new Ledger(context, options.workers);
   }

@@ -218,6 +218,21 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
     expect(r).toMatchObject({ ok: false, check: CheckId.CertExpiry });
   });
 
+  it('still takes, within the grace, what a terminal took before its certificate expired, and nothing after', async () => {
+    const signer = createNodeSigner(generatePrivateKey());
+    const now = nowSeconds();
+    // Certified for a day that ended an hour ago (the ledger allows uploads for 30 days after expiry).
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Lapsed' }, undefined, now - 86_400 - 3_600 + 300, 86_400);
+    await store.putTerminal(record);
+    const lapsed = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
+    const card = await loadedCard();
+    const before = card.pay(100, lapsed.id, now - 7_200);
+    const after = card.pay(200, lapsed.id, now - 60);
+    const r = await ingest(signBatch(lapsed, [before, after], [card]));
+    expect(statusOf(r, before)).toEqual({ status: ReceiptStatus.Accepted });
+    expect(statusOf(r, after)).toEqual({ status: ReceiptStatus.Rejected, check: CheckId.CertExpiry });
+  });
+
   it('refuses bytes that are not CBOR at all', async () => {
     expect(await ledger.ingestBatch(new TextEncoder().encode('{"hello": "world"}'), 'test')).toMatchObject({ ok: false, check: CheckId.Structure });
   });

@@ -164,6 +164,22 @@ describe('spending beyond the authorised loads (OverSpend)', () => {
   });
 });
 
+describe('a first receipt that does not start from the personalised state (BadGenesis)', () => {
+  it('flags a counter-1 payment from a balance the card was never given, with single-receipt evidence', async () => {
+    const card = TestCard.issue(scheme.issuer);
+    // A leaked key signs the card's first receipt as if it had started with HK$50.
+    const forged = card.commit({ kind: 'pay', cardId: card.id, counter: 1, amount: 1_000, currency: Currency.HKD, payee: shopA.id, nonce: new Uint8Array(16), time: clock, balanceAfter: 4_000, prevHash: card.lastHash });
+    const r = await ingest(signBatch(shopA, [forged], [card]));
+    expect(r.outcomes[0]).toMatchObject({ status: ReceiptStatus.DoubleSpend, check: 'bad-genesis' });
+    const [c] = await store.fraudCases();
+    expect(c).toMatchObject({ kind: EvidenceKind.BadGenesis, counters: [1] });
+    expect(proven(c as FraudCaseRecord).ok).toBe(true);
+    const audit = await valueAudit(store);
+    expect(audit.balanced).toBe(true);
+    expect(audit.exceptions[0]?.items).toEqual([{ kind: 'balance-link', counters: [1], amount: -5_000, caseIds: [c?.caseId] }]);
+  });
+});
+
 describe('who carries the loss', () => {
   it('puts double spends taken after revocation plus grace on the merchant, and rejects later payments from the revoked card', async () => {
     const card = TestCard.issue(scheme.issuer);

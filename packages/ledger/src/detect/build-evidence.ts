@@ -7,10 +7,11 @@ export interface EvidencePayment {
 }
 
 /**
- * DoubleSpendEvidence for a pair of receipts (ConflictingCounter, ChainFork, BalanceMismatch), in counter order.
- * @example pairEvidence(EvidenceKind.ChainFork, cardCert, issuerCert, [receiptN, receiptN1])
+ * DoubleSpendEvidence resting on card signatures alone: a pair of receipts in counter order (ConflictingCounter,
+ * ChainFork, BalanceMismatch) or the one receipt that breaks the genesis state (BadGenesis).
+ * @example receiptEvidence(EvidenceKind.ChainFork, cardCert, issuerCert, [receiptN, receiptN1])
  */
-export function pairEvidence(kind: EvidenceKind, cardCertificate: Uint8Array, issuerCertificate: Uint8Array, receipts: readonly [Uint8Array, Uint8Array]): Uint8Array {
+export function receiptEvidence(kind: EvidenceKind, cardCertificate: Uint8Array, issuerCertificate: Uint8Array, receipts: readonly Uint8Array[]): Uint8Array {
   return encodeDoubleSpendEvidence({ kind, cardCertificate, issuerCertificate, receipts: [...receipts], loadAuthorizations: [] });
 }
 

@@ -1,4 +1,4 @@
-import { EvidenceKind, bytesEqual } from '@ehkd/core';
+import { EvidenceKind, GENESIS_HASH, bytesEqual } from '@ehkd/core';
 import { ReceiptKind, type VerifiedReceipt } from '../store/ledger-store.js';
 
 /** What the store knows about a stored receipt next to (or at) the new one's counter. */
@@ -31,10 +31,11 @@ export type Verdict =
   | { readonly kind: 'credit' };
 
 /**
- * The ledger's detection rules (.tmp/RULES.md, "Ledger (detection)") as a pure function, shared by every
- * LedgerStore implementation: same id -> duplicate; another payload for the (card, counter) -> ConflictingCounter;
- * n+1 not linked to n when both are known -> ChainFork; linked n, n+1 whose balances do not add up ->
- * BalanceMismatch; payments on the primary chain above the authorised loads -> OverSpend.
+ * The ledger's detection rules (docs/protocol.md 7.4) as a pure function, shared by every LedgerStore
+ * implementation: same id -> duplicate; another payload for the (card, counter) -> ConflictingCounter; a counter-1
+ * receipt that does not start from the personalised state (genesis hash, balance 0) -> BadGenesis; n+1 not linked
+ * to n when both are known -> ChainFork; linked n, n+1 whose balances do not add up -> BalanceMismatch; payments on
+ * the primary chain above the authorised loads -> OverSpend.
  * `neighbours` are the stored receipts of the card at counters counter-1 .. counter+1.
  * @example classifyReceipt(receipt, rowsNear, standing, policy.now, policy.denyListGraceSeconds)
  */
@@ -42,6 +43,7 @@ export function classifyReceipt(r: VerifiedReceipt, neighbours: readonly ChainNe
   for (const n of neighbours) if (bytesEqual(n.id, r.id)) return { kind: 'duplicate' };
   const same = neighbours.find((n) => n.counter === r.counter && n.primary);
   if (same !== undefined) return { kind: 'double-spend', evidence: EvidenceKind.ConflictingCounter, primary: false, counterpart: same, order: 'stored-first' };
+  if (r.counter === 1 && (!bytesEqual(r.prevHash, GENESIS_HASH) || before(r.kind, r.amount, r.balanceAfter) !== 0)) return fraud(EvidenceKind.BadGenesis, null, 'stored-first');
   const prev = neighbours.find((n) => n.counter === r.counter - 1 && n.primary);
   const next = neighbours.find((n) => n.counter === r.counter + 1 && n.primary);
   if (prev !== undefined && !bytesEqual(r.prevHash, prev.id)) return fraud(EvidenceKind.ChainFork, prev, 'stored-first');

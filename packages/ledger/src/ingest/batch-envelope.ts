@@ -29,11 +29,12 @@ export interface VerifiedEnvelope {
 
 /**
  * Verifies an upload batch's envelope exactly as core's verifyUploadBatch does (structure, terminal certificate
- * role, chain and validity at `now`, terminal id, terminal signature), but computes the batch identity with
+ * role, chain and validity at `now` or expired less than `graceSeconds` ago, terminal id, terminal signature), but
+ * computes the batch identity with
  * node:crypto: core's portable SHA-256 over a batch of thousands of receipts costs more main-thread time per
  * receipt than everything else in the envelope.
  */
-export function verifyBatchEnvelope(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number): Verification<VerifiedEnvelope> {
+export function verifyBatchEnvelope(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number, graceSeconds: number): Verification<VerifiedEnvelope> {
   let cose;
   let batch;
   try {
@@ -43,7 +44,7 @@ export function verifyBatchEnvelope(bytes: Uint8Array, trust: TrustStore, verifi
     if (e instanceof CoseError || e instanceof CodecError) return fail(CheckId.Structure, `upload batch: ${e.message}`, e);
     throw e;
   }
-  const terminal = trust.verifyLeaf(batch.terminalCertificate, Role.Terminal, verifier, now);
+  const terminal = trust.verifyLeaf(batch.terminalCertificate, Role.Terminal, verifier, now, graceSeconds);
   if (!terminal.ok) return terminal;
   if (!bytesEqual(terminal.value.payload.subject, batch.terminalId)) return fail(CheckId.CertChain, `batch of terminal ${toHex(batch.terminalId)} carries the certificate of ${toHex(terminal.value.payload.subject)}`);
   if (!verifyCoseSign1(cose, terminal.value.payload.publicKey, verifier)) return fail(CheckId.Signature, 'the terminal signature on the batch does not verify');

@@ -54,7 +54,6 @@ export interface VerifiedBatch {
   /** One verdict per receipt of the batch. */
   readonly checks: readonly ReceiptCheck[];
   readonly source: string;
-  readonly receivedAt: number;
 }
 
 /** Why a whole batch was refused: its envelope, or its terminal, cannot be trusted. `enrolled` false means 403. */
@@ -62,7 +61,7 @@ export type BatchRefusal = { readonly ok: false; readonly check: CheckId; readon
 
 /**
  * Ingests upload batches (HTTP or hand-carried files): verifies the envelope (terminal certificate chain and
- * validity now, terminal signature) and that the terminal is enrolled here with that key, verifies the receipts
+ * validity now, or within the expiry grace, terminal signature) and that the terminal is enrolled here with that key, verifies the receipts
  * in the worker pool, applies them in one transaction, and signs the BatchResult. Bad receipts are answered one by
  * one; the good ones of the same batch settle.
  */
@@ -89,7 +88,7 @@ export class BatchIngestor {
   async verify(bytes: Uint8Array, source: string, onProgress?: (verified: number, total: number) => void): Promise<VerifiedBatch | BatchRefusal> {
     const ctx = this.ctx;
     const now = ctx.clock();
-    const envelope = verifyBatchEnvelope(bytes, ctx.trust, ctx.verifier, now);
+    const envelope = verifyBatchEnvelope(bytes, ctx.trust, ctx.verifier, now, ctx.terminalExpiryGraceSeconds);
     if (!envelope.ok) return refuse(envelope, true);
     const { batchId, batch: b, terminal } = envelope.value;
     const enrolled = await ctx.store.terminal(terminal.payload.subject);
@@ -101,11 +100,16 @@ export class BatchIngestor {
     }
     const merchantId = (terminal.payload.terminal ?? enrolled).merchantId;
     const total = b.receipts.length;
-    const checks = await this.pool.verify(
+    const verified = await this.pool.verify(
       { receipts: b.receipts, cardCertificates: b.cardCertificates, payee: b.terminalId },
       onProgress === undefined ? undefined : (done) => onProgress(done, total),
     );
-    return { ok: true, batchId, batch: b, merchantId, checks, source, receivedAt: now };
+    // A terminal uploading within its certificate's expiry grace delivers only what it took while certified.
+    const notAfter = terminal.payload.notAfter;
+    const checks = verified.map((c): ReceiptCheck =>
+      c.ok && c.time > notAfter ? { ok: false, check: CheckId.CertExpiry, reason: `taken after the terminal certificate expired (${new Date(notAfter * 1000).toISOString()})` } : c,
+    );
+    return { ok: true, batchId, batch: b, merchantId, checks, source };
   }
 
   /**

@@ -104,13 +104,19 @@ export class VerifyPool {
     if (request.receipts.length === 0) return Promise.resolve([]);
     return new Promise<ReceiptCheck[]>((resolve, reject) => {
       const n = this.workers.length;
-      const lanes: number[][] = Array.from({ length: n }, () => []);
-      const needsAll = new Array<boolean>(n).fill(false);
+      let lanes: number[][] = Array.from({ length: n }, () => []);
+      let needsAll = new Array<boolean>(n).fill(false);
       request.receipts.forEach((r, i) => {
         const lane = cardLane(r, RECEIPT_CARD_ID, n);
         if (lane === null) needsAll[i % n] = true;
         (lanes[lane ?? i % n] as number[]).push(i);
       });
+      // A large batch of very few cards would leave workers idle: spread it evenly, every worker with every certificate.
+      const total = request.receipts.length;
+      if (n > 1 && total >= n * CHUNK && Math.max(...lanes.map((l) => l.length)) > (2 * total) / n) {
+        lanes = Array.from({ length: n }, (_, w) => Array.from({ length: total }, (_x, i) => i).filter((i) => Math.floor(i / CHUNK) % n === w));
+        needsAll = new Array<boolean>(n).fill(true);
+      }
       const certLanes = request.cardCertificates.map((c) => cardLane(c, CERTIFICATE_SUBJECT, n));
       const task: Task = {
         id: this.nextTask++,

@@ -154,7 +154,9 @@ export function auditCard(cardId: string, issuerId: string, currency: number, re
     if (r.counter === prevCounter + 1) {
       if (before !== prevBalance) {
         const counters = prevCounter === 0 ? [r.counter] : [prevCounter, r.counter];
-        items.push({ kind: 'balance-link', counters, amount: prevBalance - before, caseIds: casesOf(cases, [EvidenceKind.BalanceMismatch, EvidenceKind.ChainFork], counters, r.caseId) });
+        // From the virtual genesis (counter 0, balance 0) only BadGenesis accounts for a difference.
+        const kinds = prevCounter === 0 ? [EvidenceKind.BadGenesis] : [EvidenceKind.BalanceMismatch, EvidenceKind.ChainFork];
+        items.push({ kind: 'balance-link', counters, amount: prevBalance - before, caseIds: casesOf(cases, kinds, counters, r.caseId) });
       }
     } else {
       inFlight += prevBalance - before;

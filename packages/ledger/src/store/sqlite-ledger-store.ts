@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import {
   CheckId,
   EVIDENCE_KIND_NAME,
+  Limits,
   EvidenceKind,
   ReceiptStatus,
   Role,
@@ -12,7 +13,7 @@ import {
 } from '@ehkd/core';
 import { byteKey } from '../ids/byte-key.js';
 import { classifyReceipt, type ChainNeighbour } from '../detect/classify-receipt.js';
-import { overSpendEvidence, pairEvidence, type EvidencePayment } from '../detect/build-evidence.js';
+import { overSpendEvidence, receiptEvidence, type EvidencePayment } from '../detect/build-evidence.js';
 import { liabilityFor } from '../detect/loss-attribution.js';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import { SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
@@ -402,10 +403,11 @@ export class SqliteLedgerStore implements LedgerStore {
       const payments = [...stored, { bytes: r.bytes, amount: r.amount }].sort((a, b) => b.amount - a.amount);
       return overSpendEvidence(card.certificate, issuerCertificate, auths, card.authorised, payments);
     }
+    if (kind === EvidenceKind.BadGenesis) return receiptEvidence(kind, card.certificate, issuerCertificate, [r.bytes]);
     if (counterpart === null) throw new LedgerError(LedgerErrorCode.Storage, `${EVIDENCE_KIND_NAME[kind]} without a counterpart receipt`);
     const other = this.s.receiptBytes.get(card.cardId, counterpart.counter, counterpart.id) as Row;
     const pair: [Uint8Array, Uint8Array] = order === 'stored-first' ? [bytes(other['bytes']), r.bytes] : [r.bytes, bytes(other['bytes'])];
-    return pairEvidence(kind, card.certificate, issuerCertificate, pair);
+    return receiptEvidence(kind, card.certificate, issuerCertificate, pair);
   }
 
   private publishDenyList(revoked: readonly { cardId: Uint8Array; caseId: number }[], policy: ApplyPolicy): DenyListVersion {
@@ -463,7 +465,7 @@ function prepare(db: Database.Database) {
     putAnchor: db.prepare('INSERT INTO anchors (role, subject, certificate) VALUES (?, ?, ?) ON CONFLICT (role, subject) DO UPDATE SET certificate = excluded.certificate'),
     terminal: db.prepare('SELECT * FROM terminals WHERE terminal_id = ?'),
     receiptBytes: db.prepare('SELECT bytes FROM receipts WHERE card_id = ? AND counter = ? AND id = ?'),
-    largestPayments: db.prepare(`SELECT bytes, amount FROM receipts WHERE card_id = ? AND kind = ${ReceiptKind.Pay} AND is_primary = 1 ORDER BY amount DESC LIMIT 64`),
+    largestPayments: db.prepare(`SELECT bytes, amount FROM receipts WHERE card_id = ? AND kind = ${ReceiptKind.Pay} AND is_primary = 1 ORDER BY amount DESC LIMIT ${Limits.evidenceReceipts}`),
     cardLoadAuthorizations: db.prepare('SELECT bytes FROM load_authorizations WHERE card_id = ? ORDER BY time, authorization_id'),
     latestDenyList: db.prepare('SELECT * FROM deny_list_versions ORDER BY sequence DESC LIMIT 1'),
     insertDenyListVersion: db.prepare('INSERT INTO deny_list_versions (sequence, issued_at, bytes) VALUES (?, ?, ?)'),
