@@ -61,7 +61,7 @@ const SHORT_RESPONSE_MAX = 256;
 
 /**
  * The e-HKD purse applet as a secure element runs it: one C-APDU in, one R-APDU out, with the state
- * machine, checks and status words of the protocol rules (.tmp/RULES.md, packages/core/src/apdu/command-set.ts).
+ * machine, checks and status words of the protocol rules (docs/protocol.md, packages/core/src/apdu/command-set.ts).
  *
  * - ISO 7816-4 short APDUs only; wrong class 6E00, instruction 6D00, P1/P2 6A86, lengths 6700.
  * - Persistent state lives in a CardStore and changes only through one atomic commit per command;

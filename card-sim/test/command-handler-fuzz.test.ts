@@ -1,5 +1,5 @@
 /**
- * RULES.md "ISO 7816-4 handling: never an exception". Random APDUs and mutated valid ones (bit flips,
+ * docs/protocol.md "ISO 7816-4 handling: never an exception". Random APDUs and mutated valid ones (bit flips,
  * truncation, extension, Lc/Le tweaks, CLA/INS/P1/P2 changes) must never throw, always answer at least
  * SW1 SW2 with a status word of the protocol, and leave the persisted state unchanged unless 9000.
  */

@@ -1,5 +1,5 @@
 /**
- * RULES.md "ISO 7816-4 handling": short APDUs only, class, instruction, P1/P2 and length checks, the
+ * docs/protocol.md "ISO 7816-4 handling": short APDUs only, class, instruction, P1/P2 and length checks, the
  * selection requirement, and volatile state across power off / reset. Every answer is a status word.
  */
 import { Ins, PURSE_AID, StatusWord, buildCommandApdu, parseResponseApdu, purseApdus } from '@ehkd/core';

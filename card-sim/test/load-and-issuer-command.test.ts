@@ -1,5 +1,5 @@
 /**
- * RULES.md "GET CHALLENGE", "LOAD" and "ISSUER COMMAND": single-use challenges, issuer signatures,
+ * docs/protocol.md "GET CHALLENGE", "LOAD" and "ISSUER COMMAND": single-use challenges, issuer signatures,
  * binding to card and challenge, and every refusal with the state unchanged.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * RULES.md "PAY": the happy path (receipt verified with core's verifyPayReceipt under the card certificate),
+ * docs/protocol.md "PAY": the happy path (receipt verified with core's verifyPayReceipt under the card certificate),
  * the hash chain and counter, every refusal status word in the rules' order, and state left unchanged.
  */
 import {

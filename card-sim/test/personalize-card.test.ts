@@ -1,4 +1,4 @@
-/** RULES.md "Card (applet)": the personalised state, the card certificate and deterministic personalisation. */
+/** docs/protocol.md "Card (applet)": the personalised state, the card certificate and deterministic personalisation. */
 import { GENESIS_HASH, Limits, Role, TrustStore, decodeCertificate, decodeCoseSign1, nobleVerifier } from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 import { CardError, CardErrorCode, DEFAULT_CARD_LIMITS, encodePurseState, personalizeCard } from '../src/index.js';

@@ -1,4 +1,4 @@
-/** RULES.md "RECOVER" and "READ LOG": the receipt already signed for a nonce, and the 16-entry log. */
+/** docs/protocol.md "RECOVER" and "READ LOG": the receipt already signed for a nonce, and the 16-entry log. */
 import { Limits, StatusWord, decodeCardReceipt, decodeCoseSign1, purseApdus } from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 import { LOG_CAPACITY } from '../src/index.js';

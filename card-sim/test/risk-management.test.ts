@@ -1,5 +1,5 @@
 /**
- * Card-side risk management (brief "The card", RULES.md PAY/LOAD/ISSUER COMMAND): per-payment maximum,
+ * Card-side risk management (brief "The card", docs/protocol.md PAY/LOAD/ISSUER COMMAND): per-payment maximum,
  * consecutive offline payments and offline amount since the last online contact; a LOAD or the issuer's
  * reset is the online contact that lifts the caps.
  */

@@ -1,4 +1,4 @@
-/** RULES.md "SELECT" and "GET STATE": the card certificate and public state in one short response. */
+/** docs/protocol.md "SELECT" and "GET STATE": the card certificate and public state in one short response. */
 import { Limits, Role, StatusWord, TrustStore, decodeCardState, decodeSelectResponse, nobleVerifier, purseApdus } from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 

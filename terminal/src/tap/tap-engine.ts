@@ -56,7 +56,7 @@ type RecoveryStep =
   | { readonly kind: 'stopped'; readonly result: TapResult };
 
 /**
- * The tap algorithm of RULES.md ("Terminal"), on a card already in the field:
+ * The tap algorithm of docs/protocol.md ("Terminal"), on a card already in the field:
  * SELECT; card certificate (chain, expiry); settle earlier interrupted taps of this card with RECOVER, and show
  * a payment of this card whose approval was never shown (the terminal stopped first) instead of charging again;
  * deny list, lock, currency, terminal limits; intent persisted; PAY; receipt verified; receipt persisted; approved.
