@@ -45,7 +45,7 @@ for (const [name, file] of SECTIONS) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 const header = ['section', 'figure', 'value', 'unit', 'limit or peer', 'ratio'];
-const table = rows.map((r) => [r.section, r.name, fmt(r.value), r.unit, r.limit ? `${fmt(r.limit.value)} (${r.limit.name})` : '', r.ratio !== undefined ? r.ratio.toFixed(2) : '']);
+const table = rows.map((r) => [r.section, r.name, fmt(r.value), r.unit, r.limit ? `${fmt(r.limit.value)} (${r.limit.name})` : '', r.ratio !== undefined ? (r.ratio < 0.01 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)) : '']);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => (t[i] ?? '').length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 2 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
 console.log(`Measured on ${machine}, ${new Date().toISOString().slice(0, 10)}\n`);
