@@ -21,8 +21,8 @@ export function messageVectors(): VectorFile {
   const card = vectorCard(1);
   const terminal = vectorTerminal(1);
   const chain = new VectorChain(card);
-  const load = chain.load(100_000);
-  const pay = chain.pay(3_800, terminal.id);
+  const load = chain.loadAuthorized(100_000);
+  const pay = chain.payTo(3_800, terminal.id);
   const limits = { maxBalance: VECTOR_PROFILE.maxBalance, maxPayment: VECTOR_PROFILE.maxPayment, maxOfflineCount: VECTOR_PROFILE.maxOfflineCount, maxOfflineAmount: VECTOR_PROFILE.maxOfflineAmount };
   const state = { balance: chain.balance, counter: chain.counter, flags: 0, offlineCount: 1, offlineAmount: 3_800, limits };
   const nonce = new Uint8Array(16).fill(0x77);

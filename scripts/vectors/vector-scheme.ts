@@ -1,6 +1,6 @@
 import {
-  Currency, GENESIS_HASH, Role, certifyLeaf, createDevScheme, createSigner, devId, encodeCardReceipt, encodeLoadAuthorization,
-  privateKeyFromSeed, sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt, type Signer,
+  Currency, DevCardChain, Role, certifyLeaf, createDevScheme, createSigner, devId, encodeLoadAuthorization,
+  privateKeyFromSeed, sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type Signer,
 } from '@ehkd/core';
 
 /** Fixed seed of every vector: anyone can re-derive all keys (privateKeyFromSeed(seed, label)). */
@@ -29,35 +29,25 @@ export function vectorTerminal(n: number): VectorParty {
   return { id, signer, certificate: certifyLeaf(vscheme.acquirer, { role: Role.Terminal, subject: id, publicKey: signer.publicKey, terminal: { merchantId: devId(0x06, n), mcc: 5812 }, name: `Cha chaan teng ${n}` }) };
 }
 
-/** Signs receipts exactly as a card would, following its counter, balance and hash chain. */
-export class VectorChain {
-  counter = 0;
-  balance = 0;
-  lastHash: Uint8Array = GENESIS_HASH;
-  constructor(readonly card: VectorParty) {}
+/** A card's receipt chain (core's DevCardChain) whose loads come with issuer-signed authorisations. */
+export class VectorChain extends DevCardChain {
+  constructor(readonly card: VectorParty) {
+    super(card.id, card.signer, Currency.HKD);
+  }
 
-  load(amount: number): { receipt: Uint8Array; authorization: Uint8Array } {
+  loadAuthorized(amount: number): { receipt: Uint8Array; authorization: Uint8Array } {
     const authorization = signCoseSign1(vscheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(0xc0 + this.counter), amount, currency: Currency.HKD, loadId: new Uint8Array(16).fill(0x10 + this.counter), time: VECTOR_NOW }));
-    const authorizationId = sha256(decodeCoseSign1(authorization, 512).payload);
-    return { receipt: this.sign({ kind: 'load', cardId: this.card.id, counter: this.counter + 1, amount, currency: Currency.HKD, authorizationId, balanceAfter: this.balance + amount, prevHash: this.lastHash }), authorization };
+    return { receipt: super.load(amount, sha256(decodeCoseSign1(authorization, 512).payload)), authorization };
   }
 
-  pay(amount: number, payee: Uint8Array, nonce: Uint8Array = new Uint8Array(16).fill(0xa0 + this.counter)): Uint8Array {
-    return this.sign({ kind: 'pay', cardId: this.card.id, counter: this.counter + 1, amount, currency: Currency.HKD, payee, nonce, time: VECTOR_NOW, balanceAfter: this.balance - amount, prevHash: this.lastHash });
+  payTo(amount: number, payee: Uint8Array, nonce: Uint8Array = new Uint8Array(16).fill(0xa0 + this.counter)): Uint8Array {
+    return super.pay(amount, payee, nonce, VECTOR_NOW);
   }
 
-  fork(): VectorChain {
+  override fork(): VectorChain {
     const c = new VectorChain(this.card);
     Object.assign(c, { counter: this.counter, balance: this.balance, lastHash: this.lastHash });
     return c;
-  }
-
-  private sign(r: CardReceipt): Uint8Array {
-    const payload = encodeCardReceipt(r);
-    this.counter = r.counter;
-    this.balance = r.balanceAfter;
-    this.lastHash = sha256(payload);
-    return signCoseSign1(this.card.signer, payload);
   }
 }
 

@@ -46,14 +46,14 @@ export function verificationVectors(): VectorFile {
   ];
 
   const chain = new VectorChain(card);
-  chain.load(50_000);
+  chain.loadAuthorized(50_000);
   const nonce = new Uint8Array(16).fill(0x3c);
-  const receipt = chain.pay(4_200, terminal.id, nonce);
+  const receipt = chain.payTo(4_200, terminal.id, nonce);
   const cardCert = trust.verifyLeaf(card.certificate, Role.Card, nobleVerifier, VECTOR_NOW);
   if (!cardCert.ok) throw new Error(cardCert.reason);
   const expectation = { amount: 4_200, currency: Currency.HKD, nonce, payee: terminal.id };
   const other = new VectorChain(vectorCard(5));
-  other.load(50_000);
+  other.loadAuthorized(50_000);
   const pay = (comment: string, r: Uint8Array, exp: typeof expectation, expected: string) =>
     test(comment, expected, outcome(verifyPayReceipt(r, cardCert.value.payload, exp, nobleVerifier), verifyPayReceipt(r, cardCert.value.payload, exp, node)), {
       receipt: hex(r), cardCertificate: hex(card.certificate), cardPublicKey: hex(card.signer.publicKey), expected: { amount: exp.amount, currency: exp.currency, nonce: hex(exp.nonce), payee: hex(exp.payee) },
@@ -65,7 +65,7 @@ export function verificationVectors(): VectorFile {
     pay('receipt for another tap (nonce differs)', receipt, { ...expectation, nonce: new Uint8Array(16) }, 'nonce'),
     pay('amount differs from the amount asked', receipt, { ...expectation, amount: 4_201 }, 'amount'),
     pay('payee is another terminal', receipt, { ...expectation, payee: devId(5, 2) }, 'payee'),
-    pay('receipt of another card', other.pay(4_200, terminal.id, nonce), expectation, 'card'),
+    pay('receipt of another card', other.payTo(4_200, terminal.id, nonce), expectation, 'card'),
     pay('prevHash byte flipped after signing', tampered, expectation, 'signature'),
   ];
 
@@ -88,11 +88,11 @@ export function verificationVectors(): VectorFile {
 
   const t2 = vectorTerminal(2);
   const honestChain = new VectorChain(card);
-  const loaded = honestChain.load(20_000);
+  const loaded = honestChain.loadAuthorized(20_000);
   const clone = honestChain.fork();
-  const honest = honestChain.pay(15_000, terminal.id);
-  const cloned = clone.pay(15_000, t2.id);
-  const cloneNext = clone.pay(5_000, t2.id);
+  const honest = honestChain.payTo(15_000, terminal.id);
+  const cloned = clone.payTo(15_000, t2.id);
+  const cloneNext = clone.payTo(5_000, t2.id);
   const evidence = (kind: EvidenceKind, rs: Uint8Array[], auths: Uint8Array[] = []) =>
     encodeDoubleSpendEvidence({ kind, cardCertificate: card.certificate, issuerCertificate: vscheme.issuer.certificate, receipts: rs, loadAuthorizations: auths });
   const ev = (comment: string, bytes: Uint8Array, expected: string) =>

@@ -13,8 +13,8 @@ import { CardChain, NOW, PROFILE, makeCard, makeTerminal, scheme } from './suppo
 const card = makeCard(1);
 const terminal = makeTerminal(1);
 const chain = new CardChain(card);
-const load = chain.load(100_000);
-const pay = chain.pay(1_250, terminal.id);
+const load = chain.loadAuthorized(100_000);
+const pay = chain.payTo(1_250, terminal.id);
 const limits = { maxBalance: PROFILE.maxBalance, maxPayment: PROFILE.maxPayment, maxOfflineCount: PROFILE.maxOfflineCount, maxOfflineAmount: PROFILE.maxOfflineAmount };
 const state = { balance: 98_750, counter: 2, flags: 0, offlineCount: 1, offlineAmount: 1_250, limits };
 const nonce = new Uint8Array(16).fill(3);

@@ -56,9 +56,9 @@ describe('certificate chain verification', () => {
 
 describe('pay receipt verification (the terminal checks)', () => {
   const chain = new CardChain(card);
-  chain.load(100_000);
+  chain.loadAuthorized(100_000);
   const nonce = new Uint8Array(16).fill(0xab);
-  const receipt = chain.pay(2_000, terminal.id, nonce);
+  const receipt = chain.payTo(2_000, terminal.id, nonce);
   const expected = { amount: 2_000, currency: Currency.HKD, nonce, payee: terminal.id };
 
   it('accepts the receipt of this tap', () => {
@@ -73,13 +73,13 @@ describe('pay receipt verification (the terminal checks)', () => {
   });
   it('signature: a receipt signed by another key', () => {
     const other = new CardChain({ ...makeCard(4), id: card.id });
-    other.load(100_000);
-    expect(failedCheck(verifyPayReceipt(other.pay(2_000, terminal.id, nonce), cardCert, expected, nobleVerifier))).toBe(CheckId.Signature);
+    other.loadAuthorized(100_000);
+    expect(failedCheck(verifyPayReceipt(other.payTo(2_000, terminal.id, nonce), cardCert, expected, nobleVerifier))).toBe(CheckId.Signature);
   });
   it('card: a receipt of another card', () => {
     const other = new CardChain(makeCard(5));
-    other.load(100_000);
-    expect(failedCheck(verifyPayReceipt(other.pay(2_000, terminal.id, nonce), cardCert, expected, nobleVerifier))).toBe(CheckId.Card);
+    other.loadAuthorized(100_000);
+    expect(failedCheck(verifyPayReceipt(other.payTo(2_000, terminal.id, nonce), cardCert, expected, nobleVerifier))).toBe(CheckId.Card);
   });
 });
 
@@ -95,8 +95,8 @@ describe('deny list, batch and batch result', () => {
   });
 
   const chain = new CardChain(card);
-  chain.load(10_000);
-  const batchPayload = encodeUploadBatch({ terminalId: terminal.id, sequence: 1, createdAt: NOW, terminalCertificate: terminal.certificate, cardCertificates: [card.certificate], receipts: [chain.pay(100, terminal.id)] });
+  chain.loadAuthorized(10_000);
+  const batchPayload = encodeUploadBatch({ terminalId: terminal.id, sequence: 1, createdAt: NOW, terminalCertificate: terminal.certificate, cardCertificates: [card.certificate], receipts: [chain.payTo(100, terminal.id)] });
   it('upload batch: valid, signed by another terminal, claiming another terminal id', () => {
     expect(failedCheck(verifyUploadBatch(signCoseSign1(terminal.signer, batchPayload), trust, nobleVerifier, NOW))).toBe('ok');
     expect(failedCheck(verifyUploadBatch(signCoseSign1(makeTerminal(2).signer, batchPayload), trust, nobleVerifier, NOW))).toBe(CheckId.Signature);
@@ -115,14 +115,14 @@ describe('deny list, batch and batch result', () => {
 describe('verifyDoubleSpendEvidence (anyone, with only the root certificate)', () => {
   const t2 = makeTerminal(2);
   const original = new CardChain(card);
-  const load = original.load(10_000);
-  const first = original.pay(1_000, terminal.id);
+  const load = original.loadAuthorized(10_000);
+  const first = original.payTo(1_000, terminal.id);
   const snapshot = { counter: original.counter, balance: original.balance, lastHash: original.lastHash };
-  const honest = original.pay(5_000, terminal.id);
+  const honest = original.payTo(5_000, terminal.id);
   const clone = new CardChain(card);
   Object.assign(clone, snapshot);
-  const cloned = clone.pay(5_000, t2.id);
-  const afterClone = clone.pay(4_000, t2.id);
+  const cloned = clone.payTo(5_000, t2.id);
+  const afterClone = clone.payTo(4_000, t2.id);
 
   const evidence = (kind: EvidenceKind, receipts: Uint8Array[], loadAuthorizations: Uint8Array[] = []): Uint8Array =>
     encodeDoubleSpendEvidence({ kind, cardCertificate: card.certificate, issuerCertificate: scheme.issuer.certificate, receipts, loadAuthorizations });
@@ -140,15 +140,15 @@ describe('verifyDoubleSpendEvidence (anyone, with only the root certificate)', (
   it('balance mismatch: linked receipts whose balances do not add up', () => {
     const forger = new CardChain(card);
     Object.assign(forger, { counter: clone.counter, balance: clone.balance + 50_000, lastHash: clone.lastHash });
-    const inflated = forger.pay(1_000, t2.id);
+    const inflated = forger.payTo(1_000, t2.id);
     expect(failedCheck(verify(evidence(EvidenceKind.BalanceMismatch, [afterClone, inflated])))).toBe('ok');
     expect(failedCheck(verify(evidence(EvidenceKind.BalanceMismatch, [cloned, afterClone])))).toBe(CheckId.Evidence);
   });
   it('over-spend: a card whose key was extracted signs itself an unauthorised load and spends it', () => {
     const forger = new CardChain(card);
     Object.assign(forger, { counter: original.counter, balance: original.balance, lastHash: original.lastHash });
-    forger.load(50_000); // no issuer authorisation exists for this load
-    const spend = forger.pay(30_000, t2.id);
+    forger.loadAuthorized(50_000); // no issuer authorisation exists for this load
+    const spend = forger.payTo(30_000, t2.id);
     const v = verify(evidence(EvidenceKind.OverSpend, [first, honest, spend], [load.authorization]));
     expect(v.ok && v.value).toMatchObject({ paid: 36_000, authorised: 10_000, counters: [2, 3, 5] });
     expect(failedCheck(verify(evidence(EvidenceKind.OverSpend, [first, honest], [load.authorization])))).toBe(CheckId.Evidence);

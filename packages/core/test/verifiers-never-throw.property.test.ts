@@ -16,9 +16,9 @@ const trust = (() => {
 const card = makeCard(1);
 const terminal = makeTerminal(1);
 const chain = new CardChain(card);
-chain.load(5_000);
+chain.loadAuthorized(5_000);
 const nonce = new Uint8Array(16).fill(1);
-const receipt = chain.pay(700, terminal.id, nonce);
+const receipt = chain.payTo(700, terminal.id, nonce);
 const cardCert = (() => {
   const c = trust.verifyLeaf(card.certificate, Role.Card, nobleVerifier, NOW);
   if (!c.ok) throw new Error(c.reason);

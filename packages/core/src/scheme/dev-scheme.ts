@@ -1,5 +1,8 @@
 import { createSigner, privateKeyFromSeed, type Signer } from '../crypto/signer.js';
 import { Role, type CardProfile, type Certificate } from '../messages/certificate.js';
+import { signCoseSign1 } from '../cose/cose-sign1.js';
+import { sha256 } from '../crypto/hash.js';
+import { GENESIS_HASH, encodeCardReceipt, type CardReceipt } from '../messages/card-receipt.js';
 import { issueCertificate } from './issue-certificate.js';
 import type { KeyFile } from './key-file.js';
 
@@ -74,4 +77,49 @@ export function certifyLeaf(
     ...(leaf.card && { card: leaf.card }),
     ...(leaf.terminal && { terminal: leaf.terminal }),
   });
+}
+
+/**
+ * Signs receipts with a card's key exactly as the applet would (counter + 1, prevHash = the last payload's hash,
+ * balance carried forward), for fixtures, test vectors and benchmarks that need card-signed receipts without a
+ * card. `fork()` copies the chain state, which is what a cloned card does.
+ * @example const chain = new DevCardChain(cardId, cardSigner, Currency.HKD); const r = chain.pay(1250, terminalId, nonce, time)
+ */
+export class DevCardChain {
+  counter = 0;
+  balance = 0;
+  lastHash: Uint8Array = GENESIS_HASH;
+
+  constructor(
+    readonly cardId: Uint8Array,
+    readonly signer: Signer,
+    readonly currency: number,
+  ) {}
+
+  /** A load receipt for `authorizationId` (the SHA-256 of an issuer's LoadAuthorization payload). */
+  load(amount: number, authorizationId: Uint8Array): Uint8Array {
+    return this.sign({ kind: 'load', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, authorizationId, balanceAfter: this.balance + amount, prevHash: this.lastHash });
+  }
+
+  /** A pay receipt to `payee` for the terminal's `nonce` and `time`. */
+  pay(amount: number, payee: Uint8Array, nonce: Uint8Array, time: number): Uint8Array {
+    return this.sign({ kind: 'pay', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, payee, nonce, time, balanceAfter: this.balance - amount, prevHash: this.lastHash });
+  }
+
+  /** A second chain in the same state: what a clone of the card's secret state would sign from here. */
+  fork(): DevCardChain {
+    const c = new DevCardChain(this.cardId, this.signer, this.currency);
+    c.counter = this.counter;
+    c.balance = this.balance;
+    c.lastHash = this.lastHash;
+    return c;
+  }
+
+  private sign(r: CardReceipt): Uint8Array {
+    const payload = encodeCardReceipt(r);
+    this.counter = r.counter;
+    this.balance = r.balanceAfter;
+    this.lastHash = sha256(payload);
+    return signCoseSign1(this.signer, payload);
+  }
 }

@@ -1,5 +1,5 @@
 import {
-  Currency, GENESIS_HASH, Role, certifyLeaf, createDevScheme, createSigner, devId, encodeCardReceipt, encodeLoadAuthorization,
+  Currency, DevCardChain, Role, certifyLeaf, createDevScheme, createSigner, devId, encodeCardReceipt, encodeLoadAuthorization,
   privateKeyFromSeed, sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt, type Signer,
 } from '../../src/index.js';
 
@@ -36,33 +36,25 @@ export function makeTerminal(n: number): TestTerminal {
   return { id, signer, certificate };
 }
 
-/** Follows a card's chain the way the applet does, signing receipts with the card's key (fixture, not a card). */
-export class CardChain {
-  counter = 0;
-  balance = 0;
-  lastHash: Uint8Array = GENESIS_HASH;
-  constructor(readonly card: TestCard) {}
+/** A card's receipt chain (core's DevCardChain), with issuer-signed load authorisations for its loads. */
+export class CardChain extends DevCardChain {
+  constructor(readonly card: TestCard) {
+    super(card.id, card.signer, Currency.HKD);
+  }
 
-  load(amount: number, loadId = new Uint8Array(16).fill(this.counter + 1)): { receipt: Uint8Array; authorization: Uint8Array } {
+  /** An issuer-authorised load: the authorisation and the card's load receipt for it. */
+  loadAuthorized(amount: number, loadId = new Uint8Array(16).fill(this.counter + 1)): { receipt: Uint8Array; authorization: Uint8Array } {
     const authorization = signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(9), amount, currency: Currency.HKD, loadId, time: NOW }));
-    const authorizationId = sha256(decodeCoseSign1(authorization, 512).payload);
-    return { receipt: this.sign({ kind: 'load', cardId: this.card.id, counter: this.counter + 1, amount, currency: Currency.HKD, authorizationId, balanceAfter: this.balance + amount, prevHash: this.lastHash }), authorization };
+    return { receipt: super.load(amount, sha256(decodeCoseSign1(authorization, 512).payload)), authorization };
   }
 
-  pay(amount: number, payee: Uint8Array, nonce = new Uint8Array(16).fill(this.counter + 1)): Uint8Array {
-    return this.sign({ kind: 'pay', cardId: this.card.id, counter: this.counter + 1, amount, currency: Currency.HKD, payee, nonce, time: NOW, balanceAfter: this.balance - amount, prevHash: this.lastHash });
+  /** A payment at NOW with a nonce derived from the counter unless given. */
+  payTo(amount: number, payee: Uint8Array, nonce = new Uint8Array(16).fill(this.counter + 1)): Uint8Array {
+    return super.pay(amount, payee, nonce, NOW);
   }
 
-  /** Signs an arbitrary receipt payload without advancing the chain (for forged/forked fixtures). */
+  /** Signs an arbitrary receipt payload without advancing the chain (for forged fixtures). */
   signRaw(r: CardReceipt): Uint8Array {
     return signCoseSign1(this.card.signer, encodeCardReceipt(r));
-  }
-
-  private sign(r: CardReceipt): Uint8Array {
-    const payload = encodeCardReceipt(r);
-    this.counter = r.counter;
-    this.balance = r.balanceAfter;
-    this.lastHash = sha256(payload);
-    return signCoseSign1(this.card.signer, payload);
   }
 }
