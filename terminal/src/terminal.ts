@@ -1,4 +1,4 @@
-import { Currency, MAX_AMOUNT, TransportError, TransportErrorCode, toHex, type CardConnection, type CardTransport, type SignatureVerifier } from '@ehkd/core';
+import { Currency, Limits, TransportError, TransportErrorCode, toHex, type CardConnection, type CardTransport, type SignatureVerifier } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { type TerminalLimits } from './config/terminal-limits.js';
 import { enrolledIdentity, type EnrolledIdentity } from './enrol/enrolled-identity.js';
@@ -363,8 +363,9 @@ export class Terminal {
   }
 
   private checkAmount(amount: number): void {
-    if (!Number.isSafeInteger(amount) || amount < 1 || amount > MAX_AMOUNT) {
-      throw new TerminalError(TerminalErrorCode.InvalidAmount, `not a payment amount in minor units: ${amount}`, { action: 'Enter an amount above zero, e.g. 12.50.' });
+    // Checked before any intent is recorded: a card cannot hold more than Limits.maxCardAmount, so no PAY may ask it.
+    if (!Number.isSafeInteger(amount) || amount < 1 || amount > Limits.maxCardAmount) {
+      throw new TerminalError(TerminalErrorCode.InvalidAmount, `not a payment amount in minor units: ${amount}`, { action: 'Enter an amount above zero and below HK$42,949,672.95, e.g. 12.50.' });
     }
   }
 

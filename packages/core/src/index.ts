@@ -2,7 +2,7 @@
 export * from './errors/ehkd-error.js';
 export * from './cbor/index.js';
 export * from './codec/codec-error.js';
-export { MapReader, checkBytes, checkTag } from './codec/map-reader.js';
+export { MapReader, checkBytes, checkTag, truncateUtf8, utf8Length } from './codec/map-reader.js';
 export * from './cose/cose-error.js';
 export * from './cose/cose-sign1.js';
 export * from './crypto/hash.js';

@@ -1,4 +1,4 @@
-import { MAX_AMOUNT } from '@ehkd/core';
+import { Limits, MAX_AMOUNT } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 
 /**
@@ -18,13 +18,15 @@ export interface TerminalLimits {
 
 /**
  * Defaults for a small shop: HK$500 per payment, HK$20,000 and 500 payments between syncs, and a deny list at
- * most 3 days old (Octopus readers refresh theirs daily; three days ride out a long weekend's outage).
+ * most 24 hours old. That matches the ledger's default deny-list grace (DEFAULT_DENY_LIST_GRACE_SECONDS): the
+ * issuer carries double spends taken within it, so a terminal that allowed an older list would put revoked
+ * cards' payments on its merchant (Octopus readers also refresh theirs daily).
  */
 export const DEFAULT_TERMINAL_LIMITS: TerminalLimits = Object.freeze({
   floorLimit: 50_000,
   maxOfflineAmount: 2_000_000,
   maxOfflineCount: 500,
-  maxDenyListAgeSeconds: 3 * 24 * 3600,
+  maxDenyListAgeSeconds: 24 * 3600,
 });
 
 /**
@@ -33,7 +35,8 @@ export const DEFAULT_TERMINAL_LIMITS: TerminalLimits = Object.freeze({
  */
 export function validateLimits(limits: TerminalLimits): TerminalLimits {
   const checks: [keyof TerminalLimits, number][] = [
-    ['floorLimit', MAX_AMOUNT],
+    // A single payment cannot exceed what a card may hold; offline totals span many cards.
+    ['floorLimit', Limits.maxCardAmount],
     ['maxOfflineAmount', MAX_AMOUNT],
     ['maxOfflineCount', 1_000_000],
     ['maxDenyListAgeSeconds', 10 * 365 * 24 * 3600],

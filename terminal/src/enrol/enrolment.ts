@@ -1,4 +1,4 @@
-import { createSigner, bytesEqual, fromHex, decodeCertificate, generatePrivateKey, openSigned, Limits, Role, toHex, CodecError, CoseError, type SignatureVerifier, type TrustStore } from '@ehkd/core';
+import { createSigner, bytesEqual, fromHex, decodeCertificate, generatePrivateKey, openSigned, Limits, utf8Length, Role, toHex, CodecError, CoseError, type SignatureVerifier, type TrustStore } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { enrolmentRequestJson, type ConfigStore, type EnrolmentRequest } from '../store/config-store.js';
 import type { TapJournal } from '../store/tap-journal.js';
@@ -11,7 +11,7 @@ export interface EnrolmentFields {
   readonly merchantId: Uint8Array;
   /** ISO 18245 merchant category code, 0..9999. */
   readonly mcc: number;
-  /** Merchant display name (at most 64 characters). */
+  /** Merchant display name (1 to 64 bytes of UTF-8, as certificates count it). */
   readonly name: string;
   /** A terminal id to ask for; otherwise the acquirer assigns one. */
   readonly terminalId?: Uint8Array;
@@ -37,7 +37,7 @@ export function prepareEnrolment(config: ConfigStore, fields: EnrolmentFields, n
     throw new TerminalError(TerminalErrorCode.BadConfig, 'merchant and terminal ids are 8 bytes (16 hex digits)', { action: 'Use the ids your acquirer gave you.' });
   }
   if (!Number.isInteger(fields.mcc) || fields.mcc < 0 || fields.mcc > 9999) throw new TerminalError(TerminalErrorCode.BadConfig, `merchant category code must be 0..9999, got ${fields.mcc}`, { action: 'Use your ISO 18245 merchant category code.' });
-  if (fields.name.length === 0 || fields.name.length > Limits.nameLength) throw new TerminalError(TerminalErrorCode.BadConfig, `merchant name must be 1..${Limits.nameLength} characters`, { action: 'Give a shorter merchant name.' });
+  if (fields.name.length === 0 || utf8Length(fields.name) > Limits.nameLength) throw new TerminalError(TerminalErrorCode.BadConfig, `merchant name must be 1..${Limits.nameLength} bytes of UTF-8`, { action: 'Give a shorter merchant name.' });
   const held = config.identity();
   const details = { merchantId: fields.merchantId, mcc: fields.mcc, name: fields.name, ...(fields.terminalId !== undefined && { terminalId: fields.terminalId }) };
   if (held !== undefined) {

@@ -2,9 +2,11 @@ import { StatusWord, formatAmount, statusWordName, type CardPublicState } from '
 import { TapStage } from './tap-result.js';
 
 /**
- * Status words with which the card refuses PAY before committing anything (RULES: every PAY check precedes the
- * commit, and a failed write rolls back): an intent refused with one of these is void. Any other status word
- * (a reader's 63xx, 6F00) leaves the outcome unknown, so the intent stays pending for RECOVER.
+ * Status words with which the card refuses PAY before committing anything (docs/protocol.md: every PAY check
+ * precedes the commit, and a failed write rolls back): an intent refused with one of these is void. Any other
+ * status word (a reader's 63xx, 6F00) leaves the outcome unknown, so the intent stays pending for RECOVER.
+ * NonceReused (9F07) is deliberately not here: it means the card already signed a receipt for this very nonce
+ * (a PAY that reached the card twice), so the payment happened and RECOVER must fetch it, never void it.
  */
 export const NOTHING_COMMITTED: ReadonlySet<number> = new Set<number>([
   StatusWord.WrongLength,
@@ -20,7 +22,6 @@ export const NOTHING_COMMITTED: ReadonlySet<number> = new Set<number>([
   StatusWord.OfflineAmountExceeded,
   StatusWord.CardLocked,
   StatusWord.CurrencyMismatch,
-  StatusWord.NonceReused,
 ]);
 
 /** A card refusal in words: what happened and what the cashier should do. */

@@ -1,6 +1,9 @@
 /**
  * The ledger's HTTP API (served by @ehkd/ledger, used by the terminal). Bodies marked CBOR are sent as
  * `application/cbor`; all binary messages are the exact COSE/CBOR bytes defined in docs/protocol.md.
+ * Refusals are JSON `{ error, check?, reason }`: 400 malformed request, 401 bad token, 403 terminal not enrolled
+ * or card revoked, 409 terminal conflict, 413 body too large, 415 not CBOR, 422 failed verification (`check` names
+ * the check id), 503 verification unavailable (retry later). See docs/protocol.md section 7.1.
  */
 export const LedgerApi = {
   /** POST, body: UploadBatch COSE_Sign1 (CBOR). 200: BatchResult COSE_Sign1 signed by the acquirer. Idempotent per receipt. */
@@ -11,15 +14,16 @@ export const LedgerApi = {
   trustAnchors: '/v1/trust-anchors',
   /**
    * POST, body JSON { publicKey: hex (33-byte SEC1), terminalId?: hex, merchantId: hex, mcc: number, name: string }
-   * with header `authorization: Bearer <enrolment token>`. 200 JSON { certificate: hex, acquirerId: hex }.
+   * with header `authorization: Bearer <enrolment token>`. 200 JSON { certificate: hex, acquirerId: hex, terminalId: hex }.
    */
   enrolTerminal: '/v1/terminals',
   /**
-   * POST, body JSON { challenge: hex of the card's GET CHALLENGE answer (CardChallenge CBOR), amount: number, currency: number }.
+   * POST, body JSON { challenge: hex of the card's GET CHALLENGE answer (CardChallenge CBOR), amount: number, currency: number,
+   * cardCertificate: hex of the card's certificate (from SELECT) }.
    * 200: LoadAuthorization COSE_Sign1 signed by the card's issuer (application/cbor).
    */
   authorizeLoad: '/v1/loads',
-  /** POST, body: LoadReceipt COSE_Sign1 (CBOR). 200 JSON { status }. */
+  /** POST, body: LoadReceipt COSE_Sign1 (CBOR). 200 JSON { status: 'accepted' | 'duplicate' | 'rejected' | 'double-spend', check?, reason? }. */
   loadReceipts: '/v1/load-receipts',
   /** GET. 200 JSON { ok: true, time }. */
   health: '/v1/health',
