@@ -1,4 +1,4 @@
-import { fromHex } from '@ehkd/core';
+import { fromHex, utf8Length } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 
 /** Reads typed fields of a JSON request body (HTTP) or of command options; every failure is LedgerError BAD_REQUEST. */
@@ -36,10 +36,10 @@ export class RequestFields {
     return v;
   }
 
-  /** Text field of 1..maxLength characters. */
-  text(key: string, maxLength: number): string {
+  /** Text field of 1..maxBytes bytes of UTF-8 (the unit certificates count names in). */
+  text(key: string, maxBytes: number): string {
     const v = this.o[key];
-    if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) throw this.bad(`${key} must be text of 1..${maxLength} characters`);
+    if (typeof v !== 'string' || v.length === 0 || utf8Length(v) > maxBytes) throw this.bad(`${key} must be text of 1..${maxBytes} bytes of UTF-8`);
     return v;
   }
 
