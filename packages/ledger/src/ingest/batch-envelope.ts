@@ -18,6 +18,7 @@ import {
   type Verification,
   type VerifiedCertificate,
 } from '@ehkd/core';
+import { readBatchInPlace } from './batch-in-place.js';
 
 /** A batch whose envelope verified: the decoded batch, its identity and its terminal's certificate. */
 export interface VerifiedEnvelope {
@@ -32,17 +33,22 @@ export interface VerifiedEnvelope {
  * role, chain and validity at `now` or expired less than `graceSeconds` ago, terminal id, terminal signature), but
  * computes the batch identity with
  * node:crypto: core's portable SHA-256 over a batch of thousands of receipts costs more main-thread time per
- * receipt than everything else in the envelope.
+ * receipt than everything else in the envelope. The batch is read in place (readBatchInPlace: its receipts and
+ * certificates are views of `bytes`); core's decoders only see what that reader declines.
  */
 export function verifyBatchEnvelope(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number, graceSeconds: number): Verification<VerifiedEnvelope> {
   let cose;
   let batch;
-  try {
-    cose = decodeCoseSign1(bytes, Limits.batchBytes);
-    batch = decodeUploadBatch(cose.payload);
-  } catch (e) {
-    if (e instanceof CoseError || e instanceof CodecError) return fail(CheckId.Structure, `upload batch: ${e.message}`, e);
-    throw e;
+  const inPlace = readBatchInPlace(bytes);
+  if (inPlace !== null) ({ cose, batch } = inPlace);
+  else {
+    try {
+      cose = decodeCoseSign1(bytes, Limits.batchBytes);
+      batch = decodeUploadBatch(cose.payload);
+    } catch (e) {
+      if (e instanceof CoseError || e instanceof CodecError) return fail(CheckId.Structure, `upload batch: ${e.message}`, e);
+      throw e;
+    }
   }
   const terminal = trust.verifyLeaf(batch.terminalCertificate, Role.Terminal, verifier, now, graceSeconds);
   if (!terminal.ok) return terminal;

@@ -7,6 +7,7 @@ import {
   sha256,
   signCoseSign1,
   toHex,
+  truncateUtf8,
   type ReceiptOutcome,
   type UploadBatch,
   type Verification,
@@ -18,7 +19,7 @@ import { verifyBatchEnvelope } from './batch-envelope.js';
 import type { ReceiptCheck } from './receipt-check.js';
 import type { VerifyPool } from './verify-pool.js';
 
-/** Reasons in a batch result are capped so that 20,000 rejections still fit core's batch-result size limit. */
+/** Reasons in a batch result are capped (in UTF-8 bytes, cut between code points) so that 20,000 rejections still fit core's batch-result size limit. */
 const REASON_CAP = 80;
 
 /** What ingesting one batch produced. */
@@ -131,7 +132,7 @@ export class BatchIngestor {
       const receiptBytes = b.receipts[i] as Uint8Array;
       if (!c.ok) {
         rejected++;
-        outcomes[i] = { receiptId: rejectedId(receiptBytes), status: ReceiptStatus.Rejected, check: c.check, reason: c.reason.slice(0, REASON_CAP) };
+        outcomes[i] = { receiptId: rejectedId(receiptBytes), status: ReceiptStatus.Rejected, check: c.check, reason: truncateUtf8(c.reason, REASON_CAP) };
         return;
       }
       if (!cards.has(c.certIndex)) cards.set(c.certIndex, { cardId: c.cardId, issuerId: c.issuerId, currency: c.currency, certificate: b.cardCertificates[c.certIndex] as Uint8Array });
@@ -152,7 +153,7 @@ export class BatchIngestor {
       { now, denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },
     );
     applied.outcomes.forEach((o, k) => {
-      outcomes[verifiedAt[k] as number] = o.reason === undefined ? o : { ...o, reason: o.reason.slice(0, REASON_CAP) };
+      outcomes[verifiedAt[k] as number] = o.reason === undefined ? o : { ...o, reason: truncateUtf8(o.reason, REASON_CAP) };
     });
     const result = signCoseSign1(ctx.acquirer.signer, encodeBatchResult({ batchId, processedAt: now, outcomes }));
     return {

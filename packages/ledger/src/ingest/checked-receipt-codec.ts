@@ -1,5 +1,5 @@
 import type { CheckId } from '@ehkd/core';
-import type { CheckedFields, ReceiptCheck } from './receipt-check.js';
+import type { ReceiptCheck } from './receipt-check.js';
 
 // One fixed-size record per receipt, so a chunk's results cross the thread boundary as one transferable buffer.
 const RECORD = 120;
@@ -16,31 +16,57 @@ export interface PackedRejection {
   readonly reason: string;
 }
 
-/** Worker side: packs the verdicts of a chunk. */
-export function packChecks(checks: readonly ReceiptCheck[]): { records: ArrayBuffer; rejections: PackedRejection[] } {
-  const records = new ArrayBuffer(checks.length * RECORD);
-  const view = new DataView(records);
-  const bytes = new Uint8Array(records);
-  const rejections: PackedRejection[] = [];
-  checks.forEach((c, i) => {
+/**
+ * Worker side: the verdicts of a chunk, written straight into the transferable records buffer as they are
+ * reached, so that the verified fields never become per-receipt objects.
+ */
+export class CheckRecords {
+  readonly records: ArrayBuffer;
+  readonly rejections: PackedRejection[] = [];
+  private readonly view: DataView;
+  private readonly bytes: Uint8Array;
+
+  constructor(count: number) {
+    this.records = new ArrayBuffer(count * RECORD);
+    this.view = new DataView(this.records);
+    this.bytes = new Uint8Array(this.records);
+  }
+
+  /** Records receipt `i` as rejected. */
+  reject(i: number, check: CheckId, reason: string): void {
+    this.rejections.push({ index: i, check, reason });
+  }
+
+  /**
+   * Records receipt `i` as verified. `id` is the SHA-256 as a latin1 string (one character per byte), the form in
+   * which node:crypto's one-shot hash returns it without allocating a buffer. The card id and previous hash are
+   * copied from where they lie (`cardIdAt` in `cardIdIn`, `prevHashAt` in `prevHashIn`), often the received bytes.
+   */
+  accept(
+    i: number, certIndex: number, counter: number, currency: number, amount: number, balanceAfter: number, time: number,
+    id: string, cardIdIn: Uint8Array, cardIdAt: number, prevHashIn: Uint8Array, prevHashAt: number, issuerId: Uint8Array,
+  ): void {
     const at = i * RECORD;
-    if (!c.ok) {
-      rejections.push({ index: i, check: c.check, reason: c.reason });
-      return;
-    }
+    const view = this.view;
+    const bytes = this.bytes;
     view.setUint8(at, OK);
-    view.setUint32(at + 4, c.certIndex);
-    view.setUint32(at + 8, c.counter);
-    view.setUint32(at + 12, c.currency);
-    view.setFloat64(at + 16, c.amount);
-    view.setFloat64(at + 24, c.balanceAfter);
-    view.setUint32(at + 32, c.time);
-    bytes.set(c.id, at + ID);
-    bytes.set(c.cardId, at + CARD);
-    bytes.set(c.prevHash, at + PREV);
-    bytes.set(c.issuerId, at + ISSUER);
-  });
-  return { records, rejections };
+    view.setUint32(at + 4, certIndex);
+    view.setUint32(at + 8, counter);
+    view.setUint32(at + 12, currency);
+    view.setFloat64(at + 16, amount);
+    view.setFloat64(at + 24, balanceAfter);
+    view.setUint32(at + 32, time);
+    for (let k = 0; k < 32; k++) bytes[at + ID + k] = id.charCodeAt(k);
+    for (let k = 0; k < 8; k++) bytes[at + CARD + k] = cardIdIn[cardIdAt + k] as number;
+    for (let k = 0; k < 32; k++) bytes[at + PREV + k] = prevHashIn[prevHashAt + k] as number;
+    for (let k = 0; k < 8; k++) bytes[at + ISSUER + k] = issuerId[k] as number;
+  }
+
+  /** Records a verdict reached as an object (the generic path). */
+  put(i: number, c: ReceiptCheck): void {
+    if (!c.ok) this.reject(i, c.check, c.reason);
+    else this.accept(i, c.certIndex, c.counter, c.currency, c.amount, c.balanceAfter, c.time, Buffer.from(c.id).toString('latin1'), c.cardId, 0, c.prevHash, 0, c.issuerId);
+  }
 }
 
 /** Main side: the verdicts of a chunk (byte fields are views into `records`). */
@@ -51,7 +77,8 @@ export function unpackChecks(records: ArrayBuffer, rejections: readonly PackedRe
   for (let i = 0; i < out.length; i++) {
     const at = i * RECORD;
     if (view.getUint8(at) !== OK) continue;
-    const fields: CheckedFields = {
+    out[i] = {
+      ok: true,
       certIndex: view.getUint32(at + 4),
       counter: view.getUint32(at + 8),
       currency: view.getUint32(at + 12),
@@ -63,7 +90,6 @@ export function unpackChecks(records: ArrayBuffer, rejections: readonly PackedRe
       prevHash: bytes.subarray(at + PREV, at + PREV + 32),
       issuerId: bytes.subarray(at + ISSUER, at + ISSUER + 8),
     };
-    out[i] = { ok: true, ...fields };
   }
   for (const r of rejections) out[r.index] = { ok: false, check: r.check, reason: r.reason };
   return out;

@@ -168,8 +168,11 @@ export class VerifyPool {
       certificates: first ? (chunk.task.certificates[this.workers.indexOf(target)] as PackedBytes) : null,
     };
     target.inFlight++;
-    // The receipts buffer moves to the worker; the certificates are copied (several workers may need them).
-    target.worker.postMessage(message, [chunk.receipts.data.buffer as ArrayBuffer, chunk.receipts.offsets.buffer as ArrayBuffer]);
+    // The buffers move to the worker instead of being copied: each chunk's receipts are packed for one message, and
+    // so are each worker's certificates of a task, sent with its first chunk only.
+    const transfer = [chunk.receipts.data.buffer as ArrayBuffer, chunk.receipts.offsets.buffer as ArrayBuffer];
+    if (message.certificates !== null) transfer.push(message.certificates.data.buffer as ArrayBuffer, message.certificates.offsets.buffer as ArrayBuffer);
+    target.worker.postMessage(message, transfer);
   }
 
   private onMessage(w: PoolWorker, m: WorkerResponse): void {

@@ -4,7 +4,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { TrustStore } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { BatchReceiptVerifier, type BatchCards } from './batch-receipt-verifier.js';
-import { packChecks } from './checked-receipt-codec.js';
 import { unpackBytes } from './packed-bytes.js';
 import type { WorkerRequest, WorkerResponse, VerifyWorkerData } from './verify-worker-protocol.js';
 
@@ -30,7 +29,7 @@ if (!trust.ok) {
         cards = receipts.cards(m.certificates === null ? [] : unpackBytes(m.certificates));
         tasks.set(m.taskId, cards);
       }
-      const { records, rejections } = packChecks(receipts.verify(unpackBytes(m.receipts), cards, m.payee));
+      const { records, rejections } = receipts.verify(m.receipts, cards, m.payee);
       port.postMessage({ type: 'chunk', taskId: m.taskId, chunkId: m.chunkId, records, rejections } satisfies WorkerResponse, [records]);
     } catch (e) {
       port.postMessage({ type: 'chunk-failed', taskId: m.taskId, chunkId: m.chunkId, reason: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies WorkerResponse);
