@@ -62,24 +62,25 @@ describe('terminal risk limits', () => {
     expect(await terminal.charge(other.reader, 10)).toMatchObject({ outcome: 'declined', check: TerminalCheck.OfflineCount });
   });
 
-  it('refuses once the deny list was last received longer ago than the maximum age, and says to go online', async () => {
+  it('ages the deny list by its signed issuedAt: an old list replayed stays old, a re-signed one is current', async () => {
     let now = nowSeconds();
     const terminal = track(enrolledTerminal({ now: () => now, denyList: denyList({ sequence: 1, issuedAt: now - 10 * 86_400 }) }));
     const { reader, counting } = await readerWith(10_000);
-    // Signed ten days ago but just received as the newest list: current.
-    expect((await terminal.charge(reader, 10)).outcome).toBe('approved');
-    counting.take();
-    now += 4 * 86_400; // four days without a sync
+    // Signed ten days ago: too old for the default 24 h, even though it was just received.
     const r = await terminal.charge(reader, 10);
     expect(r).toMatchObject({ outcome: 'declined', check: CheckId.DenyListAge });
     if (r.outcome === 'declined') expect(r.action).toMatch(/sync/);
     expect(counting.exchanges.map((e) => e.ins)).toEqual([Ins.Select]);
-    expect(terminal.status().problems.join(' ')).toMatch(/deny list is 4d 0h old/);
-    // The same list handed over again (by the operator, or served again by the ledger) is current again.
-    expect(terminal.importDenyList(denyList({ sequence: 1, issuedAt: now - 14 * 86_400 })).updated).toBe(false);
+    expect(terminal.status().problems.join(' ')).toMatch(/deny list is 10d 0h old/);
+    // The same old list handed over again (a replay) does not make it current.
+    expect(terminal.importDenyList(denyList({ sequence: 1, issuedAt: now - 10 * 86_400 })).updated).toBe(false);
+    expect((await terminal.charge(reader, 10)).outcome).toBe('declined');
+    // The ledger's re-signing of the same list (same sequence, fresh issuedAt) is current.
+    expect(terminal.importDenyList(denyList({ sequence: 1, issuedAt: now })).updated).toBe(true);
     expect((await terminal.charge(reader, 10)).outcome).toBe('approved');
-    now += 4 * 86_400;
-    terminal.setLimits({ maxDenyListAgeSeconds: 5 * 86_400 });
+    now += 2 * 86_400; // two days without a sync
+    expect(await terminal.charge(reader, 10)).toMatchObject({ outcome: 'declined', check: CheckId.DenyListAge });
+    terminal.setLimits({ maxDenyListAgeSeconds: 3 * 86_400 });
     expect((await terminal.charge(reader, 10)).outcome).toBe('approved');
   });
 

@@ -2,7 +2,7 @@
 export * from './errors/ledger-error.js';
 export * from './store/ledger-store.js';
 export { SqliteLedgerStore } from './store/sqlite-ledger-store.js';
-export { Ledger, DEFAULT_DENY_LIST_GRACE_SECONDS, DEFAULT_TERMINAL_EXPIRY_GRACE_SECONDS, type LedgerOptions } from './ledger.js';
+export { Ledger, DEFAULT_DENY_LIST_GRACE_SECONDS, DEFAULT_TERMINAL_EXPIRY_GRACE_SECONDS, DENY_LIST_REFRESH_SECONDS, type LedgerOptions } from './ledger.js';
 export type { LedgerContext } from './ledger-context.js';
 export type { IngestedBatch, VerifiedBatch, BatchRefusal, BatchCounts } from './ingest/batch-ingestor.js';
 export { classifyReceipt, type Verdict, type ChainNeighbour, type CardStanding } from './detect/classify-receipt.js';

@@ -1,7 +1,10 @@
 import {
+  Limits,
   Role,
   TrustStore,
   bytesEqual,
+  decodeCoseSign1,
+  decodeDenyList,
   encodeDenyList,
   encodeTrustAnchorBundle,
   signCoseSign1,
@@ -18,6 +21,9 @@ import { authorizeLoad, recordLoadReceipt, type LoadRequest } from './scheme/loa
 import type { PartyKey } from './scheme/party-key.js';
 import { signTerminalCertificate, type EnrolmentRequest } from './scheme/terminal-enrolment.js';
 import type { LedgerStore, TerminalRecord } from './store/ledger-store.js';
+
+/** How old a served deny list may be before the ledger re-signs it with a fresh `issuedAt` (1 hour). */
+export const DENY_LIST_REFRESH_SECONDS = 3_600;
 
 /** Default grace after a revocation: terminals must fetch a deny list at least daily (as Octopus readers do). */
 export const DEFAULT_DENY_LIST_GRACE_SECONDS = 86_400;
@@ -143,9 +149,20 @@ export class Ledger {
     return recordLoadReceipt(this.context, bytes);
   }
 
-  /** The newest signed deny list (COSE_Sign1 bytes). */
+  /**
+   * The newest signed deny list (COSE_Sign1 bytes). A list signed more than DENY_LIST_REFRESH_SECONDS ago is
+   * re-signed first, same sequence and entries with a fresh `issuedAt`: terminals age their list by that signed time,
+   * so a network attacker replaying an old list cannot make it look current.
+   */
   async denyList(): Promise<Uint8Array> {
-    return (await this.context.store.latestDenyList()).bytes;
+    const { store, acquirer } = this.context;
+    const latest = await store.latestDenyList();
+    const now = this.context.clock();
+    if (now - latest.issuedAt < DENY_LIST_REFRESH_SECONDS) return latest.bytes;
+    const { cardIds } = decodeDenyList(decodeCoseSign1(latest.bytes, Limits.denyListBytes).payload);
+    const bytes = signCoseSign1(acquirer.signer, encodeDenyList({ signer: acquirer.id, sequence: latest.sequence, issuedAt: now, cardIds }));
+    await store.refreshDenyList({ sequence: latest.sequence, issuedAt: now, bytes });
+    return bytes;
   }
 
   /** The trust-anchor bundle (root, issuers, acquirers) for terminals. */

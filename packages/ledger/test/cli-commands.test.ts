@@ -76,8 +76,8 @@ describe('ehkd-ledger for operators', () => {
     expect(history).toMatchObject({ lastKnownBalance: 8_500 });
     expect(history.revokedAt).not.toBeNull();
     expect(ok('report', 'audit', '--db', 'ledger.db')).toContain('AUDIT BALANCES');
-    ok('deny-list', '--db', 'ledger.db', '--out', 'deny.cbor');
-    expect(ok('deny-list', '--db', 'ledger.db', '--out', 'deny.cbor')).toContain('sequence 2');
+    ok('deny-list', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', '--out', 'deny.cbor');
+    expect(ok('deny-list', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', '--out', 'deny.cbor')).toContain('sequence 2');
   });
 
   it('refuses a batch file that is not a batch, with exit code 3', () => {

@@ -39,17 +39,17 @@ export interface DenyListRecord {
 }
 
 /**
- * How current the deny list in force is: as fresh as the later of its signed `issuedAt` and the last time the
- * terminal received it as the newest list (`confirmedAt`: from the ledger at a sync, or by hand from the operator).
- * A ledger signs a new list only when it revokes a card, so an unchanged list is current as long as it keeps
- * being served, even if it was signed long ago.
+ * How current the deny list in force is: as fresh as its signed `issuedAt`. The ledger re-signs the list it serves
+ * once it is an hour old (same sequence, fresh `issuedAt`), so a terminal in touch stays current, while an old list
+ * replayed by a network attacker cannot pass for a new one. `confirmedAt` records when the list was last received
+ * as the newest (for status output only).
  */
 export interface DenyListStanding {
   readonly sequence: number;
   readonly issuedAt: number;
   readonly entries: number;
   readonly confirmedAt: number;
-  /** max(issuedAt, confirmedAt): what the maximum-age limit is measured from. */
+  /** The signed issuedAt: what the maximum-age limit is measured from. */
   readonly freshAt: number;
 }
 
@@ -172,7 +172,7 @@ export class ConfigStore {
       | { sequence: number; issued_at: number; entries: number; confirmed_at: number }
       | undefined;
     if (row === undefined) return undefined;
-    return { sequence: row.sequence, issuedAt: row.issued_at, entries: row.entries, confirmedAt: row.confirmed_at, freshAt: Math.max(row.issued_at, row.confirmed_at) };
+    return { sequence: row.sequence, issuedAt: row.issued_at, entries: row.entries, confirmedAt: row.confirmed_at, freshAt: row.issued_at };
   }
 
   /**

@@ -5,7 +5,7 @@ import { parseEnrolmentRequest } from '../scheme/terminal-enrolment.js';
 import { createCertifiedKey, createRootKey } from '../scheme/scheme-keys.js';
 import { SqliteLedgerStore } from '../store/sqlite-ledger-store.js';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
-import { openLedger, readBytes, readCertificate, readPartyKey, writeNew, writeOutput } from './cli-files.js';
+import { openLedger, readBytes, readCertificate, readPartyKey, writeNew, writeOutput, type LedgerFileOptions } from './cli-files.js';
 import { collect, dbOption, integer, print } from './cli-options.js';
 
 const DAY = 86_400;
@@ -144,16 +144,17 @@ export function loadCommand(): Command {
 /** `deny-list` and `trust-anchors`: publish the signed deny list and the trust-anchor bundle to files. */
 export function publishCommands(): Command[] {
   const denyList = dbOption(new Command('deny-list'))
-    .description('write the newest signed deny list (COSE_Sign1) for terminals that sync by file')
+    .description('write the newest signed deny list (COSE_Sign1) for terminals that sync by file, re-signed if older than an hour')
     .requiredOption('--out <file>', 'file to write')
-    .action(async (o: { db: string; out: string }) => {
-      const store = SqliteLedgerStore.open(o.db);
+    .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file (re-signs the list with a fresh issuedAt)")
+    .action(async (o: LedgerFileOptions & { out: string }) => {
+      const { ledger, store, close } = await openLedger(o);
       try {
+        writeOutput(o.out, await ledger.denyList());
         const list = await store.latestDenyList();
-        writeOutput(o.out, list.bytes);
         print(`deny list sequence ${list.sequence} issued ${new Date(list.issuedAt * 1000).toISOString()}: ${o.out}`);
       } finally {
-        await store.close();
+        await close();
       }
     });
   const anchors = dbOption(new Command('trust-anchors'))

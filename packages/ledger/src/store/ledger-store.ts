@@ -37,6 +37,8 @@ export interface LedgerStore {
 
   /** The newest signed deny list. @throws LedgerError NOT_INITIALISED */
   latestDenyList(): Promise<DenyListVersion>;
+  /** Replaces the bytes of deny-list version `sequence` with a re-signing of the same entries issued later (never earlier). */
+  refreshDenyList(version: DenyListVersion): Promise<void>;
 
   /** Per-merchant totals (credited, claims on issuers, merchant losses). */
   merchantSettlement(): Promise<MerchantSettlementRow[]>;

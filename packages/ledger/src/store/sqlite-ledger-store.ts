@@ -185,6 +185,12 @@ export class SqliteLedgerStore implements LedgerStore {
     });
   }
 
+  async refreshDenyList(version: DenyListVersion): Promise<void> {
+    storage(() => {
+      this.s.refreshDenyListVersion.run(version.issuedAt, version.bytes, version.sequence, version.issuedAt);
+    });
+  }
+
   async merchantSettlement(): Promise<MerchantSettlementRow[]> {
     return storage(() =>
       (
@@ -469,6 +475,7 @@ function prepare(db: Database.Database) {
     cardLoadAuthorizations: db.prepare('SELECT bytes FROM load_authorizations WHERE card_id = ? ORDER BY time, authorization_id'),
     latestDenyList: db.prepare('SELECT * FROM deny_list_versions ORDER BY sequence DESC LIMIT 1'),
     insertDenyListVersion: db.prepare('INSERT INTO deny_list_versions (sequence, issued_at, bytes) VALUES (?, ?, ?)'),
+    refreshDenyListVersion: db.prepare('UPDATE deny_list_versions SET issued_at = ?, bytes = ? WHERE sequence = ? AND issued_at < ?'),
     insertDenied: db.prepare('INSERT INTO deny_list (card_id, revoked_at, case_id, sequence) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
     upsertBatch: db.prepare(
       `INSERT INTO batches (batch_id, terminal_id, sequence, created_at, source, first_received_at, last_received_at, submissions, receipts, accepted, duplicates, rejected, double_spends)
