@@ -24,11 +24,15 @@ function stack(...args: string[]): Promise<{ ok: boolean; output: string }> {
   });
 }
 
+/** Set when this file started pcscd: it then stops it again (a pcscd that was already running is left alone). */
+let startedHere = false;
+
 /** The stack's vpcd slots (port and reader name), if pcscd with vpcd runs or can be started here. */
 async function prepare(): Promise<{ ready: true; slots: { port: number; reader: string }[] } | { ready: false; reason: string }> {
   if (!(await stack('status')).ok) {
     const started = await stack('start');
     if (!started.ok) return { ready: false, reason: `scripts/pcsc-stack.sh start failed: ${started.output}` };
+    startedHere = true;
   }
   const env = await stack('env');
   if (!env.ok) return { ready: false, reason: env.output };
@@ -40,6 +44,9 @@ async function prepare(): Promise<{ ready: true; slots: { port: number; reader: 
 }
 
 const session = await prepare();
+afterAll(async () => {
+  if (startedHere) await stack('stop');
+});
 if (!session.ready && process.env['CI']) throw new Error(`the PC/SC stack must run in CI: ${session.reason}`);
 if (!session.ready) console.warn(`skipping the PC/SC card tests: ${session.reason}`);
 
