@@ -1,6 +1,7 @@
 import {
-  Currency, EvidenceKind, Role, TrustStore, certifyLeaf, createDevScheme, devId, encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch,
-  nobleVerifier, signCoseSign1, verifyDenyList, verifyDoubleSpendEvidence, verifyPayReceipt, verifyUploadBatch, type Verification,
+  Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, certifyLeaf, createDevScheme, decodeCoseSign1, devId, encodeBatchResult, encodeDenyList,
+  encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, sha256, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence,
+  verifyPayReceipt, verifyUploadBatch, type Verification,
 } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { VECTOR_NOW, VECTOR_PROFILE, VectorChain, hex, vectorCard, vectorTerminal, vscheme } from './vector-scheme.js';
@@ -93,6 +94,12 @@ export function verificationVectors(): VectorFile {
   const honest = honestChain.payTo(15_000, terminal.id);
   const cloned = clone.payTo(15_000, t2.id);
   const cloneNext = clone.payTo(5_000, t2.id);
+  const inflater = honestChain.fork();
+  inflater.balance += 50_000; // what a card whose key was extracted could claim
+  const inflated = inflater.payTo(1_000, t2.id);
+  const wrongStart = new VectorChain(card);
+  wrongStart.lastHash = new Uint8Array(32).fill(0xee);
+  const badStart = wrongStart.loadAuthorized(1_000).receipt;
   const evidence = (kind: EvidenceKind, rs: Uint8Array[], auths: Uint8Array[] = []) =>
     encodeDoubleSpendEvidence({ kind, cardCertificate: card.certificate, issuerCertificate: vscheme.issuer.certificate, receipts: rs, loadAuthorizations: auths });
   const ev = (comment: string, bytes: Uint8Array, expected: string) =>
@@ -103,18 +110,34 @@ export function verificationVectors(): VectorFile {
     ev('payments of 35,000 against authorised loads of 20,000', evidence(EvidenceKind.OverSpend, [honest, cloned, cloneNext], [loaded.authorization]), 'valid'),
     ev('the same receipt twice is no conflict', evidence(EvidenceKind.ConflictingCounter, [honest, honest]), 'evidence'),
     ev('a linked chain is no fork', evidence(EvidenceKind.ChainFork, [cloned, cloneNext]), 'evidence'),
+    ev('receipt 3 links to receipt 2 but spends from a balance 50,000 higher', evidence(EvidenceKind.BalanceMismatch, [honest, inflated]), 'valid'),
+    ev('linked receipts whose balances add up are no mismatch', evidence(EvidenceKind.BalanceMismatch, [cloned, cloneNext]), 'evidence'),
+    ev('a first receipt that does not start from the genesis hash', evidence(EvidenceKind.BadGenesis, [badStart]), 'valid'),
+    ev('a first receipt from the genesis state is no bad genesis', evidence(EvidenceKind.BadGenesis, [loaded.receipt]), 'evidence'),
+  ];
+
+  const resultPayload = encodeBatchResult({ batchId: sha256(batchPayload), processedAt: VECTOR_NOW, outcomes: [{ receiptId: sha256(decodeCoseSign1(receipt, 512).payload), status: ReceiptStatus.Accepted }] });
+  const result = (comment: string, bytes: Uint8Array, batchId: Uint8Array, expected: string) =>
+    test(comment, expected, outcome(verifyBatchResult(bytes, trust, vscheme.acquirer.id, batchId, nobleVerifier), verifyBatchResult(bytes, trust, vscheme.acquirer.id, batchId, node)), {
+      batchResult: hex(bytes), batchId: hex(batchId), acquirerId: hex(vscheme.acquirer.id),
+    });
+  const results = [
+    result('the acquirer answers this batch', signCoseSign1(vscheme.acquirer.signer, resultPayload), sha256(batchPayload), 'valid'),
+    result('an answer to another batch', signCoseSign1(vscheme.acquirer.signer, resultPayload), new Uint8Array(32), 'structure'),
+    result('an answer signed by a terminal key', signCoseSign1(terminal.signer, resultPayload), sha256(batchPayload), 'signature'),
   ];
 
   return vectorFile(
     'verification',
     'Verification with stable check ids (docs/protocol.md): trust anchors are given once; each case names its inputs and the check that must fail (or valid). Both reference verifiers (noble, node:crypto) agree on every case.',
-    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, payee, deny-list-age, evidence)' },
+    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, payee, deny-list-age, evidence)', batchResult: 'a BatchResult COSE_Sign1, verified with the acquirer key of acquirerId from the anchors, for the batch batchId' },
     [
       { type: 'CertificateChain', fields: anchors, tests: chains },
       { type: 'PayReceipt', fields: anchors, tests: receipts },
       { type: 'DenyList', fields: anchors, tests: denyLists },
       { type: 'UploadBatch', fields: anchors, tests: batches },
       { type: 'DoubleSpendEvidence', fields: { rootCertificate: anchors.rootCertificate }, tests: evidences },
+      { type: 'BatchResult', fields: anchors, tests: results },
     ],
   );
 }
