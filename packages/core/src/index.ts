@@ -40,3 +40,4 @@ export * from './scheme/dev-scheme.js';
 export * from './apdu/command-apdu.js';
 export * from './apdu/response-apdu.js';
 export * from './apdu/purse-commands.js';
+export { openOrFail } from './verify/open-or-fail.js';

@@ -11,9 +11,9 @@ import {
   type ReceiptOutcome,
   type UploadBatch,
   type Verification,
+  openOrFail,
 } from '@ehkd/core';
 import type { LedgerContext } from '../ledger-context.js';
-import { openOrReject } from '../verify/open-or-reject.js';
 import { ReceiptKind, type CardCertificateRecord, type DenyListVersion, type VerifiedReceipt } from '../store/ledger-store.js';
 import { verifyBatchEnvelope } from './batch-envelope.js';
 import type { ReceiptCheck } from './receipt-check.js';
@@ -179,7 +179,7 @@ function refuse(v: Verification<unknown> & { ok: false }, enrolled: boolean): Ba
  * terminal can match it), else SHA-256 of the bytes received (nothing better identifies garbage).
  */
 function rejectedId(bytes: Uint8Array): Uint8Array {
-  const opened = openOrReject(bytes, Limits.receiptBytes, (p: Uint8Array) => p, 'receipt');
+  const opened = openOrFail(bytes, Limits.receiptBytes, (p: Uint8Array) => p, 'receipt');
   return opened.ok ? opened.value.id : sha256(bytes);
 }
 

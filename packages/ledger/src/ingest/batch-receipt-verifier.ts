@@ -16,9 +16,9 @@ import {
   type Certificate,
   type SignatureVerifier,
   type TrustStore,
+  openOrFail,
 } from '@ehkd/core';
 import { byteKey, idKeyAt } from '../ids/byte-key.js';
-import { openOrReject } from '../verify/open-or-reject.js';
 import { CheckRecords } from './checked-receipt-codec.js';
 import type { PackedBytes } from './packed-bytes.js';
 import type { ReceiptCheck } from './receipt-check.js';
@@ -172,7 +172,7 @@ export class BatchReceiptVerifier {
     const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     const cached = this.certCache.get(key);
     if (cached !== undefined) return cached;
-    const opened = openOrReject(bytes, Limits.certificateBytes, decodeCertificate, 'card certificate');
+    const opened = openOrFail(bytes, Limits.certificateBytes, decodeCertificate, 'card certificate');
     const subject = opened.ok ? byteKey(opened.value.payload.subject) : null;
     const leaf = this.trust.verifyLeaf(bytes, Role.Card, this.verifier, undefined);
     let entry: CertEntry;

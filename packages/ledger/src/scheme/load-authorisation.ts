@@ -20,10 +20,10 @@ import {
   type CardChallenge,
   type ReceiptOutcome,
   type Verification,
+  openOrFail,
 } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { LedgerContext } from '../ledger-context.js';
-import { openOrReject } from '../verify/open-or-reject.js';
 import { ReceiptKind } from '../store/ledger-store.js';
 import { RequestFields } from './request-fields.js';
 
@@ -92,13 +92,13 @@ export async function authorizeLoad(ctx: LedgerContext, request: LoadRequest): P
  * goes through the same chain checks as payments (a load receipt can reveal a double spend too).
  */
 export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): Promise<Verification<ReceiptOutcome>> {
-  const opened = openOrReject(bytes, Limits.receiptBytes, decodeCardReceipt, 'load receipt');
+  const opened = openOrFail(bytes, Limits.receiptBytes, decodeCardReceipt, 'load receipt');
   if (!opened.ok) return opened;
   const r = opened.value.payload;
   if (r.kind !== 'load') return fail(CheckId.Structure, 'not a load receipt (payments are uploaded in batches)');
   const card = await ctx.store.card(r.cardId);
   if (card === undefined) return fail(CheckId.CertChain, `card ${toHex(r.cardId)} is unknown: its certificate comes with the load request`);
-  const stored = openOrReject(card.certificate, Limits.certificateBytes, decodeCertificate, 'stored card certificate');
+  const stored = openOrFail(card.certificate, Limits.certificateBytes, decodeCertificate, 'stored card certificate');
   if (!stored.ok) throw new LedgerError(LedgerErrorCode.Storage, `a stored card certificate does not parse: ${stored.reason}`);
   const verified = verifyCardReceipt(bytes, stored.value.payload, ctx.verifier);
   if (!verified.ok) return verified;
