@@ -1,22 +1,8 @@
-import { fromHex, toHex } from '@ehkd/core';
+import { fromHex, toHex, type EnrolmentRequest } from '@ehkd/core';
 import { DEFAULT_TERMINAL_LIMITS, validateLimits, type TerminalLimits } from '../config/terminal-limits.js';
 import { blob, type TerminalDatabase } from './terminal-database.js';
 
-/**
- * What the terminal asks its acquirer to certify: exactly the JSON body of POST /v1/terminals (without the token),
- * which is also what `enrol --request` writes to a file for offline enrolment.
- */
-export interface EnrolmentRequest {
-  /** Compressed SEC1 P-256 key (33 bytes). */
-  readonly publicKey: Uint8Array;
-  /** The terminal id asked for; the acquirer assigns one when absent. */
-  readonly terminalId?: Uint8Array;
-  readonly merchantId: Uint8Array;
-  /** ISO 18245 merchant category code. */
-  readonly mcc: number;
-  /** Merchant display name. */
-  readonly name: string;
-}
+export type { EnrolmentRequest };
 
 /** The terminal's key pair and, once enrolled, its certificate. */
 export interface IdentityRecord {

@@ -31,3 +31,19 @@ export const LedgerApi = {
 
 /** Content type of CBOR bodies. */
 export const CBOR_CONTENT_TYPE = 'application/cbor';
+
+/**
+ * A terminal's enrolment request: the JSON body of POST /v1/terminals (bytes as hex, without the token), which is
+ * also what `ehkd-terminal enrol --request` writes for offline enrolment and `ehkd-ledger terminal enrol` signs.
+ */
+export interface EnrolmentRequest {
+  /** The terminal's compressed SEC1 P-256 public key (33 bytes). */
+  readonly publicKey: Uint8Array;
+  /** The terminal id asked for; the acquirer assigns a random one when absent. */
+  readonly terminalId?: Uint8Array;
+  readonly merchantId: Uint8Array;
+  /** ISO 18245 merchant category code. */
+  readonly mcc: number;
+  /** Merchant display name (at most 64 bytes of UTF-8). */
+  readonly name: string;
+}

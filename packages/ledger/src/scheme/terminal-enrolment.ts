@@ -1,22 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ID_LENGTH, Limits, P256_COMPRESSED_KEY_LENGTH, Role, bytesEqual, isValidPublicKey, issueCertificate, toHex } from '@ehkd/core';
+import { ID_LENGTH, Limits, P256_COMPRESSED_KEY_LENGTH, Role, bytesEqual, isValidPublicKey, issueCertificate, toHex, type EnrolmentRequest } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { TerminalRecord } from '../store/ledger-store.js';
 import type { PartyKey } from './party-key.js';
 import { RequestFields } from './request-fields.js';
 
-/** A terminal's enrolment request (HTTP body of POST /v1/terminals, or the offline CLI's options). */
-export interface EnrolmentRequest {
-  /** The terminal's compressed SEC1 public key (33 bytes). */
-  readonly publicKey: Uint8Array;
-  /** Requested terminal id; the ledger picks a random one when absent. */
-  readonly terminalId?: Uint8Array;
-  readonly merchantId: Uint8Array;
-  /** ISO 18245 merchant category code. */
-  readonly mcc: number;
-  /** Merchant display name. */
-  readonly name: string;
-}
+export type { EnrolmentRequest };
 
 /** Default validity of a terminal certificate. */
 export const TERMINAL_VALIDITY_SECONDS = 2 * 365 * 86_400;
