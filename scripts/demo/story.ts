@@ -7,10 +7,10 @@ import {
   verifyDoubleSpendEvidence, type EvidenceKind,
 } from '@ehkd/core';
 import { FileCardStore, PurseApplet, createSoftCard, type SoftCard } from '@ehkd/card-sim';
-import { Ledger, SqliteLedgerStore, buildLedgerServer, fraudCasesReport, partyKeyFromFile, settlementReport, valueAudit } from '@ehkd/ledger';
-import { renderSettlement } from '../../packages/ledger/src/reports/settlement-report.js';
-import { renderValueAudit } from '../../packages/ledger/src/reports/value-audit-text.js';
-import { renderFraudCases } from '../../packages/ledger/src/reports/fraud-cases-report.js';
+import {
+  Ledger, SqliteLedgerStore, buildLedgerServer, fraudCasesReport, partyKeyFromFile, renderFraudCases, renderSettlement, renderValueAudit,
+  settlementReport, valueAudit,
+} from '@ehkd/ledger';
 import { Terminal, TerminalError, type TapResult } from '@ehkd/terminal';
 import { Narrator, type DemoCheck } from './narrator.js';
 import { PcscDemoStack, inProcessReader, type DemoReader } from './demo-reader.js';

@@ -1,20 +1,9 @@
 import { formatAmount, toHex } from '@ehkd/core';
-import type { LedgerStore } from '../store/ledger-store.js';
+import type { LedgerStore, MerchantSettlementRow } from '../store/ledger-store.js';
 import { renderTable } from './text-table.js';
 
-/** One merchant's settlement line (JSON form: ids hex, amounts integer minor units). */
-export interface SettlementLine {
-  readonly merchantId: string;
-  readonly name: string;
-  readonly currency: number;
-  readonly terminals: number;
-  readonly creditedCount: number;
-  readonly creditedAmount: number;
-  readonly issuerClaimCount: number;
-  readonly issuerClaimAmount: number;
-  readonly merchantLossCount: number;
-  readonly merchantLossAmount: number;
-}
+/** One merchant's settlement line: the store's row with the merchant id in hex (JSON form; amounts in minor units). */
+export type SettlementLine = Omit<MerchantSettlementRow, 'merchantId'> & { readonly merchantId: string };
 
 /** Per-merchant settlement: what is credited, what is claimable from issuers, what the merchant loses. */
 export async function settlementReport(store: LedgerStore): Promise<SettlementLine[]> {
