@@ -98,12 +98,12 @@ export class DevCardChain {
 
   /** A load receipt for `authorizationId` (the SHA-256 of an issuer's LoadAuthorization payload). */
   load(amount: number, authorizationId: Uint8Array): Uint8Array {
-    return this.sign({ kind: 'load', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, authorizationId, balanceAfter: this.balance + amount, prevHash: this.lastHash });
+    return this.commit({ kind: 'load', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, authorizationId, balanceAfter: this.balance + amount, prevHash: this.lastHash });
   }
 
   /** A pay receipt to `payee` for the terminal's `nonce` and `time`. */
   pay(amount: number, payee: Uint8Array, nonce: Uint8Array, time: number): Uint8Array {
-    return this.sign({ kind: 'pay', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, payee, nonce, time, balanceAfter: this.balance - amount, prevHash: this.lastHash });
+    return this.commit({ kind: 'pay', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, payee, nonce, time, balanceAfter: this.balance - amount, prevHash: this.lastHash });
   }
 
   /** A second chain in the same state: what a clone of the card's secret state would sign from here. */
@@ -115,7 +115,11 @@ export class DevCardChain {
     return c;
   }
 
-  private sign(r: CardReceipt): Uint8Array {
+  /**
+   * Signs any receipt with the card's key and makes it the chain's state: how fixtures produce what a card whose
+   * key was extracted could sign (forged balances, counters or links).
+   */
+  commit(r: CardReceipt): Uint8Array {
     const payload = encodeCardReceipt(r);
     this.counter = r.counter;
     this.balance = r.balanceAfter;
