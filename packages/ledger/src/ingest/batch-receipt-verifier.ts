@@ -38,6 +38,13 @@ const SIG1_PREFIX = Uint8Array.of(0x84, 0x6a, ...new TextEncoder().encode('Signa
 /** The certificates of one batch, by the byteKey of their card's id. */
 export type BatchCards = ReadonlyMap<string, { readonly entry: CertEntry; readonly index: number }>;
 
+/** The public keys of a batch's cards whose certificates verified. */
+export function cardKeys(cards: BatchCards): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  for (const { entry } of cards.values()) if (entry.ok) keys.push(entry.cert.publicKey);
+  return keys;
+}
+
 /**
  * Verifies the pay receipts of an upload batch, one by one: structure, a certificate of the card in the batch
  * that chains to an issuer of the trust store, the validity of card, issuer and root at the receipt's time
