@@ -40,19 +40,30 @@ export type Verdict =
  * @example classifyReceipt(receipt, rowsNear, standing, policy.now, policy.denyListGraceSeconds)
  */
 export function classifyReceipt(r: VerifiedReceipt, neighbours: readonly ChainNeighbour[], card: CardStanding, graceSeconds: number): Verdict {
-  for (const n of neighbours) if (bytesEqual(n.id, r.id)) return { kind: 'duplicate' };
-  const same = neighbours.find((n) => n.counter === r.counter && n.primary);
+  for (const n of neighbours) if (bytesEqual(n.id, r.id)) return DUPLICATE;
+  const same = primaryAt(neighbours, r.counter);
   if (same !== undefined) return { kind: 'double-spend', evidence: EvidenceKind.ConflictingCounter, primary: false, counterpart: same, order: 'stored-first' };
   if (r.counter === 1 && (!bytesEqual(r.prevHash, GENESIS_HASH) || before(r.kind, r.amount, r.balanceAfter) !== 0)) return fraud(EvidenceKind.BadGenesis, null, 'stored-first');
-  const prev = neighbours.find((n) => n.counter === r.counter - 1 && n.primary);
-  const next = neighbours.find((n) => n.counter === r.counter + 1 && n.primary);
+  const prev = primaryAt(neighbours, r.counter - 1);
+  const next = primaryAt(neighbours, r.counter + 1);
   if (prev !== undefined && !bytesEqual(r.prevHash, prev.id)) return fraud(EvidenceKind.ChainFork, prev, 'stored-first');
   if (next !== undefined && !bytesEqual(next.prevHash, r.id)) return fraud(EvidenceKind.ChainFork, next, 'new-first');
   if (prev !== undefined && before(r.kind, r.amount, r.balanceAfter) !== prev.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, prev, 'stored-first');
   if (next !== undefined && before(next.kind, next.amount, next.balanceAfter) !== r.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, next, 'new-first');
   if (r.kind === ReceiptKind.Pay && card.paid + r.amount > card.authorised) return fraud(EvidenceKind.OverSpend, null, 'stored-first');
-  if (r.kind === ReceiptKind.Pay && card.revokedAt !== null && r.time > card.revokedAt + graceSeconds) return { kind: 'denied' };
-  return { kind: 'credit' };
+  if (r.kind === ReceiptKind.Pay && card.revokedAt !== null && r.time > card.revokedAt + graceSeconds) return DENIED;
+  return CREDIT;
+}
+
+// The verdicts without details are shared: classification runs once per receipt ingested.
+const DUPLICATE: Verdict = Object.freeze({ kind: 'duplicate' });
+const DENIED: Verdict = Object.freeze({ kind: 'denied' });
+const CREDIT: Verdict = Object.freeze({ kind: 'credit' });
+
+/** The primary receipt stored at `counter`, if any (a loop, not a find callback: this runs per receipt). */
+function primaryAt(neighbours: readonly ChainNeighbour[], counter: number): ChainNeighbour | undefined {
+  for (const n of neighbours) if (n.counter === counter && n.primary) return n;
+  return undefined;
 }
 
 function fraud(evidence: EvidenceKind, counterpart: ChainNeighbour | null, order: 'stored-first' | 'new-first'): Verdict {

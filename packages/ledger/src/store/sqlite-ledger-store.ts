@@ -304,6 +304,7 @@ export class SqliteLedgerStore implements LedgerStore {
     const terminalId = batch === null ? null : batch.terminalId;
     const merchantId = batch === null ? null : batch.merchantId;
     const batchId = batch === null ? null : batch.batchId;
+    const at: Placement = { terminalId, merchantId, batchId, now: policy.now };
     let accepted = 0;
     let duplicates = 0;
     let rejected = input.rejectedCount;
@@ -330,32 +331,21 @@ export class SqliteLedgerStore implements LedgerStore {
       const tail = card.tail;
       const near =
         r.counter > card.maxCounter
-          ? tail !== null && tail.counter === r.counter - 1 ? [tail] : []
+          ? tail !== null && tail.counter === r.counter - 1 ? [tail] : NO_NEIGHBOURS
           : (s.near.all(r.cardId, r.counter - 1, r.counter + 1) as unknown[][]).map(neighbourRow);
       const verdict = classifyReceipt(r, near, card, policy.denyListGraceSeconds);
-      const insert = (primary: boolean, disposition: Disposition, liability: Liability | null, caseId: number | null): void => {
-        s.insertReceipt.run(
-          r.cardId, r.counter, r.id, r.kind, r.amount, r.currency, r.balanceAfter, r.prevHash, r.time,
-          primary ? 1 : 0, disposition, liability, caseId, terminalId, merchantId, batchId, policy.now, r.bytes,
-        );
-        if (primary && r.kind === ReceiptKind.Pay) card.paid += r.amount;
-        if (primary && r.counter > card.maxCounter) {
-          card.maxCounter = r.counter;
-          card.tail = { id: r.id, counter: r.counter, prevHash: r.prevHash, balanceAfter: r.balanceAfter, kind: r.kind, amount: r.amount, primary: true };
-        }
-      };
       switch (verdict.kind) {
         case 'duplicate':
           duplicates++;
           outcomes.push({ receiptId: r.id, status: ReceiptStatus.Duplicate, reason: 'already recorded' });
           break;
         case 'credit':
-          insert(true, r.kind === ReceiptKind.Pay ? Disposition.Credited : Disposition.Loaded, null, null);
+          this.insertReceipt(r, card, at, true, r.kind === ReceiptKind.Pay ? Disposition.Credited : Disposition.Loaded, null, null);
           accepted++;
           outcomes.push({ receiptId: r.id, status: ReceiptStatus.Accepted });
           break;
         case 'denied':
-          insert(true, Disposition.Flagged, Liability.Merchant, null);
+          this.insertReceipt(r, card, at, true, Disposition.Flagged, Liability.Merchant, null);
           rejected++;
           outcomes.push({ receiptId: r.id, status: ReceiptStatus.Rejected, check: CheckId.DenyList, reason: `card ${toHex(r.cardId)} was revoked at ${card.revokedAt ?? 0}; payment taken after the deny list was due` });
           break;
@@ -374,7 +364,7 @@ export class SqliteLedgerStore implements LedgerStore {
               card.dirty = true;
             }
           }
-          insert(verdict.primary, Disposition.Flagged, liability, caseId);
+          this.insertReceipt(r, card, at, verdict.primary, Disposition.Flagged, liability, caseId);
           if (card.revokedAt === null) {
             card.revokedAt = policy.now;
             card.dirty = true;
@@ -397,6 +387,19 @@ export class SqliteLedgerStore implements LedgerStore {
       s.upsertBatch.run(batch.batchId, batch.terminalId, batch.sequence, batch.createdAt, batch.source, policy.now, policy.now, batch.receiptCount, accepted, duplicates, rejected, doubleSpends);
     }
     return { outcomes, newCases, revoked: revoked.map((r) => r.cardId), denyList };
+  }
+
+  /** Inserts a classified receipt and advances the card's cached totals and chain tail. */
+  private insertReceipt(r: VerifiedReceipt, card: MutableCard, at: Placement, primary: boolean, disposition: Disposition, liability: Liability | null, caseId: number | null): void {
+    this.s.insertReceipt.run(
+      r.cardId, r.counter, r.id, r.kind, r.amount, r.currency, r.balanceAfter, r.prevHash, r.time,
+      primary ? 1 : 0, disposition, liability, caseId, at.terminalId, at.merchantId, at.batchId, at.now, r.bytes,
+    );
+    if (primary && r.kind === ReceiptKind.Pay) card.paid += r.amount;
+    if (primary && r.counter > card.maxCounter) {
+      card.maxCounter = r.counter;
+      card.tail = { id: r.id, counter: r.counter, prevHash: r.prevHash, balanceAfter: r.balanceAfter, kind: r.kind, amount: r.amount, primary: true };
+    }
   }
 
   private evidenceFor(kind: EvidenceKind, card: MutableCard, r: VerifiedReceipt, counterpart: ChainNeighbour | null, order: 'stored-first' | 'new-first'): Uint8Array | null {
@@ -429,6 +432,15 @@ export class SqliteLedgerStore implements LedgerStore {
 }
 
 const AUDIT_PAGE = 5_000;
+const NO_NEIGHBOURS: readonly ChainNeighbour[] = Object.freeze([]);
+
+/** Where the receipts of one application come from, stored on each of their rows. */
+interface Placement {
+  readonly terminalId: Uint8Array | null;
+  readonly merchantId: Uint8Array | null;
+  readonly batchId: Uint8Array | null;
+  readonly now: number;
+}
 /** Cards kept in the cache (about 300 bytes each). */
 const CARD_CACHE = 200_000;
 
