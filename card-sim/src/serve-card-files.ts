@@ -75,7 +75,7 @@ export class CardServing {
     if (options.pullAfterPay !== undefined) cards.forEach((_, i) => this.#armEveryNthPay(i));
   }
 
-  /** Resolves once every card is connected to vpcd. @throws TransportError TIMEOUT, CLOSED */
+  /** Resolves once vpcd has taken every card (accepted and polled it). @throws TransportError TIMEOUT, CLOSED */
   async whenConnected(timeoutMs: number): Promise<void> {
     await Promise.all(this.cards.map((card) => card.server.whenConnected({ timeoutMs })));
   }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { StatusWord, decodeCertificate, decodeCoseSign1, decodeSelectResponse, Limits, nobleVerifier, parseResponseApdu, verifyPayReceipt, purseApdus } from '@ehkd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCardStore, PurseApplet, loadCard, personalizeCard, serveCardFiles, type CardServing } from '../src/index.js';
+import { SIMULATOR_ATR, serveOverVpcd, type VirtualCard } from '../src/vpcd/index.js';
 import { PAYEE, freshNonce, issuer } from './support/card-fixtures.js';
 import { pyscardExchange } from './support/pyscard-client.js';
 
@@ -77,6 +78,9 @@ describe.skipIf(!session.ready)('the card served to pcscd through vpcd', () => {
   it('answers SELECT and PAY through pcscd; the receipt verifies under the card certificate', async () => {
     const nonce = freshNonce();
     const [select, pay] = await pyscardExchange(slots[0]!.reader, [purseApdus.select(), purseApdus.pay({ amount: 1_250, currency: 344, payee: PAYEE, nonce, time: 1_800_000_000 })]);
+    // The whole line on failure: pyscard's exception, not an empty parse.
+    expect(select).toMatch(/^[0-9a-f]+9000$/);
+    expect(pay).toMatch(/^[0-9a-f]+9000$/);
     const s = parseResponseApdu(unhex(select!));
     expect(s.sw).toBe(StatusWord.Ok);
     expect(decodeSelectResponse(s.data).state).toMatchObject({ balance: 50_000, counter: 1 });
@@ -141,6 +145,22 @@ describe.skipIf(!session.ready)('the card served to pcscd through vpcd', () => {
       expect(every2.cards[0]!.applet.state).toMatchObject({ balance: 9_800, counter: 3 });
     } finally {
       await every2.close();
+    }
+  });
+
+  it('reaches the card served right after another left the slot, not the card that left', async () => {
+    // vpcd notices a card left only on its next poll (every ~400 ms); until then pcscd would send APDUs to it.
+    const tagged = (tag: number): VirtualCard => ({ atr: SIMULATOR_ATR, powerOn() {}, powerOff() {}, reset() {}, process: () => Uint8Array.of(tag, 0x90, 0x00) });
+    const first = serveOverVpcd(tagged(0x0a), { port: slots[1]!.port });
+    await first.whenConnected({ timeoutMs: 5_000 });
+    expect(await pyscardExchange(slots[1]!.reader, [purseApdus.getState()])).toEqual(['0a9000']);
+    await first.close();
+    const second = serveOverVpcd(tagged(0x0b), { port: slots[1]!.port });
+    try {
+      await second.whenConnected({ timeoutMs: 5_000 });
+      expect(await pyscardExchange(slots[1]!.reader, [purseApdus.getState()])).toEqual(['0b9000']);
+    } finally {
+      await second.close();
     }
   });
 });

@@ -8,9 +8,15 @@ export const VPCD_DEFAULT_PORT = 35963;
 
 /** Where a served card is. */
 export const VpcdServerState = {
-  /** Trying to reach vpcd (first connection, or pcscd went away and we retry with backoff). */
+  /**
+   * Trying to reach vpcd (first connection, or pcscd went away and we retry with backoff), or
+   * connected and waiting for vpcd to accept the card on its next poll.
+   */
   Connecting: 'connecting',
-  /** In the reader: connected to vpcd. pcscd notices a new card within about 400 ms. */
+  /**
+   * In the reader: vpcd accepted the connection and polled the card, so pcscd has seen this card
+   * (not a card that left the slot before it).
+   */
   Connected: 'connected',
   /** Taken out of the field on purpose (`pullAway`); back only with `reinsert`. */
   PulledAway: 'pulled-away',
@@ -28,9 +34,10 @@ export interface VpcdServerOptions {
   /** Longest wait between reconnect attempts while vpcd is unreachable. Default 500 ms. */
   readonly maxReconnectDelayMs?: number;
   /**
-   * Shortest time a pulled-away card stays out before `reinsert` brings it back. pcscd polls a
-   * vpcd slot about every 400 ms; a card back sooner can go unnoticed as removed, and the terminal
-   * would keep a handle to a card that was in fact power-cycled. Default 600 ms.
+   * Shortest time a pulled-away card stays out before `reinsert` brings it back (and before `close`
+   * hands its slot to another card). pcscd polls a vpcd slot about every 400 ms; a card back sooner
+   * can go unnoticed as removed, and the terminal would keep a handle to a card that was in fact
+   * power-cycled. Default 600 ms.
    */
   readonly minAbsenceMs?: number;
   /**
@@ -126,8 +133,11 @@ export class VpcdCardServer {
   }
 
   /**
-   * Resolves once the card is connected to vpcd (at once if it is). pcscd reports the card
-   * present on its next poll, within about 400 ms after that.
+   * Resolves once vpcd has accepted the card and polled it (at once if it has): from then on a
+   * PC/SC connection to the reader reaches this card. vpcd polls about every 400 ms, and takes a
+   * new connection only on the poll after it noticed that the previous card left; a TCP connection
+   * alone proves nothing, since until then pcscd still reports the previous card as present and
+   * sends its APDUs to that card's dead socket.
    *
    * @throws TransportError TIMEOUT after `timeoutMs`, ABORTED when `signal` fires, CLOSED if the
    *   server is or gets closed.
@@ -170,7 +180,7 @@ export class VpcdCardServer {
           reject(
             new TransportError(
               TransportErrorCode.Timeout,
-              `no vpcd connection on ${this.#host}:${this.#port} within ${timeoutMs} ms (is pcscd with vpcd running? scripts/pcsc-stack.sh start)`,
+              `vpcd on ${this.#host}:${this.#port} did not take the card within ${timeoutMs} ms (is pcscd with vpcd running? scripts/pcsc-stack.sh start)`,
             ),
           );
         }, timeoutMs);
@@ -228,8 +238,16 @@ export class VpcdCardServer {
     return this.whenConnected();
   }
 
-  /** Takes the card away for good and releases the socket. Idempotent. */
+  /**
+   * Takes the card away for good and releases the socket. Idempotent. Resolves once the slot is
+   * ready for another card: a card pulled away (or torn) less than `minAbsenceMs` ago keeps it
+   * for the rest of that time. vpcd drops a card that leaves mid-exchange at once and takes the
+   * next connection on its very next poll, so a card arriving sooner would never let pcscd see the
+   * slot empty; pcscd, which marked the slot empty when the exchange failed, would then refuse
+   * every connection to the new card (SCARD_E_NO_SMARTCARD) until it is removed again.
+   */
   async close(): Promise<void> {
+    const absentFor = this.#state === VpcdServerState.PulledAway ? performance.now() - this.#pulledAwayAt : Number.POSITIVE_INFINITY;
     if (this.#state !== VpcdServerState.Closed) {
       this.#state = VpcdServerState.Closed;
       this.#clearReconnectTimer();
@@ -240,6 +258,7 @@ export class VpcdCardServer {
     }
     await this.#enqueue(() => this.#losePower());
     await this.#socketClosed;
+    if (absentFor < this.#minAbsenceMs) await new Promise((resolve) => setTimeout(resolve, this.#minAbsenceMs - absentFor));
   }
 
   #connect(): void {
@@ -249,13 +268,9 @@ export class VpcdCardServer {
     this.#socket = socket;
     this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
     const frames = new FrameReader();
-    socket.on('connect', () => {
-      if (this.#socket !== socket || this.#state !== VpcdServerState.Connecting) return;
-      this.#failedAttempts = 0;
-      this.#state = VpcdServerState.Connected;
-      for (const waiter of [...this.#waiters]) waiter.resolve();
-    });
     socket.on('data', (chunk: Uint8Array) => {
+      // vpcd writes to a connection only once it has accepted it: its first frame is the proof.
+      if (this.#socket === socket && this.#state === VpcdServerState.Connecting) this.#accepted();
       for (const frame of frames.push(chunk)) void this.#enqueue(() => this.#handleFrame(socket, frame));
     });
     // Refused or reset connections are normal here (pcscd stopped); 'close' follows and retries.
@@ -271,6 +286,12 @@ export class VpcdCardServer {
         this.#scheduleConnect(delay);
       }
     });
+  }
+
+  #accepted(): void {
+    this.#failedAttempts = 0;
+    this.#state = VpcdServerState.Connected;
+    for (const waiter of [...this.#waiters]) waiter.resolve();
   }
 
   #takeOut(): void {

@@ -5,7 +5,7 @@ const PYTHON = '/usr/bin/python3';
 
 /**
  * Connects to `reader` through pcscd with pyscard (waiting up to 10 s for a card), sends each C-APDU in
- * order and prints one line per answer: the R-APDU in hex, or "ERROR <exception>" after which it stops.
+ * order and prints one line per answer: the R-APDU in hex, or "ERROR <exception> <message>" after which it stops.
  */
 const SCRIPT = `
 import sys, time
@@ -28,11 +28,11 @@ for apdu in apdus:
         data, sw1, sw2 = conn.transmit(list(bytes.fromhex(apdu)))
         print(bytes(data + [sw1, sw2]).hex(), flush=True)
     except Exception as e:
-        print("ERROR", type(e).__name__, flush=True)
+        print("ERROR", type(e).__name__, str(e).replace("\\n", " "), flush=True)
         break
 `;
 
-/** One line per APDU sent: the R-APDU's hex, or 'ERROR <name>' (then no more lines). */
+/** One line per APDU sent: the R-APDU's hex, or 'ERROR <exception> <message>' (then no more lines). */
 export function pyscardExchange(reader: string, apdus: readonly Uint8Array[]): Promise<string[]> {
   const args = ['-c', SCRIPT, reader, ...apdus.map((a) => Buffer.from(a).toString('hex'))];
   return new Promise((resolve, reject) => {
