@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Limits, Role, TrustStore, decodeCardReceipt, decodeCoseSign1, decodeSelectResponse, purseApdus, verifyPayReceipt, type PayReceipt } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { SimulatedReader } from '@ehkd/card-sim';
-import type { VirtualCard } from '@ehkd/card-sim/vpcd';
+import { ForwardingCard } from '@ehkd/card-sim/vpcd';
 import type { BenchRow } from '../../scripts/bench/bench-row.js';
 import { percentile } from '../../scripts/bench/measure.js';
 import { BENCH_TERMINAL_ID, benchCard, benchScheme, enrolBenchTerminal } from './bench-fixture.js';
@@ -20,25 +20,12 @@ const TAPS = 300;
 const WARM_UP = 30;
 
 /** A real card, timed: every exchange's time inside the card is added to `cardMs`. */
-class TimedCard implements VirtualCard {
+class TimedCard extends ForwardingCard {
   cardMs = 0;
   exchanges = 0;
-  constructor(private readonly inner: VirtualCard) {}
-  get atr(): Uint8Array {
-    return this.inner.atr;
-  }
-  powerOn(): void {
-    this.inner.powerOn();
-  }
-  powerOff(): void {
-    this.inner.powerOff();
-  }
-  reset(): void {
-    this.inner.reset();
-  }
-  async process(command: Uint8Array): Promise<Uint8Array> {
+  override async process(command: Uint8Array): Promise<Uint8Array> {
     const t0 = performance.now();
-    const r = await this.inner.process(command);
+    const r = await super.process(command);
     this.cardMs += performance.now() - t0;
     this.exchanges++;
     return r;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ins, StatusWord, parseResponseApdu } from '@ehkd/core';
 import { SimulatedReader } from '@ehkd/card-sim';
-import type { VirtualCard } from '@ehkd/card-sim/vpcd';
+import { ForwardingCard } from '@ehkd/card-sim/vpcd';
 import { IntentState, type Terminal } from '../src/index.js';
 import { enrolledTerminal, softCard } from './fixtures/scheme-fixture.js';
 
@@ -21,16 +21,13 @@ describe('a PAY delivered to the card twice', () => {
     open.push(terminal);
     const card = await softCard(10_000);
     let duplicate = true;
-    const repeatsPay: VirtualCard = {
-      atr: card.applet.atr, powerOn: () => card.applet.powerOn(), powerOff: () => card.applet.powerOff(), reset: () => card.applet.reset(),
-      process: (c: Uint8Array) => {
-        if (c[1] === Ins.Pay && duplicate) {
-          duplicate = false;
-          card.applet.process(c); // the first delivery commits; its answer is lost
-        }
-        return card.applet.process(c);
-      },
-    };
+    const repeatsPay = new ForwardingCard(card.applet, (c, inner) => {
+      if (c[1] === Ins.Pay && duplicate) {
+        duplicate = false;
+        inner.process(c); // the first delivery commits; its answer is lost
+      }
+      return inner.process(c);
+    });
     const reader = new SimulatedReader();
     reader.insert(repeatsPay);
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ins, StatusWord, bytesEqual } from '@ehkd/core';
 import { SimulatedReader, powerLost, type SoftCard } from '@ehkd/card-sim';
-import type { VirtualCard } from '@ehkd/card-sim/vpcd';
+import { ForwardingCard, type VirtualCard } from '@ehkd/card-sim/vpcd';
 import { CARD_LOG_RECORDS, IntentResolution, ReceiptState, type Terminal, type TapResult } from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';
 import { enrolledTerminal, softCard } from './fixtures/scheme-fixture.js';
@@ -18,13 +18,10 @@ function terminalFor(n = 1): Terminal {
 
 /** A card whose PAY never arrives: the field drops before the card sees the command (power lost at its start). */
 function payNeverArrives(card: SoftCard): VirtualCard {
-  return {
-    atr: card.applet.atr, powerOn: () => card.applet.powerOn(), powerOff: () => card.applet.powerOff(), reset: () => card.applet.reset(),
-    process: (c: Uint8Array) => {
-      if (c[1] === Ins.Pay) throw powerLost();
-      return card.applet.process(c);
-    },
-  };
+  return new ForwardingCard(card.applet, (c, inner) => {
+    if (c[1] === Ins.Pay) throw powerLost();
+    return inner.process(c);
+  });
 }
 
 function expectOutcome<O extends TapResult['outcome']>(r: TapResult, outcome: O): Extract<TapResult, { outcome: O }> {

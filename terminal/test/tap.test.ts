@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckId, Ins, IssuerAction, StatusWord, bytesEqual, devId, verifyPayReceipt, decodeCertificate, decodeCoseSign1, Limits, nobleVerifier } from '@ehkd/core';
 import { SimulatedReader, sendIssuerCommand } from '@ehkd/card-sim';
+import { ForwardingCard } from '@ehkd/card-sim/vpcd';
 import { IntentState, ReceiptState, Terminal, TerminalError, TerminalErrorCode, TerminalCheck, type TapResult } from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';
 import { denyList, enrolledTerminal, nowSeconds, scheme, softCard, tempDir } from './fixtures/scheme-fixture.js';
@@ -186,17 +187,16 @@ describe('receipt verification', () => {
     const card = await softCard(5_000);
     // A hostile card: forwards everything, but executes PAY for 1 cent less than asked.
     const reader = new SimulatedReader();
-    reader.insert({
-      atr: card.applet.atr, powerOn: () => card.applet.powerOn(), powerOff: () => card.applet.powerOff(), reset: () => card.applet.reset(),
-      process: (c: Uint8Array) => {
-        if (c[1] !== Ins.Pay) return card.applet.process(c);
+    reader.insert(
+      new ForwardingCard(card.applet, (c, inner) => {
+        if (c[1] !== Ins.Pay) return inner.process(c);
         return import('@ehkd/core').then(({ decodePayCommand, encodePayCommand }) => {
           const cmd = decodePayCommand(c.subarray(5, 5 + (c[4] as number)));
           const data = encodePayCommand({ ...cmd, amount: cmd.amount - 1 });
-          return card.applet.process(Uint8Array.of(0x80, Ins.Pay, 0, 0, data.length, ...data, 0));
+          return inner.process(Uint8Array.of(0x80, Ins.Pay, 0, 0, data.length, ...data, 0));
         });
-      },
-    });
+      }),
+    );
     const r = await terminal.charge(reader, 300);
     expect(r).toMatchObject({ outcome: 'declined', check: CheckId.Amount });
     expect(terminal.receipts()).toEqual([]);
@@ -211,13 +211,12 @@ describe('intents', () => {
     const card = await softCard(5_000);
     let pendingDuringPay = -1;
     const reader = new SimulatedReader();
-    reader.insert({
-      atr: card.applet.atr, powerOn: () => card.applet.powerOn(), powerOff: () => card.applet.powerOff(), reset: () => card.applet.reset(),
-      process: (c: Uint8Array) => {
+    reader.insert(
+      new ForwardingCard(card.applet, (c, inner) => {
         if (c[1] === Ins.Pay) pendingDuringPay = terminal.status().intents[IntentState.Pending];
-        return card.applet.process(c);
-      },
-    });
+        return inner.process(c);
+      }),
+    );
     approved(await terminal.charge(reader, 100));
     expect(pendingDuringPay).toBe(1);
     expect(terminal.status().intents.pending).toBe(0);
