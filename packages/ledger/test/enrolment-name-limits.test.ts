@@ -1,35 +1,23 @@
 /** docs/protocol.md 3.2: certificate names are at most 64 bytes of UTF-8; a longer name is a 400, never a 500. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import { LedgerApi, generatePrivateKey, toHex } from '@ehkd/core';
 import { createNodeSigner } from '../src/crypto/node-signer.js';
-import { buildLedgerServer } from '../src/http/ledger-server.js';
-import type { Ledger } from '../src/ledger.js';
-import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
-import { createTestScheme, openTestLedger, removeTempDirs } from './fixtures/test-scheme.js';
+import { createTestScheme } from './fixtures/test-scheme.js';
+import { TEST_ENROLMENT_TOKEN, startTestServer, type TestServer } from './fixtures/test-server.js';
 
-const TOKEN = 'test-enrolment-token-0123456789';
-let ledger: Ledger;
-let store: SqliteLedgerStore;
-let app: FastifyInstance;
+let server: TestServer;
 let base: string;
 
 beforeAll(async () => {
-  ({ ledger, store } = await openTestLedger(createTestScheme()));
-  app = buildLedgerServer({ ledger, enrolmentToken: TOKEN });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  server = await startTestServer(createTestScheme());
+  ({ base } = server);
 });
 
-afterAll(async () => {
-  await app.close();
-  await ledger.close();
-  await store.close();
-  removeTempDirs();
-});
+afterAll(() => server.close());
 
 function enrol(name: string): Promise<Response> {
   const body = { publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey), merchantId: '0102030405060708', mcc: 5812, name };
-  return fetch(`${base}${LedgerApi.enrolTerminal}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+  return fetch(`${base}${LedgerApi.enrolTerminal}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ENROLMENT_TOKEN}` }, body: JSON.stringify(body) });
 }
 
 describe('merchant names in enrolment requests', () => {

@@ -1,31 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import { CBOR_CONTENT_TYPE, LedgerApi, Limits, ReceiptStatus, decodeBatchResult, decodeCoseSign1, payloadId, toHex } from '@ehkd/core';
-import { buildLedgerServer } from '../src/http/ledger-server.js';
 import type { Ledger } from '../src/ledger.js';
 import { valueAudit } from '../src/reports/value-audit.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
-import { TestCard, createTestScheme, enrolTerminal, loadCard, openTestLedger, signBatch, type TestScheme, type TestTerminal, removeTempDirs } from './fixtures/test-scheme.js';
+import { TestCard, createTestScheme, enrolTerminal, loadCard, signBatch, type TestScheme, type TestTerminal } from './fixtures/test-scheme.js';
+import { startTestServer, type TestServer } from './fixtures/test-server.js';
 
 let scheme: TestScheme;
+let server: TestServer;
 let ledger: Ledger;
 let store: SqliteLedgerStore;
-let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
   scheme = createTestScheme();
-  ({ ledger, store } = await openTestLedger(scheme));
-  app = buildLedgerServer({ ledger, enrolmentToken: 'test-enrolment-token-0123456789' });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  server = await startTestServer(scheme);
+  ({ ledger, store, base } = server);
 });
 
-afterAll(async () => {
-  await app.close();
-  await ledger.close();
-  await store.close();
-  removeTempDirs();
-});
+afterAll(() => server.close());
 
 describe('many terminals uploading overlapping batches at the same time over HTTP', () => {
   it('settles every receipt exactly once, whatever the order and however often it is sent', async () => {

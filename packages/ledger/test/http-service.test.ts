@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import {
   CBOR_CONTENT_TYPE,
   Currency,
@@ -17,38 +16,29 @@ import {
   verifyDenyList,
 } from '@ehkd/core';
 import { createNodeSigner } from '../src/crypto/node-signer.js';
-import { buildLedgerServer } from '../src/http/ledger-server.js';
 import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
-import type { Ledger } from '../src/ledger.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
-import { TestCard, createTestScheme, openTestLedger, signBatch, type TestScheme, removeTempDirs } from './fixtures/test-scheme.js';
+import { TestCard, createTestScheme, signBatch, type TestScheme } from './fixtures/test-scheme.js';
+import { TEST_ENROLMENT_TOKEN, startTestServer, type TestServer } from './fixtures/test-server.js';
 
-const TOKEN = 'test-enrolment-token-0123456789';
 let scheme: TestScheme;
-let ledger: Ledger;
+let server: TestServer;
 let store: SqliteLedgerStore;
-let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
   scheme = createTestScheme();
-  ({ ledger, store } = await openTestLedger(scheme));
-  app = buildLedgerServer({ ledger, enrolmentToken: TOKEN });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  server = await startTestServer(scheme);
+  ({ store, base } = server);
 });
 
-afterAll(async () => {
-  await app.close();
-  await ledger.close();
-  await store.close();
-  removeTempDirs();
-});
+afterAll(() => server.close());
 
 function post(path: string, body: string | Uint8Array, contentType: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
 }
 
-async function enrol(body: unknown, token = TOKEN): Promise<Response> {
+async function enrol(body: unknown, token = TEST_ENROLMENT_TOKEN): Promise<Response> {
   return post(LedgerApi.enrolTerminal, JSON.stringify(body), 'application/json', { authorization: `Bearer ${token}` });
 }
 
