@@ -193,15 +193,16 @@ export class Terminal {
   /**
    * Tops up the card on `transport` online through the configured ledger (see topUpOnline): the terminal acting
    * as a load point. Needs the network; taking payments does not.
-   * @throws TerminalError NO_LEDGER, NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, LEDGER_UNREACHABLE, LEDGER_REFUSED
+   * @throws TerminalError NOT_ENROLLED, NO_LEDGER, NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, LEDGER_UNREACHABLE, LEDGER_REFUSED
    */
   async topUp(transport: CardTransport, amount: number, options: { timeoutMs?: number } = {}): Promise<TopUpReport> {
     this.checkAmount(amount);
+    const { identity } = this.ready();
     const url = this.#config.ledgerUrl();
     if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
     const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, undefined);
     try {
-      return await topUpOnline(connection, new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs }), amount, this.#verifier);
+      return await topUpOnline(connection, new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs }), identity, amount, this.#verifier, this.#now());
     } finally {
       await connection.disconnect().catch(() => undefined);
     }

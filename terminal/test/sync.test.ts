@@ -121,7 +121,7 @@ describe('sync with a real ledger', () => {
     const b = await onlineTerminal();
     const dir = tempDir();
     const original = await softCard(0, { limits: ROOMY_CARD_LIMITS, file: join(dir, 'original.card') });
-    await loadViaLedger(L.url, original.applet, 10_000);
+    await loadViaLedger(L, original.applet, 10_000);
     original.store.close();
     copyFileSync(join(dir, 'original.card'), join(dir, 'clone.card'));
     const open = (name: string): PurseApplet => new PurseApplet(FileCardStore.open(join(dir, name)));

@@ -4,7 +4,7 @@ import {
   CodecError, CodecErrorCode, Currency, IssuerAction, ReceiptStatus, EvidenceKind, encodeCbor,
   decodeBatchResult, decodeCardChallenge, decodeCardReceipt, decodeCardState, decodeCertificate, decodeDenyList,
   decodeDoubleSpendEvidence, decodeIssuerCommand, decodeLoadAuthorization, decodePayCommand, decodeSelectResponse,
-  decodeTrustAnchorBundle, decodeUploadBatch, decodeCoseSign1, encodeBatchResult, encodeCardChallenge, encodeCardReceipt, encodeCardState,
+  decodeTrustAnchorBundle, decodeUploadBatch, decodeLoadRequest, encodeLoadRequest, decodeCoseSign1, encodeBatchResult, encodeCardChallenge, encodeCardReceipt, encodeCardState,
   encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodePayCommand, encodeSelectResponse,
   encodeTrustAnchorBundle, encodeUploadBatch, devId, decodeCbor, type CborValue,
 } from '../src/index.js';
@@ -34,6 +34,7 @@ const messages: [string, Uint8Array, (b: Uint8Array) => unknown][] = [
   ['UploadBatch', encodeUploadBatch({ terminalId: terminal.id, sequence: 1, createdAt: NOW, terminalCertificate: terminal.certificate, cardCertificates: [card.certificate], receipts: [pay] }), decodeUploadBatch],
   ['BatchResult', encodeBatchResult({ batchId: new Uint8Array(32), processedAt: NOW, outcomes: [{ receiptId: new Uint8Array(32), status: ReceiptStatus.Rejected, check: 'payee', reason: 'not yours' }] }), decodeBatchResult],
   ['TrustAnchors', encodeTrustAnchorBundle({ root: scheme.root.certificate, certificates: [scheme.issuer.certificate, scheme.acquirer.certificate] }), decodeTrustAnchorBundle],
+  ['LoadRequest', encodeLoadRequest({ terminalId: terminal.id, terminalCertificate: terminal.certificate, cardCertificate: card.certificate, challenge: encodeCardChallenge({ challenge: nonce, cardId: card.id, counter: 2 }), amount: 20_000, currency: Currency.HKD, time: NOW }), decodeLoadRequest],
   ['DoubleSpendEvidence', encodeDoubleSpendEvidence({ kind: EvidenceKind.ConflictingCounter, cardCertificate: card.certificate, issuerCertificate: scheme.issuer.certificate, receipts: [pay, pay], loadAuthorizations: [] }), decodeDoubleSpendEvidence],
 ];
 
@@ -87,6 +88,7 @@ describe('message codecs', () => {
     const receiptPayload = decodeCoseSign1(pay, 512).payload;
     expect(codeOf(() => decodeCertificate(receiptPayload))).toBe(CodecErrorCode.WrongMessageType);
     expect(codeOf(() => decodeLoadAuthorization(receiptPayload))).toBe(CodecErrorCode.WrongMessageType);
+    expect(codeOf(() => decodeLoadRequest(receiptPayload))).toBe(CodecErrorCode.WrongMessageType);
   });
 
   it('enforces ranges, lengths and role rules', () => {
@@ -100,6 +102,14 @@ describe('message codecs', () => {
     const unsorted = mutateMap(messages[9]![1], (m) => m.set(4, [devId(3, 9), card.id]));
     expect(codeOf(() => decodeDenyList(unsorted))).toBe(CodecErrorCode.Inconsistent);
     expect(codeOf(() => decodeIssuerCommand(encodeCbor(new Map<number, CborValue>([[0, 5], [1, card.id], [2, nonce], [3, IssuerAction.Lock], [4, new Map([[2, 1], [3, 1], [4, 1], [5, 1]])], [5, NOW]]))))).toBe(CodecErrorCode.Inconsistent);
+  });
+
+  it('load request: an amount of 0 or above a card amount, a short terminal id, a missing challenge', () => {
+    const request = messages.find(([name]) => name === 'LoadRequest')![1];
+    expect(codeOf(() => decodeLoadRequest(mutateMap(request, (m) => m.set(5, 0))))).toBe(CodecErrorCode.OutOfRange);
+    expect(codeOf(() => decodeLoadRequest(mutateMap(request, (m) => m.set(5, 2 ** 32))))).toBe(CodecErrorCode.OutOfRange);
+    expect(codeOf(() => decodeLoadRequest(mutateMap(request, (m) => m.set(1, new Uint8Array(7)))))).toBe(CodecErrorCode.WrongLength);
+    expect(codeOf(() => decodeLoadRequest(mutateMap(request, (m) => m.delete(4))))).toBe(CodecErrorCode.MissingField);
   });
 
   it('refuses oversize input before decoding', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CheckId, Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, certifyLeaf, createDevScheme, devId, encodeBatchResult,
   encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, signCoseSign1, verifyBatchResult, verifyDenyList,
-  verifyDoubleSpendEvidence, verifyPayReceipt, verifyUploadBatch, sha256, decodeCoseSign1, type Verification,
+  verifyDoubleSpendEvidence, verifyPayReceipt, verifyUploadBatch, verifyLoadRequest, encodeLoadRequest, encodeCardChallenge, sha256, decodeCoseSign1, type Verification,
 } from '../src/index.js';
 import { createNodeVerifier } from '../src/node.js';
 import { CardChain, NOW, makeCard, makeTerminal, scheme } from './support/fixture.js';
@@ -102,6 +102,18 @@ describe('deny list, batch and batch result', () => {
     expect(failedCheck(verifyUploadBatch(signCoseSign1(makeTerminal(2).signer, batchPayload), trust, nobleVerifier, NOW))).toBe(CheckId.Signature);
     const lying = encodeUploadBatch({ terminalId: devId(5, 2), sequence: 1, createdAt: NOW, terminalCertificate: terminal.certificate, cardCertificates: [], receipts: [] });
     expect(failedCheck(verifyUploadBatch(signCoseSign1(terminal.signer, lying), trust, nobleVerifier, NOW))).toBe(CheckId.CertChain);
+  });
+  it('load request: valid, signed by another terminal, claiming another terminal id, from an expired terminal', () => {
+    const request = (terminalId = terminal.id) => encodeLoadRequest({
+      terminalId, terminalCertificate: terminal.certificate, cardCertificate: card.certificate,
+      challenge: encodeCardChallenge({ challenge: new Uint8Array(16).fill(9), cardId: card.id, counter: 3 }), amount: 5_000, currency: Currency.HKD, time: NOW,
+    });
+    const v = verifyLoadRequest(signCoseSign1(terminal.signer, request()), trust, nobleVerifier, NOW);
+    expect(v.ok && v.value.request.payload.amount).toBe(5_000);
+    expect(failedCheck(verifyLoadRequest(signCoseSign1(makeTerminal(2).signer, request()), trust, nobleVerifier, NOW))).toBe(CheckId.Signature);
+    expect(failedCheck(verifyLoadRequest(signCoseSign1(terminal.signer, request(devId(5, 2))), trust, nobleVerifier, NOW))).toBe(CheckId.CertChain);
+    expect(failedCheck(verifyLoadRequest(signCoseSign1(terminal.signer, request()), trust, nobleVerifier, 0xfffffff0))).toBe(CheckId.CertExpiry);
+    expect(failedCheck(verifyLoadRequest(request(), trust, nobleVerifier, NOW))).toBe(CheckId.Structure);
   });
   it('batch result: valid, for another batch, signed by a terminal', () => {
     const batchId = sha256(batchPayload);

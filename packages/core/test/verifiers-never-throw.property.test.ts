@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Role, TrustStore, encodeDenyList, encodeUploadBatch, nobleVerifier, signCoseSign1, verifyDenyList, verifyPayReceipt, verifyUploadBatch,
-  Currency, type Verification,
+  Currency, encodeCardChallenge, encodeLoadRequest, verifyLoadRequest, type Verification,
 } from '../src/index.js';
 import { createNodeVerifier } from '../src/node.js';
 import { CardChain, NOW, makeCard, makeTerminal, scheme } from './support/fixture.js';
@@ -25,6 +25,10 @@ const cardCert = (() => {
   return c.value.payload;
 })();
 const batch = signCoseSign1(terminal.signer, encodeUploadBatch({ terminalId: terminal.id, sequence: 1, createdAt: NOW, terminalCertificate: terminal.certificate, cardCertificates: [card.certificate], receipts: [receipt] }));
+const loadRequest = signCoseSign1(terminal.signer, encodeLoadRequest({
+  terminalId: terminal.id, terminalCertificate: terminal.certificate, cardCertificate: card.certificate,
+  challenge: encodeCardChallenge({ challenge: nonce, cardId: card.id, counter: 2 }), amount: 2_000, currency: Currency.HKD, time: NOW,
+}));
 const denyList = signCoseSign1(scheme.acquirer.signer, encodeDenyList({ signer: scheme.acquirer.id, sequence: 1, issuedAt: NOW, cardIds: [card.id] }));
 
 /** Valid input, mutated: one byte replaced, a prefix, or bytes inserted. */
@@ -58,6 +62,9 @@ describe('verifiers: hostile input gives a failed check, never an exception, ide
   });
   it('upload batches', () => {
     fc.assert(fc.property(mutations(batch), (b) => sameOutcome((v) => verifyUploadBatch(b, trust, v, NOW))), { numRuns: 200 });
+  });
+  it('load requests', () => {
+    fc.assert(fc.property(mutations(loadRequest), (b) => sameOutcome((v) => verifyLoadRequest(b, trust, v, NOW))), { numRuns: 200 });
   });
   it('deny lists', () => {
     fc.assert(fc.property(mutations(denyList), (b) => sameOutcome((v) => verifyDenyList(b, trust, v))), { numRuns: 300 });

@@ -93,7 +93,10 @@ export async function recordSetPrerequisites(set: ReceiptSet, store: LedgerStore
     await store.putCard({ cardId: cert.subject, issuerId: cert.signer, currency: cert.card?.currency ?? Currency.HKD, certificate: l.certificate });
     const payload = decodeCoseSign1(l.authorization, Limits.issuerMessageBytes).payload;
     const a = decodeLoadAuthorization(payload);
-    await store.putLoadAuthorization({ authorizationId: sha256(payload), loadId: a.loadId, cardId: a.cardId, amount: a.amount, currency: a.currency, time: a.time, bytes: l.authorization });
+    await store.putLoadAuthorization({
+      authorizationId: sha256(payload), loadId: a.loadId, cardId: a.cardId, amount: a.amount, currency: a.currency, time: a.time, bytes: l.authorization,
+      challenge: a.challenge, terminalId: null, merchantId: null,
+    });
     const recorded = await ledger.recordLoadReceipt(l.loadReceipt);
     if (!recorded.ok) throw new Error(`load receipt refused: ${recorded.reason}`);
   }

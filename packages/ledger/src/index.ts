@@ -11,7 +11,7 @@ export { createNodeSigner } from './crypto/node-signer.js';
 export { partyKeyFromFile, type PartyKey } from './scheme/party-key.js';
 export { createRootKey, createCertifiedKey, type NewKeyOptions } from './scheme/scheme-keys.js';
 export { parseEnrolmentRequest, signTerminalCertificate, TERMINAL_VALIDITY_SECONDS, type EnrolmentRequest } from './scheme/terminal-enrolment.js';
-export { parseLoadRequest, type LoadRequest } from './scheme/load-authorisation.js';
+export type { DeskLoadRequest, LoadAuthorizationResult, LoadRefusal } from './scheme/load-authorisation.js';
 export { buildLedgerServer, type LedgerServerOptions } from './http/ledger-server.js';
 export { valueAudit, auditCard, type ValueAudit, type CardAudit, type AuditItem, type AuditTotals } from './reports/value-audit.js';
 export { renderValueAudit, renderCardPositions } from './reports/value-audit-text.js';

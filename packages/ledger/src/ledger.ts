@@ -17,7 +17,7 @@ import { LedgerError, LedgerErrorCode } from './errors/ledger-error.js';
 import { BatchIngestor, type BatchRefusal, type IngestedBatch, type VerifiedBatch } from './ingest/batch-ingestor.js';
 import { VerifyPool } from './ingest/verify-pool.js';
 import type { LedgerContext } from './ledger-context.js';
-import { authorizeLoad, recordLoadReceipt, type LoadRequest } from './scheme/load-authorisation.js';
+import { authorizeDeskLoad, authorizeLoad, recordLoadReceipt, type DeskLoadRequest, type LoadAuthorizationResult } from './scheme/load-authorisation.js';
 import type { PartyKey } from './scheme/party-key.js';
 import { signTerminalCertificate, type EnrolmentRequest } from './scheme/terminal-enrolment.js';
 import type { LedgerStore, TerminalRecord } from './store/ledger-store.js';
@@ -139,9 +139,17 @@ export class Ledger {
     return record;
   }
 
-  /** Authorises an online load (see scheme/load-authorisation.ts). @throws LedgerError UNKNOWN_ISSUER */
-  authorizeLoad(request: LoadRequest): Promise<Verification<Uint8Array>> {
-    return authorizeLoad(this.context, request);
+  /**
+   * Authorises an online load a load point asked for with a signed LoadRequest; its merchant is debited the amount
+   * (see scheme/load-authorisation.ts). @throws LedgerError UNKNOWN_ISSUER, STORAGE
+   */
+  authorizeLoad(signedRequest: Uint8Array): Promise<LoadAuthorizationResult> {
+    return authorizeLoad(this.context, signedRequest);
+  }
+
+  /** Authorises an online load at the issuer's own desk (no load point; see scheme/load-authorisation.ts). @throws LedgerError UNKNOWN_ISSUER, STORAGE */
+  authorizeDeskLoad(request: DeskLoadRequest): Promise<LoadAuthorizationResult> {
+    return authorizeDeskLoad(this.context, request);
   }
 
   /** Records a card's load receipt (see scheme/load-authorisation.ts). */

@@ -100,8 +100,8 @@ describe('a card cloned and used at two terminals (ConflictingCounter)', () => {
     const clone = card.clone();
     await ingest(signBatch(shopA, [card.pay(100, shopA.id)], [card]));
     await ingest(signBatch(shopB, [clone.pay(200, shopB.id)], [clone]));
-    const refused = await ledger.authorizeLoad({ challenge: card.challenge(), amount: 1_000, currency: Currency.HKD, cardCertificate: card.certificate });
-    expect(refused).toMatchObject({ ok: false, check: CheckId.DenyList });
+    const refused = await ledger.authorizeDeskLoad({ challenge: card.challenge(), amount: 1_000, currency: Currency.HKD, cardCertificate: card.certificate });
+    expect(refused).toMatchObject({ ok: false, check: CheckId.DenyList, forbidden: true });
   });
 });
 

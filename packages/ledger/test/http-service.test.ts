@@ -12,13 +12,14 @@ import {
   fromHex,
   generatePrivateKey,
   nobleVerifier,
+  signCoseSign1,
   toHex,
   verifyDenyList,
 } from '@ehkd/core';
 import { createNodeSigner } from '../src/crypto/node-signer.js';
 import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
-import { TestCard, createTestScheme, signBatch, type TestScheme } from './fixtures/test-scheme.js';
+import { TestCard, createTestScheme, enrolTerminal, signBatch, signLoadRequest, type TestScheme } from './fixtures/test-scheme.js';
 import { TEST_ENROLMENT_TOKEN, startTestServer, type TestServer } from './fixtures/test-server.js';
 
 let scheme: TestScheme;
@@ -68,27 +69,60 @@ describe('terminal enrolment (POST /v1/terminals)', () => {
 });
 
 describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
-  it("authorises a load bound to the card's challenge and records the card's load receipt once", async () => {
+  it("authorises a load point's signed request bound to the card's challenge, and records the card's load receipt once", async () => {
+    const point = await enrolTerminal(server.ledger);
     const card = TestCard.issue(scheme.issuer);
-    const res = await post(LedgerApi.authorizeLoad, JSON.stringify({ challenge: toHex(card.challenge()), amount: 25_000, currency: Currency.HKD, cardCertificate: toHex(card.certificate) }), 'application/json');
+    const request = signLoadRequest(point, card, card.challenge(), 25_000);
+    const res = await post(LedgerApi.authorizeLoad, request, CBOR_CONTENT_TYPE);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(CBOR_CONTENT_TYPE);
-    const receipt = card.load(new Uint8Array(await res.arrayBuffer()));
+    const authorization = new Uint8Array(await res.arrayBuffer());
+    // A retry of the same request (its answer was lost) gets the same authorisation, not a second one.
+    const retry = await post(LedgerApi.authorizeLoad, request, CBOR_CONTENT_TYPE);
+    expect(toHex(new Uint8Array(await retry.arrayBuffer()))).toBe(toHex(authorization));
+    const receipt = card.load(authorization);
     const first = await post(LedgerApi.loadReceipts, receipt, CBOR_CONTENT_TYPE);
     expect(await first.json()).toEqual({ status: 'accepted' });
     const again = await post(LedgerApi.loadReceipts, receipt, CBOR_CONTENT_TYPE);
     expect(await again.json()).toMatchObject({ status: 'duplicate' });
     expect((await store.card(card.id))?.authorised).toBe(25_000);
+    const line = (await store.merchantSettlement()).find((m) => toHex(m.merchantId) === toHex(point.merchantId));
+    expect(line).toMatchObject({ loadCount: 1, loadAmount: 25_000, creditedAmount: 0 });
   });
 
-  it("refuses a challenge from another card than the certificate's (422) and a load above the card's maximum balance", async () => {
+  it('refuses an unsigned or forged request, and one from a terminal that is not enrolled (403)', async () => {
+    const card = TestCard.issue(scheme.issuer);
+    const json = await post(LedgerApi.authorizeLoad, JSON.stringify({ challenge: toHex(card.challenge()), amount: 100, currency: Currency.HKD, cardCertificate: toHex(card.certificate) }), 'application/json');
+    expect(json.status).toBe(415);
+    const point = await enrolTerminal(server.ledger);
+    const payload = decodeCoseSign1(signLoadRequest(point, card, card.challenge(), 100), Limits.loadRequestBytes).payload;
+    const forged = await post(LedgerApi.authorizeLoad, signCoseSign1(createNodeSigner(generatePrivateKey()), payload), CBOR_CONTENT_TYPE);
+    expect(forged.status).toBe(422);
+    expect(await forged.json()).toMatchObject({ error: 'refused', check: 'signature' });
+    const signer = createNodeSigner(generatePrivateKey());
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Not enrolled' }, undefined, Math.floor(Date.now() / 1000));
+    const stranger = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
+    const notEnrolled = await post(LedgerApi.authorizeLoad, signLoadRequest(stranger, card, card.challenge(), 100), CBOR_CONTENT_TYPE);
+    expect(notEnrolled.status).toBe(403);
+    expect(await notEnrolled.json()).toMatchObject({ check: 'cert-chain' });
+    expect((await store.card(card.id))?.authorised ?? 0).toBe(0);
+  });
+
+  it("refuses a challenge from another card than the certificate's (422), a load above the card's maximum balance, and a second load on one challenge", async () => {
+    const point = await enrolTerminal(server.ledger);
     const card = TestCard.issue(scheme.issuer);
     const other = TestCard.issue(scheme.issuer);
-    const wrongCard = await post(LedgerApi.authorizeLoad, JSON.stringify({ challenge: toHex(other.challenge()), amount: 100, currency: Currency.HKD, cardCertificate: toHex(card.certificate) }), 'application/json');
+    const wrongCard = await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, other.challenge(), 100), CBOR_CONTENT_TYPE);
     expect(wrongCard.status).toBe(422);
     expect(await wrongCard.json()).toMatchObject({ check: 'card' });
-    const tooMuch = await post(LedgerApi.authorizeLoad, JSON.stringify({ challenge: toHex(card.challenge()), amount: 10_000_000, currency: Currency.HKD, cardCertificate: toHex(card.certificate) }), 'application/json');
+    const tooMuch = await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, card.challenge(), 10_000_000), CBOR_CONTENT_TYPE);
     expect(await tooMuch.json()).toMatchObject({ check: 'amount' });
+    const challenge = card.challenge();
+    expect((await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, challenge, 100), CBOR_CONTENT_TYPE)).status).toBe(200);
+    const second = await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, challenge, 200), CBOR_CONTENT_TYPE);
+    expect(second.status).toBe(422);
+    expect(await second.json()).toMatchObject({ check: 'nonce' });
+    expect((await store.card(card.id))?.authorised).toBe(100);
   });
 });
 

@@ -1,7 +1,8 @@
 import {
-  Currency, StatusWord, decodeCardChallenge, decodeSelectResponse, decodeCertificate, decodeCoseSign1, parseResponseApdu, purseApdus,
+  Currency, StatusWord, decodeCardChallenge, encodeLoadRequest, signCoseSign1, decodeSelectResponse, decodeCertificate, decodeCoseSign1, parseResponseApdu, purseApdus,
   statusWordName, verifyCardReceipt, Limits, type CardConnection, type SignatureVerifier, CodecError, CoseError,
 } from '@ehkd/core';
+import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import type { LedgerClient } from '../sync/ledger-client.js';
 
@@ -30,14 +31,15 @@ function invalid(what: string, cause: unknown): TerminalError {
 }
 
 /**
- * An online top-up at a load point: SELECT, GET CHALLENGE, the issuer's LoadAuthorization through the ledger
- * (POST /v1/loads), LOAD, then the card's signed load receipt back to the ledger (POST /v1/load-receipts).
- * A load is an online contact: the card resets its offline risk counters.
+ * An online top-up at a load point: SELECT, GET CHALLENGE, a LoadRequest signed with this terminal's key, the
+ * issuer's LoadAuthorization for it through the ledger (POST /v1/loads; the ledger debits the amount to this
+ * terminal's merchant, who took the customer's money), LOAD, then the card's signed load receipt back to the ledger
+ * (POST /v1/load-receipts). A load is an online contact: the card resets its offline risk counters.
  * @throws TerminalError TOP_UP_FAILED (card refusal, unverifiable answer), LEDGER_UNREACHABLE / LEDGER_REFUSED;
  *   TransportError when the card leaves the field (the card's log shows whether the load happened: READ LOG).
- * @example await topUpOnline(connection, new LedgerClient(url), 50_000, verifier)
+ * @example await topUpOnline(connection, new LedgerClient(url), identity, 50_000, verifier, now)
  */
-export async function topUpOnline(connection: CardConnection, ledger: LedgerClient, amount: number, verifier: SignatureVerifier): Promise<TopUpReport> {
+export async function topUpOnline(connection: CardConnection, ledger: LedgerClient, identity: EnrolledIdentity, amount: number, verifier: SignatureVerifier, now: number): Promise<TopUpReport> {
   let certificate: Uint8Array;
   let cardCert: ReturnType<typeof decodeCertificate>;
   let challenge: Uint8Array;
@@ -50,7 +52,11 @@ export async function topUpOnline(connection: CardConnection, ledger: LedgerClie
     if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
     throw e;
   }
-  const authorization = await ledger.authorizeLoad({ challenge, amount, currency: cardCert.card?.currency ?? Currency.HKD, cardCertificate: certificate });
+  const request = encodeLoadRequest({
+    terminalId: identity.terminalId, terminalCertificate: identity.certificate, cardCertificate: certificate,
+    challenge, amount, currency: cardCert.card?.currency ?? Currency.HKD, time: now,
+  });
+  const authorization = await ledger.authorizeLoad(signCoseSign1(identity.signer, request));
   const receiptBytes = await exchange(connection, purseApdus.load(authorization), 'LOAD');
   const receipt = verifyCardReceipt(receiptBytes, cardCert, verifier);
   if (!receipt.ok || receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount) {

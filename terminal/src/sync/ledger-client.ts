@@ -1,4 +1,4 @@
-import { CBOR_CONTENT_TYPE, LedgerApi, Limits, fromHex, toHex } from '@ehkd/core';
+import { CBOR_CONTENT_TYPE, LedgerApi, Limits, fromHex } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { httpExchange, type HttpAnswer } from './http-client.js';
 
@@ -78,12 +78,11 @@ export class LedgerClient {
   }
 
   /**
-   * POST /v1/loads: asks the card's issuer (through the ledger) to authorise a load bound to the card's challenge.
-   * Answers the issuer-signed LoadAuthorization bytes (the card verifies them).
+   * POST /v1/loads: hands the ledger this load point's signed LoadRequest, asking the card's issuer to authorise a
+   * load bound to the card's challenge. Answers the issuer-signed LoadAuthorization bytes (the card verifies them).
    */
-  async authorizeLoad(request: { readonly challenge: Uint8Array; readonly amount: number; readonly currency: number; readonly cardCertificate: Uint8Array }): Promise<Uint8Array> {
-    const body = new TextEncoder().encode(JSON.stringify({ challenge: toHex(request.challenge), amount: request.amount, currency: request.currency, cardCertificate: toHex(request.cardCertificate) }));
-    return (await this.call('POST', LedgerApi.authorizeLoad, Limits.issuerMessageBytes, { 'content-type': 'application/json', accept: CBOR_CONTENT_TYPE }, body)).body;
+  async authorizeLoad(signedRequest: Uint8Array): Promise<Uint8Array> {
+    return (await this.call('POST', LedgerApi.authorizeLoad, Limits.issuerMessageBytes, { 'content-type': CBOR_CONTENT_TYPE, accept: CBOR_CONTENT_TYPE }, signedRequest)).body;
   }
 
   /** POST /v1/load-receipts: hands the ledger the card's signed load receipt. */

@@ -18,9 +18,9 @@ export const LedgerApi = {
    */
   enrolTerminal: '/v1/terminals',
   /**
-   * POST, body JSON { challenge: hex of the card's GET CHALLENGE answer (CardChallenge CBOR), amount: number, currency: number,
-   * cardCertificate: hex of the card's certificate (from SELECT) }.
-   * 200: LoadAuthorization COSE_Sign1 signed by the card's issuer (application/cbor).
+   * POST, body: LoadRequest COSE_Sign1 (CBOR) signed by an enrolled load point, which is debited the amount in settlement.
+   * 200: LoadAuthorization COSE_Sign1 signed by the card's issuer (CBOR). Idempotent per card challenge: the same request
+   * again gets the same authorisation.
    */
   authorizeLoad: '/v1/loads',
   /** POST, body: LoadReceipt COSE_Sign1 (CBOR). 200 JSON { status: 'accepted' | 'duplicate' | 'rejected' | 'double-spend', check?, reason? }. */

@@ -41,6 +41,8 @@ export const Limits = {
   reasonLength: 200,
   /** Check ids and evidence kind names in batch results, in UTF-8 bytes. */
   checkLength: 32,
+  /** A terminal-signed load request (COSE_Sign1): two certificates, the card's challenge and a few integers. */
+  loadRequestBytes: 1024,
   /** GET CHALLENGE answer. */
   cardChallengeBytes: 64,
   /**

@@ -13,5 +13,6 @@ export const MessageType = {
   BatchResult: 8,
   TrustAnchors: 9,
   DoubleSpendEvidence: 10,
+  LoadRequest: 11,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];

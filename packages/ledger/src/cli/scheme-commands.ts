@@ -106,7 +106,7 @@ export function terminalCommand(): Command {
 export function loadCommand(): Command {
   const load = new Command('load').description('online loads');
   dbOption(load.command('authorize'))
-    .description("sign a load authorisation for a card's challenge with its issuer key, and record it")
+    .description("the issuer's desk: sign a load authorisation for a card's challenge with its issuer key, and record it (no merchant is debited)")
     .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
     .requiredOption('--issuer-key <file>', 'issuer key file (repeatable)', collect, [])
     .requiredOption('--card-cert <file>', "the card's certificate (COSE_Sign1 bytes, from SELECT)")
@@ -116,7 +116,7 @@ export function loadCommand(): Command {
     .action(async (o: { db: string; acquirerKey: string; issuerKey: string[]; cardCert: string; challenge: string; amount: string; out: string }) => {
       const { ledger, close } = await openLedger(o);
       try {
-        const result = await ledger.authorizeLoad({ challenge: hexArg(o.challenge, 'challenge'), amount: parseAmount(o.amount, Currency.HKD), currency: Currency.HKD, cardCertificate: readBytes(o.cardCert, Limits.certificateBytes) });
+        const result = await ledger.authorizeDeskLoad({ challenge: hexArg(o.challenge, 'challenge'), amount: parseAmount(o.amount, Currency.HKD), currency: Currency.HKD, cardCertificate: readBytes(o.cardCert, Limits.certificateBytes) });
         if (!result.ok) throw new LedgerError(LedgerErrorCode.BadRequest, `load refused (${result.check}): ${result.reason}`);
         writeOutput(o.out, result.value);
         print(`authorised ${o.amount}; authorisation ${o.out}`);

@@ -22,6 +22,8 @@ export const LedgerErrorCode = {
   TerminalConflict: 'LEDGER_TERMINAL_CONFLICT',
   /** This ledger holds no key for the issuer of that card, so it cannot authorise its loads. */
   UnknownIssuer: 'LEDGER_UNKNOWN_ISSUER',
+  /** A load was already authorised for that card challenge (a challenge is good for one load). */
+  ChallengeUsed: 'LEDGER_CHALLENGE_USED',
   /** A verification worker died or could not start. */
   Worker: 'LEDGER_WORKER',
   /** The database failed (disk full, corrupt, locked past the timeout). */

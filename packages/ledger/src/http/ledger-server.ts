@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { CBOR_CONTENT_TYPE, CheckId, LedgerApi, Limits, RECEIPT_STATUS_NAME, toHex } from '@ehkd/core';
+import { CBOR_CONTENT_TYPE, LedgerApi, Limits, RECEIPT_STATUS_NAME, toHex } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { Ledger } from '../ledger.js';
-import { parseLoadRequest } from '../scheme/load-authorisation.js';
 import { parseEnrolmentRequest } from '../scheme/terminal-enrolment.js';
 
 /** Options of the HTTP service. */
@@ -15,7 +14,7 @@ export interface LedgerServerOptions {
   readonly logger?: boolean;
 }
 
-/** Largest JSON body any endpoint takes (a load request carries a certificate: a few hundred bytes of hex). */
+/** Largest JSON body any endpoint takes (an enrolment request). */
 const JSON_BODY_LIMIT = 16 * 1024;
 
 const STATUS_OF_ERROR: Readonly<Record<string, number>> = {
@@ -69,9 +68,10 @@ export function buildLedgerServer(options: LedgerServerOptions): FastifyInstance
     return { certificate: toHex(record.certificate), acquirerId: toHex(ledger.context.acquirer.id), terminalId: toHex(record.terminalId) };
   });
 
-  app.post(LedgerApi.authorizeLoad, async (request, reply) => {
-    const result = await ledger.authorizeLoad(parseLoadRequest(request.body));
-    if (!result.ok) return refuse(reply, result.check === CheckId.DenyList ? 403 : 422, result.check, result.reason);
+  app.post(LedgerApi.authorizeLoad, { bodyLimit: Limits.loadRequestBytes }, async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) return unsupported(reply);
+    const result = await ledger.authorizeLoad(bodyBytes(request.body));
+    if (!result.ok) return refuse(reply, result.forbidden ? 403 : 422, result.check, result.reason);
     return cbor(reply, result.value);
   });
 

@@ -3,7 +3,6 @@ import {
   CheckId,
   CodecError,
   Limits,
-  MAX_AMOUNT,
   NONCE_LENGTH,
   Role,
   bytesEqual,
@@ -21,15 +20,15 @@ import {
   type ReceiptOutcome,
   type Verification,
   openOrFail,
+  verifyLoadRequest,
 } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { LedgerContext } from '../ledger-context.js';
-import { ReceiptKind } from '../store/ledger-store.js';
-import { RequestFields } from './request-fields.js';
+import { ReceiptKind, type LoadAuthorizationRecord } from '../store/ledger-store.js';
 
-/** A load request (HTTP body of POST /v1/loads). */
-export interface LoadRequest {
-  /** The card's GET CHALLENGE answer (CardChallenge CBOR), as the load station read it. */
+/** A load asked for at the issuer's own desk (`ehkd-ledger load authorize`): no load point, no merchant to debit. */
+export interface DeskLoadRequest {
+  /** The card's GET CHALLENGE answer (CardChallenge CBOR), as the desk read it. */
   readonly challenge: Uint8Array;
   /** Minor units. */
   readonly amount: number;
@@ -38,52 +37,102 @@ export interface LoadRequest {
   readonly cardCertificate: Uint8Array;
 }
 
+/** Why a load was not authorised. `forbidden` (HTTP 403): the load point is not enrolled here, or the card is revoked. */
+export type LoadRefusal = { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly forbidden: boolean };
+
+/** The LoadAuthorization COSE_Sign1 bytes to send to the card, or why not. */
+export type LoadAuthorizationResult = { readonly ok: true; readonly value: Uint8Array } | LoadRefusal;
+
+/** Who asked for a load and answers for its money: an enrolled load point and its merchant, or the issuer's desk (null). */
+type LoadPoint = { readonly terminalId: Uint8Array; readonly merchantId: Uint8Array } | null;
+
 /**
- * Reads JSON { challenge: hex, amount, currency, cardCertificate: hex }.
- * @throws LedgerError BAD_REQUEST
+ * Authorises a load a load point asked for with a signed LoadRequest (POST /v1/loads). The request must verify
+ * (`verifyLoadRequest`: structure, terminal certificate valid now, signature) and come from a terminal enrolled
+ * here with that key; its merchant is debited the amount in settlement. Then as `authorizeDeskLoad`. The same
+ * request again (a retry) gets the same authorisation; another request for an already authorised challenge is
+ * refused (`nonce`).
+ * @throws LedgerError UNKNOWN_ISSUER (no key of the card's issuer), STORAGE
+ * @example const result = await authorizeLoad(ctx, signedLoadRequest); if (result.ok) await card.load(result.value);
  */
-export function parseLoadRequest(body: unknown): LoadRequest {
-  const f = new RequestFields(body, 'load request');
-  return { challenge: f.hex('challenge'), amount: f.int('amount', 1, MAX_AMOUNT), currency: f.int('currency', 0, 999), cardCertificate: f.hex('cardCertificate') };
+export async function authorizeLoad(ctx: LedgerContext, signedRequest: Uint8Array): Promise<LoadAuthorizationResult> {
+  const verified = verifyLoadRequest(signedRequest, ctx.trust, ctx.verifier, ctx.clock());
+  if (!verified.ok) return refusal(verified, false);
+  const { request, terminal } = verified.value;
+  const enrolled = await ctx.store.terminal(terminal.payload.subject);
+  if (enrolled === undefined || !bytesEqual(terminal.payload.signer, ctx.acquirer.id)) {
+    return { ok: false, check: CheckId.CertChain, reason: `terminal ${toHex(terminal.payload.subject)} is not enrolled at this ledger`, forbidden: true };
+  }
+  if (!bytesEqual(enrolled.publicKey, terminal.payload.publicKey)) {
+    return { ok: false, check: CheckId.CertChain, reason: `the load request carries a certificate of terminal ${toHex(enrolled.terminalId)} for another key than the one enrolled`, forbidden: true };
+  }
+  const q = request.payload;
+  const merchantId = (terminal.payload.terminal ?? enrolled).merchantId;
+  return issue(ctx, { challenge: q.challenge, amount: q.amount, currency: q.currency, cardCertificate: q.cardCertificate }, { terminalId: q.terminalId, merchantId });
 }
 
 /**
- * The issuer's online load authorisation: verifies the card certificate (chain, validity now), refuses revoked
- * cards and amounts above the card's maximum balance, signs a LoadAuthorization bound to the card's challenge
- * with the card's issuer key, and records it (the card's authorised total grows by `amount`).
- * Card data failures are typed refusals; misuse (no key for that issuer) throws.
- * @returns the LoadAuthorization COSE_Sign1 bytes to send to the card.
- * @throws LedgerError UNKNOWN_ISSUER
+ * The issuer's online load authorisation at its own desk (trusted: the operator runs it locally, and no merchant is
+ * debited): verifies the card certificate (chain, validity now), refuses revoked cards and amounts above the card's
+ * maximum balance, signs a LoadAuthorization bound to the card's challenge with the card's issuer key, and records
+ * it (the card's authorised total grows by `amount`). One authorisation per card challenge.
+ * @throws LedgerError UNKNOWN_ISSUER (no key of the card's issuer), STORAGE
  */
-export async function authorizeLoad(ctx: LedgerContext, request: LoadRequest): Promise<Verification<Uint8Array>> {
+export function authorizeDeskLoad(ctx: LedgerContext, request: DeskLoadRequest): Promise<LoadAuthorizationResult> {
+  return issue(ctx, request, null);
+}
+
+async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: LoadPoint): Promise<LoadAuthorizationResult> {
   const now = ctx.clock();
   const card = ctx.trust.verifyLeaf(request.cardCertificate, Role.Card, ctx.verifier, now);
-  if (!card.ok) return card;
+  if (!card.ok) return refusal(card, false);
   const cert = card.value.payload;
   let challenge: CardChallenge;
   try {
     challenge = decodeCardChallenge(request.challenge);
   } catch (e) {
-    if (e instanceof CodecError) return fail(CheckId.Structure, `challenge: ${e.message}`, e);
+    if (e instanceof CodecError) return refusal(fail(CheckId.Structure, `challenge: ${e.message}`, e), false);
     throw e;
   }
-  if (!bytesEqual(challenge.cardId, cert.subject)) return fail(CheckId.Card, `the challenge is from card ${toHex(challenge.cardId)}, the certificate is of card ${toHex(cert.subject)}`);
+  if (!bytesEqual(challenge.cardId, cert.subject)) return refusal(fail(CheckId.Card, `the challenge is from card ${toHex(challenge.cardId)}, the certificate is of card ${toHex(cert.subject)}`), false);
   const profile = cert.card;
-  if (profile === undefined || request.currency !== profile.currency) return fail(CheckId.Currency, `currency ${request.currency} is not the card's`);
-  if (request.amount > profile.maxBalance) return fail(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`);
+  if (profile === undefined || request.currency !== profile.currency) return refusal(fail(CheckId.Currency, `currency ${request.currency} is not the card's`), false);
+  if (request.amount > profile.maxBalance) return refusal(fail(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`), false);
   const known = await ctx.store.card(cert.subject);
-  if (known !== undefined && known.revokedAt !== null) return fail(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`);
+  if (known !== undefined && known.revokedAt !== null) return refusal(fail(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`), true);
+  const earlier = await ctx.store.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
+  if (earlier !== undefined) return sameLoadAgain(earlier, request, loadPoint);
   const issuer = ctx.issuers.get(toHex(cert.signer));
   if (issuer === undefined) throw new LedgerError(LedgerErrorCode.UnknownIssuer, `this ledger holds no key of issuer ${toHex(cert.signer)}`, { detail: { issuerId: toHex(cert.signer) } });
   const loadId = new Uint8Array(randomBytes(NONCE_LENGTH));
   const payload = encodeLoadAuthorization({ cardId: cert.subject, challenge: challenge.challenge, amount: request.amount, currency: request.currency, loadId, time: now });
   const bytes = signCoseSign1(issuer.signer, payload);
   await ctx.store.putCard({ cardId: cert.subject, issuerId: cert.signer, currency: profile.currency, certificate: request.cardCertificate });
-  await ctx.store.putLoadAuthorization({
-    authorizationId: sha256(payload),
-    loadId, cardId: cert.subject, amount: request.amount, currency: request.currency, time: now, bytes,
-  });
-  return pass(bytes);
+  try {
+    await ctx.store.putLoadAuthorization({
+      authorizationId: sha256(payload),
+      loadId, cardId: cert.subject, amount: request.amount, currency: request.currency, time: now, bytes,
+      challenge: challenge.challenge, terminalId: loadPoint?.terminalId ?? null, merchantId: loadPoint?.merchantId ?? null,
+    });
+  } catch (e) {
+    // A concurrent request for the same challenge won the race: answer as if this one came second.
+    if (!(e instanceof LedgerError && e.code === LedgerErrorCode.ChallengeUsed)) throw e;
+    const winner = await ctx.store.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
+    if (winner === undefined) throw e;
+    return sameLoadAgain(winner, request, loadPoint);
+  }
+  return { ok: true, value: bytes };
+}
+
+/** A challenge already authorised: the same load from the same load point again is a retry, anything else a refusal. */
+function sameLoadAgain(earlier: LoadAuthorizationRecord, request: DeskLoadRequest, loadPoint: LoadPoint): LoadAuthorizationResult {
+  const samePoint = loadPoint === null ? earlier.terminalId === null : earlier.terminalId !== null && bytesEqual(earlier.terminalId, loadPoint.terminalId);
+  if (samePoint && earlier.amount === request.amount && earlier.currency === request.currency) return { ok: true, value: earlier.bytes };
+  return { ok: false, check: CheckId.Nonce, reason: 'a load was already authorised for this card challenge: read a new challenge from the card', forbidden: false };
+}
+
+function refusal(v: { readonly check: CheckId; readonly reason: string }, forbidden: boolean): LoadRefusal {
+  return { ok: false, check: v.check, reason: v.reason, forbidden };
 }
 
 /**

@@ -24,9 +24,14 @@ export interface LedgerStore {
   putCard(card: CardCertificateRecord): Promise<void>;
   card(cardId: Uint8Array): Promise<CardRecord | undefined>;
 
-  /** Records an issued load authorisation and adds its amount to the card's authorised total, in one transaction. */
+  /**
+   * Records an issued load authorisation and adds its amount to the card's authorised total, in one transaction.
+   * @throws LedgerError CHALLENGE_USED if the card's challenge was already authorised (one load per challenge)
+   */
   putLoadAuthorization(authorization: LoadAuthorizationRecord): Promise<void>;
   loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
+  /** The authorisation issued for this card challenge, if any (a challenge is good for one load). */
+  loadAuthorizationForChallenge(cardId: Uint8Array, challenge: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
 
   /**
    * Applies verified receipts in ONE transaction: deduplication by receipt id, double-spend detection against the
@@ -112,6 +117,14 @@ export interface LoadAuthorizationRecord {
   readonly time: number;
   /** The COSE_Sign1 bytes, kept as OverSpend evidence. */
   readonly bytes: Uint8Array;
+  /** The card challenge it is bound to. */
+  readonly challenge: Uint8Array;
+  /**
+   * The load point that asked for it (its signed LoadRequest) and that point's merchant, who took the customer's
+   * money and is debited the amount in settlement; null for a load authorised at the issuer's own desk (CLI).
+   */
+  readonly terminalId: Uint8Array | null;
+  readonly merchantId: Uint8Array | null;
 }
 
 /** Kinds of stored receipts. */
@@ -237,6 +250,9 @@ export interface MerchantSettlementRow {
   /** Flagged payments the merchant is liable for (taken from a card after revocation + grace). */
   readonly merchantLossCount: number;
   readonly merchantLossAmount: number;
+  /** Loads the merchant's load points sold (authorised at their signed request): money the merchant owes the issuer. */
+  readonly loadCount: number;
+  readonly loadAmount: number;
 }
 
 /** Authorised and confirmed load totals of one card. */

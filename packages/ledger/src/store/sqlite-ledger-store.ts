@@ -6,6 +6,8 @@ import {
   EvidenceKind,
   ReceiptStatus,
   Role,
+  decodeCoseSign1,
+  decodeLoadAuthorization,
   encodeDenyList,
   signCoseSign1,
   toHex,
@@ -16,7 +18,7 @@ import { classifyReceipt, type ChainNeighbour } from '../detect/classify-receipt
 import { overSpendEvidence, receiptEvidence, type EvidencePayment } from '../detect/build-evidence.js';
 import { liabilityFor } from '../detect/loss-attribution.js';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
-import { SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
+import { LOAD_AUTHORIZATION_COLUMNS_V2, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import {
   Disposition,
   Liability,
@@ -86,13 +88,15 @@ export class SqliteLedgerStore implements LedgerStore {
       // in larger steps so that a page rewritten by many commits is copied back to the database once.
       db.pragma('cache_size = -65536');
       db.pragma('wal_autocheckpoint = 8192');
-      db.exec(SQLITE_SCHEMA);
-      const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined;
-      if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SQLITE_SCHEMA_VERSION);
-      else if (version['value'] !== SQLITE_SCHEMA_VERSION) {
+      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+      const version = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.['value'] : undefined;
+      if (version === 1) migrateFromVersion1(db);
+      else if (version !== undefined && version !== SQLITE_SCHEMA_VERSION) {
         db.close();
-        throw new LedgerError(LedgerErrorCode.Storage, `database schema version ${String(version['value'])} is not ${SQLITE_SCHEMA_VERSION}`, { detail: { path } });
+        throw new LedgerError(LedgerErrorCode.Storage, `database schema version ${String(version)} is not ${SQLITE_SCHEMA_VERSION}`, { detail: { path } });
       }
+      db.exec(SQLITE_SCHEMA);
+      if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SQLITE_SCHEMA_VERSION);
       return new SqliteLedgerStore(db);
     });
   }
@@ -152,7 +156,10 @@ export class SqliteLedgerStore implements LedgerStore {
   async putLoadAuthorization(a: LoadAuthorizationRecord): Promise<void> {
     storage(() =>
       this.db.transaction(() => {
-        this.s.insertLoadAuthorization.run(a.authorizationId, a.loadId, a.cardId, a.amount, a.currency, a.time, a.bytes);
+        if (this.s.loadAuthorizationForChallenge.get(a.cardId, a.challenge) !== undefined) {
+          throw new LedgerError(LedgerErrorCode.ChallengeUsed, `a load was already authorised for this challenge of card ${toHex(a.cardId)}`, { detail: { cardId: toHex(a.cardId) } });
+        }
+        this.s.insertLoadAuthorization.run(a.authorizationId, a.loadId, a.cardId, a.amount, a.currency, a.time, a.bytes, a.challenge, a.terminalId, a.merchantId);
         if (this.s.card.get(a.cardId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(a.cardId)} is not known: record its certificate first`);
       }).immediate(),
     );
@@ -163,6 +170,13 @@ export class SqliteLedgerStore implements LedgerStore {
   async loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined> {
     return storage(() => {
       const r = this.db.prepare('SELECT * FROM load_authorizations WHERE authorization_id = ?').get(authorizationId) as Row | undefined;
+      return r === undefined ? undefined : loadAuthorizationRow(r);
+    });
+  }
+
+  async loadAuthorizationForChallenge(cardId: Uint8Array, challenge: Uint8Array): Promise<LoadAuthorizationRecord | undefined> {
+    return storage(() => {
+      const r = this.s.loadAuthorizationForChallenge.get(cardId, challenge) as Row | undefined;
       return r === undefined ? undefined : loadAuthorizationRow(r);
     });
   }
@@ -196,16 +210,23 @@ export class SqliteLedgerStore implements LedgerStore {
       (
         this.db
           .prepare(
-            `SELECT r.merchant_id, r.currency, COUNT(DISTINCT r.terminal_id) AS terminals,
+            // Payments (is_load 0) and the loads the merchant's load points sold (is_load 1), per merchant and currency.
+            `WITH activity AS (
+               SELECT merchant_id, currency, terminal_id, disposition, liability, amount, 0 AS is_load
+                 FROM receipts WHERE kind = ${ReceiptKind.Pay} AND merchant_id IS NOT NULL
+               UNION ALL
+               SELECT merchant_id, currency, terminal_id, NULL, NULL, amount, 1 FROM load_authorizations WHERE merchant_id IS NOT NULL)
+             SELECT r.merchant_id, r.currency, COUNT(DISTINCT r.terminal_id) AS terminals,
                (SELECT t.name FROM terminals t WHERE t.merchant_id = r.merchant_id ORDER BY t.enrolled_at DESC LIMIT 1) AS name,
-               SUM(r.disposition = ${Disposition.Credited}) AS credited_count,
+               SUM(CASE WHEN r.disposition = ${Disposition.Credited} THEN 1 ELSE 0 END) AS credited_count,
                SUM(CASE WHEN r.disposition = ${Disposition.Credited} THEN r.amount ELSE 0 END) AS credited_amount,
-               SUM(r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Issuer}) AS issuer_count,
+               SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Issuer} THEN 1 ELSE 0 END) AS issuer_count,
                SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Issuer} THEN r.amount ELSE 0 END) AS issuer_amount,
-               SUM(r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant}) AS merchant_count,
-               SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant} THEN r.amount ELSE 0 END) AS merchant_amount
-             FROM receipts r WHERE r.kind = ${ReceiptKind.Pay} AND r.merchant_id IS NOT NULL
-             GROUP BY r.merchant_id, r.currency ORDER BY r.merchant_id, r.currency`,
+               SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant} THEN 1 ELSE 0 END) AS merchant_count,
+               SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant} THEN r.amount ELSE 0 END) AS merchant_amount,
+               SUM(r.is_load) AS load_count,
+               SUM(CASE WHEN r.is_load = 1 THEN r.amount ELSE 0 END) AS load_amount
+             FROM activity r GROUP BY r.merchant_id, r.currency ORDER BY r.merchant_id, r.currency`,
           )
           .all() as Row[]
       ).map((r) => ({
@@ -219,6 +240,8 @@ export class SqliteLedgerStore implements LedgerStore {
         issuerClaimAmount: r['issuer_amount'] as number,
         merchantLossCount: r['merchant_count'] as number,
         merchantLossAmount: r['merchant_amount'] as number,
+        loadCount: r['load_count'] as number,
+        loadAmount: r['load_amount'] as number,
       })),
     );
   }
@@ -475,7 +498,10 @@ function prepare(db: Database.Database) {
     card: db.prepare(`${CARD_SELECT} WHERE c.card_id = ?`),
     dataVersion: db.prepare('PRAGMA data_version'),
     lastPrimary: db.prepare('SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND is_primary = 1 ORDER BY counter DESC LIMIT 1'),
-    insertLoadAuthorization: db.prepare('INSERT INTO load_authorizations (authorization_id, load_id, card_id, amount, currency, time, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertLoadAuthorization: db.prepare(
+      'INSERT INTO load_authorizations (authorization_id, load_id, card_id, amount, currency, time, bytes, challenge, terminal_id, merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    loadAuthorizationForChallenge: db.prepare('SELECT * FROM load_authorizations WHERE card_id = ? AND challenge = ?'),
     insertCard: db.prepare('INSERT INTO cards (card_id, issuer_id, currency, certificate) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
     updateCard: db.prepare('UPDATE cards SET revoked_at = ?, over_spend_case = ? WHERE card_id = ?'),
     insertCase: db.prepare('INSERT INTO cases (kind, card_id, issuer_id, counters, detected_at, receipt_id, batch_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -542,7 +568,26 @@ function loadAuthorizationRow(r: Row): LoadAuthorizationRecord {
     currency: r['currency'] as number,
     time: r['time'] as number,
     bytes: bytes(r['bytes']),
+    challenge: bytes(r['challenge']),
+    terminalId: r['terminal_id'] === null ? null : bytes(r['terminal_id']),
+    merchantId: r['merchant_id'] === null ? null : bytes(r['merchant_id']),
   };
+}
+
+/**
+ * Version 1 -> 2, in one transaction: the load point columns (null: every version 1 load was authorised without
+ * one) and each authorisation's challenge, read from its signed bytes, so that a challenge is good for one load.
+ */
+function migrateFromVersion1(db: Database.Database): void {
+  db.transaction(() => {
+    for (const column of LOAD_AUTHORIZATION_COLUMNS_V2) db.exec(`ALTER TABLE load_authorizations ADD COLUMN ${column}`);
+    const update = db.prepare('UPDATE load_authorizations SET challenge = ? WHERE authorization_id = ?');
+    for (const r of db.prepare('SELECT authorization_id, bytes FROM load_authorizations').all() as Row[]) {
+      const payload = decodeLoadAuthorization(decodeCoseSign1(bytes(r['bytes']), Limits.issuerMessageBytes).payload);
+      update.run(payload.challenge, r['authorization_id']);
+    }
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(SQLITE_SCHEMA_VERSION);
+  }).immediate();
 }
 
 function receiptRow(r: Row): StoredReceipt {

@@ -1,5 +1,12 @@
-/** Version of the schema below, stored in `meta`; a database of another version is refused, not migrated blindly. */
-export const SQLITE_SCHEMA_VERSION = 1;
+/** Version of the schema below, stored in `meta`. Version 1 is migrated on open; any other version is refused. */
+export const SQLITE_SCHEMA_VERSION = 2;
+
+/**
+ * Columns version 2 added to load_authorizations (the load point and merchant of a terminal-signed load request,
+ * and the challenge, unique per card): the same definitions for a new database and for the migration of a
+ * version 1 database, whose loads were all authorised without a load point.
+ */
+export const LOAD_AUTHORIZATION_COLUMNS_V2 = ["challenge BLOB NOT NULL DEFAULT x''", 'terminal_id BLOB', 'merchant_id BLOB'] as const;
 
 /**
  * The SQLite schema. Ids, hashes and keys are BLOBs; amounts are INTEGER minor units (never REAL).
@@ -21,8 +28,10 @@ CREATE TABLE IF NOT EXISTS cards (
   revoked_at INTEGER, over_spend_case INTEGER) STRICT;
 CREATE TABLE IF NOT EXISTS load_authorizations (
   authorization_id BLOB PRIMARY KEY, load_id BLOB NOT NULL UNIQUE, card_id BLOB NOT NULL,
-  amount INTEGER NOT NULL, currency INTEGER NOT NULL, time INTEGER NOT NULL, bytes BLOB NOT NULL) STRICT;
+  amount INTEGER NOT NULL, currency INTEGER NOT NULL, time INTEGER NOT NULL, bytes BLOB NOT NULL,
+  ${LOAD_AUTHORIZATION_COLUMNS_V2.join(', ')}) STRICT;
 CREATE INDEX IF NOT EXISTS load_authorizations_card ON load_authorizations (card_id);
+CREATE UNIQUE INDEX IF NOT EXISTS load_authorizations_challenge ON load_authorizations (card_id, challenge);
 CREATE TABLE IF NOT EXISTS receipts (
   card_id BLOB NOT NULL, counter INTEGER NOT NULL, id BLOB NOT NULL,
   kind INTEGER NOT NULL, amount INTEGER NOT NULL, currency INTEGER NOT NULL, balance_after INTEGER NOT NULL,

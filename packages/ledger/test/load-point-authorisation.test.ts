@@ -1,0 +1,122 @@
+/**
+ * Loads asked for by a load point (protocol 7.1, load flow): a terminal-signed LoadRequest, one authorisation per
+ * card challenge (a retry gets the same one, also when two arrive at once), the loaded value debited to the load
+ * point's merchant in settlement, and version 1 databases (loads without a load point) migrated on open.
+ */
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckId, Currency, generatePrivateKey, toHex } from '@ehkd/core';
+import { createNodeSigner } from '../src/crypto/node-signer.js';
+import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
+import type { Ledger } from '../src/ledger.js';
+import { settlementReport } from '../src/reports/settlement-report.js';
+import { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
+import { TestCard, createTestScheme, enrolTerminal, loadCard, openTestLedger, removeTempDirs, signBatch, signLoadRequest, type TestScheme } from './fixtures/test-scheme.js';
+
+let scheme: TestScheme;
+let ledger: Ledger;
+let store: SqliteLedgerStore;
+
+beforeAll(async () => {
+  scheme = createTestScheme();
+  ({ ledger, store } = await openTestLedger(scheme, { workers: 1 }));
+});
+
+afterAll(async () => {
+  await ledger.close();
+  await store.close();
+  removeTempDirs();
+});
+
+describe('a load point pays for the loads it sells', () => {
+  it("debits the load point's merchant what it loaded and credits it what it was paid: net settlement", async () => {
+    const shop = await enrolTerminal(ledger);
+    const card = TestCard.issue(scheme.issuer);
+    await loadCard(ledger, card, 30_000, shop);
+    const ingested = await ledger.ingestBatch(signBatch(shop, [card.pay(1_200, shop.id)], [card]), 'http');
+    expect(ingested.ok).toBe(true);
+    const line = (await settlementReport(store)).find((m) => m.merchantId === toHex(shop.merchantId));
+    expect(line).toMatchObject({ creditedCount: 1, creditedAmount: 1_200, loadCount: 1, loadAmount: 30_000, netAmount: -28_800, terminals: 1 });
+  });
+
+  it('answers a retried request with the same authorisation, also when both copies arrive at once, and debits once', async () => {
+    const shop = await enrolTerminal(ledger);
+    const card = TestCard.issue(scheme.issuer);
+    const request = signLoadRequest(shop, card, card.challenge(), 5_000);
+    const [a, b] = await Promise.all([ledger.authorizeLoad(request), ledger.authorizeLoad(request)]);
+    expect(a.ok && b.ok && toHex(a.value) === toHex(b.value)).toBe(true);
+    const again = await ledger.authorizeLoad(request);
+    expect(again.ok && a.ok && toHex(again.value)).toBe(a.ok && toHex(a.value));
+    expect((await store.card(card.id))?.authorised).toBe(5_000);
+    const line = (await settlementReport(store)).find((m) => m.merchantId === toHex(shop.merchantId));
+    expect(line).toMatchObject({ loadCount: 1, loadAmount: 5_000 });
+  });
+
+  it('refuses a second load on one challenge, from another load point, another amount or the desk (nonce)', async () => {
+    const [first, second] = [await enrolTerminal(ledger), await enrolTerminal(ledger)];
+    const card = TestCard.issue(scheme.issuer);
+    const challenge = card.challenge();
+    const results = await Promise.all([
+      ledger.authorizeLoad(signLoadRequest(first, card, challenge, 1_000)),
+      ledger.authorizeLoad(signLoadRequest(second, card, challenge, 1_000)),
+      ledger.authorizeLoad(signLoadRequest(first, card, challenge, 2_000)),
+      ledger.authorizeDeskLoad({ challenge, amount: 1_000, currency: Currency.HKD, cardCertificate: card.certificate }),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of results.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, check: CheckId.Nonce, forbidden: false });
+    const authorised = (await store.card(card.id))?.authorised;
+    expect([1_000, 2_000]).toContain(authorised);
+  });
+
+  it("refuses a request signed with another key than the load point's (signature), and an acquirer-certified key that is not the enrolled one (403)", async () => {
+    const shop = await enrolTerminal(ledger);
+    const card = TestCard.issue(scheme.issuer);
+    const otherKey = createNodeSigner(generatePrivateKey());
+    const forged = await ledger.authorizeLoad(signLoadRequest({ ...shop, signer: otherKey }, card, card.challenge(), 100));
+    expect(forged).toMatchObject({ ok: false, check: CheckId.Signature, forbidden: false });
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: otherKey.publicKey, terminalId: shop.id, merchantId: shop.merchantId, mcc: 5812, name: 'Twin' }, undefined, Math.floor(Date.now() / 1000));
+    const twin = await ledger.authorizeLoad(signLoadRequest({ ...shop, signer: otherKey, certificate: record.certificate }, card, card.challenge(), 100));
+    expect(twin).toMatchObject({ ok: false, check: CheckId.CertChain, forbidden: true });
+    expect((await store.card(card.id))?.authorised ?? 0).toBe(0);
+  });
+});
+
+describe('a version 1 ledger database', () => {
+  it('is migrated on open: its loads keep their challenge and have no load point', async () => {
+    const opened = await openTestLedger(scheme, { workers: 1 });
+    const card = TestCard.issue(scheme.issuer);
+    await loadCard(opened.ledger, card, 7_000);
+    await opened.ledger.close();
+    await opened.store.close();
+    const raw = new Database(opened.dbPath);
+    const before = raw.prepare('SELECT authorization_id, challenge FROM load_authorizations').all() as { authorization_id: Buffer; challenge: Buffer }[];
+    // Back to version 1: the table as it was, without the load point columns.
+    raw.exec(`DROP INDEX load_authorizations_challenge;
+      ALTER TABLE load_authorizations DROP COLUMN merchant_id; ALTER TABLE load_authorizations DROP COLUMN terminal_id;
+      ALTER TABLE load_authorizations DROP COLUMN challenge; UPDATE meta SET value = 1 WHERE key = 'schema_version';`);
+    raw.close();
+
+    const migrated = SqliteLedgerStore.open(opened.dbPath);
+    try {
+      const found = await migrated.loadAuthorizationForChallenge(card.id, new Uint8Array(before[0]!.challenge));
+      expect(found).toMatchObject({ amount: 7_000, terminalId: null, merchantId: null });
+      expect(toHex(found!.authorizationId)).toBe(toHex(new Uint8Array(before[0]!.authorization_id)));
+      expect((await migrated.card(card.id))?.authorised).toBe(7_000);
+    } finally {
+      await migrated.close();
+    }
+    const check = new Database(opened.dbPath, { readonly: true });
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(2);
+    check.close();
+  });
+
+  it('of an unknown version is refused, not touched', async () => {
+    const opened = await openTestLedger(scheme, { workers: 1 });
+    await opened.ledger.close();
+    await opened.store.close();
+    const raw = new Database(opened.dbPath);
+    raw.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
+    raw.close();
+    expect(() => SqliteLedgerStore.open(opened.dbPath)).toThrow(/schema version 99/);
+  });
+});
