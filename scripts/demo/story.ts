@@ -138,7 +138,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       await cafeReader.present(card.applet);
       const loaded = await cafe.topUp(cafeReader.transport, p.load);
       await cafeReader.takeAway();
-      n.say(`${p.name}'s card ${toHex(card.cardId)}: key made on the card, certified by the bank; loaded ${money(loaded.amount)} online (issuer-signed LOAD, counter ${loaded.counter}).`);
+      n.say(`${p.name}'s card ${toHex(card.cardId)}: key made on the card, certified by the bank; loaded ${money(loaded.amount)} online at the cafe (a load request signed by its terminal, issuer-signed LOAD, counter ${loaded.counter}).`);
       n.expect(`load-${p.name}`, loaded.balanceAfter === p.load, `${p.name}'s card holds ${money(p.load)} after the load`);
     }
     const [alice, bob, carol] = cards as [SoftCard, SoftCard, SoftCard];
@@ -253,6 +253,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     const credited = settlement.reduce((a, m) => a + m.creditedAmount, 0);
     const honest = HKD(38.5 + 12 + 27 + 120 + 8 + 5 + 9.5);
     n.expect('settled', credited === honest, `merchants are credited every honest payment exactly once (${money(credited)})`, `expected ${money(honest)}`);
+    const cafeLine = settlement.find((m) => m.merchantId === toHex(devId(0x06, 1)));
+    const sold = HKD(500 + 200 + 300 + 100);
+    n.expect('loads-debited', cafeLine?.loadAmount === sold && cafeLine.netAmount === cafeLine.creditedAmount - sold, `the cafe, which sold every load, is debited them (${money(sold)}): it took the customers' money`, `loads sold ${money(cafeLine?.loadAmount ?? 0)}`);
     return { ok: n.allHeld, checks: n.checks, workDir: work };
   } finally {
     for (const c of cleanup.reverse()) await c();

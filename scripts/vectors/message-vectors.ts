@@ -1,7 +1,7 @@
 import {
   CodecError, Currency, EvidenceKind, IssuerAction, ReceiptStatus, decodeBatchResult, decodeCardChallenge, decodeCardReceipt, decodeCardState,
   decodeCbor, decodeCertificate, decodeCoseSign1, decodeDenyList, decodeDoubleSpendEvidence, decodeIssuerCommand, decodeLoadAuthorization,
-  decodePayCommand, decodeSelectResponse, decodeTrustAnchorBundle, decodeUploadBatch, devId, encodeBatchResult, encodeCardChallenge, encodeCardState,
+  decodeLoadRequest, decodePayCommand, decodeSelectResponse, decodeTrustAnchorBundle, decodeUploadBatch, devId, encodeLoadRequest, encodeBatchResult, encodeCardChallenge, encodeCardState,
   encodeCbor, encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodePayCommand, encodeSelectResponse, encodeTrustAnchorBundle,
   encodeUploadBatch, type CborValue,
 } from '@ehkd/core';
@@ -42,6 +42,7 @@ export function messageVectors(): VectorFile {
     ['IssuerCommand (lock)', encodeIssuerCommand({ cardId: card.id, challenge: nonce, action: IssuerAction.Lock, time: VECTOR_NOW }), decodeIssuerCommand],
     ['DenyList', encodeDenyList({ signer: vscheme.acquirer.id, sequence: 7, issuedAt: VECTOR_NOW, cardIds: [devId(3, 42), card.id] }), decodeDenyList],
     ['UploadBatch', encodeUploadBatch({ terminalId: terminal.id, sequence: 1, createdAt: VECTOR_NOW, terminalCertificate: terminal.certificate, cardCertificates: [card.certificate], receipts: [pay] }), decodeUploadBatch],
+    ['LoadRequest', encodeLoadRequest({ terminalId: terminal.id, terminalCertificate: terminal.certificate, cardCertificate: card.certificate, challenge: encodeCardChallenge({ challenge: nonce, cardId: card.id, counter: chain.counter }), amount: 20_000, currency: Currency.HKD, time: VECTOR_NOW }), decodeLoadRequest],
     ['BatchResult', encodeBatchResult({ batchId: new Uint8Array(32).fill(1), processedAt: VECTOR_NOW, outcomes: [{ receiptId: new Uint8Array(32).fill(2), status: ReceiptStatus.Accepted }, { receiptId: new Uint8Array(32).fill(3), status: ReceiptStatus.Rejected, check: 'payee', reason: 'receipt names another terminal' }] }), decodeBatchResult],
     ['TrustAnchorBundle', encodeTrustAnchorBundle({ root: vscheme.root.certificate, certificates: [vscheme.issuer.certificate, vscheme.acquirer.certificate] }), decodeTrustAnchorBundle],
     ['DoubleSpendEvidence', encodeDoubleSpendEvidence({ kind: EvidenceKind.ConflictingCounter, cardCertificate: card.certificate, issuerCertificate: vscheme.issuer.certificate, receipts: [pay, pay], loadAuthorizations: [] }), decodeDoubleSpendEvidence],

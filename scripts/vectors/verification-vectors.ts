@@ -1,7 +1,7 @@
 import {
   Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, certifyLeaf, createDevScheme, decodeCoseSign1, devId, encodeBatchResult, encodeDenyList,
   encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, sha256, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence,
-  verifyPayReceipt, verifyUploadBatch, type Verification,
+  verifyLoadRequest, verifyPayReceipt, verifyUploadBatch, encodeCardChallenge, encodeLoadRequest, type Verification,
 } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { VECTOR_NOW, VECTOR_PROFILE, VectorChain, hex, vectorCard, vectorTerminal, vscheme } from './vector-scheme.js';
@@ -87,6 +87,18 @@ export function verificationVectors(): VectorFile {
     batch('batch signed by another terminal', signCoseSign1(vectorTerminal(2).signer, batchPayload), 'signature'),
   ];
 
+  const loadRequestPayload = (terminalId: Uint8Array) => encodeLoadRequest({
+    terminalId, terminalCertificate: terminal.certificate, cardCertificate: card.certificate,
+    challenge: encodeCardChallenge({ challenge: new Uint8Array(16).fill(0x5a), cardId: card.id, counter: 1 }), amount: 20_000, currency: Currency.HKD, time: VECTOR_NOW,
+  });
+  const loadRequest = (comment: string, bytes: Uint8Array, expected: string) =>
+    test(comment, expected, outcome(verifyLoadRequest(bytes, trust, nobleVerifier, VECTOR_NOW), verifyLoadRequest(bytes, trust, node, VECTOR_NOW)), { loadRequest: hex(bytes) });
+  const loadRequests = [
+    loadRequest('load request signed by its load point', signCoseSign1(terminal.signer, loadRequestPayload(terminal.id)), 'valid'),
+    loadRequest('load request signed by another terminal', signCoseSign1(vectorTerminal(2).signer, loadRequestPayload(terminal.id)), 'signature'),
+    loadRequest("another terminal's id with this terminal's certificate", signCoseSign1(terminal.signer, loadRequestPayload(devId(5, 77))), 'cert-chain'),
+  ];
+
   const t2 = vectorTerminal(2);
   const honestChain = new VectorChain(card);
   const loaded = honestChain.loadAuthorized(20_000);
@@ -136,6 +148,7 @@ export function verificationVectors(): VectorFile {
       { type: 'PayReceipt', fields: anchors, tests: receipts },
       { type: 'DenyList', fields: anchors, tests: denyLists },
       { type: 'UploadBatch', fields: anchors, tests: batches },
+      { type: 'LoadRequest', fields: anchors, tests: loadRequests },
       { type: 'DoubleSpendEvidence', fields: { rootCertificate: anchors.rootCertificate }, tests: evidences },
       { type: 'BatchResult', fields: anchors, tests: results },
     ],

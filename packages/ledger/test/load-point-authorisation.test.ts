@@ -10,6 +10,7 @@ import { createNodeSigner } from '../src/crypto/node-signer.js';
 import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
 import type { Ledger } from '../src/ledger.js';
 import { settlementReport } from '../src/reports/settlement-report.js';
+import { valueAudit } from '../src/reports/value-audit.js';
 import { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
 import { TestCard, createTestScheme, enrolTerminal, loadCard, openTestLedger, removeTempDirs, signBatch, signLoadRequest, type TestScheme } from './fixtures/test-scheme.js';
 
@@ -37,6 +38,10 @@ describe('a load point pays for the loads it sells', () => {
     expect(ingested.ok).toBe(true);
     const line = (await settlementReport(store)).find((m) => m.merchantId === toHex(shop.merchantId));
     expect(line).toMatchObject({ creditedCount: 1, creditedAmount: 1_200, loadCount: 1, loadAmount: 30_000, netAmount: -28_800, terminals: 1 });
+    await loadCard(ledger, TestCard.issue(scheme.issuer), 4_000);
+    const audit = await valueAudit(store);
+    expect(audit.totals).toMatchObject([{ currency: Currency.HKD, authorised: 34_000, loadsSold: 30_000, settled: 1_200 }]);
+    expect(audit.balanced).toBe(true);
   });
 
   it('answers a retried request with the same authorisation, also when both copies arrive at once, and debits once', async () => {

@@ -64,6 +64,8 @@ export interface AuditTotals {
   readonly authorisedUnconfirmed: number;
   /** Credited total from the per-merchant settlement, which must equal `settled`. */
   readonly merchantSettlement: number;
+  /** Of `authorised`: the loads load points sold, debited to their merchants (the rest was authorised at the issuer's desk). */
+  readonly loadsSold: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
   }
   const authorisations = new Map((await store.loadTotals()).map((l) => [toHex(l.cardId), l.authorisedAmount]));
   const issuers = new Map((await store.cards()).map((c) => [toHex(c.cardId), { issuer: toHex(c.issuerId), currency: c.currency }]));
-  const totals = new Map<number, Omit<AuditTotals, 'merchantSettlement'> & { merchantSettlement: number }>();
+  const totals = new Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold'> & { merchantSettlement: number; loadsSold: number }>();
   const exceptions: CardAudit[] = [];
   let cardCount = 0;
   let current: StoredReceipt[] = [];
@@ -120,7 +122,9 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
   }
   for (const m of await store.merchantSettlement()) {
     const t = totals.get(m.currency);
-    if (t !== undefined) t.merchantSettlement += m.creditedAmount;
+    if (t === undefined) continue;
+    t.merchantSettlement += m.creditedAmount;
+    t.loadsSold += m.loadAmount;
   }
   const list = [...totals.values()].sort((a, b) => a.currency - b.currency);
   const balanced = list.every((t) => t.unexplained === 0 && t.merchantSettlement === t.settled) && exceptions.every((e) => e.unexplained === 0 && e.items.every((i) => i.caseIds.length > 0));
@@ -177,8 +181,8 @@ function casesOf(cases: readonly FraudCaseRecord[], kinds: readonly number[], co
   return ids;
 }
 
-function add(totals: Map<number, Omit<AuditTotals, 'merchantSettlement'> & { merchantSettlement: number }>, a: CardAudit): void {
-  const t = totals.get(a.currency) ?? { currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0, merchantSettlement: 0 };
+function add(totals: Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold'> & { merchantSettlement: number; loadsSold: number }>, a: CardAudit): void {
+  const t = totals.get(a.currency) ?? { currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0, merchantSettlement: 0, loadsSold: 0 };
   totals.set(a.currency, {
     ...t,
     loaded: t.loaded + a.loaded,
