@@ -1,11 +1,11 @@
-import { Currency, Limits, TransportError, TransportErrorCode, toHex, type CardConnection, type CardTransport, type SignatureVerifier } from '@ehkd/core';
+import { Currency, Limits, formatAmount, TransportError, TransportErrorCode, toHex, type CardConnection, type CardTransport, type SignatureVerifier } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { type TerminalLimits } from './config/terminal-limits.js';
 import { enrolledIdentity, type EnrolledIdentity } from './enrol/enrolled-identity.js';
 import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
-import { topUpOnline, type TopUpReport } from './load/online-top-up.js';
+import { resumeTopUp, topUpOnline, type SentLoad, type TopUpReport } from './load/online-top-up.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
 import type { FaultHook } from './faults/crash-point.js';
 import { ConfigStore, type DenyListStanding, type EnrolmentRequest, type SyncMarks } from './store/config-store.js';
@@ -192,19 +192,54 @@ export class Terminal {
 
   /**
    * Tops up the card on `transport` online through the configured ledger (see topUpOnline): the terminal acting
-   * as a load point. Needs the network; taking payments does not.
-   * @throws TerminalError NOT_ENROLLED, NO_LEDGER, NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, LEDGER_UNREACHABLE, LEDGER_REFUSED
+   * as a load point. Needs the network; taking payments does not. If the card leaves while LOAD is in flight, it
+   * waits (up to the same timeout) for the card to come back and reads its log: the load either happened (the
+   * report says `resumed`) or did not (TOP_UP_FAILED, nothing loaded).
+   * @throws TerminalError NOT_ENROLLED, NO_LEDGER, NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, TOP_UP_UNCERTAIN (the card
+   *   did not come back), LEDGER_UNREACHABLE, LEDGER_REFUSED
    */
   async topUp(transport: CardTransport, amount: number, options: { timeoutMs?: number } = {}): Promise<TopUpReport> {
     this.checkAmount(amount);
     const { identity } = this.ready();
     const url = this.#config.ledgerUrl();
     if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
-    const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, undefined);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const ledger = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs });
+    const connection = await this.waitForCard(transport, timeoutMs, undefined);
+    let sent: SentLoad | undefined;
     try {
-      return await topUpOnline(connection, new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs }), identity, amount, this.#verifier, this.#now());
+      return await topUpOnline(connection, ledger, identity, amount, this.#verifier, this.#now(), (load) => (sent = load));
+    } catch (e) {
+      // The card left with LOAD in flight: it may hold the value. Ask for it back and read its log.
+      if (!(e instanceof TransportError) || sent === undefined) throw e;
+      return await this.resumeTopUp(transport, ledger, sent, timeoutMs);
     } finally {
       await connection.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async resumeTopUp(transport: CardTransport, ledger: LedgerClient, sent: SentLoad, timeoutMs: number): Promise<TopUpReport> {
+    const uncertain = (cause: unknown): TerminalError =>
+      new TerminalError(TerminalErrorCode.TopUpUncertain, `card ${toHex(sent.cardId)} left during LOAD and was not presented again: whether it holds the ${formatAmount(sent.amount, this.currency)} is unknown`, {
+        action: 'Ask the customer to hold the same card to the reader and run the top-up again only if its balance did not grow; the ledger will see the load if the card made it.',
+      }, cause);
+    let again: CardConnection;
+    try {
+      again = await this.waitForCard(transport, timeoutMs, undefined);
+    } catch (e) {
+      throw uncertain(e);
+    }
+    try {
+      const resumed = await resumeTopUp(again, ledger, sent, this.#verifier);
+      if (resumed !== null) return resumed;
+      throw new TerminalError(TerminalErrorCode.TopUpFailed, `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorisation can no longer be used`, {
+        action: 'Run the top-up again (a new authorisation); the one that was cut shows as unconfirmed in the ledger\'s audit.',
+      });
+    } catch (e) {
+      if (e instanceof TransportError) throw uncertain(e);
+      throw e;
+    } finally {
+      await again.disconnect().catch(() => undefined);
     }
   }
 

@@ -30,6 +30,8 @@ export const TerminalErrorCode = {
   BadConfig: 'BAD_CONFIG',
   /** An online top-up did not complete: the card refused, or its answer did not verify. */
   TopUpFailed: 'TOP_UP_FAILED',
+  /** The card left during LOAD and it cannot be told (yet) whether it executed the load. */
+  TopUpUncertain: 'TOP_UP_UNCERTAIN',
   /** The terminal's database is unusable (wrong schema version, corrupt, locked too long). */
   StoreFailed: 'STORE_FAILED',
 } as const;

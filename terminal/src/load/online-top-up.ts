@@ -1,5 +1,5 @@
 import {
-  Currency, StatusWord, decodeCardChallenge, encodeLoadRequest, signCoseSign1, decodeSelectResponse, decodeCertificate, decodeCoseSign1, parseResponseApdu, purseApdus,
+  Currency, StatusWord, bytesEqual, decodeCardChallenge, encodeLoadRequest, sha256, signCoseSign1, toHex, decodeSelectResponse, decodeCertificate, decodeCoseSign1, parseResponseApdu, purseApdus,
   statusWordName, verifyCardReceipt, Limits, type CardConnection, type SignatureVerifier, CodecError, CoseError,
 } from '@ehkd/core';
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
@@ -15,6 +15,8 @@ export interface TopUpReport {
   readonly counter: number;
   /** Identity of the card's load receipt (SHA-256 of its payload). */
   readonly receiptId: Uint8Array;
+  /** The answer to LOAD was lost and the receipt was read back from the card's log (resumeTopUp). */
+  readonly resumed: boolean;
 }
 
 async function exchange(connection: CardConnection, command: Uint8Array, what: string): Promise<Uint8Array> {
@@ -30,24 +32,41 @@ function invalid(what: string, cause: unknown): TerminalError {
   return new TerminalError(TerminalErrorCode.TopUpFailed, `${what}: ${(cause as Error).message}`, { action: 'Tap the card again; if it repeats, refer the customer to the bank.' }, cause);
 }
 
+/** A load the ledger authorised and the terminal sent to the card: what it takes to find out later whether it happened. */
+export interface SentLoad {
+  readonly cardId: Uint8Array;
+  readonly cardCertificate: Uint8Array;
+  readonly amount: number;
+  /** The card's counter when it issued the challenge: the load, if executed, is the receipt at counter + 1. */
+  readonly counter: number;
+  /** SHA-256 of the LoadAuthorization payload: what the card's load receipt names. */
+  readonly authorizationId: Uint8Array;
+}
+
 /**
  * An online top-up at a load point: SELECT, GET CHALLENGE, a LoadRequest signed with this terminal's key, the
  * issuer's LoadAuthorization for it through the ledger (POST /v1/loads; the ledger debits the amount to this
  * terminal's merchant, who took the customer's money), LOAD, then the card's signed load receipt back to the ledger
  * (POST /v1/load-receipts). A load is an online contact: the card resets its offline risk counters.
+ * `onLoadSent` is told just before LOAD goes to the card: if the exchange then fails, `resumeTopUp` on the card's
+ * next presentation says whether the load happened.
  * @throws TerminalError TOP_UP_FAILED (card refusal, unverifiable answer), LEDGER_UNREACHABLE / LEDGER_REFUSED;
- *   TransportError when the card leaves the field (the card's log shows whether the load happened: READ LOG).
+ *   TransportError when the card leaves the field.
  * @example await topUpOnline(connection, new LedgerClient(url), identity, 50_000, verifier, now)
  */
-export async function topUpOnline(connection: CardConnection, ledger: LedgerClient, identity: EnrolledIdentity, amount: number, verifier: SignatureVerifier, now: number): Promise<TopUpReport> {
+export async function topUpOnline(
+  connection: CardConnection, ledger: LedgerClient, identity: EnrolledIdentity, amount: number, verifier: SignatureVerifier, now: number,
+  onLoadSent?: (load: SentLoad) => void,
+): Promise<TopUpReport> {
   let certificate: Uint8Array;
   let cardCert: ReturnType<typeof decodeCertificate>;
   let challenge: Uint8Array;
+  let counter: number;
   try {
     certificate = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT')).certificate;
     cardCert = decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload);
     challenge = await exchange(connection, purseApdus.getChallenge(), 'GET CHALLENGE');
-    decodeCardChallenge(challenge);
+    counter = decodeCardChallenge(challenge).counter;
   } catch (e) {
     if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
     throw e;
@@ -57,12 +76,65 @@ export async function topUpOnline(connection: CardConnection, ledger: LedgerClie
     challenge, amount, currency: cardCert.card?.currency ?? Currency.HKD, time: now,
   });
   const authorization = await ledger.authorizeLoad(signCoseSign1(identity.signer, request));
+  let authorizationId: Uint8Array;
+  try {
+    authorizationId = sha256(decodeCoseSign1(authorization, Limits.issuerMessageBytes).payload);
+  } catch (e) {
+    if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorisation is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
+    throw e;
+  }
+  onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
   const receiptBytes = await exchange(connection, purseApdus.load(authorization), 'LOAD');
+  return recordLoad(ledger, receiptBytes, cardCert, amount, authorizationId, verifier, false);
+}
+
+/**
+ * After a LOAD whose answer was lost: with the card back in the field, finds out whether it executed the load.
+ * SELECT (it must be the same card), then the card's log from the newest receipt down to the one after the
+ * challenge's counter: the load receipt naming this authorisation means it did (the receipt then goes to the
+ * ledger as usual); none means it did not, and never will (the challenge died with the power-off).
+ * @returns the report of the load, or null when the card did not execute it.
+ * @throws TerminalError TOP_UP_FAILED (another card, an unverifiable answer), TOP_UP_UNCERTAIN (the card's log no
+ *   longer reaches back to the load); TransportError when the card leaves again.
+ */
+export async function resumeTopUp(connection: CardConnection, ledger: LedgerClient, load: SentLoad, verifier: SignatureVerifier): Promise<TopUpReport | null> {
+  let counter: number;
+  let cardCert: ReturnType<typeof decodeCertificate>;
+  try {
+    const selected = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT'));
+    cardCert = decodeCertificate(decodeCoseSign1(selected.certificate, Limits.certificateBytes).payload);
+    counter = selected.state.counter;
+  } catch (e) {
+    if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
+    throw e;
+  }
+  if (!bytesEqual(cardCert.subject, load.cardId)) {
+    throw new TerminalError(TerminalErrorCode.TopUpFailed, `this is card ${toHex(cardCert.subject)}, the interrupted load was for card ${toHex(load.cardId)}`, { action: 'Present the card that was being loaded.' });
+  }
+  if (counter === load.counter) return null;
+  for (let record = 1; record <= 0xff; record++) {
+    const answer = parseResponseApdu(await connection.transmit(purseApdus.readLog(record)));
+    if (answer.sw === StatusWord.RecordNotFound) break;
+    if (answer.sw !== StatusWord.Ok) throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card refused READ LOG (${statusWordName(answer.sw)})`, { action: 'Tap the card again; if it repeats, refer the customer to the bank.' });
+    const logged = verifyCardReceipt(answer.data, cardCert, verifier);
+    if (!logged.ok) throw new TerminalError(TerminalErrorCode.TopUpFailed, `a receipt in the card's log does not verify (${logged.check})`, { action: 'Refer the card to the bank.', check: logged.check });
+    const p = logged.value.payload;
+    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, cardCert, load.amount, load.authorizationId, verifier, true);
+    // The load, had it happened, would be the receipt right after the challenge's counter: at or below it, it did not.
+    if (p.counter <= load.counter + 1) return null;
+  }
+  throw new TerminalError(TerminalErrorCode.TopUpUncertain, `the card's log no longer reaches back to counter ${load.counter + 1}: whether the load happened cannot be read from the card`, { action: 'Refer the customer to the bank with the card: the ledger will see the load if the card made it.' });
+}
+
+/** Verifies the card's load receipt (this card, this load) and hands it to the ledger. */
+async function recordLoad(
+  ledger: LedgerClient, receiptBytes: Uint8Array, cardCert: ReturnType<typeof decodeCertificate>, amount: number, authorizationId: Uint8Array, verifier: SignatureVerifier, resumed: boolean,
+): Promise<TopUpReport> {
   const receipt = verifyCardReceipt(receiptBytes, cardCert, verifier);
-  if (!receipt.ok || receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount) {
+  if (!receipt.ok || receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount || !bytesEqual(receipt.value.payload.authorizationId, authorizationId)) {
     throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card's load receipt does not verify (${receipt.ok ? 'not this load' : receipt.check})`, { action: 'Refer the card to the bank.', check: receipt.ok ? 'amount' : receipt.check });
   }
   await ledger.recordLoadReceipt(receiptBytes);
   const p = receipt.value.payload;
-  return { cardId: p.cardId, amount: p.amount, balanceAfter: p.balanceAfter, counter: p.counter, receiptId: receipt.value.id };
+  return { cardId: p.cardId, amount: p.amount, balanceAfter: p.balanceAfter, counter: p.counter, receiptId: receipt.value.id, resumed };
 }

@@ -27,7 +27,7 @@ export function registerTopUp(program: Command): void {
           emit(g.json, report, () => `LOADED  ${money(report.amount, terminal.currency)}\n${lines([
             ['card', toHex(report.cardId)],
             ['balance', money(report.balanceAfter, terminal.currency)],
-            ['receipt', `${toHex(report.receiptId)} (card counter ${report.counter})`],
+            ['receipt', `${toHex(report.receiptId)} (card counter ${report.counter}${report.resumed ? "; the card left during LOAD, receipt read back from its log" : ''})`],
           ])}`);
         } finally {
           await source.close();
