@@ -1,6 +1,6 @@
 import {
-  Currency, DevCardChain, Role, certifyLeaf, createDevScheme, createSigner, devId, encodeLoadAuthorization,
-  privateKeyFromSeed, sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type Signer,
+  Currency, DevCardChain, createDevScheme, devCard, devTerminal, encodeLoadAuthorization, sha256, signCoseSign1, decodeCoseSign1,
+  type CardProfile, type DevLeaf,
 } from '@ehkd/core';
 
 /** Fixed seed of every vector: anyone can re-derive all keys (privateKeyFromSeed(seed, label)). */
@@ -11,22 +11,14 @@ export const VECTOR_PROFILE: CardProfile = { currency: Currency.HKD, maxBalance:
 
 export const vscheme = createDevScheme(VECTOR_SEED);
 
-export interface VectorParty {
-  readonly id: Uint8Array;
-  readonly signer: Signer;
-  readonly certificate: Uint8Array;
-}
+export type VectorParty = DevLeaf;
 
 export function vectorCard(n: number, notAfter?: number): VectorParty {
-  const signer = createSigner(privateKeyFromSeed(VECTOR_SEED, `card-${n}`));
-  const id = devId(0x03, n);
-  return { id, signer, certificate: certifyLeaf(vscheme.issuer, { role: Role.Card, subject: id, publicKey: signer.publicKey, card: VECTOR_PROFILE, ...(notAfter !== undefined && { notAfter }) }) };
+  return devCard(VECTOR_SEED, vscheme.issuer, n, VECTOR_PROFILE, notAfter);
 }
 
 export function vectorTerminal(n: number): VectorParty {
-  const signer = createSigner(privateKeyFromSeed(VECTOR_SEED, `terminal-${n}`));
-  const id = devId(0x05, n);
-  return { id, signer, certificate: certifyLeaf(vscheme.acquirer, { role: Role.Terminal, subject: id, publicKey: signer.publicKey, terminal: { merchantId: devId(0x06, n), mcc: 5812 }, name: `Cha chaan teng ${n}` }) };
+  return devTerminal(VECTOR_SEED, vscheme.acquirer, n, { mcc: 5812, name: `Cha chaan teng ${n}` });
 }
 
 /** A card's receipt chain (core's DevCardChain) whose loads come with issuer-signed authorisations. */

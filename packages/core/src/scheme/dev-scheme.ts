@@ -79,6 +79,37 @@ export function certifyLeaf(
   });
 }
 
+/** A card or terminal of a development scheme: its id, its signer (key derived from the scheme's seed) and certificate. */
+export interface DevLeaf {
+  readonly id: Uint8Array;
+  readonly signer: Signer;
+  /** COSE_Sign1 certificate bytes. */
+  readonly certificate: Uint8Array;
+}
+
+/**
+ * Card number `n` of a development scheme: key `privateKeyFromSeed(seed, 'card-<n>')`, id `devId(0x03, n)`, certified
+ * by `issuer` with `profile` (valid DEV_VALIDITY, or until `notAfter`). Test fixtures and test vectors use it, so an
+ * implementation in another language can derive the same cards.
+ * @example const card = devCard(seed, scheme.issuer, 1, { currency: 344, maxBalance: 300_000, maxPayment: 50_000, maxOfflineCount: 10, maxOfflineAmount: 100_000 })
+ */
+export function devCard(seed: Uint8Array, issuer: DevParty, n: number, profile: CardProfile, notAfter?: number): DevLeaf {
+  const signer = createSigner(privateKeyFromSeed(seed, `card-${n}`));
+  const id = devId(0x03, n);
+  return { id, signer, certificate: certifyLeaf(issuer, { role: Role.Card, subject: id, publicKey: signer.publicKey, card: profile, ...(notAfter !== undefined && { notAfter }) }) };
+}
+
+/**
+ * Terminal number `n` of a development scheme: key `privateKeyFromSeed(seed, 'terminal-<n>')`, id `devId(0x05, n)`,
+ * merchant `devId(0x06, n)`, certified by `acquirer` with the merchant category code and name given.
+ * @example const terminal = devTerminal(seed, scheme.acquirer, 1, { mcc: 5411, name: 'Shop 1' })
+ */
+export function devTerminal(seed: Uint8Array, acquirer: DevParty, n: number, merchant: { mcc: number; name: string }): DevLeaf {
+  const signer = createSigner(privateKeyFromSeed(seed, `terminal-${n}`));
+  const id = devId(0x05, n);
+  return { id, signer, certificate: certifyLeaf(acquirer, { role: Role.Terminal, subject: id, publicKey: signer.publicKey, terminal: { merchantId: devId(0x06, n), mcc: merchant.mcc }, name: merchant.name }) };
+}
+
 /**
  * Signs receipts with a card's key exactly as the applet would (counter + 1, prevHash = the last payload's hash,
  * balance carried forward), for fixtures, test vectors and benchmarks that need card-signed receipts without a

@@ -1,6 +1,6 @@
 import {
-  Currency, DevCardChain, Role, certifyLeaf, createDevScheme, createSigner, devId, encodeCardReceipt, encodeLoadAuthorization,
-  privateKeyFromSeed, sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt, type Signer,
+  Currency, DevCardChain, createDevScheme, devCard, devTerminal, encodeCardReceipt, encodeLoadAuthorization,
+  sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt, type DevLeaf,
 } from '../../src/index.js';
 
 export const SEED = new Uint8Array(32).fill(0x42);
@@ -9,31 +9,16 @@ export const PROFILE: CardProfile = { currency: Currency.HKD, maxBalance: 300_00
 
 export const scheme = createDevScheme(SEED);
 
-export interface TestCard {
-  readonly id: Uint8Array;
-  readonly signer: Signer;
-  readonly certificate: Uint8Array;
-}
+export type TestCard = DevLeaf;
+export type TestTerminal = DevLeaf;
 
 /** A card certified by the dev issuer (or any other signer party). */
 export function makeCard(n: number, options: { notAfter?: number; issuer?: typeof scheme.issuer } = {}): TestCard {
-  const signer = createSigner(privateKeyFromSeed(SEED, `card-${n}`));
-  const id = devId(0x03, n);
-  const certificate = certifyLeaf(options.issuer ?? scheme.issuer, { role: Role.Card, subject: id, publicKey: signer.publicKey, card: PROFILE, ...(options.notAfter !== undefined && { notAfter: options.notAfter }) });
-  return { id, signer, certificate };
-}
-
-export interface TestTerminal {
-  readonly id: Uint8Array;
-  readonly signer: Signer;
-  readonly certificate: Uint8Array;
+  return devCard(SEED, options.issuer ?? scheme.issuer, n, PROFILE, options.notAfter);
 }
 
 export function makeTerminal(n: number): TestTerminal {
-  const signer = createSigner(privateKeyFromSeed(SEED, `terminal-${n}`));
-  const id = devId(0x05, n);
-  const certificate = certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: id, publicKey: signer.publicKey, terminal: { merchantId: devId(0x06, n), mcc: 5411 }, name: `Shop ${n}` });
-  return { id, signer, certificate };
+  return devTerminal(SEED, scheme.acquirer, n, { mcc: 5411, name: `Shop ${n}` });
 }
 
 /** A card's receipt chain (core's DevCardChain), with issuer-signed load authorisations for its loads. */
