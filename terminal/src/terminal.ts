@@ -5,7 +5,8 @@ import { enrolledIdentity, type EnrolledIdentity } from './enrol/enrolled-identi
 import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
-import { resumeTopUp, topUpOnline, type SentLoad, type TopUpReport } from './load/online-top-up.js';
+import { resumeTopUp, selectedCardId, topUpOnline, type SentLoad, type TopUpHooks, type TopUpReport } from './load/online-top-up.js';
+import { LoadJournal, type LoadIntent } from './store/load-journal.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
 import type { FaultHook } from './faults/crash-point.js';
 import { ConfigStore, type DenyListStanding, type EnrolmentRequest, type SyncMarks } from './store/config-store.js';
@@ -89,6 +90,11 @@ export interface TerminalStatus {
   readonly unannounced: readonly ApprovedPayment[];
   /** Taps of unknown outcome, waiting for their card to be tapped again. */
   readonly pendingTaps: readonly { readonly cardId: string; readonly amount: number; readonly createdAt: number }[];
+  /**
+   * Loads this terminal sent as a load point that are not settled: `sent` (outcome unknown until the card is
+   * presented again: `resolveLoads`), `loaded` (receipt held for the next sync) or `refused` (by the ledger; `detail`).
+   */
+  readonly pendingLoads: readonly { readonly cardId: string; readonly amount: number; readonly state: string; readonly createdAt: number; readonly detail?: string }[];
   readonly unansweredBatches: number;
   /** The deny list in force; `ageSeconds` counts from its freshness (see DenyListStanding). */
   readonly denyList?: DenyListStanding & { readonly ageSeconds: number };
@@ -111,6 +117,7 @@ export class Terminal {
   readonly #database: TerminalDatabase;
   readonly #config: ConfigStore;
   readonly #journal: TapJournal;
+  readonly #loads: LoadJournal;
   readonly #queue: ReceiptQueue;
   readonly #trust: TrustCache;
   readonly #verifier: SignatureVerifier;
@@ -123,6 +130,7 @@ export class Terminal {
     this.#database = database;
     this.#config = new ConfigStore(database);
     this.#journal = new TapJournal(database);
+    this.#loads = new LoadJournal(database);
     this.#queue = new ReceiptQueue(database);
     this.#verifier = options.verifier ?? createNodeVerifier();
     this.#trust = new TrustCache(this.#config, this.#verifier);
@@ -207,8 +215,9 @@ export class Terminal {
     const ledger = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs });
     const connection = await this.waitForCard(transport, timeoutMs, undefined);
     let sent: SentLoad | undefined;
+    const hooks = this.loadHooks((load) => (sent = load));
     try {
-      return await topUpOnline(connection, ledger, identity, amount, this.#verifier, this.#now(), (load) => (sent = load));
+      return this.afterDelivery(await topUpOnline(connection, ledger, identity, amount, this.#verifier, this.#now(), hooks));
     } catch (e) {
       // The card left with LOAD in flight: it may hold the value. Ask for it back and read its log.
       if (!(e instanceof TransportError) || sent === undefined) throw e;
@@ -218,10 +227,72 @@ export class Terminal {
     }
   }
 
+  /**
+   * Resolves the loads this terminal sent to the card on `transport` whose outcome is not known (the card left
+   * during LOAD and did not come back while the terminal waited, or the terminal stopped): reads the card's log, and
+   * hands a recovered load receipt to the ledger (or holds it for the next sync).
+   * @returns one report per load the card executed; a load it did not execute is dropped (nothing was loaded).
+   * @throws TerminalError NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, TOP_UP_UNCERTAIN; NO_LEDGER
+   */
+  async resolveLoads(transport: CardTransport, options: { timeoutMs?: number } = {}): Promise<{ readonly cardId: Uint8Array; readonly loaded: readonly TopUpReport[]; readonly notLoaded: number }> {
+    const url = this.#config.ledgerUrl();
+    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
+    const ledger = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs });
+    const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, undefined);
+    try {
+      const cardId = await selectedCardId(connection);
+      const loaded: TopUpReport[] = [];
+      let notLoaded = 0;
+      for (const load of this.#loads.sent(cardId)) {
+        const report = await resumeTopUp(connection, ledger, load, this.#verifier, this.loadHooks(() => undefined));
+        if (report === null) {
+          this.#loads.forget(load.authorizationId);
+          notLoaded++;
+        } else loaded.push(this.afterDelivery(report));
+      }
+      return { cardId, loaded, notLoaded };
+    } catch (e) {
+      if (e instanceof TransportError) throw new TerminalError(TerminalErrorCode.TopUpUncertain, 'the card left before its loads were resolved', { action: 'Hold the card to the reader and run the resolution again.' }, e);
+      throw e;
+    } finally {
+      await connection.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Loads sent to cards that are not settled yet: outcome unknown, or the card's receipt held for the ledger. */
+  loads(): LoadIntent[] {
+    return this.#loads.all();
+  }
+
+  /** The journal's part in a top-up: no new load while one for the card is unresolved; each step durable. */
+  private loadHooks(onSent: (load: SentLoad) => void): TopUpHooks {
+    return {
+      beforeAuthorise: (cardId) => {
+        const open = this.#loads.sent(cardId);
+        if (open.length > 0) {
+          throw new TerminalError(TerminalErrorCode.TopUpUncertain, `an earlier load of ${formatAmount(open[0]!.amount, this.currency)} to card ${toHex(cardId)} was cut during LOAD and is not resolved: no new load before its outcome is known`, {
+            action: 'Resolve it with the card on the reader (`ehkd-terminal top-up --resolve`), then top up again if still wanted.',
+          });
+        }
+      },
+      onLoadSent: (load) => {
+        this.#loads.recordSent(load, this.#now());
+        onSent(load);
+      },
+      onReceipt: (authorizationId, receipt) => this.#loads.recordReceipt(authorizationId, receipt),
+    };
+  }
+
+  /** Drops a load from the journal once the ledger has its receipt; otherwise it stays held for the next sync. */
+  private afterDelivery(report: TopUpReport): TopUpReport {
+    if (report.receiptDelivered) this.#loads.forget(report.authorizationId);
+    return report;
+  }
+
   private async resumeTopUp(transport: CardTransport, ledger: LedgerClient, sent: SentLoad, timeoutMs: number): Promise<TopUpReport> {
     const uncertain = (cause: unknown): TerminalError =>
       new TerminalError(TerminalErrorCode.TopUpUncertain, `card ${toHex(sent.cardId)} left during LOAD and was not presented again: whether it holds the ${formatAmount(sent.amount, this.currency)} is unknown`, {
-        action: 'Ask the customer to hold the same card to the reader and run the top-up again only if its balance did not grow; the ledger will see the load if the card made it.',
+        action: 'Hold the same card to the reader and resolve the load (`ehkd-terminal top-up --resolve`) before any new top-up of it.',
       }, cause);
     let again: CardConnection;
     try {
@@ -230,8 +301,9 @@ export class Terminal {
       throw uncertain(e);
     }
     try {
-      const resumed = await resumeTopUp(again, ledger, sent, this.#verifier);
-      if (resumed !== null) return resumed;
+      const resumed = await resumeTopUp(again, ledger, sent, this.#verifier, this.loadHooks(() => undefined));
+      if (resumed !== null) return this.afterDelivery(resumed);
+      this.#loads.forget(sent.authorizationId);
       throw new TerminalError(TerminalErrorCode.TopUpFailed, `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorisation can no longer be used`, {
         action: 'Run the top-up again (a new authorisation); the one that was cut shows as unconfirmed in the ledger\'s audit.',
       });
@@ -290,6 +362,7 @@ export class Terminal {
       intents: this.#journal.intentCounts(),
       unannounced: this.#journal.allUnannounced(),
       pendingTaps: this.#journal.allPending().map((i) => ({ cardId: toHex(i.cardId), amount: i.amount, createdAt: i.createdAt })),
+      pendingLoads: this.#loads.all().map((l) => ({ cardId: toHex(l.cardId), amount: l.amount, state: l.state, createdAt: l.createdAt, ...(l.detail !== null && { detail: l.detail }) })),
       unansweredBatches: this.#queue.unansweredUploads().length,
       ...(deny !== undefined && { denyList: { ...deny, ageSeconds: now - deny.freshAt } }),
       sync: this.#config.syncMarks(),
@@ -310,7 +383,7 @@ export class Terminal {
     const client = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, ...(options.signal !== undefined && { signal: options.signal }) });
     return withRetry(
       () => syncOnce({
-        config: this.#config, queue: this.#queue, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
+        config: this.#config, queue: this.#queue, loads: this.#loads, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
         ...(this.#fault !== undefined && { fault: this.#fault }),
       }),
       options.retry ?? SYNC_RETRY,

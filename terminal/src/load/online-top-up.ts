@@ -15,8 +15,26 @@ export interface TopUpReport {
   readonly counter: number;
   /** Identity of the card's load receipt (SHA-256 of its payload). */
   readonly receiptId: Uint8Array;
+  /** Identity of the issuer's authorisation the card executed. */
+  readonly authorizationId: Uint8Array;
   /** The answer to LOAD was lost and the receipt was read back from the card's log (resumeTopUp). */
   readonly resumed: boolean;
+  /**
+   * Whether the ledger took the card's load receipt. When not (ledger unreachable, or it refused the receipt), the
+   * load still happened: the receipt is held in the terminal (`deliveryProblem` says why) and the next sync delivers it.
+   */
+  readonly receiptDelivered: boolean;
+  readonly deliveryProblem?: { readonly code: TerminalErrorCode; readonly message: string };
+}
+
+/** Where the caller (the Terminal, with its journal) takes part in a top-up; each hook may throw to stop it. */
+export interface TopUpHooks {
+  /** The card is known (SELECT), nothing asked of the ledger yet. */
+  readonly beforeAuthorise?: (cardId: Uint8Array) => void;
+  /** Just before LOAD goes to the card. */
+  readonly onLoadSent?: (load: SentLoad) => void;
+  /** The card's load receipt verified, before it goes to the ledger. */
+  readonly onReceipt?: (authorizationId: Uint8Array, receipt: Uint8Array) => void;
 }
 
 async function exchange(connection: CardConnection, command: Uint8Array, what: string): Promise<Uint8Array> {
@@ -48,15 +66,16 @@ export interface SentLoad {
  * issuer's LoadAuthorization for it through the ledger (POST /v1/loads; the ledger debits the amount to this
  * terminal's merchant, who took the customer's money), LOAD, then the card's signed load receipt back to the ledger
  * (POST /v1/load-receipts). A load is an online contact: the card resets its offline risk counters.
- * `onLoadSent` is told just before LOAD goes to the card: if the exchange then fails, `resumeTopUp` on the card's
- * next presentation says whether the load happened.
+ * `hooks.onLoadSent` is told just before LOAD goes to the card: if the exchange then fails, `resumeTopUp` on the
+ * card's next presentation says whether the load happened. A ledger that does not take the receipt afterwards does
+ * not undo the load: the report says so (`receiptDelivered`), and `hooks.onReceipt` already has the receipt.
  * @throws TerminalError TOP_UP_FAILED (card refusal, unverifiable answer), LEDGER_UNREACHABLE / LEDGER_REFUSED;
  *   TransportError when the card leaves the field.
  * @example await topUpOnline(connection, new LedgerClient(url), identity, 50_000, verifier, now)
  */
 export async function topUpOnline(
   connection: CardConnection, ledger: LedgerClient, identity: EnrolledIdentity, amount: number, verifier: SignatureVerifier, now: number,
-  onLoadSent?: (load: SentLoad) => void,
+  hooks: TopUpHooks = {},
 ): Promise<TopUpReport> {
   let certificate: Uint8Array;
   let cardCert: ReturnType<typeof decodeCertificate>;
@@ -71,6 +90,7 @@ export async function topUpOnline(
     if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
     throw e;
   }
+  hooks.beforeAuthorise?.(cardCert.subject);
   const request = encodeLoadRequest({
     terminalId: identity.terminalId, terminalCertificate: identity.certificate, cardCertificate: certificate,
     challenge, amount, currency: cardCert.card?.currency ?? Currency.HKD, time: now,
@@ -83,9 +103,9 @@ export async function topUpOnline(
     if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorisation is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
     throw e;
   }
-  onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
+  hooks.onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
   const receiptBytes = await exchange(connection, purseApdus.load(authorization), 'LOAD');
-  return recordLoad(ledger, receiptBytes, cardCert, amount, authorizationId, verifier, false);
+  return recordLoad(ledger, receiptBytes, cardCert, amount, authorizationId, verifier, false, hooks);
 }
 
 /**
@@ -97,7 +117,7 @@ export async function topUpOnline(
  * @throws TerminalError TOP_UP_FAILED (another card, an unverifiable answer), TOP_UP_UNCERTAIN (the card's log no
  *   longer reaches back to the load); TransportError when the card leaves again.
  */
-export async function resumeTopUp(connection: CardConnection, ledger: LedgerClient, load: SentLoad, verifier: SignatureVerifier): Promise<TopUpReport | null> {
+export async function resumeTopUp(connection: CardConnection, ledger: LedgerClient, load: SentLoad, verifier: SignatureVerifier, hooks: TopUpHooks = {}): Promise<TopUpReport | null> {
   let counter: number;
   let cardCert: ReturnType<typeof decodeCertificate>;
   try {
@@ -119,22 +139,44 @@ export async function resumeTopUp(connection: CardConnection, ledger: LedgerClie
     const logged = verifyCardReceipt(answer.data, cardCert, verifier);
     if (!logged.ok) throw new TerminalError(TerminalErrorCode.TopUpFailed, `a receipt in the card's log does not verify (${logged.check})`, { action: 'Refer the card to the bank.', check: logged.check });
     const p = logged.value.payload;
-    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, cardCert, load.amount, load.authorizationId, verifier, true);
+    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, cardCert, load.amount, load.authorizationId, verifier, true, hooks);
     // The load, had it happened, would be the receipt right after the challenge's counter: at or below it, it did not.
     if (p.counter <= load.counter + 1) return null;
   }
   throw new TerminalError(TerminalErrorCode.TopUpUncertain, `the card's log no longer reaches back to counter ${load.counter + 1}: whether the load happened cannot be read from the card`, { action: 'Refer the customer to the bank with the card: the ledger will see the load if the card made it.' });
 }
 
+/**
+ * SELECT: the id of the card in the field.
+ * @throws TerminalError TOP_UP_FAILED (a refusal, or an answer that is not a purse's); TransportError
+ */
+export async function selectedCardId(connection: CardConnection): Promise<Uint8Array> {
+  try {
+    const selected = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT'));
+    return decodeCertificate(decodeCoseSign1(selected.certificate, Limits.certificateBytes).payload).subject;
+  } catch (e) {
+    if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
+    throw e;
+  }
+}
+
 /** Verifies the card's load receipt (this card, this load) and hands it to the ledger. */
 async function recordLoad(
-  ledger: LedgerClient, receiptBytes: Uint8Array, cardCert: ReturnType<typeof decodeCertificate>, amount: number, authorizationId: Uint8Array, verifier: SignatureVerifier, resumed: boolean,
+  ledger: LedgerClient, receiptBytes: Uint8Array, cardCert: ReturnType<typeof decodeCertificate>, amount: number, authorizationId: Uint8Array, verifier: SignatureVerifier,
+  resumed: boolean, hooks: TopUpHooks,
 ): Promise<TopUpReport> {
   const receipt = verifyCardReceipt(receiptBytes, cardCert, verifier);
   if (!receipt.ok || receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount || !bytesEqual(receipt.value.payload.authorizationId, authorizationId)) {
     throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card's load receipt does not verify (${receipt.ok ? 'not this load' : receipt.check})`, { action: 'Refer the card to the bank.', check: receipt.ok ? 'amount' : receipt.check });
   }
-  await ledger.recordLoadReceipt(receiptBytes);
+  hooks.onReceipt?.(authorizationId, receiptBytes);
   const p = receipt.value.payload;
-  return { cardId: p.cardId, amount: p.amount, balanceAfter: p.balanceAfter, counter: p.counter, receiptId: receipt.value.id, resumed };
+  const report = { cardId: p.cardId, amount: p.amount, balanceAfter: p.balanceAfter, counter: p.counter, receiptId: receipt.value.id, authorizationId, resumed };
+  try {
+    await ledger.recordLoadReceipt(receiptBytes);
+  } catch (e) {
+    if (e instanceof TerminalError) return { ...report, receiptDelivered: false, deliveryProblem: { code: e.code, message: e.message } };
+    throw e;
+  }
+  return { ...report, receiptDelivered: true };
 }

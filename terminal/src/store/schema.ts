@@ -1,5 +1,29 @@
-/** Version of the schema below; a database of another version is refused rather than guessed at. */
-export const SCHEMA_VERSION = 1;
+/** Version of the schema below. Version 1 is migrated on open (MIGRATION_1_TO_2); any other version is refused. */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Loads this terminal sent to a card as a load point (version 2): written before LOAD goes out ('sent': the card
+ * may or may not execute it), then holding the card's load receipt until the ledger has it ('loaded'), or the
+ * ledger's refusal of it ('refused'). A row is deleted once the ledger has the receipt or the card is known not to
+ * have executed the load.
+ */
+const LOAD_INTENTS_SQL = `
+CREATE TABLE load_intents (
+  authorization_id  BLOB PRIMARY KEY,
+  card_id           BLOB NOT NULL,
+  card_certificate  BLOB NOT NULL,
+  amount            INTEGER NOT NULL CHECK (amount > 0),
+  counter_seen      INTEGER NOT NULL,
+  created_at        INTEGER NOT NULL,
+  state             TEXT NOT NULL CHECK (state IN ('sent', 'loaded', 'refused')),
+  receipt           BLOB,
+  detail            TEXT
+) STRICT;
+CREATE INDEX load_intents_by_card ON load_intents (card_id);
+`;
+
+/** What version 2 adds to a version 1 database. */
+export const MIGRATION_1_TO_2 = LOAD_INTENTS_SQL;
 
 /**
  * The terminal's durable state, one SQLite file (WAL, synchronous=FULL).
@@ -109,4 +133,4 @@ CREATE TABLE batch_receipts (
   receipt_id  BLOB NOT NULL REFERENCES receipts (id),
   PRIMARY KEY (batch_id, receipt_id)
 ) STRICT, WITHOUT ROWID;
-`;
+${LOAD_INTENTS_SQL}`;

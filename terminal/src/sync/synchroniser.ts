@@ -3,6 +3,7 @@ import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ConfigStore } from '../store/config-store.js';
+import type { LoadJournal } from '../store/load-journal.js';
 import { BatchPurpose, type AppliedOutcomes, type BatchRecord, type ReceiptQueue } from '../store/receipt-queue.js';
 import { ReceiptState } from '../store/receipt-state.js';
 import { checkDenyList } from '../trust/deny-list-check.js';
@@ -31,6 +32,8 @@ export interface SyncReport {
   readonly denyList: { readonly sequence: number; readonly issuedAt: number; readonly entries: number; readonly updated: boolean };
   readonly batches: readonly BatchUpload[];
   readonly totals: AppliedOutcomes;
+  /** Load receipts held since a top-up whose ledger was unreachable: delivered now, or refused by the ledger (kept). */
+  readonly loadReceipts: { readonly delivered: number; readonly refused: number };
   /** Attempts the sync took (1 without retries). */
   readonly attempts: number;
 }
@@ -39,6 +42,7 @@ export interface SyncReport {
 export interface SyncDependencies {
   readonly config: ConfigStore;
   readonly queue: ReceiptQueue;
+  readonly loads: LoadJournal;
   readonly trust: TrustCache;
   readonly identity: EnrolledIdentity;
   readonly client: LedgerClient;
@@ -48,7 +52,8 @@ export interface SyncDependencies {
 }
 
 /**
- * One sync with the ledger: refresh the trust anchors (same pinned root only), resend every upload batch still
+ * One sync with the ledger: refresh the trust anchors (same pinned root only), deliver load receipts held since a
+ * top-up whose ledger was unreachable, resend every upload batch still
  * unanswered, cut and send new batches until the queue is empty, then refresh the deny list (never backwards).
  * Idempotent end to end: a batch is durable before it is sent and resent byte for byte until a verified answer
  * is applied; the ledger deduplicates by receipt id, so nothing is credited twice whatever fails where.
@@ -77,6 +82,18 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
   };
   // A refusal does not stop the deny list refresh: a terminal the ledger refuses must still learn of revocations.
   let refusal: TerminalError | undefined;
+  const loadReceipts = { delivered: 0, refused: 0 };
+  for (const load of deps.loads.held()) {
+    try {
+      await client.recordLoadReceipt(load.receipt!);
+      deps.loads.forget(load.authorizationId);
+      loadReceipts.delivered++;
+    } catch (e) {
+      if (!(e instanceof TerminalError) || e.code !== TerminalErrorCode.LedgerRefused) throw e;
+      deps.loads.recordRefusal(load.authorizationId, e.message);
+      loadReceipts.refused++;
+    }
+  }
   try {
     for (const batch of queue.unansweredUploads()) await send(batch, true);
     // Bounded: receipts an answer leaves out go back to the queue, and must not make this loop endless.
@@ -100,7 +117,7 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
 
   if (refusal !== undefined) throw refusal;
   config.recordSync(deps.now(), undefined);
-  return { trustAnchorsUpdated, denyList: { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: denyUpdated }, batches, totals };
+  return { trustAnchorsUpdated, denyList: { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: denyUpdated }, batches, totals, loadReceipts };
 }
 
 async function sendBatch(deps: SyncDependencies, batch: BatchRecord, resent: boolean): Promise<BatchUpload> {
