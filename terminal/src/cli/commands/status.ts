@@ -40,6 +40,7 @@ function describeStatus(s: TerminalStatus): string {
       ['rejected', `${q.rejected.count} (${m(q.rejected.amount)})`],
       ['double-spend', `${q['double-spend'].count} (${m(q['double-spend'].amount)})`],
       ['pending taps', `${s.pendingTaps.length} (${m(s.exposure.pendingAmount)}) waiting for their card to be tapped again`],
+      ['loads', loadsLine(s.pendingLoads, m)],
     ]),
     'Offline limits',
     lines([
@@ -51,4 +52,18 @@ function describeStatus(s: TerminalStatus): string {
     s.canTakePayments ? 'Ready to take payments.' : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
   ];
   return out.join('\n');
+}
+
+/** The load point's unsettled loads: cut during LOAD (resolve with the card), or receipts held for the ledger. */
+function loadsLine(loads: TerminalStatus['pendingLoads'], m: (minor: number) => string): string {
+  if (loads.length === 0) return 'none unsettled';
+  const part = (state: string, text: string): string[] => {
+    const these = loads.filter((l) => l.state === state);
+    return these.length === 0 ? [] : [`${these.length} ${text} (${m(these.reduce((a, l) => a + l.amount, 0))})`];
+  };
+  return [
+    ...part('sent', 'cut during LOAD: `top-up --resolve` with the card'),
+    ...part('loaded', 'receipt(s) held for the next sync'),
+    ...part('refused', 'receipt(s) refused by the ledger'),
+  ].join('; ');
 }
