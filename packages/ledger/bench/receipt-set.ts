@@ -95,7 +95,7 @@ export async function recordSetPrerequisites(set: ReceiptSet, store: LedgerStore
     const a = decodeLoadAuthorization(payload);
     await store.putLoadAuthorization({
       authorizationId: sha256(payload), loadId: a.loadId, cardId: a.cardId, amount: a.amount, currency: a.currency, time: a.time, bytes: l.authorization,
-      challenge: a.challenge, terminalId: null, merchantId: null,
+      challenge: a.challenge, terminalId: null, merchantId: null, cardCounter: null,
     });
     const recorded = await ledger.recordLoadReceipt(l.loadReceipt);
     if (!recorded.ok) throw new Error(`load receipt refused: ${recorded.reason}`);

@@ -86,6 +86,33 @@ describe('a load point pays for the loads it sells', () => {
   });
 });
 
+describe('a load the card never executed', () => {
+  it("is void once the card's chain holds another receipt where the load would be: its load point is not debited", async () => {
+    const shop = await enrolTerminal(ledger);
+    const card = TestCard.issue(scheme.issuer);
+    await loadCard(ledger, card, 10_000, shop);
+    // Authorised for counter 2, but the card left before LOAD: it never executes it.
+    expect((await ledger.authorizeLoad(signLoadRequest(shop, card, card.challenge(), 3_000))).ok).toBe(true);
+    const line = async () => (await settlementReport(store)).find((m) => m.merchantId === toHex(shop.merchantId));
+    expect(await line()).toMatchObject({ loadCount: 2, loadAmount: 13_000, voidLoadCount: 0 });
+
+    // A new challenge at the same counter: this load is executed (counter 2), its receipt reported late. A payment at
+    // counter 3 proves nothing about counter 2 yet; the late load receipt then shows the first load never happened.
+    const late = card.challenge();
+    const lateAuthorization = await ledger.authorizeLoad(signLoadRequest(shop, card, late, 2_000));
+    if (!lateAuthorization.ok) throw new Error(lateAuthorization.reason);
+    const lateReceipt = card.load(lateAuthorization.value);
+    expect((await ledger.ingestBatch(signBatch(shop, [card.pay(1_000, shop.id)], [card]), 'http')).ok).toBe(true);
+    expect(await line()).toMatchObject({ loadCount: 3, loadAmount: 15_000, voidLoadCount: 0 });
+    expect(await ledger.recordLoadReceipt(lateReceipt)).toMatchObject({ ok: true });
+    expect(await line()).toMatchObject({ loadCount: 2, loadAmount: 12_000, voidLoadCount: 1, voidLoadAmount: 3_000, creditedAmount: 1_000, netAmount: -11_000 });
+    const audit = await valueAudit(store);
+    expect(audit.totals[0]).toMatchObject({ authorisedVoid: 3_000 });
+    expect(audit.balanced).toBe(true);
+    expect((await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id))).toMatchObject({ authorisedAmount: 12_000, voidAmount: 3_000 });
+  });
+});
+
 describe('a version 1 ledger database', () => {
   it('is migrated on open: its loads keep their challenge and have no load point', async () => {
     const opened = await openTestLedger(scheme, { workers: 1 });
@@ -98,13 +125,14 @@ describe('a version 1 ledger database', () => {
     // Back to version 1: the table as it was, without the load point columns.
     raw.exec(`DROP INDEX load_authorizations_challenge;
       ALTER TABLE load_authorizations DROP COLUMN merchant_id; ALTER TABLE load_authorizations DROP COLUMN terminal_id;
-      ALTER TABLE load_authorizations DROP COLUMN challenge; UPDATE meta SET value = 1 WHERE key = 'schema_version';`);
+      ALTER TABLE load_authorizations DROP COLUMN challenge; ALTER TABLE load_authorizations DROP COLUMN card_counter;
+      ALTER TABLE load_authorizations DROP COLUMN receipt_id; UPDATE meta SET value = 1 WHERE key = 'schema_version';`);
     raw.close();
 
     const migrated = SqliteLedgerStore.open(opened.dbPath);
     try {
       const found = await migrated.loadAuthorizationForChallenge(card.id, new Uint8Array(before[0]!.challenge));
-      expect(found).toMatchObject({ amount: 7_000, terminalId: null, merchantId: null });
+      expect(found).toMatchObject({ amount: 7_000, terminalId: null, merchantId: null, cardCounter: null });
       expect(toHex(found!.authorizationId)).toBe(toHex(new Uint8Array(before[0]!.authorization_id)));
       expect((await migrated.card(card.id))?.authorised).toBe(7_000);
     } finally {

@@ -20,7 +20,7 @@ export function renderSettlement(lines: readonly SettlementLine[]): string {
     ['merchant', 'name', 'terminals', 'payments', 'credited', 'loads sold', 'net', 'issuer claims', 'merchant losses'],
     lines.map((m) => [
       m.merchantId, m.name, String(m.terminals), String(m.creditedCount), formatAmount(m.creditedAmount, m.currency),
-      `${formatAmount(m.loadAmount, m.currency)} (${m.loadCount})`, formatAmount(m.netAmount, m.currency),
+      `${formatAmount(m.loadAmount, m.currency)} (${m.loadCount})${m.voidLoadCount > 0 ? ` + ${m.voidLoadCount} void` : ''}`, formatAmount(m.netAmount, m.currency),
       `${formatAmount(m.issuerClaimAmount, m.currency)} (${m.issuerClaimCount})`, `${formatAmount(m.merchantLossAmount, m.currency)} (${m.merchantLossCount})`,
     ]),
     [2, 3, 4, 5, 6, 7, 8],

@@ -14,7 +14,7 @@ export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRec
         (t.difference === 0 ? '' : ` + double-spent ${m(-t.difference)}`),
       `  difference ${m(t.difference)}: explained by fraud cases ${m(t.explained)}, unexplained ${m(t.unexplained)}`,
       `  merchant settlement credited ${m(t.merchantSettlement)} (${t.merchantSettlement === t.settled ? 'agrees' : 'DISAGREES'} with settled)`,
-      `  loads authorised ${m(t.authorised)} (sold by load points ${m(t.loadsSold)}, debited to their merchants; at the issuer's desk ${m(t.authorised - t.loadsSold)}), not confirmed by a card receipt ${m(t.authorisedUnconfirmed)}`,
+      `  loads authorised ${m(t.authorised)} (sold by load points ${m(t.loadsSold)}, debited to their merchants; at the issuer's desk ${m(t.authorised - t.loadsSold)}), not confirmed by a card receipt ${m(t.authorisedUnconfirmed)}; void (the card's chain shows it never executed them) ${m(t.authorisedVoid)}`,
     );
   }
   out.push(`${audit.cardCount} cards audited; ${audit.exceptions.length} with a difference.`);

@@ -66,6 +66,8 @@ export interface AuditTotals {
   readonly merchantSettlement: number;
   /** Of `authorised`: the loads load points sold, debited to their merchants (the rest was authorised at the issuer's desk). */
   readonly loadsSold: number;
+  /** Authorisations the cards' chains prove were never executed (cut during LOAD); not in `authorised`. */
+  readonly authorisedVoid: number;
 }
 
 /**
@@ -88,9 +90,10 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     const key = toHex(c.cardId);
     cases.set(key, [...(cases.get(key) ?? []), c]);
   }
-  const authorisations = new Map((await store.loadTotals()).map((l) => [toHex(l.cardId), l.authorisedAmount]));
+  const loadTotals = await store.loadTotals();
+  const authorisations = new Map(loadTotals.map((l) => [toHex(l.cardId), l.authorisedAmount]));
   const issuers = new Map((await store.cards()).map((c) => [toHex(c.cardId), { issuer: toHex(c.issuerId), currency: c.currency }]));
-  const totals = new Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold'> & { merchantSettlement: number; loadsSold: number }>();
+  const totals = new Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold' | 'authorisedVoid'> & { merchantSettlement: number; loadsSold: number; authorisedVoid: number }>();
   const exceptions: CardAudit[] = [];
   let cardCount = 0;
   let current: StoredReceipt[] = [];
@@ -125,6 +128,10 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     if (t === undefined) continue;
     t.merchantSettlement += m.creditedAmount;
     t.loadsSold += m.loadAmount;
+  }
+  for (const l of loadTotals) {
+    const t = totals.get(issuers.get(toHex(l.cardId))?.currency ?? 0);
+    if (t !== undefined) t.authorisedVoid += l.voidAmount;
   }
   const list = [...totals.values()].sort((a, b) => a.currency - b.currency);
   const balanced = list.every((t) => t.unexplained === 0 && t.merchantSettlement === t.settled) && exceptions.every((e) => e.unexplained === 0 && e.items.every((i) => i.caseIds.length > 0));
@@ -181,8 +188,8 @@ function casesOf(cases: readonly FraudCaseRecord[], kinds: readonly number[], co
   return ids;
 }
 
-function add(totals: Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold'> & { merchantSettlement: number; loadsSold: number }>, a: CardAudit): void {
-  const t = totals.get(a.currency) ?? { currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0, merchantSettlement: 0, loadsSold: 0 };
+function add(totals: Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold' | 'authorisedVoid'> & { merchantSettlement: number; loadsSold: number; authorisedVoid: number }>, a: CardAudit): void {
+  const t = totals.get(a.currency) ?? { currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0, merchantSettlement: 0, loadsSold: 0, authorisedVoid: 0 };
   totals.set(a.currency, {
     ...t,
     loaded: t.loaded + a.loaded,

@@ -112,7 +112,7 @@ async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: Lo
     await ctx.store.putLoadAuthorization({
       authorizationId: sha256(payload),
       loadId, cardId: cert.subject, amount: request.amount, currency: request.currency, time: now, bytes,
-      challenge: challenge.challenge, terminalId: loadPoint?.terminalId ?? null, merchantId: loadPoint?.merchantId ?? null,
+      challenge: challenge.challenge, terminalId: loadPoint?.terminalId ?? null, merchantId: loadPoint?.merchantId ?? null, cardCounter: challenge.counter,
     });
   } catch (e) {
     // A concurrent request for the same challenge won the race: answer as if this one came second.
@@ -163,7 +163,7 @@ export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): 
       rejectedCount: 0,
       receipts: [{
         id: verified.value.id, bytes, kind: ReceiptKind.Load, cardId: r.cardId, counter: r.counter, amount: r.amount, currency: r.currency,
-        balanceAfter: r.balanceAfter, prevHash: r.prevHash, time: authorization.time,
+        balanceAfter: r.balanceAfter, prevHash: r.prevHash, time: authorization.time, authorizationId: r.authorizationId,
       }],
     },
     { now: ctx.clock(), denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },

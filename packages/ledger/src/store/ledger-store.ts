@@ -125,6 +125,8 @@ export interface LoadAuthorizationRecord {
    */
   readonly terminalId: Uint8Array | null;
   readonly merchantId: Uint8Array | null;
+  /** The card's counter in the challenge (its load receipt, if any, has counter + 1); null when not recorded. */
+  readonly cardCounter: number | null;
 }
 
 /** Kinds of stored receipts. */
@@ -167,6 +169,8 @@ export interface VerifiedReceipt {
   readonly prevHash: Uint8Array;
   /** Terminal time of a payment (Unix seconds); for a load, the authorisation's time. */
   readonly time: number;
+  /** For a load receipt: the id of the authorisation it executed. */
+  readonly authorizationId?: Uint8Array;
 }
 
 /** A batch (or a single load receipt) to apply. */
@@ -253,6 +257,9 @@ export interface MerchantSettlementRow {
   /** Loads the merchant's load points sold (authorised at their signed request): money the merchant owes the issuer. */
   readonly loadCount: number;
   readonly loadAmount: number;
+  /** Loads sold that the card's chain proves it never executed (cut during LOAD): not debited. */
+  readonly voidLoadCount: number;
+  readonly voidLoadAmount: number;
 }
 
 /** Authorised and confirmed load totals of one card. */
@@ -260,6 +267,9 @@ export interface LoadTotalsRow {
   readonly cardId: Uint8Array;
   readonly authorisedCount: number;
   readonly authorisedAmount: number;
+  /** Authorisations the card's chain proves it never executed (not in `authorised*`). */
+  readonly voidCount: number;
+  readonly voidAmount: number;
 }
 
 /** A detected double spend. */

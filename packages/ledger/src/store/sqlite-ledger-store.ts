@@ -18,7 +18,7 @@ import { classifyReceipt, type ChainNeighbour } from '../detect/classify-receipt
 import { overSpendEvidence, receiptEvidence, type EvidencePayment } from '../detect/build-evidence.js';
 import { liabilityFor } from '../detect/loss-attribution.js';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
-import { LOAD_AUTHORIZATION_COLUMNS_V2, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
+import { LOAD_AUTHORIZATION_COLUMNS_V2, LOAD_NEVER_EXECUTED, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import {
   Disposition,
   Liability,
@@ -159,7 +159,7 @@ export class SqliteLedgerStore implements LedgerStore {
         if (this.s.loadAuthorizationForChallenge.get(a.cardId, a.challenge) !== undefined) {
           throw new LedgerError(LedgerErrorCode.ChallengeUsed, `a load was already authorised for this challenge of card ${toHex(a.cardId)}`, { detail: { cardId: toHex(a.cardId) } });
         }
-        this.s.insertLoadAuthorization.run(a.authorizationId, a.loadId, a.cardId, a.amount, a.currency, a.time, a.bytes, a.challenge, a.terminalId, a.merchantId);
+        this.s.insertLoadAuthorization.run(a.authorizationId, a.loadId, a.cardId, a.amount, a.currency, a.time, a.bytes, a.challenge, a.terminalId, a.merchantId, a.cardCounter);
         if (this.s.card.get(a.cardId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(a.cardId)} is not known: record its certificate first`);
       }).immediate(),
     );
@@ -212,10 +212,11 @@ export class SqliteLedgerStore implements LedgerStore {
           .prepare(
             // Payments (is_load 0) and the loads the merchant's load points sold (is_load 1), per merchant and currency.
             `WITH activity AS (
-               SELECT merchant_id, currency, terminal_id, disposition, liability, amount, 0 AS is_load
+               SELECT merchant_id, currency, terminal_id, disposition, liability, amount, 0 AS is_load, 0 AS is_void
                  FROM receipts WHERE kind = ${ReceiptKind.Pay} AND merchant_id IS NOT NULL
                UNION ALL
-               SELECT merchant_id, currency, terminal_id, NULL, NULL, amount, 1 FROM load_authorizations WHERE merchant_id IS NOT NULL)
+               SELECT a.merchant_id, a.currency, a.terminal_id, NULL, NULL, a.amount, 1, ${LOAD_NEVER_EXECUTED}
+                 FROM load_authorizations a WHERE a.merchant_id IS NOT NULL)
              SELECT r.merchant_id, r.currency, COUNT(DISTINCT r.terminal_id) AS terminals,
                (SELECT t.name FROM terminals t WHERE t.merchant_id = r.merchant_id ORDER BY t.enrolled_at DESC LIMIT 1) AS name,
                SUM(CASE WHEN r.disposition = ${Disposition.Credited} THEN 1 ELSE 0 END) AS credited_count,
@@ -224,8 +225,10 @@ export class SqliteLedgerStore implements LedgerStore {
                SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Issuer} THEN r.amount ELSE 0 END) AS issuer_amount,
                SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant} THEN 1 ELSE 0 END) AS merchant_count,
                SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Merchant} THEN r.amount ELSE 0 END) AS merchant_amount,
-               SUM(r.is_load) AS load_count,
-               SUM(CASE WHEN r.is_load = 1 THEN r.amount ELSE 0 END) AS load_amount
+               SUM(r.is_load - r.is_void) AS load_count,
+               SUM(CASE WHEN r.is_load = 1 AND r.is_void = 0 THEN r.amount ELSE 0 END) AS load_amount,
+               SUM(r.is_void) AS void_count,
+               SUM(CASE WHEN r.is_void = 1 THEN r.amount ELSE 0 END) AS void_amount
              FROM activity r GROUP BY r.merchant_id, r.currency ORDER BY r.merchant_id, r.currency`,
           )
           .all() as Row[]
@@ -242,6 +245,8 @@ export class SqliteLedgerStore implements LedgerStore {
         merchantLossAmount: r['merchant_amount'] as number,
         loadCount: r['load_count'] as number,
         loadAmount: r['load_amount'] as number,
+        voidLoadCount: r['void_count'] as number,
+        voidLoadAmount: r['void_amount'] as number,
       })),
     );
   }
@@ -270,10 +275,19 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async loadTotals(): Promise<LoadTotalsRow[]> {
     return storage(() =>
-      (this.db.prepare('SELECT card_id, COUNT(*) AS n, SUM(amount) AS amount FROM load_authorizations GROUP BY card_id ORDER BY card_id').all() as Row[]).map((r) => ({
+      (
+        this.db
+          .prepare(
+            `SELECT card_id, SUM(1 - dead) AS n, SUM(CASE WHEN dead = 0 THEN amount ELSE 0 END) AS amount, SUM(dead) AS void_n, SUM(CASE WHEN dead = 1 THEN amount ELSE 0 END) AS void_amount
+             FROM (SELECT a.card_id, a.amount, ${LOAD_NEVER_EXECUTED} AS dead FROM load_authorizations a) GROUP BY card_id ORDER BY card_id`,
+          )
+          .all() as Row[]
+      ).map((r) => ({
         cardId: bytes(r['card_id']),
         authorisedCount: r['n'] as number,
         authorisedAmount: r['amount'] as number,
+        voidCount: r['void_n'] as number,
+        voidAmount: r['void_amount'] as number,
       })),
     );
   }
@@ -419,6 +433,8 @@ export class SqliteLedgerStore implements LedgerStore {
       primary ? 1 : 0, disposition, liability, caseId, at.terminalId, at.merchantId, at.batchId, at.now, r.bytes,
     );
     if (primary && r.kind === ReceiptKind.Pay) card.paid += r.amount;
+    // In the same transaction: an authorisation is executed exactly when its load receipt is on record.
+    else if (r.authorizationId !== undefined) this.s.confirmLoadAuthorization.run(r.id, r.authorizationId);
     if (primary && r.counter > card.maxCounter) {
       card.maxCounter = r.counter;
       card.tail = { id: r.id, counter: r.counter, prevHash: r.prevHash, balanceAfter: r.balanceAfter, kind: r.kind, amount: r.amount, primary: true };
@@ -499,8 +515,9 @@ function prepare(db: Database.Database) {
     dataVersion: db.prepare('PRAGMA data_version'),
     lastPrimary: db.prepare('SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND is_primary = 1 ORDER BY counter DESC LIMIT 1'),
     insertLoadAuthorization: db.prepare(
-      'INSERT INTO load_authorizations (authorization_id, load_id, card_id, amount, currency, time, bytes, challenge, terminal_id, merchant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO load_authorizations (authorization_id, load_id, card_id, amount, currency, time, bytes, challenge, terminal_id, merchant_id, card_counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
+    confirmLoadAuthorization: db.prepare('UPDATE load_authorizations SET receipt_id = ? WHERE authorization_id = ? AND receipt_id IS NULL'),
     loadAuthorizationForChallenge: db.prepare('SELECT * FROM load_authorizations WHERE card_id = ? AND challenge = ?'),
     insertCard: db.prepare('INSERT INTO cards (card_id, issuer_id, currency, certificate) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
     updateCard: db.prepare('UPDATE cards SET revoked_at = ?, over_spend_case = ? WHERE card_id = ?'),
@@ -571,6 +588,7 @@ function loadAuthorizationRow(r: Row): LoadAuthorizationRecord {
     challenge: bytes(r['challenge']),
     terminalId: r['terminal_id'] === null ? null : bytes(r['terminal_id']),
     merchantId: r['merchant_id'] === null ? null : bytes(r['merchant_id']),
+    cardCounter: (r['card_counter'] as number | null) ?? null,
   };
 }
 

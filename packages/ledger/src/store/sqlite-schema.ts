@@ -2,11 +2,20 @@
 export const SQLITE_SCHEMA_VERSION = 2;
 
 /**
- * Columns version 2 added to load_authorizations (the load point and merchant of a terminal-signed load request,
- * and the challenge, unique per card): the same definitions for a new database and for the migration of a
- * version 1 database, whose loads were all authorised without a load point.
+ * Columns version 2 added to load_authorizations: the load point and merchant of a terminal-signed load request;
+ * the challenge, unique per card; the card's counter when it issued the challenge (the load, if executed, is the
+ * card's receipt at that counter + 1); and the id of the load receipt that executed it, set in the transaction
+ * that records the receipt. The same definitions for a new database and for the migration of a version 1
+ * database, whose loads were all authorised without a load point and whose challenge counters are unknown.
  */
-export const LOAD_AUTHORIZATION_COLUMNS_V2 = ["challenge BLOB NOT NULL DEFAULT x''", 'terminal_id BLOB', 'merchant_id BLOB'] as const;
+export const LOAD_AUTHORIZATION_COLUMNS_V2 = ["challenge BLOB NOT NULL DEFAULT x''", 'terminal_id BLOB', 'merchant_id BLOB', 'card_counter INTEGER', 'receipt_id BLOB'] as const;
+
+/**
+ * SQL condition on load_authorizations `a`: the card cannot have executed it. Its receipt is not recorded, and
+ * the card's primary chain already holds another receipt at the counter the load would have taken.
+ */
+export const LOAD_NEVER_EXECUTED = `(a.receipt_id IS NULL AND a.card_counter IS NOT NULL AND EXISTS (
+  SELECT 1 FROM receipts r WHERE r.card_id = a.card_id AND r.counter = a.card_counter + 1 AND r.is_primary = 1))`;
 
 /**
  * The SQLite schema. Ids, hashes and keys are BLOBs; amounts are INTEGER minor units (never REAL).
