@@ -34,6 +34,7 @@ export * from './verify/verify-receipt.js';
 export * from './verify/verify-signed-by-acquirer.js';
 export * from './verify/verify-upload-batch.js';
 export * from './verify/verify-load-request.js';
+export * from './verify/verify-terminal-signature.js';
 export * from './verify/verify-double-spend-evidence.js';
 export * from './scheme/key-file.js';
 export * from './scheme/issue-certificate.js';

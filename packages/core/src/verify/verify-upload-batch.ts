@@ -1,13 +1,11 @@
-import { verifyCoseSign1 } from '../cose/cose-sign1.js';
 import type { SignatureVerifier } from '../crypto/signature-verifier.js';
-import { bytesEqual, toHex } from '../ids/identifiers.js';
-import { Role } from '../messages/certificate.js';
 import { Limits } from '../messages/limits.js';
 import type { Signed } from '../messages/signed-message.js';
 import { decodeUploadBatch, type UploadBatch } from '../messages/upload-batch.js';
-import { CheckId, fail, pass, type Verification } from './check-id.js';
+import { pass, type Verification } from './check-id.js';
 import { openOrFail } from './open-or-fail.js';
 import type { TrustStore, VerifiedCertificate } from './trust-store.js';
+import { verifyTerminalSignature } from './verify-terminal-signature.js';
 
 /** A batch whose terminal signature and terminal certificate chain verified (its receipts are checked one by one). */
 export interface VerifiedBatch {
@@ -24,9 +22,6 @@ export interface VerifiedBatch {
 export function verifyUploadBatch(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number, graceSeconds = 0): Verification<VerifiedBatch> {
   const r = openOrFail(bytes, Limits.batchBytes, decodeUploadBatch, 'upload batch');
   if (!r.ok) return r;
-  const t = trust.verifyLeaf(r.value.payload.terminalCertificate, Role.Terminal, verifier, now, graceSeconds);
-  if (!t.ok) return t;
-  if (!bytesEqual(t.value.payload.subject, r.value.payload.terminalId)) return fail(CheckId.CertChain, `batch of terminal ${toHex(r.value.payload.terminalId)} carries the certificate of ${toHex(t.value.payload.subject)}`);
-  if (!verifyCoseSign1(r.value.cose, t.value.payload.publicKey, verifier)) return fail(CheckId.Signature, 'the terminal signature on the batch does not verify');
-  return pass({ batch: r.value, terminal: t.value });
+  const t = verifyTerminalSignature(r.value.cose, r.value.payload.terminalCertificate, r.value.payload.terminalId, 'batch', trust, verifier, now, graceSeconds);
+  return t.ok ? pass({ batch: r.value, terminal: t.value }) : t;
 }

@@ -4,14 +4,11 @@ import {
   CodecError,
   CoseError,
   Limits,
-  Role,
-  bytesEqual,
   decodeCoseSign1,
   decodeUploadBatch,
   fail,
   pass,
-  toHex,
-  verifyCoseSign1,
+  verifyTerminalSignature,
   type SignatureVerifier,
   type TrustStore,
   type UploadBatch,
@@ -50,10 +47,8 @@ export function verifyBatchEnvelope(bytes: Uint8Array, trust: TrustStore, verifi
       throw e;
     }
   }
-  const terminal = trust.verifyLeaf(batch.terminalCertificate, Role.Terminal, verifier, now, graceSeconds);
+  const terminal = verifyTerminalSignature(cose, batch.terminalCertificate, batch.terminalId, 'batch', trust, verifier, now, graceSeconds);
   if (!terminal.ok) return terminal;
-  if (!bytesEqual(terminal.value.payload.subject, batch.terminalId)) return fail(CheckId.CertChain, `batch of terminal ${toHex(batch.terminalId)} carries the certificate of ${toHex(terminal.value.payload.subject)}`);
-  if (!verifyCoseSign1(cose, terminal.value.payload.publicKey, verifier)) return fail(CheckId.Signature, 'the terminal signature on the batch does not verify');
   const digest = hash('sha256', cose.payload, 'buffer');
   return pass({ batchId: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength), batch, terminal: terminal.value });
 }
