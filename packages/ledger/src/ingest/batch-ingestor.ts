@@ -2,11 +2,9 @@ import {
   CheckId,
   Limits,
   ReceiptStatus,
-  bytesEqual,
   encodeBatchResult,
   sha256,
   signCoseSign1,
-  toHex,
   truncateUtf8,
   type ReceiptOutcome,
   type UploadBatch,
@@ -15,6 +13,7 @@ import {
 } from '@ehkd/core';
 import type { LedgerContext } from '../ledger-context.js';
 import { ReceiptKind, type CardCertificateRecord, type DenyListVersion, type VerifiedReceipt } from '../store/ledger-store.js';
+import { enrolledMerchant } from '../scheme/enrolled-merchant.js';
 import { verifyBatchEnvelope } from './batch-envelope.js';
 import type { ReceiptCheck } from './receipt-check.js';
 import type { VerifyPool } from './verify-pool.js';
@@ -92,14 +91,9 @@ export class BatchIngestor {
     const envelope = verifyBatchEnvelope(bytes, ctx.trust, ctx.verifier, now, ctx.terminalExpiryGraceSeconds);
     if (!envelope.ok) return refuse(envelope, true);
     const { batchId, batch: b, terminal } = envelope.value;
-    const enrolled = await ctx.store.terminal(terminal.payload.subject);
-    if (enrolled === undefined || !bytesEqual(terminal.payload.signer, ctx.acquirer.id)) {
-      return { ok: false, check: CheckId.CertChain, reason: `terminal ${toHex(terminal.payload.subject)} is not enrolled at this ledger`, enrolled: false };
-    }
-    if (!bytesEqual(enrolled.publicKey, terminal.payload.publicKey)) {
-      return { ok: false, check: CheckId.CertChain, reason: `the batch carries a certificate of terminal ${toHex(enrolled.terminalId)} for another key than the one enrolled`, enrolled: false };
-    }
-    const merchantId = (terminal.payload.terminal ?? enrolled).merchantId;
+    const merchant = await enrolledMerchant(ctx, terminal, 'batch');
+    if (!merchant.ok) return refuse(merchant, false);
+    const { merchantId } = merchant;
     const total = b.receipts.length;
     const verified = await this.pool.verify(
       { receipts: b.receipts, cardCertificates: b.cardCertificates, payee: b.terminalId },

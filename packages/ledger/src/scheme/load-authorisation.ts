@@ -24,6 +24,7 @@ import {
 } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { LedgerContext } from '../ledger-context.js';
+import { enrolledMerchant } from './enrolled-merchant.js';
 import { ReceiptKind, type LoadAuthorizationRecord } from '../store/ledger-store.js';
 
 /** A load asked for at the issuer's own desk (`ehkd-ledger load authorize`): no load point, no merchant to debit. */
@@ -57,18 +58,11 @@ type LoadPoint = { readonly terminalId: Uint8Array; readonly merchantId: Uint8Ar
  */
 export async function authorizeLoad(ctx: LedgerContext, signedRequest: Uint8Array): Promise<LoadAuthorizationResult> {
   const verified = verifyLoadRequest(signedRequest, ctx.trust, ctx.verifier, ctx.clock());
-  if (!verified.ok) return refusal(verified, false);
-  const { request, terminal } = verified.value;
-  const enrolled = await ctx.store.terminal(terminal.payload.subject);
-  if (enrolled === undefined || !bytesEqual(terminal.payload.signer, ctx.acquirer.id)) {
-    return { ok: false, check: CheckId.CertChain, reason: `terminal ${toHex(terminal.payload.subject)} is not enrolled at this ledger`, forbidden: true };
-  }
-  if (!bytesEqual(enrolled.publicKey, terminal.payload.publicKey)) {
-    return { ok: false, check: CheckId.CertChain, reason: `the load request carries a certificate of terminal ${toHex(enrolled.terminalId)} for another key than the one enrolled`, forbidden: true };
-  }
-  const q = request.payload;
-  const merchantId = (terminal.payload.terminal ?? enrolled).merchantId;
-  return issue(ctx, { challenge: q.challenge, amount: q.amount, currency: q.currency, cardCertificate: q.cardCertificate }, { terminalId: q.terminalId, merchantId });
+  if (!verified.ok) return refusal(verified.check, verified.reason);
+  const merchant = await enrolledMerchant(ctx, verified.value.terminal, 'load request');
+  if (!merchant.ok) return refusal(merchant.check, merchant.reason, true);
+  const q = verified.value.request.payload;
+  return issue(ctx, { challenge: q.challenge, amount: q.amount, currency: q.currency, cardCertificate: q.cardCertificate }, { terminalId: q.terminalId, merchantId: merchant.merchantId });
 }
 
 /**
@@ -85,21 +79,21 @@ export function authorizeDeskLoad(ctx: LedgerContext, request: DeskLoadRequest):
 async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: LoadPoint): Promise<LoadAuthorizationResult> {
   const now = ctx.clock();
   const card = ctx.trust.verifyLeaf(request.cardCertificate, Role.Card, ctx.verifier, now);
-  if (!card.ok) return refusal(card, false);
+  if (!card.ok) return refusal(card.check, card.reason);
   const cert = card.value.payload;
   let challenge: CardChallenge;
   try {
     challenge = decodeCardChallenge(request.challenge);
   } catch (e) {
-    if (e instanceof CodecError) return refusal(fail(CheckId.Structure, `challenge: ${e.message}`, e), false);
+    if (e instanceof CodecError) return refusal(CheckId.Structure, `challenge: ${e.message}`);
     throw e;
   }
-  if (!bytesEqual(challenge.cardId, cert.subject)) return refusal(fail(CheckId.Card, `the challenge is from card ${toHex(challenge.cardId)}, the certificate is of card ${toHex(cert.subject)}`), false);
+  if (!bytesEqual(challenge.cardId, cert.subject)) return refusal(CheckId.Card, `the challenge is from card ${toHex(challenge.cardId)}, the certificate is of card ${toHex(cert.subject)}`);
   const profile = cert.card;
-  if (profile === undefined || request.currency !== profile.currency) return refusal(fail(CheckId.Currency, `currency ${request.currency} is not the card's`), false);
-  if (request.amount > profile.maxBalance) return refusal(fail(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`), false);
+  if (profile === undefined || request.currency !== profile.currency) return refusal(CheckId.Currency, `currency ${request.currency} is not the card's`);
+  if (request.amount > profile.maxBalance) return refusal(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`);
   const known = await ctx.store.card(cert.subject);
-  if (known !== undefined && known.revokedAt !== null) return refusal(fail(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`), true);
+  if (known !== undefined && known.revokedAt !== null) return refusal(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`, true);
   const earlier = await ctx.store.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
   if (earlier !== undefined) return sameLoadAgain(earlier, request, loadPoint);
   const issuer = ctx.issuers.get(toHex(cert.signer));
@@ -128,11 +122,11 @@ async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: Lo
 function sameLoadAgain(earlier: LoadAuthorizationRecord, request: DeskLoadRequest, loadPoint: LoadPoint): LoadAuthorizationResult {
   const samePoint = loadPoint === null ? earlier.terminalId === null : earlier.terminalId !== null && bytesEqual(earlier.terminalId, loadPoint.terminalId);
   if (samePoint && earlier.amount === request.amount && earlier.currency === request.currency) return { ok: true, value: earlier.bytes };
-  return { ok: false, check: CheckId.Nonce, reason: 'a load was already authorised for this card challenge: read a new challenge from the card', forbidden: false };
+  return refusal(CheckId.Nonce, 'a load was already authorised for this card challenge: read a new challenge from the card');
 }
 
-function refusal(v: { readonly check: CheckId; readonly reason: string }, forbidden: boolean): LoadRefusal {
-  return { ok: false, check: v.check, reason: v.reason, forbidden };
+function refusal(check: CheckId, reason: string, forbidden = false): LoadRefusal {
+  return { ok: false, check, reason, forbidden };
 }
 
 /**
