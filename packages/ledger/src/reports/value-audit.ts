@@ -49,19 +49,11 @@ export interface ValueAudit {
   readonly balanced: boolean;
 }
 
-/** Totals of one currency. */
-export interface AuditTotals {
-  readonly currency: number;
-  readonly loaded: number;
-  readonly settled: number;
-  readonly onCard: number;
-  readonly inFlight: number;
-  readonly flagged: number;
-  readonly difference: number;
+/** Totals of one currency: the cards' figures summed, and what only the whole ledger has. */
+export interface AuditTotals
+  extends Pick<CardAudit, 'currency' | 'loaded' | 'settled' | 'onCard' | 'inFlight' | 'flagged' | 'difference' | 'unexplained' | 'authorised' | 'authorisedUnconfirmed'> {
+  /** The part of `difference` backed by fraud cases. */
   readonly explained: number;
-  readonly unexplained: number;
-  readonly authorised: number;
-  readonly authorisedUnconfirmed: number;
   /** Credited total from the per-merchant settlement, which must equal `settled`. */
   readonly merchantSettlement: number;
   /** Of `authorised`: the loads load points sold, debited to their merchants (the rest was authorised at the issuer's desk). */
@@ -69,6 +61,9 @@ export interface AuditTotals {
   /** Authorisations the cards' chains prove were never executed (cut during LOAD); not in `authorised`. */
   readonly authorisedVoid: number;
 }
+
+/** Per-currency totals while the audit adds card after card. */
+type RunningTotals = { -readonly [K in keyof AuditTotals]: AuditTotals[K] };
 
 /**
  * The value-conservation audit: for every card, loaded = settled + on card + in flight + flagged, to the cent,
@@ -93,7 +88,7 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
   const loadTotals = await store.loadTotals();
   const authorisations = new Map(loadTotals.map((l) => [toHex(l.cardId), l.authorisedAmount]));
   const issuers = new Map((await store.cards()).map((c) => [toHex(c.cardId), { issuer: toHex(c.issuerId), currency: c.currency }]));
-  const totals = new Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold' | 'authorisedVoid'> & { merchantSettlement: number; loadsSold: number; authorisedVoid: number }>();
+  const totals = new Map<number, RunningTotals>();
   const exceptions: CardAudit[] = [];
   let cardCount = 0;
   let current: StoredReceipt[] = [];
@@ -188,7 +183,7 @@ function casesOf(cases: readonly FraudCaseRecord[], kinds: readonly number[], co
   return ids;
 }
 
-function add(totals: Map<number, Omit<AuditTotals, 'merchantSettlement' | 'loadsSold' | 'authorisedVoid'> & { merchantSettlement: number; loadsSold: number; authorisedVoid: number }>, a: CardAudit): void {
+function add(totals: Map<number, RunningTotals>, a: CardAudit): void {
   const t = totals.get(a.currency) ?? { currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0, merchantSettlement: 0, loadsSold: 0, authorisedVoid: 0 };
   totals.set(a.currency, {
     ...t,
