@@ -5,7 +5,7 @@ import { enrolledIdentity, type EnrolledIdentity } from './enrol/enrolled-identi
 import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
-import { resumeTopUp, selectedCardId, topUpOnline, type SentLoad, type TopUpHooks, type TopUpReport } from './load/online-top-up.js';
+import { resumeTopUp, selectCard, topUpOnline, type SelectedCard, type SentLoad, type TopUpHooks, type TopUpReport } from './load/online-top-up.js';
 import { LoadJournal, type LoadIntent } from './store/load-journal.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
 import type { FaultHook } from './faults/crash-point.js';
@@ -209,19 +209,16 @@ export class Terminal {
   async topUp(transport: CardTransport, amount: number, options: { timeoutMs?: number } = {}): Promise<TopUpReport> {
     this.checkAmount(amount);
     const { identity } = this.ready();
-    const url = this.#config.ledgerUrl();
-    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
+    const ledger = this.loadPointLedger();
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const ledger = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs });
     const connection = await this.waitForCard(transport, timeoutMs, undefined);
     let sent: SentLoad | undefined;
-    const hooks = this.loadHooks((load) => (sent = load));
     try {
-      return this.afterDelivery(await topUpOnline(connection, ledger, identity, amount, this.#verifier, this.#now(), hooks));
+      return this.afterDelivery(await topUpOnline(connection, ledger, identity, amount, this.#verifier, this.#now(), this.loadHooks((load) => (sent = load))));
     } catch (e) {
       // The card left with LOAD in flight: it may hold the value. Ask for it back and read its log.
       if (!(e instanceof TransportError) || sent === undefined) throw e;
-      return await this.resumeTopUp(transport, ledger, sent, timeoutMs);
+      return await this.awaitCardAndResolve(transport, ledger, sent, timeoutMs);
     } finally {
       await connection.disconnect().catch(() => undefined);
     }
@@ -235,22 +232,18 @@ export class Terminal {
    * @throws TerminalError NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, TOP_UP_UNCERTAIN; NO_LEDGER
    */
   async resolveLoads(transport: CardTransport, options: { timeoutMs?: number } = {}): Promise<{ readonly cardId: Uint8Array; readonly loaded: readonly TopUpReport[]; readonly notLoaded: number }> {
-    const url = this.#config.ledgerUrl();
-    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
-    const ledger = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs });
+    const ledger = this.loadPointLedger();
     const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, undefined);
     try {
-      const cardId = await selectedCardId(connection);
+      const card = await selectCard(connection);
       const loaded: TopUpReport[] = [];
       let notLoaded = 0;
-      for (const load of this.#loads.sent(cardId)) {
-        const report = await resumeTopUp(connection, ledger, load, this.#verifier, this.loadHooks(() => undefined));
-        if (report === null) {
-          this.#loads.forget(load.authorizationId);
-          notLoaded++;
-        } else loaded.push(this.afterDelivery(report));
+      for (const load of this.#loads.sent(card.cert.subject)) {
+        const report = await this.settleSentLoad(connection, card, ledger, load);
+        if (report === null) notLoaded++;
+        else loaded.push(report);
       }
-      return { cardId, loaded, notLoaded };
+      return { cardId: card.cert.subject, loaded, notLoaded };
     } catch (e) {
       if (e instanceof TransportError) throw new TerminalError(TerminalErrorCode.TopUpUncertain, 'the card left before its loads were resolved', { action: 'Hold the card to the reader and run the resolution again.' }, e);
       throw e;
@@ -264,8 +257,15 @@ export class Terminal {
     return this.#loads.all();
   }
 
+  /** The ledger the terminal asks for loads, as a load point. @throws TerminalError NO_LEDGER */
+  private loadPointLedger(): LedgerClient {
+    const url = this.#config.ledgerUrl();
+    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
+    return new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs });
+  }
+
   /** The journal's part in a top-up: no new load while one for the card is unresolved; each step durable. */
-  private loadHooks(onSent: (load: SentLoad) => void): TopUpHooks {
+  private loadHooks(onSent?: (load: SentLoad) => void): TopUpHooks {
     return {
       beforeAuthorise: (cardId) => {
         const open = this.#loads.sent(cardId);
@@ -277,7 +277,7 @@ export class Terminal {
       },
       onLoadSent: (load) => {
         this.#loads.recordSent(load, this.#now());
-        onSent(load);
+        onSent?.(load);
       },
       onReceipt: (authorizationId, receipt) => this.#loads.recordReceipt(authorizationId, receipt),
     };
@@ -289,7 +289,20 @@ export class Terminal {
     return report;
   }
 
-  private async resumeTopUp(transport: CardTransport, ledger: LedgerClient, sent: SentLoad, timeoutMs: number): Promise<TopUpReport> {
+  /**
+   * Reads from the selected card whether it executed a journalled load; the journal follows: a load it did not
+   * execute is dropped, an executed one goes the way of any load receipt (afterDelivery).
+   * @returns the load's report, or null when the card did not execute it.
+   */
+  private async settleSentLoad(connection: CardConnection, card: SelectedCard, ledger: LedgerClient, load: SentLoad): Promise<TopUpReport | null> {
+    const report = await resumeTopUp(connection, card, ledger, load, this.#verifier, this.loadHooks());
+    if (report !== null) return this.afterDelivery(report);
+    this.#loads.forget(load.authorizationId);
+    return null;
+  }
+
+  /** A top-up cut during LOAD: waits for the card to come back and settles the load from its log. */
+  private async awaitCardAndResolve(transport: CardTransport, ledger: LedgerClient, sent: SentLoad, timeoutMs: number): Promise<TopUpReport> {
     const uncertain = (cause: unknown): TerminalError =>
       new TerminalError(TerminalErrorCode.TopUpUncertain, `card ${toHex(sent.cardId)} left during LOAD and was not presented again: whether it holds the ${formatAmount(sent.amount, this.currency)} is unknown`, {
         action: 'Hold the same card to the reader and resolve the load (`ehkd-terminal top-up --resolve`) before any new top-up of it.',
@@ -301,9 +314,8 @@ export class Terminal {
       throw uncertain(e);
     }
     try {
-      const resumed = await resumeTopUp(again, ledger, sent, this.#verifier, this.loadHooks(() => undefined));
-      if (resumed !== null) return this.afterDelivery(resumed);
-      this.#loads.forget(sent.authorizationId);
+      const resumed = await this.settleSentLoad(again, await selectCard(again), ledger, sent);
+      if (resumed !== null) return resumed;
       throw new TerminalError(TerminalErrorCode.TopUpFailed, `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorisation can no longer be used`, {
         action: 'Run the top-up again (a new authorisation); the one that was cut shows as unconfirmed in the ledger\'s audit.',
       });

@@ -1,6 +1,6 @@
 import {
   Currency, StatusWord, bytesEqual, decodeCardChallenge, encodeLoadRequest, sha256, signCoseSign1, toHex, decodeSelectResponse, decodeCertificate, decodeCoseSign1, parseResponseApdu, purseApdus,
-  statusWordName, verifyCardReceipt, Limits, type CardConnection, type SignatureVerifier, CodecError, CoseError,
+  statusWordName, verifyCardReceipt, Limits, type CardConnection, type CardReceipt, type Certificate, type SignatureVerifier, type Signed, type Verification, CodecError, CoseError,
 } from '@ehkd/core';
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
@@ -46,8 +46,34 @@ async function exchange(connection: CardConnection, command: Uint8Array, what: s
   return answer.data;
 }
 
-function invalid(what: string, cause: unknown): TerminalError {
-  return new TerminalError(TerminalErrorCode.TopUpFailed, `${what}: ${(cause as Error).message}`, { action: 'Tap the card again; if it repeats, refer the customer to the bank.' }, cause);
+/** Reads an answer of the card: one that does not decode (CBOR, COSE, codec) is TOP_UP_FAILED, not a bug. */
+async function purseAnswer<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (!(e instanceof CodecError || e instanceof CoseError)) throw e;
+    throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card answered something that is not a purse answer: ${e.message}`, { action: 'Tap the card again; if it repeats, refer the customer to the bank.' }, e);
+  }
+}
+
+/** The card in the field as SELECT shows it. */
+export interface SelectedCard {
+  /** Its certificate (COSE_Sign1 bytes) and what it says. */
+  readonly certificate: Uint8Array;
+  readonly cert: Certificate;
+  /** Its counter now. */
+  readonly counter: number;
+}
+
+/**
+ * SELECT: the card in the field, its certificate and its counter.
+ * @throws TerminalError TOP_UP_FAILED (a refusal, or an answer that is not a purse's); TransportError
+ */
+export function selectCard(connection: CardConnection): Promise<SelectedCard> {
+  return purseAnswer(async () => {
+    const selected = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT'));
+    return { certificate: selected.certificate, cert: decodeCertificate(decodeCoseSign1(selected.certificate, Limits.certificateBytes).payload), counter: selected.state.counter };
+  });
 }
 
 /** A load the ledger authorised and the terminal sent to the card: what it takes to find out later whether it happened. */
@@ -77,19 +103,9 @@ export async function topUpOnline(
   connection: CardConnection, ledger: LedgerClient, identity: EnrolledIdentity, amount: number, verifier: SignatureVerifier, now: number,
   hooks: TopUpHooks = {},
 ): Promise<TopUpReport> {
-  let certificate: Uint8Array;
-  let cardCert: ReturnType<typeof decodeCertificate>;
-  let challenge: Uint8Array;
-  let counter: number;
-  try {
-    certificate = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT')).certificate;
-    cardCert = decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload);
-    challenge = await exchange(connection, purseApdus.getChallenge(), 'GET CHALLENGE');
-    counter = decodeCardChallenge(challenge).counter;
-  } catch (e) {
-    if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
-    throw e;
-  }
+  const { certificate, cert: cardCert } = await selectCard(connection);
+  const challenge = await exchange(connection, purseApdus.getChallenge(), 'GET CHALLENGE');
+  const { counter } = await purseAnswer(async () => decodeCardChallenge(challenge));
   hooks.beforeAuthorise?.(cardCert.subject);
   const request = encodeLoadRequest({
     terminalId: identity.terminalId, terminalCertificate: identity.certificate, cardCertificate: certificate,
@@ -105,29 +121,22 @@ export async function topUpOnline(
   }
   hooks.onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
   const receiptBytes = await exchange(connection, purseApdus.load(authorization), 'LOAD');
-  return recordLoad(ledger, receiptBytes, cardCert, amount, authorizationId, verifier, false, hooks);
+  return recordLoad(ledger, receiptBytes, verifyCardReceipt(receiptBytes, cardCert, verifier), amount, authorizationId, false, hooks);
 }
 
 /**
- * After a LOAD whose answer was lost: with the card back in the field, finds out whether it executed the load.
- * SELECT (it must be the same card), then the card's log from the newest receipt down to the one after the
- * challenge's counter: the load receipt naming this authorisation means it did (the receipt then goes to the
+ * After a LOAD whose answer was lost: with the card back in the field and selected (`selectCard`; it must be the
+ * same card), finds out whether it executed the load from its counter and its log, from the newest receipt down
+ * to the one after the challenge's counter: the load receipt naming this authorisation means it did (the receipt then goes to the
  * ledger as usual); none means it did not, and never will (the challenge died with the power-off).
  * @returns the report of the load, or null when the card did not execute it.
  * @throws TerminalError TOP_UP_FAILED (another card, an unverifiable answer), TOP_UP_UNCERTAIN (the card's log no
  *   longer reaches back to the load); TransportError when the card leaves again.
  */
-export async function resumeTopUp(connection: CardConnection, ledger: LedgerClient, load: SentLoad, verifier: SignatureVerifier, hooks: TopUpHooks = {}): Promise<TopUpReport | null> {
-  let counter: number;
-  let cardCert: ReturnType<typeof decodeCertificate>;
-  try {
-    const selected = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT'));
-    cardCert = decodeCertificate(decodeCoseSign1(selected.certificate, Limits.certificateBytes).payload);
-    counter = selected.state.counter;
-  } catch (e) {
-    if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
-    throw e;
-  }
+export async function resumeTopUp(
+  connection: CardConnection, card: SelectedCard, ledger: LedgerClient, load: SentLoad, verifier: SignatureVerifier, hooks: TopUpHooks = {},
+): Promise<TopUpReport | null> {
+  const { cert: cardCert, counter } = card;
   if (!bytesEqual(cardCert.subject, load.cardId)) {
     throw new TerminalError(TerminalErrorCode.TopUpFailed, `this is card ${toHex(cardCert.subject)}, the interrupted load was for card ${toHex(load.cardId)}`, { action: 'Present the card that was being loaded.' });
   }
@@ -139,33 +148,17 @@ export async function resumeTopUp(connection: CardConnection, ledger: LedgerClie
     const logged = verifyCardReceipt(answer.data, cardCert, verifier);
     if (!logged.ok) throw new TerminalError(TerminalErrorCode.TopUpFailed, `a receipt in the card's log does not verify (${logged.check})`, { action: 'Refer the card to the bank.', check: logged.check });
     const p = logged.value.payload;
-    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, cardCert, load.amount, load.authorizationId, verifier, true, hooks);
+    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, logged, load.amount, load.authorizationId, true, hooks);
     // The load, had it happened, would be the receipt right after the challenge's counter: at or below it, it did not.
     if (p.counter <= load.counter + 1) return null;
   }
   throw new TerminalError(TerminalErrorCode.TopUpUncertain, `the card's log no longer reaches back to counter ${load.counter + 1}: whether the load happened cannot be read from the card`, { action: 'Refer the customer to the bank with the card: the ledger will see the load if the card made it.' });
 }
 
-/**
- * SELECT: the id of the card in the field.
- * @throws TerminalError TOP_UP_FAILED (a refusal, or an answer that is not a purse's); TransportError
- */
-export async function selectedCardId(connection: CardConnection): Promise<Uint8Array> {
-  try {
-    const selected = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT'));
-    return decodeCertificate(decodeCoseSign1(selected.certificate, Limits.certificateBytes).payload).subject;
-  } catch (e) {
-    if (e instanceof CodecError || e instanceof CoseError) throw invalid('the card answered something that is not a purse answer', e);
-    throw e;
-  }
-}
-
-/** Verifies the card's load receipt (this card, this load) and hands it to the ledger. */
+/** Checks that the card's verified receipt is this load's and hands it to the ledger. */
 async function recordLoad(
-  ledger: LedgerClient, receiptBytes: Uint8Array, cardCert: ReturnType<typeof decodeCertificate>, amount: number, authorizationId: Uint8Array, verifier: SignatureVerifier,
-  resumed: boolean, hooks: TopUpHooks,
+  ledger: LedgerClient, receiptBytes: Uint8Array, receipt: Verification<Signed<CardReceipt>>, amount: number, authorizationId: Uint8Array, resumed: boolean, hooks: TopUpHooks,
 ): Promise<TopUpReport> {
-  const receipt = verifyCardReceipt(receiptBytes, cardCert, verifier);
   if (!receipt.ok || receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount || !bytesEqual(receipt.value.payload.authorizationId, authorizationId)) {
     throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card's load receipt does not verify (${receipt.ok ? 'not this load' : receipt.check})`, { action: 'Refer the card to the bank.', check: receipt.ok ? 'amount' : receipt.check });
   }
