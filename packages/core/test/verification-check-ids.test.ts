@@ -6,20 +6,11 @@ import {
   verifyDoubleSpendEvidence, verifyPayReceipt, verifyUploadBatch, verifyLoadRequest, encodeLoadRequest, encodeCardChallenge, sha256, decodeCoseSign1, type Verification,
 } from '../src/index.js';
 import { createNodeVerifier } from '../src/node.js';
-import { CardChain, NOW, makeCard, makeTerminal, scheme } from './support/fixture.js';
+import { CardChain, NOW, makeCard, makeTerminal, scheme, trust, verifiedCardCertificate } from './support/fixture.js';
 
-const trust = (() => {
-  const t = TrustStore.create(scheme.root.certificate, [scheme.issuer.certificate, scheme.acquirer.certificate], nobleVerifier);
-  if (!t.ok) throw new Error(t.reason);
-  return t.value;
-})();
 const card = makeCard(1);
 const terminal = makeTerminal(1);
-const cardCert = (() => {
-  const c = trust.verifyLeaf(card.certificate, Role.Card, nobleVerifier, NOW);
-  if (!c.ok) throw new Error(c.reason);
-  return c.value.payload;
-})();
+const cardCert = verifiedCardCertificate(card);
 
 function failedCheck(v: Verification<unknown>): string {
   return v.ok ? 'ok' : v.check;

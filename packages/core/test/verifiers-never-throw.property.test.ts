@@ -1,29 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Role, TrustStore, encodeDenyList, encodeUploadBatch, nobleVerifier, signCoseSign1, verifyDenyList, verifyPayReceipt, verifyUploadBatch,
+  Role, encodeDenyList, encodeUploadBatch, nobleVerifier, signCoseSign1, verifyDenyList, verifyPayReceipt, verifyUploadBatch,
   Currency, encodeCardChallenge, encodeLoadRequest, verifyLoadRequest, type Verification,
 } from '../src/index.js';
 import { createNodeVerifier } from '../src/node.js';
-import { CardChain, NOW, makeCard, makeTerminal, scheme } from './support/fixture.js';
+import { CardChain, NOW, makeCard, makeTerminal, scheme, trust, verifiedCardCertificate } from './support/fixture.js';
 
 const node = createNodeVerifier();
-const trust = (() => {
-  const t = TrustStore.create(scheme.root.certificate, [scheme.issuer.certificate, scheme.acquirer.certificate], nobleVerifier);
-  if (!t.ok) throw new Error(t.reason);
-  return t.value;
-})();
 const card = makeCard(1);
 const terminal = makeTerminal(1);
 const chain = new CardChain(card);
 chain.loadAuthorized(5_000);
 const nonce = new Uint8Array(16).fill(1);
 const receipt = chain.payTo(700, terminal.id, nonce);
-const cardCert = (() => {
-  const c = trust.verifyLeaf(card.certificate, Role.Card, nobleVerifier, NOW);
-  if (!c.ok) throw new Error(c.reason);
-  return c.value.payload;
-})();
+const cardCert = verifiedCardCertificate(card);
 const batch = signCoseSign1(terminal.signer, encodeUploadBatch({ terminalId: terminal.id, sequence: 1, createdAt: NOW, terminalCertificate: terminal.certificate, cardCertificates: [card.certificate], receipts: [receipt] }));
 const loadRequest = signCoseSign1(terminal.signer, encodeLoadRequest({
   terminalId: terminal.id, terminalCertificate: terminal.certificate, cardCertificate: card.certificate,

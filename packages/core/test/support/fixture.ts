@@ -1,5 +1,5 @@
 import {
-  Currency, DevCardChain, createDevScheme, devCard, devTerminal, encodeCardReceipt, encodeLoadAuthorization,
+  Currency, DevCardChain, Role, TrustStore, createDevScheme, nobleVerifier, type Certificate, devCard, devTerminal, encodeCardReceipt, encodeLoadAuthorization,
   sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt, type DevLeaf,
 } from '../../src/index.js';
 
@@ -8,6 +8,20 @@ export const NOW = 1_790_000_000;
 export const PROFILE: CardProfile = { currency: Currency.HKD, maxBalance: 300_000, maxPayment: 50_000, maxOfflineCount: 10, maxOfflineAmount: 100_000 };
 
 export const scheme = createDevScheme(SEED);
+
+/** The trust store of the scheme: its root, issuer and acquirer. */
+export const trust: TrustStore = (() => {
+  const t = TrustStore.create(scheme.root.certificate, [scheme.issuer.certificate, scheme.acquirer.certificate], nobleVerifier);
+  if (!t.ok) throw new Error(t.reason);
+  return t.value;
+})();
+
+/** A card's certificate as verified under the scheme at NOW. */
+export function verifiedCardCertificate(card: DevLeaf): Certificate {
+  const c = trust.verifyLeaf(card.certificate, Role.Card, nobleVerifier, NOW);
+  if (!c.ok) throw new Error(c.reason);
+  return c.value.payload;
+}
 
 export type TestCard = DevLeaf;
 export type TestTerminal = DevLeaf;

@@ -593,8 +593,10 @@ function loadAuthorizationRow(r: Row): LoadAuthorizationRecord {
 }
 
 /**
- * Version 1 -> 2, in one transaction: the load point columns (null: every version 1 load was authorised without
- * one) and each authorisation's challenge, read from its signed bytes, so that a challenge is good for one load.
+ * Version 1 -> 2, in one transaction: the columns of LOAD_AUTHORIZATION_COLUMNS_V2 (load point, card counter and
+ * receipt null: every version 1 load was authorised without a load point, and its challenge counter is unknown, so
+ * it is never found void) and each authorisation's challenge, read from its signed bytes, so that a challenge is
+ * good for one load.
  */
 function migrateFromVersion1(db: Database.Database): void {
   db.transaction(() => {
