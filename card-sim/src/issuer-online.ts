@@ -48,7 +48,7 @@ export interface IssuerOrder {
 export async function loadCard(exchange: ApduExchange, issuer: Signer, order: LoadOrder): Promise<ResponseApdu> {
   return withChallenge(exchange, async (challenge) => {
     const authorization = signCoseSign1(issuer, encodeLoadAuthorization({
-      cardId: challenge.cardId, challenge: challenge.challenge, amount: order.amount, currency: order.currency ?? Currency.HKD,
+      cardId: challenge.cardId, challenge: challenge.challenge, counter: challenge.counter, amount: order.amount, currency: order.currency ?? Currency.HKD,
       loadId: order.loadId ?? getRandomValues(new Uint8Array(NONCE_LENGTH)), time: order.time ?? nowSeconds(),
     }));
     return parseResponseApdu(await exchange(purseApdus.load(authorization)));

@@ -14,6 +14,8 @@ import {
   bytesEqual,
   buildResponseApdu,
   createSigner,
+  decodeCertificate,
+  decodeCoseSign1,
   decodeIssuerCommand,
   decodeLoadAuthorization,
   decodePayCommand,
@@ -27,6 +29,7 @@ import {
   sha256,
   signCoseSign1,
   verifyCoseSign1,
+  type CardLimits,
   type CommandApdu,
   type IssuerCommand,
   type LoadAuthorization,
@@ -273,10 +276,12 @@ export class PurseApplet implements VirtualCard {
     if (typeof opened === 'number') return sw(opened);
     const auth: LoadAuthorization = opened.payload;
     const s = this.#state;
+    // The authorisation binds the counter the challenge reported: executed here, its receipt sits at counter + 1,
+    // so the ledger can prove from the card's own receipts whether it ever was.
+    if (auth.counter !== s.counter) return sw(StatusWord.SecurityStatusNotSatisfied);
     if (isLocked(s)) return sw(StatusWord.CardLocked);
     if (auth.currency !== s.currency) return sw(StatusWord.CurrencyMismatch);
     if (s.balance + auth.amount > s.limits.maxBalance) return sw(StatusWord.BalanceLimitExceeded);
-    if (s.counter >= Limits.maxCounter) return sw(StatusWord.ConditionsNotSatisfied);
     const payload = encodeCardReceipt({
       kind: 'load', cardId: s.cardId, counter: s.counter + 1, amount: auth.amount, currency: s.currency,
       authorizationId: opened.id, balanceAfter: s.balance + auth.amount, prevHash: s.lastHash,
@@ -298,6 +303,9 @@ export class PurseApplet implements VirtualCard {
   #issuerCommand(apdu: CommandApdu, challenge: Uint8Array | undefined): Uint8Array {
     const opened = this.#openIssuerMessage(apdu.data, challenge, decodeIssuerCommand);
     if (typeof opened === 'number') return sw(opened);
+    // The certificate's limits are the ceiling the ledger checks receipts and loads against: an update may lower
+    // them, never raise them above it.
+    if (opened.payload.limits !== undefined && !withinCertificate(opened.payload.limits, this.#state.certificate)) return sw(StatusWord.WrongData);
     const next = applyIssuerAction(this.#state, opened.payload);
     return this.#commit(next) ? buildResponseApdu(StatusWord.Ok, encodeCardState(publicState(next))) : sw(StatusWord.MemoryFailure);
   }
@@ -373,6 +381,12 @@ function applyIssuerAction(s: PurseState, cmd: IssuerCommand): PurseState {
       // decodeIssuerCommand guarantees limits for (and only for) UpdateLimits.
       return { ...s, limits: cmd.limits! };
   }
+}
+
+function withinCertificate(limits: CardLimits, certificate: Uint8Array): boolean {
+  const profile = decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload).card;
+  return profile !== undefined && limits.maxBalance <= profile.maxBalance && limits.maxPayment <= profile.maxPayment
+    && limits.maxOfflineCount <= profile.maxOfflineCount && limits.maxOfflineAmount <= profile.maxOfflineAmount;
 }
 
 function appendLog(log: readonly LogEntry[], entry: LogEntry): LogEntry[] {

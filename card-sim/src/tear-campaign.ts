@@ -18,6 +18,7 @@ import {
   sha256,
   signCoseSign1,
   toHex,
+  type CardChallenge,
   type CardLimits,
   type ResponseApdu,
   purseApdus,
@@ -91,7 +92,7 @@ interface Operation {
 
 const scheme = createDevScheme(SEED);
 
-function issuerMessage(applet: PurseApplet, build: (challenge: { cardId: Uint8Array; challenge: Uint8Array }) => Uint8Array): Uint8Array {
+function issuerMessage(applet: PurseApplet, build: (challenge: CardChallenge) => Uint8Array): Uint8Array {
   const send = sender(applet);
   send(purseApdus.select());
   const c = decodeCardChallenge(send(purseApdus.getChallenge()).data);

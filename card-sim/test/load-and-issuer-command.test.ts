@@ -4,6 +4,7 @@
  */
 import {
   CardStatusFlag,
+  CodecError,
   Currency,
   IssuerAction,
   Limits,
@@ -31,7 +32,7 @@ function challengeOf(card: TestCard): CardChallenge {
 
 function load(signer: Signer, c: CardChallenge, overrides: Partial<LoadAuthorization> = {}): Uint8Array {
   return signCoseSign1(signer, encodeLoadAuthorization({
-    cardId: c.cardId, challenge: c.challenge, amount: 5_000, currency: Currency.HKD, loadId: new Uint8Array(16).fill(3), time: 1_800_000_000, ...overrides,
+    cardId: c.cardId, challenge: c.challenge, counter: c.counter, amount: 5_000, currency: Currency.HKD, loadId: new Uint8Array(16).fill(3), time: 1_800_000_000, ...overrides,
   }));
 }
 
@@ -131,14 +132,26 @@ describe('LOAD', () => {
     expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { currency: 840 })), StatusWord.CardLocked);
   });
 
-  it('answers 6985 when the counter is exhausted', async () => {
+  it('executes no load once the counter is exhausted: no authorisation can bind that counter', async () => {
     const { state } = personalizeCard({ issuer, seed: new Uint8Array(32).fill(8) });
     const store = new MemoryCardStore({ ...state, counter: Limits.maxCounter });
     const applet = new PurseApplet(store);
     applet.process(purseApdus.select());
     const c = decodeCardChallenge(applet.process(purseApdus.getChallenge()).subarray(0, -2));
-    expect(hex(applet.process(purseApdus.load(load(issuer.signer, c))))).toBe('6985');
+    expect(() => load(issuer.signer, c)).toThrow(CodecError);
+    expect(hex(applet.process(purseApdus.load(load(issuer.signer, c, { counter: Limits.maxCounter - 1 }))))).toBe('6982');
     expect(applet.state.counter).toBe(Limits.maxCounter);
+  });
+
+  it('refuses an authorisation bound to another counter than its own (6982), whatever the challenge', async () => {
+    const card = await newCard({ initialLoad: 1_000 });
+    expectOk(card.send(purseApdus.select()));
+    for (const counter of [0, 2, 1_000]) {
+      const c = challengeOf(card);
+      expectRefused(card, purseApdus.load(load(issuer.signer, c, { counter })), StatusWord.SecurityStatusNotSatisfied);
+    }
+    const c = challengeOf(card);
+    expect(card.send(purseApdus.load(load(issuer.signer, c))).sw).toBe(StatusWord.Ok);
   });
 });
 
@@ -170,6 +183,14 @@ describe('ISSUER COMMAND', () => {
     expect(s.limits).toEqual(limits);
     expect(stateOf(expectOk(card.send(purseApdus.getState()))).limits).toEqual(limits);
     expect(card.send(purseApdus.pay(payCommand(51))).sw).toBe(StatusWord.AmountOverLimit);
+  });
+
+  it('refuses limits above the certificate\'s (6A80): the ledger checks receipts and loads against the certificate', async () => {
+    const card = await newCard({ initialLoad: 5_000 });
+    const certified = card.applet.state.limits;
+    for (const raise of [{ maxBalance: certified.maxBalance + 1 }, { maxPayment: certified.maxPayment + 1 }, { maxOfflineCount: certified.maxOfflineCount + 1 }, { maxOfflineAmount: certified.maxOfflineAmount + 1 }]) {
+      expectRefused(card, purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { action: IssuerAction.UpdateLimits, limits: { ...certified, ...raise } })), StatusWord.WrongData);
+    }
   });
 
   it('refuses a wrong key (6982) and a replay (6985, then 6982) with the state unchanged', async () => {

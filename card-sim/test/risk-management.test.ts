@@ -49,7 +49,11 @@ describe('card-side risk management', () => {
   });
 
   it('does not lift the caps by lock/unlock or limit updates (not an online reset)', async () => {
-    const card = await newCard({ initialLoad: 1_000, limits: { maxOfflineCount: 1 } });
+    // The certificate allows 2 offline payments; the issuer lowered that to 1 (an update may not go above it).
+    const card = await newCard({ initialLoad: 1_000, limits: { maxOfflineCount: 2 } });
+    const lowered = { ...card.applet.state.limits, maxOfflineCount: 1 };
+    expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action: IssuerAction.UpdateLimits, limits: lowered })).sw).toBe(StatusWord.Ok);
+    expectOk(card.send(purseApdus.select()));
     expectOk(card.send(purseApdus.pay(payCommand(10))));
     for (const action of [IssuerAction.Lock, IssuerAction.Unlock]) {
       expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action })).sw).toBe(StatusWord.Ok);

@@ -28,7 +28,7 @@ export class VectorChain extends DevCardChain {
   }
 
   loadAuthorized(amount: number): { receipt: Uint8Array; authorization: Uint8Array } {
-    const authorization = signCoseSign1(vscheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(0xc0 + this.counter), amount, currency: Currency.HKD, loadId: new Uint8Array(16).fill(0x10 + this.counter), time: VECTOR_NOW }));
+    const authorization = signCoseSign1(vscheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(0xc0 + this.counter), counter: this.counter, amount, currency: Currency.HKD, loadId: new Uint8Array(16).fill(0x10 + this.counter), time: VECTOR_NOW }));
     return { receipt: super.load(amount, sha256(decodeCoseSign1(authorization, 512).payload)), authorization };
   }
 

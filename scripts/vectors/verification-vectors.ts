@@ -1,7 +1,7 @@
 import {
   Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, certifyLeaf, createDevScheme, decodeCoseSign1, devId, encodeBatchResult, encodeDenyList,
   encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, sha256, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence,
-  verifyLoadRequest, verifyPayReceipt, verifyUploadBatch, encodeCardChallenge, encodeLoadRequest, type Verification,
+  verifyLoadRequest, verifyPayReceipt, verifyUploadBatch, encodeCardChallenge, encodeLoadAuthorization, encodeLoadRequest, type Verification,
 } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { VECTOR_NOW, VECTOR_PROFILE, VectorChain, hex, vectorCard, vectorTerminal, vscheme } from './vector-scheme.js';
@@ -103,7 +103,14 @@ export function verificationVectors(): VectorFile {
   const honestChain = new VectorChain(card);
   const loaded = honestChain.loadAuthorized(20_000);
   const clone = honestChain.fork();
+  // A top-up at counter 1 that the card never executed: its receipt at counter 2 is a payment (it voids the load).
+  const voidAuthorization = signCoseSign1(vscheme.issuer.signer, encodeLoadAuthorization({
+    cardId: card.id, challenge: new Uint8Array(16).fill(0xd1), counter: 1, amount: 30_000, currency: Currency.HKD, loadId: new Uint8Array(16).fill(0xd2), time: VECTOR_NOW,
+  }));
   const honest = honestChain.payTo(15_000, terminal.id);
+  const misplacedChain = honestChain.fork();
+  // The first load's authorisation (bound to counter 0) executed again, at counter 3.
+  const misplaced = misplacedChain.load(20_000, sha256(decodeCoseSign1(loaded.authorization, 512).payload));
   const cloned = clone.payTo(15_000, t2.id);
   const cloneNext = clone.payTo(5_000, t2.id);
   const inflater = honestChain.fork();
@@ -126,6 +133,11 @@ export function verificationVectors(): VectorFile {
     ev('linked receipts whose balances add up are no mismatch', evidence(EvidenceKind.BalanceMismatch, [cloned, cloneNext]), 'evidence'),
     ev('a first receipt that does not start from the genesis hash', evidence(EvidenceKind.BadGenesis, [badStart]), 'valid'),
     ev('a first receipt from the genesis state is no bad genesis', evidence(EvidenceKind.BadGenesis, [loaded.receipt]), 'evidence'),
+    ev('payments of 35,000 against 20,000 executed: the 30,000 authorised for counter 1 is void (counter 2 is a payment)', evidence(EvidenceKind.OverSpend, [honest, cloned, cloneNext], [loaded.authorization, voidAuthorization]), 'valid'),
+    ev('the same payments against both loads when no receipt at counter 2 is shown: nothing is void', evidence(EvidenceKind.OverSpend, [cloneNext], [loaded.authorization, voidAuthorization]), 'evidence'),
+    ev('the load authorised for counter 0 executed again at counter 3', evidence(EvidenceKind.MisplacedLoad, [misplaced], [loaded.authorization]), 'valid'),
+    ev('a load executed at its authorisation\'s counter + 1 is not misplaced', evidence(EvidenceKind.MisplacedLoad, [loaded.receipt], [loaded.authorization]), 'evidence'),
+    ev('a load receipt without its authorisation proves no misplacement', evidence(EvidenceKind.MisplacedLoad, [misplaced]), 'evidence'),
   ];
 
   const resultPayload = encodeBatchResult({ batchId: sha256(batchPayload), processedAt: VECTOR_NOW, outcomes: [{ receiptId: sha256(decodeCoseSign1(receipt, 512).payload), status: ReceiptStatus.Accepted }] });
@@ -142,7 +154,7 @@ export function verificationVectors(): VectorFile {
   return vectorFile(
     'verification',
     'Verification with stable check ids (docs/protocol.md): trust anchors are given once; each case names its inputs and the check that must fail (or valid). Both reference verifiers (noble, node:crypto) agree on every case.',
-    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, payee, deny-list-age, evidence)', batchResult: 'a BatchResult COSE_Sign1, verified with the acquirer key of acquirerId from the anchors, for the batch batchId' },
+    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, counter, payee, deny-list-age, evidence)', batchResult: 'a BatchResult COSE_Sign1, verified with the acquirer key of acquirerId from the anchors, for the batch batchId' },
     [
       { type: 'CertificateChain', fields: anchors, tests: chains },
       { type: 'PayReceipt', fields: anchors, tests: receipts },

@@ -53,7 +53,8 @@ export interface ReceiptSet {
   readonly loaded: number;
 }
 
-const FORMAT = 2;
+// 3: load authorisations bind the card's counter (key 7).
+const FORMAT = 3;
 const CACHE = new URL('../../../.tmp/ledger-bench/', import.meta.url);
 
 /**
@@ -95,7 +96,7 @@ export async function recordSetPrerequisites(set: ReceiptSet, store: LedgerStore
     const a = decodeLoadAuthorization(payload);
     await store.putLoadAuthorization({
       authorizationId: sha256(payload), loadId: a.loadId, cardId: a.cardId, amount: a.amount, currency: a.currency, time: a.time, bytes: l.authorization,
-      challenge: a.challenge, terminalId: null, merchantId: null, cardCounter: null,
+      challenge: a.challenge, terminalId: null, merchantId: null, cardCounter: a.counter,
     });
     const recorded = await ledger.recordLoadReceipt(l.loadReceipt);
     if (!recorded.ok) throw new Error(`load receipt refused: ${recorded.reason}`);
@@ -166,7 +167,7 @@ export function generateReceiptSet(params: ReceiptSetParams): ReceiptSet {
     const amount = amounts.reduce((a, b) => a + b, 0) + 1_000;
     const challenge = card.challenge();
     const authorization = signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({
-      cardId: card.id, challenge: decodeCardChallenge(challenge).challenge, amount, currency: Currency.HKD,
+      cardId: card.id, challenge: decodeCardChallenge(challenge).challenge, counter: decodeCardChallenge(challenge).counter, amount, currency: Currency.HKD,
       loadId: new Uint8Array(randomBytes(NONCE_LENGTH)), time: now,
     }));
     loads.push({ certificate: card.certificate, authorization, loadReceipt: card.load(authorization), amount, time: now });

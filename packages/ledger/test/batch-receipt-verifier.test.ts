@@ -75,6 +75,7 @@ function oracle(bytes: Uint8Array, certificates: readonly Uint8Array[]): Receipt
     }
   }
   if (receipt.currency !== cert.card?.currency) return { ok: false, check: CheckId.Currency, reason: `receipt currency ${receipt.currency} is not the card's` };
+  if (receipt.amount > cert.card.maxPayment) return { ok: false, check: CheckId.Amount, reason: `amount ${receipt.amount} is above the card certificate's maximum payment ${cert.card.maxPayment}` };
   if (!verifier.verify(cert.publicKey, coseSigStructure(cose.protectedBytes, cose.payload), cose.signature)) return { ok: false, check: CheckId.Signature, reason: 'the card signature does not verify' };
   if (!bytesEqual(receipt.payee, payee)) return { ok: false, check: CheckId.Payee, reason: `payee ${toHex(receipt.payee)} is not the uploading terminal ${toHex(payee)}` };
   const { cardId, prevHash, counter, amount, currency, balanceAfter, time } = receipt;

@@ -1,7 +1,7 @@
 /**
  * Loads asked for by a load point (protocol 7.1, load flow): a terminal-signed LoadRequest, one authorisation per
  * card challenge (a retry gets the same one, also when two arrive at once), the loaded value debited to the load
- * point's merchant in settlement, and version 1 databases (loads without a load point) migrated on open.
+ * point's merchant in settlement, and databases of an older schema refused.
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,34 +113,20 @@ describe('a load the card never executed', () => {
   });
 });
 
-describe('a version 1 ledger database', () => {
-  it('is migrated on open: its loads keep their challenge and have no load point', async () => {
+describe('a ledger database of another schema version', () => {
+  it('from before load authorisations bound the card counter (versions 1 and 2) is refused, not touched', async () => {
     const opened = await openTestLedger(scheme, { workers: 1 });
-    const card = TestCard.issue(scheme.issuer);
-    await loadCard(opened.ledger, card, 7_000);
     await opened.ledger.close();
     await opened.store.close();
-    const raw = new Database(opened.dbPath);
-    const before = raw.prepare('SELECT authorization_id, challenge FROM load_authorizations').all() as { authorization_id: Buffer; challenge: Buffer }[];
-    // Back to version 1: the table as it was, without the load point columns.
-    raw.exec(`DROP INDEX load_authorizations_challenge;
-      ALTER TABLE load_authorizations DROP COLUMN merchant_id; ALTER TABLE load_authorizations DROP COLUMN terminal_id;
-      ALTER TABLE load_authorizations DROP COLUMN challenge; ALTER TABLE load_authorizations DROP COLUMN card_counter;
-      ALTER TABLE load_authorizations DROP COLUMN receipt_id; UPDATE meta SET value = 1 WHERE key = 'schema_version';`);
-    raw.close();
-
-    const migrated = SqliteLedgerStore.open(opened.dbPath);
-    try {
-      const found = await migrated.loadAuthorizationForChallenge(card.id, new Uint8Array(before[0]!.challenge));
-      expect(found).toMatchObject({ amount: 7_000, terminalId: null, merchantId: null, cardCounter: null });
-      expect(toHex(found!.authorizationId)).toBe(toHex(new Uint8Array(before[0]!.authorization_id)));
-      expect((await migrated.card(card.id))?.authorised).toBe(7_000);
-    } finally {
-      await migrated.close();
+    for (const version of [1, 2]) {
+      const raw = new Database(opened.dbPath);
+      raw.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(version);
+      raw.close();
+      expect(() => SqliteLedgerStore.open(opened.dbPath)).toThrow(new RegExp(`schema version ${version} is not 3`));
+      const check = new Database(opened.dbPath, { readonly: true });
+      expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(version);
+      check.close();
     }
-    const check = new Database(opened.dbPath, { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(2);
-    check.close();
   });
 
   it('of an unknown version is refused, not touched', async () => {

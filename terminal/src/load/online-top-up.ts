@@ -1,6 +1,7 @@
 import {
   Currency, StatusWord, bytesEqual, decodeCardChallenge, encodeLoadRequest, sha256, signCoseSign1, toHex, decodeSelectResponse, decodeCertificate, decodeCoseSign1, parseResponseApdu, purseApdus,
   statusWordName, verifyCardReceipt, Limits, type CardConnection, type CardReceipt, type Certificate, type SignatureVerifier, type Signed, type Verification, CodecError, CoseError,
+  CheckId, decodeLoadAuthorization, type LoadAuthorization,
 } from '@ehkd/core';
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
@@ -113,15 +114,23 @@ export async function topUpOnline(
   });
   const authorization = await ledger.authorizeLoad(signCoseSign1(identity.signer, request));
   let authorizationId: Uint8Array;
+  let bound: LoadAuthorization;
   try {
-    authorizationId = sha256(decodeCoseSign1(authorization, Limits.issuerMessageBytes).payload);
+    const payload = decodeCoseSign1(authorization, Limits.issuerMessageBytes).payload;
+    bound = decodeLoadAuthorization(payload);
+    authorizationId = sha256(payload);
   } catch (e) {
     if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorisation is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
     throw e;
   }
+  // The card checks the issuer's signature; the load point checks that it is the load it asked for, so that what it
+  // journals (amount, counter) is what the card will be asked to execute.
+  if (!bytesEqual(bound.cardId, cardCert.subject) || bound.counter !== counter || bound.amount !== amount) {
+    throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorisation is not for this load (card ${toHex(bound.cardId)}, counter ${bound.counter}, amount ${bound.amount})`, { action: 'Try again; if it repeats, call your acquirer.' });
+  }
   hooks.onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
   const receiptBytes = await exchange(connection, purseApdus.load(authorization), 'LOAD');
-  return recordLoad(ledger, receiptBytes, verifyCardReceipt(receiptBytes, cardCert, verifier), amount, authorizationId, false, hooks);
+  return recordLoad(ledger, receiptBytes, verifyCardReceipt(receiptBytes, cardCert, verifier), { amount, counter, authorizationId }, false, hooks);
 }
 
 /**
@@ -148,19 +157,26 @@ export async function resumeTopUp(
     const logged = verifyCardReceipt(answer.data, cardCert, verifier);
     if (!logged.ok) throw new TerminalError(TerminalErrorCode.TopUpFailed, `a receipt in the card's log does not verify (${logged.check})`, { action: 'Refer the card to the bank.', check: logged.check });
     const p = logged.value.payload;
-    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, logged, load.amount, load.authorizationId, true, hooks);
+    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, logged, load, true, hooks);
     // The load, had it happened, would be the receipt right after the challenge's counter: at or below it, it did not.
     if (p.counter <= load.counter + 1) return null;
   }
   throw new TerminalError(TerminalErrorCode.TopUpUncertain, `the card's log no longer reaches back to counter ${load.counter + 1}: whether the load happened cannot be read from the card`, { action: 'Refer the customer to the bank with the card: the ledger will see the load if the card made it.' });
 }
 
-/** Checks that the card's verified receipt is this load's and hands it to the ledger. */
+/**
+ * Checks that the card's verified receipt is this load's (its authorisation, amount, and the counter after the one
+ * the authorisation binds: a genuine card executes it nowhere else) and hands it to the ledger.
+ */
 async function recordLoad(
-  ledger: LedgerClient, receiptBytes: Uint8Array, receipt: Verification<Signed<CardReceipt>>, amount: number, authorizationId: Uint8Array, resumed: boolean, hooks: TopUpHooks,
+  ledger: LedgerClient, receiptBytes: Uint8Array, receipt: Verification<Signed<CardReceipt>>, load: Pick<SentLoad, 'amount' | 'counter' | 'authorizationId'>, resumed: boolean, hooks: TopUpHooks,
 ): Promise<TopUpReport> {
-  if (!receipt.ok || receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount || !bytesEqual(receipt.value.payload.authorizationId, authorizationId)) {
-    throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card's load receipt does not verify (${receipt.ok ? 'not this load' : receipt.check})`, { action: 'Refer the card to the bank.', check: receipt.ok ? 'amount' : receipt.check });
+  const { amount, authorizationId } = load;
+  const mismatch = !receipt.ok ? receipt.check
+    : receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount || !bytesEqual(receipt.value.payload.authorizationId, authorizationId) ? CheckId.Amount
+      : receipt.value.payload.counter !== load.counter + 1 ? CheckId.Counter : null;
+  if (!receipt.ok || mismatch !== null) {
+    throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card's load receipt does not verify (${receipt.ok ? `not this load: ${mismatch}` : receipt.check})`, { action: 'Refer the card to the bank.', check: mismatch ?? CheckId.Structure });
   }
   hooks.onReceipt?.(authorizationId, receiptBytes);
   const p = receipt.value.payload;

@@ -6,8 +6,9 @@ import { Limits } from './limits.js';
 import { MessageType } from './message-type.js';
 
 /**
- * What the evidence proves. Every kind is provable from card-signed receipts alone, except OverSpend,
- * which also needs the issuer's signed load authorisations (and is as complete as the issuer's disclosure).
+ * What the evidence proves. Every kind is provable from card-signed receipts alone, except OverSpend, which also
+ * needs the issuer's signed load authorisations (and is as complete as the issuer's disclosure), and
+ * MisplacedLoad, which needs the one authorisation the load receipt names.
  */
 export const EvidenceKind = {
   /** Two receipts of one card with one counter value and different payloads. */
@@ -20,6 +21,11 @@ export const EvidenceKind = {
   OverSpend: 4,
   /** A receipt with counter 1 that does not start the chain (prevHash not the genesis hash, or balance before not 0). */
   BadGenesis: 5,
+  /**
+   * A load receipt that executes an authorisation at a counter other than the authorisation's counter + 1: a
+   * genuine card executes an authorisation only at the counter it binds, and so at most once.
+   */
+  MisplacedLoad: 6,
 } as const;
 export type EvidenceKind = (typeof EvidenceKind)[keyof typeof EvidenceKind];
 
@@ -30,6 +36,7 @@ export const EVIDENCE_KIND_NAME: Readonly<Record<EvidenceKind, string>> = {
   [EvidenceKind.BalanceMismatch]: 'balance-mismatch',
   [EvidenceKind.OverSpend]: 'over-spend',
   [EvidenceKind.BadGenesis]: 'bad-genesis',
+  [EvidenceKind.MisplacedLoad]: 'misplaced-load',
 };
 
 /** Double-spend evidence (message type 10): self-contained, verifiable by anyone holding the root certificate. */
@@ -41,7 +48,7 @@ export interface DoubleSpendEvidence {
   readonly issuerCertificate: Uint8Array;
   /** The card-signed receipts (COSE_Sign1 bytes) that prove the claim. */
   readonly receipts: readonly Uint8Array[];
-  /** Issuer-signed load authorisations (COSE_Sign1 bytes), for OverSpend only. */
+  /** Issuer-signed load authorisations (COSE_Sign1 bytes), for OverSpend and MisplacedLoad only. */
   readonly loadAuthorizations: readonly Uint8Array[];
 }
 
@@ -59,7 +66,7 @@ export function decodeDoubleSpendEvidence(bytes: Uint8Array): DoubleSpendEvidenc
   r.messageType(MessageType.DoubleSpendEvidence);
   const cert = { min: 1, max: Limits.certificateBytes };
   const e = {
-    kind: r.uint(1, EvidenceKind.BadGenesis, EvidenceKind.ConflictingCounter) as EvidenceKind,
+    kind: r.uint(1, EvidenceKind.MisplacedLoad, EvidenceKind.ConflictingCounter) as EvidenceKind,
     cardCertificate: r.bytes(2, cert),
     issuerCertificate: r.bytes(3, cert),
     receipts: r.array(4, Limits.evidenceReceipts, (v, p) => checkBytes(v, { min: 1, max: Limits.receiptBytes }, p), 1),

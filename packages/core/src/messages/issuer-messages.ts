@@ -13,6 +13,11 @@ export interface LoadAuthorization {
   readonly cardId: Uint8Array;
   /** The challenge the card issued for this load (single use). */
   readonly challenge: Uint8Array;
+  /**
+   * The card's counter from that challenge: the card executes the load only while its counter is exactly this, so
+   * the load can only ever be the card's receipt at counter + 1 (any other receipt there proves it void).
+   */
+  readonly counter: number;
   readonly amount: number;
   readonly currency: number;
   /** The issuer's reference for this load (unique per load). */
@@ -37,7 +42,7 @@ export interface IssuerCommand {
 /** Encodes a load authorisation payload. @throws CodecError on out-of-range fields (misuse). */
 export function encodeLoadAuthorization(a: LoadAuthorization): Uint8Array {
   const bytes = encodeCbor(new Map<number, CborValue>([
-    [0, MessageType.LoadAuthorization], [1, a.cardId], [2, a.challenge], [3, a.amount], [4, a.currency], [5, a.loadId], [6, a.time],
+    [0, MessageType.LoadAuthorization], [1, a.cardId], [2, a.challenge], [3, a.amount], [4, a.currency], [5, a.loadId], [6, a.time], [7, a.counter],
   ]));
   decodeLoadAuthorization(bytes);
   return bytes;
@@ -50,6 +55,8 @@ export function decodeLoadAuthorization(payload: Uint8Array): LoadAuthorization 
   const a = {
     cardId: r.bytes(1, ID_LENGTH), challenge: r.bytes(2, NONCE_LENGTH), amount: r.uint(3, Limits.maxCardAmount, 1),
     currency: r.uint(4, 999), loadId: r.bytes(5, NONCE_LENGTH), time: r.uint(6, Limits.maxTime),
+    // A load takes the counter to counter + 1, so a card at maxCounter can execute none.
+    counter: r.uint(7, Limits.maxCounter - 1),
   };
   r.done();
   return a;

@@ -23,6 +23,11 @@ export const CheckId = {
   Amount: 'amount',
   /** The currency is not the one asked, or not the card's. */
   Currency: 'currency',
+  /**
+   * A counter is not the one the card is bound to: a load receipt not at its authorisation's counter + 1, or a
+   * card challenge whose counter is behind the card's chain as the ledger knows it.
+   */
+  Counter: 'counter',
   /** The receipt's payee is not this terminal (or not the uploading terminal). */
   Payee: 'payee',
   /** The deny list is older than the terminal allows, or older than one it already has. */

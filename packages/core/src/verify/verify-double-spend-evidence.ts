@@ -4,7 +4,7 @@ import { bytesEqual, toHex } from '../ids/identifiers.js';
 import { GENESIS_HASH, balanceBefore, type CardReceipt } from '../messages/card-receipt.js';
 import { Role, type Certificate } from '../messages/certificate.js';
 import { EvidenceKind, EVIDENCE_KIND_NAME, decodeDoubleSpendEvidence, type DoubleSpendEvidence } from '../messages/double-spend-evidence.js';
-import { decodeLoadAuthorization } from '../messages/issuer-messages.js';
+import { decodeLoadAuthorization, type LoadAuthorization } from '../messages/issuer-messages.js';
 import { Limits } from '../messages/limits.js';
 import type { Signed } from '../messages/signed-message.js';
 import { CodecError } from '../codec/codec-error.js';
@@ -78,7 +78,52 @@ export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Ui
         if (r.payload.counter === 1 && (!bytesEqual(r.payload.prevHash, GENESIS_HASH) || balanceBefore(r.payload) !== 0)) return pass({ ...base, counters: [1] });
       }
       return fail(CheckId.Evidence, `${claim}: no receipt with counter 1 departs from the genesis state`);
+    case EvidenceKind.MisplacedLoad:
+      return verifyMisplacedLoad(evidence, trustResult.value, card.value.payload, receipts, verifier, base);
   }
+}
+
+/** The issuer-signed load authorisations of evidence, each checked to be for this card, in its currency. */
+function openAuthorizations(evidence: DoubleSpendEvidence, trust: TrustStore, card: Certificate, verifier: SignatureVerifier, issuerId: Uint8Array): Verification<Signed<LoadAuthorization>[]> {
+  const issuer = trust.get(Role.Issuer, issuerId);
+  if (issuer === undefined) return fail(CheckId.CertChain, 'issuer certificate missing');
+  const out: Signed<LoadAuthorization>[] = [];
+  for (const bytes of evidence.loadAuthorizations) {
+    const a = openOrFail(bytes, Limits.issuerMessageBytes, decodeLoadAuthorization, 'load authorisation');
+    if (!a.ok) return a;
+    if (!bytesEqual(a.value.payload.cardId, card.subject)) return fail(CheckId.Card, `load authorisation for another card ${toHex(a.value.payload.cardId)}`);
+    if (a.value.payload.currency !== card.card?.currency) return fail(CheckId.Currency, `load authorisation in currency ${a.value.payload.currency}, not the card's`);
+    if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier)) return fail(CheckId.Signature, 'load authorisation signature does not verify');
+    out.push(a.value);
+  }
+  return pass(out);
+}
+
+// A genuine card executes an authorisation only while its counter is the one the authorisation binds, so the
+// load receipt of an authorisation for counter n has counter n + 1; one anywhere else is not a genuine card's.
+function verifyMisplacedLoad(
+  evidence: DoubleSpendEvidence,
+  trust: TrustStore,
+  card: Certificate,
+  receipts: readonly Signed<CardReceipt>[],
+  verifier: SignatureVerifier,
+  base: Omit<ProvenDoubleSpend, 'counters'>,
+): Verification<ProvenDoubleSpend> {
+  const opened = openAuthorizations(evidence, trust, card, verifier, base.issuerId);
+  if (!opened.ok) return opened;
+  for (const r of receipts) {
+    if (r.payload.kind !== 'load') continue;
+    const load = r.payload;
+    const a = opened.value.find((x) => bytesEqual(x.id, load.authorizationId));
+    if (a !== undefined && load.counter !== a.payload.counter + 1) return pass({ ...base, counters: [load.counter] });
+  }
+  return fail(CheckId.Evidence, 'misplaced-load: no load receipt executes one of the authorisations away from its counter + 1');
+}
+
+/** Whether `receipts` hold the card's receipt at the authorisation's counter + 1 and it is not that load. */
+function voidedBy(a: Signed<LoadAuthorization>, receipts: readonly Signed<CardReceipt>[]): boolean {
+  const at = a.payload.counter + 1;
+  return receipts.some((r) => r.payload.counter === at && !(r.payload.kind === 'load' && bytesEqual(r.payload.authorizationId, a.id)));
 }
 
 function consecutivePairs(receipts: readonly Signed<CardReceipt>[]): [Signed<CardReceipt>, Signed<CardReceipt>][] {
@@ -88,7 +133,9 @@ function consecutivePairs(receipts: readonly Signed<CardReceipt>[]): [Signed<Car
 }
 
 // Cards are personalised with a zero balance, so everything a card may ever pay is what its issuer authorised
-// it to load; signed payments above the authorised total are proof.
+// it to load and the card executed; signed payments above the authorised total are proof. An authorisation for
+// counter n is void, and counts for nothing, when the evidence holds the card's receipt at n + 1 and that receipt
+// does not execute it: a genuine card executes it only at n + 1, where it now signed something else.
 function verifyOverSpend(
   evidence: DoubleSpendEvidence,
   trust: TrustStore,
@@ -97,20 +144,15 @@ function verifyOverSpend(
   verifier: SignatureVerifier,
   base: Omit<ProvenDoubleSpend, 'counters'>,
 ): Verification<ProvenDoubleSpend> {
-  const issuer = trust.get(Role.Issuer, base.issuerId);
-  if (issuer === undefined) return fail(CheckId.CertChain, 'issuer certificate missing');
+  const opened = openAuthorizations(evidence, trust, card, verifier, base.issuerId);
+  if (!opened.ok) return opened;
   const loadIds = new Set<string>();
   let authorised = 0;
-  for (const bytes of evidence.loadAuthorizations) {
-    const a = openOrFail(bytes, Limits.issuerMessageBytes, decodeLoadAuthorization, 'load authorisation');
-    if (!a.ok) return a;
-    if (!bytesEqual(a.value.payload.cardId, card.subject)) return fail(CheckId.Card, `load authorisation for another card ${toHex(a.value.payload.cardId)}`);
-    if (a.value.payload.currency !== card.card?.currency) return fail(CheckId.Currency, `load authorisation in currency ${a.value.payload.currency}, not the card's`);
-    if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier)) return fail(CheckId.Signature, 'load authorisation signature does not verify');
-    const id = toHex(a.value.payload.loadId);
-    if (loadIds.has(id)) continue;
+  for (const a of opened.value) {
+    const id = toHex(a.payload.loadId);
+    if (loadIds.has(id) || voidedBy(a, receipts)) continue;
     loadIds.add(id);
-    authorised += a.value.payload.amount;
+    authorised += a.payload.amount;
   }
   // Distinct payments are distinct payload identities: a genuine card never signs two for one counter,
   // so every distinct signed payment moved value to a merchant, clones' payments included.

@@ -43,7 +43,7 @@ export class CardChain extends DevCardChain {
 
   /** An issuer-authorised load: the authorisation and the card's load receipt for it. */
   loadAuthorized(amount: number, loadId = new Uint8Array(16).fill(this.counter + 1)): { receipt: Uint8Array; authorization: Uint8Array } {
-    const authorization = signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(9), amount, currency: Currency.HKD, loadId, time: NOW }));
+    const authorization = signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(9), counter: this.counter, amount, currency: Currency.HKD, loadId, time: NOW }));
     return { receipt: super.load(amount, sha256(decodeCoseSign1(authorization, 512).payload)), authorization };
   }
 

@@ -7,19 +7,21 @@ export interface EvidencePayment {
 }
 
 /**
- * DoubleSpendEvidence resting on card signatures alone: a pair of receipts in counter order (ConflictingCounter,
- * ChainFork, BalanceMismatch) or the one receipt that breaks the genesis state (BadGenesis).
+ * DoubleSpendEvidence resting on card signatures: a pair of receipts in counter order (ConflictingCounter,
+ * ChainFork, BalanceMismatch), the one receipt that breaks the genesis state (BadGenesis), or a load receipt with
+ * the authorisation it executes away from that authorisation's counter + 1 (MisplacedLoad).
  * @example receiptEvidence(EvidenceKind.ChainFork, cardCert, issuerCert, [receiptN, receiptN1])
  */
-export function receiptEvidence(kind: EvidenceKind, cardCertificate: Uint8Array, issuerCertificate: Uint8Array, receipts: readonly Uint8Array[]): Uint8Array {
-  return encodeDoubleSpendEvidence({ kind, cardCertificate, issuerCertificate, receipts: [...receipts], loadAuthorizations: [] });
+export function receiptEvidence(kind: EvidenceKind, cardCertificate: Uint8Array, issuerCertificate: Uint8Array, receipts: readonly Uint8Array[], loadAuthorizations: readonly Uint8Array[] = []): Uint8Array {
+  return encodeDoubleSpendEvidence({ kind, cardCertificate, issuerCertificate, receipts: [...receipts], loadAuthorizations: [...loadAuthorizations] });
 }
 
 /**
- * OverSpend evidence: every load authorisation of the card and the fewest payments (largest first, distinct
- * counters) whose sum exceeds the authorised total. Core caps evidence at Limits.evidenceReceipts receipts and
- * authorisations and Limits.evidenceBytes bytes; when the proof cannot fit, this returns null and the case is
- * kept without a portable proof (the receipts stay in the ledger).
+ * OverSpend evidence: every load authorisation of the card, the receipts that prove the void ones void (the
+ * card's receipt at each one's counter + 1), and the fewest payments (largest first, distinct counters) whose sum
+ * exceeds the authorised total (void authorisations left out). Core caps evidence at Limits.evidenceReceipts
+ * receipts and authorisations and Limits.evidenceBytes bytes; when the proof cannot fit, this returns null and
+ * the case is kept without a portable proof (the receipts stay in the ledger).
  * `payments` must be the card's primary-chain payments, largest first.
  */
 export function overSpendEvidence(
@@ -28,16 +30,25 @@ export function overSpendEvidence(
   loadAuthorizations: readonly Uint8Array[],
   authorised: number,
   payments: readonly EvidencePayment[],
+  voidingReceipts: readonly Uint8Array[] = [],
 ): Uint8Array | null {
   if (loadAuthorizations.length > Limits.evidenceReceipts) return null;
   const chosen: Uint8Array[] = [];
+  const keys = new Set<string>();
+  const take = (bytes: Uint8Array): void => {
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    if (keys.has(key)) return;
+    keys.add(key);
+    chosen.push(bytes);
+  };
+  for (const v of voidingReceipts) take(v);
   let paid = 0;
   for (const p of payments) {
-    if (paid > authorised || chosen.length === Limits.evidenceReceipts) break;
-    chosen.push(p.bytes);
+    if (paid > authorised || chosen.length >= Limits.evidenceReceipts) break;
+    take(p.bytes);
     paid += p.amount;
   }
-  if (paid <= authorised) return null;
+  if (paid <= authorised || chosen.length > Limits.evidenceReceipts) return null;
   const bytes = encodeDoubleSpendEvidence({ kind: EvidenceKind.OverSpend, cardCertificate, issuerCertificate, receipts: chosen, loadAuthorizations: [...loadAuthorizations] });
   return bytes.length <= Limits.evidenceBytes ? bytes : null;
 }

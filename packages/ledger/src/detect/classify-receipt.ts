@@ -14,7 +14,7 @@ export interface ChainNeighbour {
 
 /** The card's standing before the new receipt is applied. */
 export interface CardStanding {
-  /** Sum of issued load authorisations. */
+  /** Sum of issued load authorisations, less the void ones (the receipt being classified may void some). */
   readonly authorised: number;
   /** Sum of payments on the primary chain. */
   readonly paid: number;
@@ -35,7 +35,8 @@ export type Verdict =
  * implementation: same id -> duplicate; another payload for the (card, counter) -> ConflictingCounter; a counter-1
  * receipt that does not start from the personalised state (genesis hash, balance 0) -> BadGenesis; n+1 not linked
  * to n when both are known -> ChainFork; linked n, n+1 whose balances do not add up -> BalanceMismatch; payments on
- * the primary chain above the authorised loads -> OverSpend.
+ * the primary chain above the authorised loads -> OverSpend. A load receipt away from its authorisation's counter + 1
+ * -> MisplacedLoad (right after ConflictingCounter: a second execution of one authorisation lands here or there).
  * `neighbours` are the stored receipts of the card at counters counter-1 .. counter+1.
  * @example classifyReceipt(receipt, rowsNear, standing, policy.now, policy.denyListGraceSeconds)
  */
@@ -43,6 +44,7 @@ export function classifyReceipt(r: VerifiedReceipt, neighbours: readonly ChainNe
   for (const n of neighbours) if (bytesEqual(n.id, r.id)) return DUPLICATE;
   const same = primaryAt(neighbours, r.counter);
   if (same !== undefined) return { kind: 'double-spend', evidence: EvidenceKind.ConflictingCounter, primary: false, counterpart: same, order: 'stored-first' };
+  if (r.authorizedCounter !== undefined && r.counter !== r.authorizedCounter + 1) return fraud(EvidenceKind.MisplacedLoad, null, 'stored-first');
   if (r.counter === 1 && (!bytesEqual(r.prevHash, GENESIS_HASH) || before(r.kind, r.amount, r.balanceAfter) !== 0)) return fraud(EvidenceKind.BadGenesis, null, 'stored-first');
   const prev = primaryAt(neighbours, r.counter - 1);
   const next = primaryAt(neighbours, r.counter + 1);

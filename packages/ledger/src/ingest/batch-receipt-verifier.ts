@@ -48,8 +48,9 @@ export function cardKeys(cards: BatchCards): Uint8Array[] {
 /**
  * Verifies the pay receipts of an upload batch, one by one: structure, a certificate of the card in the batch
  * that chains to an issuer of the trust store, the validity of card, issuer and root at the receipt's time
- * (payments stay valid after a certificate expires: a hand-carried batch can arrive late), currency, the card's
- * signature over the bytes received, and that the payee is the uploading terminal.
+ * (payments stay valid after a certificate expires: a hand-carried batch can arrive late), currency, the amount
+ * within the certificate's maximum payment, the card's signature over the bytes received, and that the payee is
+ * the uploading terminal.
  * Card certificates are verified once per verifier and cached, because a card pays many times.
  * Receipts are read in place (readReceiptInPlace) and their verdicts written straight into the packed records:
  * an accepted receipt allocates two short strings (its card's key and its SHA-256) and nothing else. What that
@@ -117,6 +118,7 @@ export class BatchReceiptVerifier {
     const invalid = invalidAt(entry, r.time);
     if (invalid !== null) return out.reject(i, CheckId.CertExpiry, invalid);
     if (entry.cert.card === undefined || r.currency !== entry.cert.card.currency) return out.reject(i, CheckId.Currency, wrongCurrency(r.currency));
+    if (r.amount > entry.cert.card.maxPayment) return out.reject(i, CheckId.Amount, overMaxPayment(r.amount, entry.cert.card.maxPayment));
     const length = r.payloadEnd - r.payloadStart;
     const sig1 = this.sig1;
     let at = SIG1_PREFIX.length;
@@ -157,6 +159,7 @@ export class BatchReceiptVerifier {
     const invalid = invalidAt(entry, receipt.time);
     if (invalid !== null) return { ok: false, check: CheckId.CertExpiry, reason: invalid };
     if (entry.cert.card === undefined || receipt.currency !== entry.cert.card.currency) return { ok: false, check: CheckId.Currency, reason: wrongCurrency(receipt.currency) };
+    if (receipt.amount > entry.cert.card.maxPayment) return { ok: false, check: CheckId.Amount, reason: overMaxPayment(receipt.amount, entry.cert.card.maxPayment) };
     if (!this.verifier.verify(entry.cert.publicKey, coseSigStructure(cose.protectedBytes, cose.payload), cose.signature)) return { ok: false, check: CheckId.Signature, reason: BAD_SIGNATURE };
     if (!bytesEqual(receipt.payee, payee)) return { ok: false, check: CheckId.Payee, reason: wrongPayee(receipt.payee, payee) };
     const digest = hash('sha256', cose.payload, 'buffer');
@@ -214,6 +217,12 @@ function noCertificate(cardId: Uint8Array): string {
 
 function wrongCurrency(currency: number): string {
   return `receipt currency ${currency} is not the card's`;
+}
+
+// A genuine card refuses a payment above its maxPayment, and issuer commands cannot raise a limit above the
+// certificate's (spec 5.4), so a larger signed payment is not a genuine card's.
+function overMaxPayment(amount: number, maxPayment: number): string {
+  return `amount ${amount} is above the card certificate's maximum payment ${maxPayment}`;
 }
 
 function wrongPayee(receiptPayee: Uint8Array, payee: Uint8Array): string {

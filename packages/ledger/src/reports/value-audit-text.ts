@@ -1,4 +1,4 @@
-import { formatAmount } from '@ehkd/core';
+import { formatAmount, toHex } from '@ehkd/core';
 import type { FraudCaseRecord } from '../store/ledger-store.js';
 import { renderTable } from './text-table.js';
 import { auditItemName, type CardAudit, type ValueAudit } from './value-audit.js';
@@ -6,6 +6,7 @@ import { auditItemName, type CardAudit, type ValueAudit } from './value-audit.js
 /** The audit as text: the equation per currency, then every card whose books do not balance on their own. */
 export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRecord[]): string {
   const byId = new Map(cases.map((c) => [c.caseId, c]));
+  const byCard = new Set(cases.map((c) => toHex(c.cardId)));
   const out: string[] = [];
   for (const t of audit.totals) {
     const m = (minor: number): string => formatAmount(minor, t.currency);
@@ -15,6 +16,8 @@ export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRec
       `  difference ${m(t.difference)}: explained by fraud cases ${m(t.explained)}, unexplained ${m(t.unexplained)}`,
       `  merchant settlement credited ${m(t.merchantSettlement)} (${t.merchantSettlement === t.settled ? 'agrees' : 'DISAGREES'} with settled)`,
       `  loads authorised ${m(t.authorised)} (sold by load points ${m(t.loadsSold)}, debited to their merchants; at the issuer's desk ${m(t.authorised - t.loadsSold)}), not confirmed by a card receipt ${m(t.authorisedUnconfirmed)}; void (the card's chain shows it never executed them) ${m(t.authorisedVoid)}`,
+      ...(t.unfunded === 0 ? [] : [`  in flight that no authorisation can fund ${m(t.unfunded)} (a cloned card's payments; each such card needs a fraud case)`]),
+      ...(t.unauthorisedLoads === 0 && t.loadsUnexplained === 0 ? [] : [`  loads no authorisation of their own accounts for ${m(t.unauthorisedLoads)}, of which unexplained ${m(t.loadsUnexplained)}`]),
     );
   }
   out.push(`${audit.cardCount} cards audited; ${audit.exceptions.length} with a difference.`);
@@ -24,6 +27,9 @@ export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRec
       `card ${e.cardId} (issuer ${e.issuerId}): loaded ${m(e.loaded)}, settled ${m(e.settled)}, on card ${m(e.onCard)}, in flight ${m(e.inFlight)}, flagged ${m(e.flagged)}; difference ${m(e.difference)}`,
       ...e.items.map((i) => `  ${m(i.amount)}  ${auditItemName(i, byId)}`),
       ...(e.unexplained === 0 ? [] : [`  ${m(e.unexplained)}  UNEXPLAINED`]),
+      ...(e.unauthorisedLoads === 0 ? [] : [`  ${m(e.unauthorisedLoads)}  loaded without an authorisation of its own${e.loadsUnexplained === 0 ? ' (backed by fraud cases)' : ''}`]),
+      ...(e.loadsUnexplained === 0 ? [] : [`  ${m(e.loadsUnexplained)}  load value UNEXPLAINED`]),
+      ...(e.unfunded === 0 ? [] : [`  ${m(e.unfunded)}  in flight that no authorisation can fund${byCard.has(e.cardId) ? ' (the card has fraud cases)' : ': UNEXPLAINED'}`]),
     );
   }
   out.push(audit.balanced ? 'AUDIT BALANCES: every cent is accounted for.' : 'AUDIT FAILS: see the unexplained amounts above.');

@@ -32,9 +32,25 @@ export interface CardAudit {
   readonly items: readonly AuditItem[];
   /** difference - the items backed by a fraud case: zero when the card's books are fully explained. */
   readonly unexplained: number;
-  /** Load authorisations issued for the card, and how much of that the card has not confirmed (yet). */
+  /** Load authorisations issued for the card (void ones left out), and how much of that no load receipt executed (yet). */
   readonly authorised: number;
   readonly authorisedUnconfirmed: number;
+  /**
+   * Load receipts that execute no authorisation of their own (a second execution of one, or one away from the
+   * counter it binds): value a genuine card could not have loaded. Each must be backed by a fraud case.
+   */
+  readonly unauthorisedLoads: number;
+  /**
+   * Load value the books cannot account for: unauthorised loads without a fraud case, and any difference between
+   * the confirmed load receipts and the authorisations recorded as executed by them. Zero for a sound ledger.
+   */
+  readonly loadsUnexplained: number;
+  /**
+   * Value the card's gaps bring in that no authorisation can fund: -inFlight above `authorisedUnconfirmed`. Loads
+   * in a gap are executions of authorisations not yet confirmed (a void one has a receipt where its load would
+   * be), and payments in a gap only lower inFlight, so a genuine card never has any. Explained only by a fraud case.
+   */
+  readonly unfunded: number;
 }
 
 /** The audit of the whole ledger, per currency. */
@@ -51,7 +67,7 @@ export interface ValueAudit {
 
 /** Totals of one currency: the cards' figures summed, and what only the whole ledger has. */
 export interface AuditTotals
-  extends Pick<CardAudit, 'currency' | 'loaded' | 'settled' | 'onCard' | 'inFlight' | 'flagged' | 'difference' | 'unexplained' | 'authorised' | 'authorisedUnconfirmed'> {
+  extends Pick<CardAudit, 'currency' | 'loaded' | 'settled' | 'onCard' | 'inFlight' | 'flagged' | 'difference' | 'unexplained' | 'authorised' | 'authorisedUnconfirmed' | 'unauthorisedLoads' | 'loadsUnexplained' | 'unfunded'> {
   /** The part of `difference` backed by fraud cases. */
   readonly explained: number;
   /** Credited total from the per-merchant settlement, which must equal `settled`. */
@@ -86,7 +102,7 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     cases.set(key, [...(cases.get(key) ?? []), c]);
   }
   const loadTotals = await store.loadTotals();
-  const authorisations = new Map(loadTotals.map((l) => [toHex(l.cardId), l.authorisedAmount]));
+  const authorisations = new Map(loadTotals.map((l) => [toHex(l.cardId), { authorised: l.authorisedAmount, executed: l.executedAmount }]));
   const issuers = new Map((await store.cards()).map((c) => [toHex(c.cardId), { issuer: toHex(c.issuerId), currency: c.currency }]));
   const totals = new Map<number, RunningTotals>();
   const exceptions: CardAudit[] = [];
@@ -97,11 +113,11 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     const first = current[0] as StoredReceipt;
     const key = toHex(first.cardId);
     const info = issuers.get(key);
-    const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? first.currency, current, cases.get(key) ?? [], authorisations.get(key) ?? 0);
+    const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? first.currency, current, cases.get(key) ?? [], authorisations.get(key) ?? NO_LOADS);
     authorisations.delete(key);
     add(totals, audit);
     cardCount++;
-    if (audit.difference !== 0 || audit.unexplained !== 0) exceptions.push(audit);
+    if (audit.difference !== 0 || audit.unexplained !== 0 || audit.unauthorisedLoads !== 0 || audit.loadsUnexplained !== 0 || audit.unfunded !== 0) exceptions.push(audit);
     if (options.allCards === true) all.push(audit);
     current = [];
   };
@@ -111,10 +127,11 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
   }
   finish();
   // Cards authorised but with no receipt recorded yet: all their authorised value is unconfirmed.
-  for (const [key, authorised] of authorisations) {
+  for (const [key, loads] of authorisations) {
     const info = issuers.get(key);
-    const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? 0, [], [], authorised);
+    const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? 0, [], [], loads);
     add(totals, audit);
+    if (audit.loadsUnexplained !== 0) exceptions.push(audit);
     if (options.allCards === true) all.push(audit);
     cardCount++;
   }
@@ -129,20 +146,40 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     if (t !== undefined) t.authorisedVoid += l.voidAmount;
   }
   const list = [...totals.values()].sort((a, b) => a.currency - b.currency);
-  const balanced = list.every((t) => t.unexplained === 0 && t.merchantSettlement === t.settled) && exceptions.every((e) => e.unexplained === 0 && e.items.every((i) => i.caseIds.length > 0));
+  const balanced =
+    list.every((t) => t.unexplained === 0 && t.loadsUnexplained === 0 && t.merchantSettlement === t.settled) &&
+    exceptions.every((e) => e.unexplained === 0 && e.loadsUnexplained === 0 && e.items.every((i) => i.caseIds.length > 0) && (e.unfunded === 0 || cases.has(e.cardId)));
   return { totals: list, exceptions, cards: all, cardCount, balanced };
 }
 
-/** Audits one card from its receipts (ordered by counter) and its fraud cases. */
-export function auditCard(cardId: string, issuerId: string, currency: number, receipts: readonly StoredReceipt[], cases: readonly FraudCaseRecord[], authorised: number): CardAudit {
+/** A card's load authorisations: their total (void ones left out) and the part its load receipts executed. */
+export interface CardLoads {
+  readonly authorised: number;
+  readonly executed: number;
+}
+
+const NO_LOADS: CardLoads = Object.freeze({ authorised: 0, executed: 0 });
+
+/** Audits one card from its receipts (ordered by counter), its fraud cases and its load authorisations. */
+export function auditCard(cardId: string, issuerId: string, currency: number, receipts: readonly StoredReceipt[], cases: readonly FraudCaseRecord[], loads: CardLoads): CardAudit {
   let loaded = 0;
+  let confirmedLoads = 0;
+  let unauthorisedLoads = 0;
+  let unbackedLoads = 0;
   let settled = 0;
   let flagged = 0;
   const items: AuditItem[] = [];
   const primary: StoredReceipt[] = [];
   for (const r of receipts) {
-    if (r.kind === ReceiptKind.Load) loaded += r.amount;
-    else if (r.disposition === Disposition.Credited) settled += r.amount;
+    if (r.kind === ReceiptKind.Load) {
+      loaded += r.amount;
+      // A load the ledger took as the execution of its authorisation, or one it flagged: then it needs a case.
+      if (r.disposition === Disposition.Loaded) confirmedLoads += r.amount;
+      else {
+        unauthorisedLoads += r.amount;
+        if (r.caseId === null) unbackedLoads += r.amount;
+      }
+    } else if (r.disposition === Disposition.Credited) settled += r.amount;
     else flagged += r.amount;
     if (r.primary) primary.push(r);
     else {
@@ -174,7 +211,12 @@ export function auditCard(cardId: string, issuerId: string, currency: number, re
   const difference = loaded - (settled + onCard + inFlight + flagged);
   // Only items backed by a fraud case explain anything; an item without one is value that moved unaccounted.
   const explained = items.reduce((sum, i) => sum + (i.caseIds.length > 0 ? i.amount : 0), 0);
-  return { cardId, issuerId, currency, loaded, settled, onCard, inFlight, flagged, difference, items, unexplained: difference - explained, authorised, authorisedUnconfirmed: authorised - loaded };
+  return {
+    cardId, issuerId, currency, loaded, settled, onCard, inFlight, flagged, difference, items, unexplained: difference - explained,
+    authorised: loads.authorised, authorisedUnconfirmed: loads.authorised - confirmedLoads,
+    unauthorisedLoads, loadsUnexplained: unbackedLoads + Math.abs(confirmedLoads - loads.executed),
+    unfunded: Math.max(0, -inFlight - (loads.authorised - confirmedLoads)),
+  };
 }
 
 function casesOf(cases: readonly FraudCaseRecord[], kinds: readonly number[], counters: readonly number[], receiptCase: number | null): number[] {
@@ -184,7 +226,10 @@ function casesOf(cases: readonly FraudCaseRecord[], kinds: readonly number[], co
 }
 
 function add(totals: Map<number, RunningTotals>, a: CardAudit): void {
-  const t = totals.get(a.currency) ?? { currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0, merchantSettlement: 0, loadsSold: 0, authorisedVoid: 0 };
+  const t = totals.get(a.currency) ?? {
+    currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0,
+    unauthorisedLoads: 0, loadsUnexplained: 0, unfunded: 0, merchantSettlement: 0, loadsSold: 0, authorisedVoid: 0,
+  };
   totals.set(a.currency, {
     ...t,
     loaded: t.loaded + a.loaded,
@@ -197,6 +242,9 @@ function add(totals: Map<number, RunningTotals>, a: CardAudit): void {
     unexplained: t.unexplained + a.unexplained,
     authorised: t.authorised + a.authorised,
     authorisedUnconfirmed: t.authorisedUnconfirmed + a.authorisedUnconfirmed,
+    unauthorisedLoads: t.unauthorisedLoads + a.unauthorisedLoads,
+    loadsUnexplained: t.loadsUnexplained + a.loadsUnexplained,
+    unfunded: t.unfunded + a.unfunded,
   });
 }
 

@@ -94,12 +94,21 @@ async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: Lo
   if (request.amount > profile.maxBalance) return refusal(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`);
   const known = await ctx.store.card(cert.subject);
   if (known !== undefined && known.revokedAt !== null) return refusal(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`, true);
+  if (challenge.counter >= Limits.maxCounter) return refusal(CheckId.Counter, `the card's counter is at its maximum ${Limits.maxCounter}: it can execute no more loads`);
+  // The card's counter never goes back: a challenge behind a receipt the ledger holds is not the card's now (a
+  // stale or invented one), and an authorisation for it could never execute on a genuine card.
+  if (known !== undefined && challenge.counter < known.lastCounter) {
+    return refusal(CheckId.Counter, `the challenge says counter ${challenge.counter}, but the ledger holds the card's receipt at counter ${known.lastCounter}: read a new challenge from the card`);
+  }
+  if (known !== undefined && request.amount > profile.maxBalance - known.lastBalance) {
+    return refusal(CheckId.Amount, `amount ${request.amount} would take the card's last known balance ${known.lastBalance} above its maximum ${profile.maxBalance}`);
+  }
   const earlier = await ctx.store.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
   if (earlier !== undefined) return sameLoadAgain(earlier, request, loadPoint);
   const issuer = ctx.issuers.get(toHex(cert.signer));
   if (issuer === undefined) throw new LedgerError(LedgerErrorCode.UnknownIssuer, `this ledger holds no key of issuer ${toHex(cert.signer)}`, { detail: { issuerId: toHex(cert.signer) } });
   const loadId = new Uint8Array(randomBytes(NONCE_LENGTH));
-  const payload = encodeLoadAuthorization({ cardId: cert.subject, challenge: challenge.challenge, amount: request.amount, currency: request.currency, loadId, time: now });
+  const payload = encodeLoadAuthorization({ cardId: cert.subject, challenge: challenge.challenge, counter: challenge.counter, amount: request.amount, currency: request.currency, loadId, time: now });
   const bytes = signCoseSign1(issuer.signer, payload);
   await ctx.store.putCard({ cardId: cert.subject, issuerId: cert.signer, currency: profile.currency, certificate: request.cardCertificate });
   try {
@@ -157,7 +166,7 @@ export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): 
       rejectedCount: 0,
       receipts: [{
         id: verified.value.id, bytes, kind: ReceiptKind.Load, cardId: r.cardId, counter: r.counter, amount: r.amount, currency: r.currency,
-        balanceAfter: r.balanceAfter, prevHash: r.prevHash, time: authorization.time, authorizationId: r.authorizationId,
+        balanceAfter: r.balanceAfter, prevHash: r.prevHash, time: authorization.time, authorizationId: r.authorizationId, authorizedCounter: authorization.cardCounter,
       }],
     },
     { now: ctx.clock(), denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },

@@ -98,12 +98,15 @@ export interface CardCertificateRecord {
 
 /** A card as the ledger knows it. Amounts in minor units. */
 export interface CardRecord extends CardCertificateRecord {
-  /** Sum of load authorisations the issuer signed for the card. */
+  /** Sum of the load authorisations the issuer signed for the card, less the void ones (never executed). */
   readonly authorised: number;
   /** Sum of the card's payments on its primary chain (one per counter value), credited or flagged. */
   readonly paid: number;
   /** Unix seconds of revocation (the card is on the deny list), or null. */
   readonly revokedAt: number | null;
+  /** Counter and balance after of the card's highest primary receipt (0 and 0 before any). */
+  readonly lastCounter: number;
+  readonly lastBalance: number;
 }
 
 /** An issued load authorisation. */
@@ -125,8 +128,8 @@ export interface LoadAuthorizationRecord {
    */
   readonly terminalId: Uint8Array | null;
   readonly merchantId: Uint8Array | null;
-  /** The card's counter in the challenge (its load receipt, if any, has counter + 1); null when not recorded. */
-  readonly cardCounter: number | null;
+  /** The card's counter the authorisation binds (its key 7): its load receipt, if any, has counter + 1. */
+  readonly cardCounter: number;
 }
 
 /** Kinds of stored receipts. */
@@ -171,6 +174,8 @@ export interface VerifiedReceipt {
   readonly time: number;
   /** For a load receipt: the id of the authorisation it executed. */
   readonly authorizationId?: Uint8Array;
+  /** For a load receipt: the card counter that authorisation binds (the receipt belongs at counter + 1). */
+  readonly authorizedCounter?: number;
 }
 
 /** A batch (or a single load receipt) to apply. */
@@ -270,6 +275,8 @@ export interface LoadTotalsRow {
   /** Authorisations the card's chain proves it never executed (not in `authorised*`). */
   readonly voidCount: number;
   readonly voidAmount: number;
+  /** Of `authorisedAmount`: the authorisations a load receipt on record executed at their counter + 1. */
+  readonly executedAmount: number;
 }
 
 /** A detected double spend. */

@@ -6,8 +6,7 @@ import {
   EvidenceKind,
   ReceiptStatus,
   Role,
-  decodeCoseSign1,
-  decodeLoadAuthorization,
+  bytesEqual,
   encodeDenyList,
   signCoseSign1,
   toHex,
@@ -18,7 +17,7 @@ import { classifyReceipt, type ChainNeighbour } from '../detect/classify-receipt
 import { overSpendEvidence, receiptEvidence, type EvidencePayment } from '../detect/build-evidence.js';
 import { liabilityFor } from '../detect/loss-attribution.js';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
-import { LOAD_AUTHORIZATION_COLUMNS_V2, LOAD_NEVER_EXECUTED, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
+import { LOAD_NEVER_EXECUTED, LOAD_NOT_DEBITED, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import {
   Disposition,
   Liability,
@@ -90,10 +89,9 @@ export class SqliteLedgerStore implements LedgerStore {
       db.pragma('wal_autocheckpoint = 8192');
       const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
       const version = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.['value'] : undefined;
-      if (version === 1) migrateFromVersion1(db);
-      else if (version !== undefined && version !== SQLITE_SCHEMA_VERSION) {
+      if (version !== undefined && version !== SQLITE_SCHEMA_VERSION) {
         db.close();
-        throw new LedgerError(LedgerErrorCode.Storage, `database schema version ${String(version)} is not ${SQLITE_SCHEMA_VERSION}`, { detail: { path } });
+        throw new LedgerError(LedgerErrorCode.Storage, `database schema version ${String(version)} is not ${SQLITE_SCHEMA_VERSION}`, { detail: { path, version } });
       }
       db.exec(SQLITE_SCHEMA);
       if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SQLITE_SCHEMA_VERSION);
@@ -164,7 +162,10 @@ export class SqliteLedgerStore implements LedgerStore {
       }).immediate(),
     );
     const cached = this.cardCache.get(byteKey(a.cardId));
-    if (cached !== undefined) cached.authorised += a.amount;
+    if (cached !== undefined) {
+      cached.authorised += a.amount;
+      cached.pendingLoads.push({ authorizationId: a.authorizationId, counter: a.cardCounter, amount: a.amount });
+    }
   }
 
   async loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined> {
@@ -215,7 +216,7 @@ export class SqliteLedgerStore implements LedgerStore {
                SELECT merchant_id, currency, terminal_id, disposition, liability, amount, 0 AS is_load, 0 AS is_void
                  FROM receipts WHERE kind = ${ReceiptKind.Pay} AND merchant_id IS NOT NULL
                UNION ALL
-               SELECT a.merchant_id, a.currency, a.terminal_id, NULL, NULL, a.amount, 1, ${LOAD_NEVER_EXECUTED}
+               SELECT a.merchant_id, a.currency, a.terminal_id, NULL, NULL, a.amount, 1, ${LOAD_NOT_DEBITED}
                  FROM load_authorizations a WHERE a.merchant_id IS NOT NULL)
              SELECT r.merchant_id, r.currency, COUNT(DISTINCT r.terminal_id) AS terminals,
                (SELECT t.name FROM terminals t WHERE t.merchant_id = r.merchant_id ORDER BY t.enrolled_at DESC LIMIT 1) AS name,
@@ -278,8 +279,9 @@ export class SqliteLedgerStore implements LedgerStore {
       (
         this.db
           .prepare(
-            `SELECT card_id, SUM(1 - dead) AS n, SUM(CASE WHEN dead = 0 THEN amount ELSE 0 END) AS amount, SUM(dead) AS void_n, SUM(CASE WHEN dead = 1 THEN amount ELSE 0 END) AS void_amount
-             FROM (SELECT a.card_id, a.amount, ${LOAD_NEVER_EXECUTED} AS dead FROM load_authorizations a) GROUP BY card_id ORDER BY card_id`,
+            `SELECT card_id, SUM(1 - dead) AS n, SUM(CASE WHEN dead = 0 THEN amount ELSE 0 END) AS amount, SUM(dead) AS void_n, SUM(CASE WHEN dead = 1 THEN amount ELSE 0 END) AS void_amount,
+               SUM(CASE WHEN executed = 1 THEN amount ELSE 0 END) AS executed_amount
+             FROM (SELECT a.card_id, a.amount, ${LOAD_NEVER_EXECUTED} AS dead, a.receipt_id IS NOT NULL AS executed FROM load_authorizations a) GROUP BY card_id ORDER BY card_id`,
           )
           .all() as Row[]
       ).map((r) => ({
@@ -288,6 +290,7 @@ export class SqliteLedgerStore implements LedgerStore {
         authorisedAmount: r['amount'] as number,
         voidCount: r['void_n'] as number,
         voidAmount: r['void_amount'] as number,
+        executedAmount: r['executed_amount'] as number,
       })),
     );
   }
@@ -357,7 +360,8 @@ export class SqliteLedgerStore implements LedgerStore {
           if (row === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(r.cardId)} has no recorded certificate`);
           const last = s.lastPrimary.raw(true).get(r.cardId) as unknown[] | undefined;
           const tail = last === undefined ? null : neighbourRow(last);
-          card = { ...cardRow(row), overSpendCase: row['over_spend_case'] as number | null, dirty: false, tail, maxCounter: tail?.counter ?? 0 };
+          const pendingLoads = (s.pendingLoads.all(r.cardId) as Row[]).map((a): PendingLoad => ({ authorizationId: bytes(a['authorization_id']), counter: a['card_counter'] as number, amount: a['amount'] as number }));
+          card = { ...cardRow(row), overSpendCase: row['over_spend_case'] as number | null, dirty: false, tail, maxCounter: tail?.counter ?? 0, pendingLoads };
           if (this.cardCache.size >= CARD_CACHE) this.cardCache.delete(this.cardCache.keys().next().value as string);
           this.cardCache.set(cardKey, card);
         }
@@ -370,7 +374,10 @@ export class SqliteLedgerStore implements LedgerStore {
         r.counter > card.maxCounter
           ? tail !== null && tail.counter === r.counter - 1 ? [tail] : NO_NEIGHBOURS
           : (s.near.all(r.cardId, r.counter - 1, r.counter + 1) as unknown[][]).map(neighbourRow);
-      const verdict = classifyReceipt(r, near, card, policy.denyListGraceSeconds);
+      // A receipt at the counter + 1 of an authorisation it does not execute proves that authorisation void: it
+      // stops counting toward what the card may spend from this receipt on (this receipt included).
+      const voided = card.pendingLoads.length === 0 ? 0 : voidedAmount(card.pendingLoads, r);
+      const verdict = classifyReceipt(r, near, voided === 0 ? card : { ...card, authorised: card.authorised - voided }, policy.denyListGraceSeconds);
       switch (verdict.kind) {
         case 'duplicate':
           duplicates++;
@@ -426,15 +433,17 @@ export class SqliteLedgerStore implements LedgerStore {
     return { outcomes, newCases, revoked: revoked.map((r) => r.cardId), denyList };
   }
 
-  /** Inserts a classified receipt and advances the card's cached totals and chain tail. */
+  /** Inserts a classified receipt and advances the card's cached totals, pending loads and chain tail. */
   private insertReceipt(r: VerifiedReceipt, card: MutableCard, at: Placement, primary: boolean, disposition: Disposition, liability: Liability | null, caseId: number | null): void {
     this.s.insertReceipt.run(
       r.cardId, r.counter, r.id, r.kind, r.amount, r.currency, r.balanceAfter, r.prevHash, r.time,
       primary ? 1 : 0, disposition, liability, caseId, at.terminalId, at.merchantId, at.batchId, at.now, r.bytes,
     );
     if (primary && r.kind === ReceiptKind.Pay) card.paid += r.amount;
-    // In the same transaction: an authorisation is executed exactly when its load receipt is on record.
-    else if (r.authorizationId !== undefined) this.s.confirmLoadAuthorization.run(r.id, r.authorizationId);
+    // In the same transaction: an authorisation is executed exactly when its load receipt is on record at the
+    // counter it binds (a misplaced one executes nothing a genuine card could have).
+    else if (r.authorizationId !== undefined && r.authorizedCounter !== undefined && r.counter === r.authorizedCounter + 1) this.s.confirmLoadAuthorization.run(r.id, r.authorizationId);
+    if (card.pendingLoads.length > 0 && (primary || r.counter === (r.authorizedCounter ?? -2) + 1)) settlePendingLoads(card, r, primary);
     if (primary && r.counter > card.maxCounter) {
       card.maxCounter = r.counter;
       card.tail = { id: r.id, counter: r.counter, prevHash: r.prevHash, balanceAfter: r.balanceAfter, kind: r.kind, amount: r.amount, primary: true };
@@ -447,9 +456,17 @@ export class SqliteLedgerStore implements LedgerStore {
     const issuerCertificate = bytes(issuer['certificate']);
     if (kind === EvidenceKind.OverSpend) {
       const auths = (this.s.cardLoadAuthorizations.all(card.cardId) as Row[]).map((a) => bytes(a['bytes']));
+      // Void authorisations go in with the receipt that voids each, so that a verifier excludes them as we did.
+      const voiding = (this.s.voidingReceipts.all(card.cardId) as Row[]).map((v) => bytes(v['bytes']));
+      if (r.kind === ReceiptKind.Pay && voidedAmount(card.pendingLoads, r) > 0) voiding.push(r.bytes);
       const stored = (this.s.largestPayments.all(card.cardId) as Row[]).map((p): EvidencePayment => ({ bytes: bytes(p['bytes']), amount: p['amount'] as number }));
       const payments = [...stored, { bytes: r.bytes, amount: r.amount }].sort((a, b) => b.amount - a.amount);
-      return overSpendEvidence(card.certificate, issuerCertificate, auths, card.authorised, payments);
+      return overSpendEvidence(card.certificate, issuerCertificate, auths, card.authorised - voidedAmount(card.pendingLoads, r), payments, voiding);
+    }
+    if (kind === EvidenceKind.MisplacedLoad) {
+      const a = r.authorizationId === undefined ? undefined : (this.s.authorizationBytes.get(r.authorizationId) as Row | undefined);
+      if (a === undefined) throw new LedgerError(LedgerErrorCode.Storage, 'misplaced-load without its authorisation');
+      return receiptEvidence(kind, card.certificate, issuerCertificate, [r.bytes], [bytes(a['bytes'])]);
     }
     if (kind === EvidenceKind.BadGenesis) return receiptEvidence(kind, card.certificate, issuerCertificate, [r.bytes]);
     if (counterpart === null) throw new LedgerError(LedgerErrorCode.Storage, `${EVIDENCE_KIND_NAME[kind]} without a counterpart receipt`);
@@ -483,11 +500,45 @@ interface Placement {
 /** Cards kept in the cache (about 300 bytes each). */
 const CARD_CACHE = 200_000;
 
-/** A card with its totals derived from the authorisations and the primary-chain payments. */
+/** A card with its totals derived from the authorisations (void ones left out) and the primary-chain payments. */
 const CARD_SELECT = `SELECT c.*,
-  (SELECT COALESCE(SUM(a.amount), 0) FROM load_authorizations a WHERE a.card_id = c.card_id) AS authorised,
-  (SELECT COALESCE(SUM(r.amount), 0) FROM receipts r WHERE r.card_id = c.card_id AND r.kind = ${ReceiptKind.Pay} AND r.is_primary = 1) AS paid
+  (SELECT COALESCE(SUM(a.amount), 0) FROM load_authorizations a WHERE a.card_id = c.card_id AND NOT ${LOAD_NEVER_EXECUTED}) AS authorised,
+  (SELECT COALESCE(SUM(r.amount), 0) FROM receipts r WHERE r.card_id = c.card_id AND r.kind = ${ReceiptKind.Pay} AND r.is_primary = 1) AS paid,
+  (SELECT r.counter FROM receipts r WHERE r.card_id = c.card_id AND r.is_primary = 1 ORDER BY r.counter DESC LIMIT 1) AS last_counter,
+  (SELECT r.balance_after FROM receipts r WHERE r.card_id = c.card_id AND r.is_primary = 1 ORDER BY r.counter DESC LIMIT 1) AS last_balance
   FROM cards c`;
+
+/** An authorisation not executed and not yet proven void: a receipt at counter + 1 decides which. */
+interface PendingLoad {
+  readonly authorizationId: Uint8Array;
+  readonly counter: number;
+  readonly amount: number;
+}
+
+/** The amount of the pending authorisations that receipt `r` proves void (it sits at their counter + 1 and executes none of them). */
+function voidedAmount(pending: readonly PendingLoad[], r: VerifiedReceipt): number {
+  let amount = 0;
+  for (const p of pending) if (p.counter + 1 === r.counter && !executes(r, p)) amount += p.amount;
+  return amount;
+}
+
+function executes(r: VerifiedReceipt, p: PendingLoad): boolean {
+  return r.authorizationId !== undefined && bytesEqual(r.authorizationId, p.authorizationId);
+}
+
+/**
+ * After `r` is stored: the pending authorisations it executes (at their counter + 1) are settled, and those it
+ * proves void (a primary receipt at their counter + 1 that executes none of them) leave the authorised total.
+ */
+function settlePendingLoads(card: MutableCard, r: VerifiedReceipt, primary: boolean): void {
+  card.pendingLoads = card.pendingLoads.filter((p) => {
+    if (p.counter + 1 !== r.counter) return true;
+    if (executes(r, p)) return false;
+    if (!primary) return true;
+    card.authorised -= p.amount;
+    return false;
+  });
+}
 
 interface MutableCard extends CardRecord {
   authorised: number;
@@ -498,6 +549,7 @@ interface MutableCard extends CardRecord {
   /** Highest counter stored for the card, and the primary receipt there. */
   maxCounter: number;
   tail: ChainNeighbour | null;
+  pendingLoads: PendingLoad[];
 }
 
 const CASE_SELECT = `SELECT c.*, COALESCE(f.n, 0) AS flagged_count, COALESCE(f.amount, 0) AS flagged_amount FROM cases c
@@ -528,6 +580,10 @@ function prepare(db: Database.Database) {
     receiptBytes: db.prepare('SELECT bytes FROM receipts WHERE card_id = ? AND counter = ? AND id = ?'),
     largestPayments: db.prepare(`SELECT bytes, amount FROM receipts WHERE card_id = ? AND kind = ${ReceiptKind.Pay} AND is_primary = 1 ORDER BY amount DESC LIMIT ${Limits.evidenceReceipts}`),
     cardLoadAuthorizations: db.prepare('SELECT bytes FROM load_authorizations WHERE card_id = ? ORDER BY time, authorization_id'),
+    pendingLoads: db.prepare(`SELECT authorization_id, card_counter, amount FROM load_authorizations a WHERE a.card_id = ? AND a.receipt_id IS NULL AND NOT ${LOAD_NEVER_EXECUTED}`),
+    voidingReceipts: db.prepare(`SELECT DISTINCT r.bytes FROM load_authorizations a JOIN receipts r ON r.card_id = a.card_id AND r.counter = a.card_counter + 1 AND r.is_primary = 1
+      WHERE a.card_id = ? AND a.receipt_id IS NULL`),
+    authorizationBytes: db.prepare('SELECT bytes FROM load_authorizations WHERE authorization_id = ?'),
     latestDenyList: db.prepare('SELECT * FROM deny_list_versions ORDER BY sequence DESC LIMIT 1'),
     insertDenyListVersion: db.prepare('INSERT INTO deny_list_versions (sequence, issued_at, bytes) VALUES (?, ?, ?)'),
     refreshDenyListVersion: db.prepare('UPDATE deny_list_versions SET issued_at = ?, bytes = ? WHERE sequence = ? AND issued_at < ?'),
@@ -561,6 +617,8 @@ function cardRow(r: Row): CardRecord {
     authorised: r['authorised'] as number,
     paid: r['paid'] as number,
     revokedAt: r['revoked_at'] as number | null,
+    lastCounter: (r['last_counter'] as number | null) ?? 0,
+    lastBalance: (r['last_balance'] as number | null) ?? 0,
   };
 }
 
@@ -588,26 +646,8 @@ function loadAuthorizationRow(r: Row): LoadAuthorizationRecord {
     challenge: bytes(r['challenge']),
     terminalId: r['terminal_id'] === null ? null : bytes(r['terminal_id']),
     merchantId: r['merchant_id'] === null ? null : bytes(r['merchant_id']),
-    cardCounter: (r['card_counter'] as number | null) ?? null,
+    cardCounter: r['card_counter'] as number,
   };
-}
-
-/**
- * Version 1 -> 2, in one transaction: the columns of LOAD_AUTHORIZATION_COLUMNS_V2 (load point, card counter and
- * receipt null: every version 1 load was authorised without a load point, and its challenge counter is unknown, so
- * it is never found void) and each authorisation's challenge, read from its signed bytes, so that a challenge is
- * good for one load.
- */
-function migrateFromVersion1(db: Database.Database): void {
-  db.transaction(() => {
-    for (const column of LOAD_AUTHORIZATION_COLUMNS_V2) db.exec(`ALTER TABLE load_authorizations ADD COLUMN ${column}`);
-    const update = db.prepare('UPDATE load_authorizations SET challenge = ? WHERE authorization_id = ?');
-    for (const r of db.prepare('SELECT authorization_id, bytes FROM load_authorizations').all() as Row[]) {
-      const payload = decodeLoadAuthorization(decodeCoseSign1(bytes(r['bytes']), Limits.issuerMessageBytes).payload);
-      update.run(payload.challenge, r['authorization_id']);
-    }
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(SQLITE_SCHEMA_VERSION);
-  }).immediate();
 }
 
 function receiptRow(r: Row): StoredReceipt {

@@ -1,21 +1,25 @@
-/** Version of the schema below, stored in `meta`. Version 1 is migrated on open; any other version is refused. */
-export const SQLITE_SCHEMA_VERSION = 2;
-
 /**
- * Columns version 2 added to load_authorizations: the load point and merchant of a terminal-signed load request;
- * the challenge, unique per card; the card's counter when it issued the challenge (the load, if executed, is the
- * card's receipt at that counter + 1); and the id of the load receipt that executed it, set in the transaction
- * that records the receipt. The same definitions for a new database and for the migration of a version 1
- * database, whose loads were all authorised without a load point and whose challenge counters are unknown.
+ * Version of the schema below, stored in `meta`; any other version is refused. Version 3 changed what a load
+ * authorisation signs (the card's counter, key 7): the authorisations of a version 1 or 2 database cannot be
+ * re-signed, so such a database is refused rather than migrated (no pilot ran on one).
  */
-export const LOAD_AUTHORIZATION_COLUMNS_V2 = ["challenge BLOB NOT NULL DEFAULT x''", 'terminal_id BLOB', 'merchant_id BLOB', 'card_counter INTEGER', 'receipt_id BLOB'] as const;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 /**
  * SQL condition on load_authorizations `a`: the card cannot have executed it. Its receipt is not recorded, and
- * the card's primary chain already holds another receipt at the counter the load would have taken.
+ * the card's primary chain holds another receipt at the counter + 1 the authorisation binds (signed by the
+ * issuer into the authorisation, and checked by the card before it executes a load): the card signed something
+ * else where the load would have been.
  */
-export const LOAD_NEVER_EXECUTED = `(a.receipt_id IS NULL AND a.card_counter IS NOT NULL AND EXISTS (
+export const LOAD_NEVER_EXECUTED = `(a.receipt_id IS NULL AND EXISTS (
   SELECT 1 FROM receipts r WHERE r.card_id = a.card_id AND r.counter = a.card_counter + 1 AND r.is_primary = 1))`;
+
+/**
+ * SQL condition on load_authorizations `a`: void (LOAD_NEVER_EXECUTED) and not debited to its load point. A void
+ * authorisation of a card with a fraud case is debited all the same: the proof that it was never executed rests on
+ * the receipt at counter + 1 being a genuine card's, which a cloned card's chain no longer shows.
+ */
+export const LOAD_NOT_DEBITED = `(${LOAD_NEVER_EXECUTED} AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.card_id = a.card_id))`;
 
 /**
  * The SQLite schema. Ids, hashes and keys are BLOBs; amounts are INTEGER minor units (never REAL).
@@ -38,7 +42,7 @@ CREATE TABLE IF NOT EXISTS cards (
 CREATE TABLE IF NOT EXISTS load_authorizations (
   authorization_id BLOB PRIMARY KEY, load_id BLOB NOT NULL UNIQUE, card_id BLOB NOT NULL,
   amount INTEGER NOT NULL, currency INTEGER NOT NULL, time INTEGER NOT NULL, bytes BLOB NOT NULL,
-  ${LOAD_AUTHORIZATION_COLUMNS_V2.join(', ')}) STRICT;
+  challenge BLOB NOT NULL, terminal_id BLOB, merchant_id BLOB, card_counter INTEGER NOT NULL, receipt_id BLOB) STRICT;
 CREATE INDEX IF NOT EXISTS load_authorizations_card ON load_authorizations (card_id);
 CREATE UNIQUE INDEX IF NOT EXISTS load_authorizations_challenge ON load_authorizations (card_id, challenge);
 CREATE TABLE IF NOT EXISTS receipts (
