@@ -9,7 +9,10 @@ export const CardErrorCode = {
   PowerLost: 'CARD_POWER_LOST',
   /** A read, write, fsync or rename of the card's storage failed; the applet answers 6581. */
   StorageFailed: 'CARD_STORAGE_FAILED',
-  /** The card file holds no valid committed state (not a card file, or damaged beyond both journal slots). */
+  /**
+   * The card file is refused as damaged: no valid committed state, a wrong length, or slots that cannot prove they
+   * hold the last released commit (`detail.reason` says which); the card never signs from such a file.
+   */
   CorruptState: 'CARD_CORRUPT_STATE',
   /** A card file already exists where a new card was to be created. */
   FileExists: 'CARD_FILE_EXISTS',
@@ -20,8 +23,14 @@ export const CardErrorCode = {
 } as const;
 export type CardErrorCode = (typeof CardErrorCode)[keyof typeof CardErrorCode];
 
-/** Error of the card layer; `detail.path` names the card file where there is one. */
-export class CardError extends EhkdError<CardErrorCode, { path?: string }> {
+/**
+ * Why a card file was refused as damaged (CORRUPT_STATE): its length, no valid slot, both slots at one generation,
+ * no intact high-water record, the last released commit lost, or a slot ahead of what any commit could write.
+ */
+export type DamageReason = 'length' | 'no-state' | 'same-generation' | 'no-high-water' | 'released-commit-lost' | 'ahead-of-high-water';
+
+/** Error of the card layer; `detail.path` names the card file where there is one, `detail.reason` a damage. */
+export class CardError extends EhkdError<CardErrorCode, { path?: string; reason?: DamageReason; size?: number; released?: number }> {
   readonly layer = 'card';
 }
 

@@ -1,9 +1,9 @@
-import { closeSync, fdatasyncSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { CardError, CardErrorCode, isPowerLoss } from './card-error.js';
+import { CardError, CardErrorCode, isPowerLoss, type DamageReason } from './card-error.js';
 import { StorageOp, type CardStore, type StorageHook, type StorageStep } from './card-store.js';
-import { CARD_FILE_SIZE, MAX_GENERATION, SECTOR_SIZE, SLOT_SIZE, encodeSlot, parseSlot } from './journal-slot.js';
+import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, MAX_GENERATION, SECTOR_SIZE, SLOT_SIZE, encodeHighWater, encodeSlot, parseHighWater, parseSlot, type HighWater } from './journal-slot.js';
 import { decodePurseState, encodePurseState, type PurseState } from './purse-state.js';
 
 /** Options of FileCardStore. */
@@ -18,13 +18,18 @@ interface ActiveSlot {
 }
 
 /**
- * A card's non-volatile memory as one file: a two-slot journal (see journal-slot.ts).
+ * A card's non-volatile memory as one file: a two-slot journal and a high-water record (see journal-slot.ts).
  *
  * Commit: encode the whole state into the slot that is NOT the current one, with generation + 1 and a
- * SHA-256 checksum, write it sector by sector, then fdatasync. Load: the valid slot with the highest
- * generation wins. The current slot is never written during a commit, so a cut at any write, or any
- * subset of sectors reaching the medium, leaves the old slot winning; once the fdatasync returns the new
- * slot wins. No rename and no directory update per commit: the file's size and name never change.
+ * SHA-256 checksum, write it sector by sector, then fdatasync; then write the high-water record (generation and
+ * counter of this commit) into each of its two copies in turn, with an fdatasync after each. Only then does the applet release
+ * the answer. Load: the valid slot with the highest generation wins, and must be at least the highest intact
+ * high-water record: a newest slot damaged after its answer was released cannot silently hand the card back its
+ * previous counter (the card would sign that counter again); such a file is refused as damaged. A slot one
+ * generation ahead of the record is a commit whose record update was cut: it was never released, and the load
+ * completes its record. The current slot is never written during a commit, so a cut at any write, or any subset
+ * of sectors reaching the medium, leaves the old state winning. A file of any other length than CARD_FILE_SIZE is
+ * refused (a short file would hide its second slot). No rename and no directory update per commit.
  * New card files are created whole under a temporary name, fsynced, then linked into place (atomic and
  * never replacing an existing card) and the directory fsynced.
  *
@@ -51,6 +56,9 @@ export class FileCardStore implements CardStore {
   static create(path: string, state: PurseState, options: FileCardStoreOptions = {}): FileCardStore {
     const image = new Uint8Array(CARD_FILE_SIZE);
     image.set(encodeSlot(1, encodePurseState(state)));
+    const mark = encodeHighWater({ generation: 1, counter: state.counter });
+    image.set(mark, HIGH_WATER_OFFSET);
+    image.set(mark, HIGH_WATER_OFFSET + SECTOR_SIZE);
     createFileAtomically(path, image, options.onStep);
     return FileCardStore.open(path, options);
   }
@@ -77,27 +85,42 @@ export class FileCardStore implements CardStore {
     return store;
   }
 
-  /** Re-reads both slots from the file: after a power cut this is what survived. */
+  /**
+   * Re-reads the file: after a power cut this is what survived. Refuses, as CORRUPT_STATE with `detail.reason`, a
+   * file whose state cannot be trusted not to fall back past a released counter.
+   * @throws CardError CORRUPT_STATE, STORAGE_FAILED
+   */
   load(): PurseState {
     const fd = this.#openFd();
     const image = new Uint8Array(CARD_FILE_SIZE);
-    let length: number;
+    let size: number;
     try {
-      length = readSync(fd, image, 0, CARD_FILE_SIZE, 0);
+      size = fstatSync(fd).size;
+      if (size === CARD_FILE_SIZE) readSync(fd, image, 0, CARD_FILE_SIZE, 0);
     } catch (e) {
       throw storageFailed(`cannot read ${this.path}`, e, this.path);
     }
-    const slots = [0, 1].map((i) => (length >= (i + 1) * SLOT_SIZE ? parseSlot(image.subarray(i * SLOT_SIZE, (i + 1) * SLOT_SIZE)) : undefined));
-    const [a, b] = slots;
-    if (a === undefined && b === undefined) throw new CardError(CardErrorCode.CorruptState, `${this.path} holds no valid card state`, { detail: { path: this.path } });
+    if (size !== CARD_FILE_SIZE) throw this.#damaged('length', `${this.path} is ${size} bytes; a card file is exactly ${CARD_FILE_SIZE} (it was cut short, extended, or is of an earlier format)`, { size });
+    const a = parseSlot(image.subarray(0, SLOT_SIZE));
+    const b = parseSlot(image.subarray(SLOT_SIZE, 2 * SLOT_SIZE));
+    const mark = highest(parseHighWater(image.subarray(HIGH_WATER_OFFSET, HIGH_WATER_OFFSET + SECTOR_SIZE)), parseHighWater(image.subarray(HIGH_WATER_OFFSET + SECTOR_SIZE, CARD_FILE_SIZE)));
+    if (a === undefined && b === undefined) throw this.#damaged('no-state', `${this.path} holds no valid card state`);
     if (a !== undefined && b !== undefined && a.generation === b.generation) {
       // Commits always write generation + 1 into the other slot; equal generations mean outside tampering.
-      throw new CardError(CardErrorCode.CorruptState, `${this.path}: both journal slots claim generation ${a.generation}`, { detail: { path: this.path } });
+      throw this.#damaged('same-generation', `${this.path}: both journal slots claim generation ${a.generation}`);
     }
+    if (mark === undefined) throw this.#damaged('no-high-water', `${this.path}: no intact high-water record, so the last released commit cannot be proven`);
     const slot: 0 | 1 = b === undefined || (a !== undefined && a.generation > b.generation) ? 0 : 1;
     const chosen = slot === 0 ? a! : b!;
+    if (chosen.generation < mark.generation) {
+      throw this.#damaged('released-commit-lost', `${this.path}: the last released commit (generation ${mark.generation}, counter ${mark.counter}) is damaged, and the card would sign that counter again from an older state`, { released: mark.counter });
+    }
+    if (chosen.generation > mark.generation + 1) throw this.#damaged('ahead-of-high-water', `${this.path}: a slot of generation ${chosen.generation} is ahead of every commit the high-water record allows (${mark.generation})`);
     const state = decodePurseState(chosen.payload);
+    if (state.counter < mark.counter) throw this.#damaged('released-commit-lost', `${this.path}: the state holds counter ${state.counter}, below the released counter ${mark.counter}`, { released: mark.counter });
     this.#active = { slot, generation: chosen.generation };
+    // A commit durable in its slot whose record update was cut: never released, now completed before anything is.
+    if (chosen.generation === mark.generation + 1) this.#writeHighWater({ generation: chosen.generation, counter: state.counter }, 0);
     return state;
   }
 
@@ -107,7 +130,8 @@ export class FileCardStore implements CardStore {
     if (active === undefined) throw new CardError(CardErrorCode.StorageFailed, `${this.path}: commit before load`, { detail: { path: this.path } });
     if (active.generation >= MAX_GENERATION) throw new CardError(CardErrorCode.StorageFailed, `${this.path}: journal generation exhausted`, { detail: { path: this.path } });
     const target: 0 | 1 = active.slot === 0 ? 1 : 0;
-    const image = encodeSlot(active.generation + 1, encodePurseState(state));
+    const generation = active.generation + 1;
+    const image = encodeSlot(generation, encodePurseState(state));
     const base = target * SLOT_SIZE;
     let index = 0;
     for (let offset = 0; offset < image.length; offset += SECTOR_SIZE) {
@@ -116,8 +140,30 @@ export class FileCardStore implements CardStore {
         writeSync(fd, image, offset, length, base + offset);
       });
     }
-    this.#step({ op: StorageOp.Fsync, index, path: this.path }, () => fdatasyncSync(fd));
-    this.#active = { slot: target, generation: active.generation + 1 };
+    this.#step({ op: StorageOp.Fsync, index: index++, path: this.path }, () => fdatasyncSync(fd));
+    this.#active = { slot: target, generation };
+    this.#writeHighWater({ generation, counter: state.counter }, index);
+  }
+
+  /**
+   * Writes the high-water record into both copies, one after the other, each synced before the next is written: a
+   * cut leaves at least one copy intact (the new record or the previous one), and after the commit damage to the
+   * newest slot and to one copy together still leaves the other copy to prove the released counter.
+   */
+  #writeHighWater(mark: HighWater, index: number): void {
+    const fd = this.#openFd();
+    const sector = encodeHighWater(mark);
+    for (let copy = 0; copy < 2; copy++) {
+      const offset = HIGH_WATER_OFFSET + copy * SECTOR_SIZE;
+      this.#step({ op: StorageOp.Write, index: index + 2 * copy, path: this.path, offset, length: SECTOR_SIZE }, () => {
+        writeSync(fd, sector, 0, SECTOR_SIZE, offset);
+      });
+      this.#step({ op: StorageOp.Fsync, index: index + 2 * copy + 1, path: this.path }, () => fdatasyncSync(fd));
+    }
+  }
+
+  #damaged(reason: DamageReason, message: string, more: { size?: number; released?: number } = {}): CardError {
+    return new CardError(CardErrorCode.CorruptState, message, { detail: { path: this.path, reason, ...more } });
   }
 
   close(): void {
@@ -218,6 +264,13 @@ function removeQuietly(path: string): void {
   } catch {
     // Already gone, or the directory is unwritable: a stray temporary file is harmless.
   }
+}
+
+/** The intact record with the higher generation, if any. */
+function highest(a: HighWater | undefined, b: HighWater | undefined): HighWater | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a.generation >= b.generation ? a : b;
 }
 
 function storageFailed(message: string, cause: unknown, path: string): CardError {

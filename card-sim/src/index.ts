@@ -7,7 +7,7 @@ export { CardError, CardErrorCode, isPowerLoss, powerLost } from './card-error.j
 export { StorageOp, type CardStore, type StorageHook, type StorageStep } from './card-store.js';
 export { MemoryCardStore } from './memory-card-store.js';
 export { FileCardStore, createFileAtomically, type FileCardStoreOptions } from './file-card-store.js';
-export { CARD_FILE_SIZE, SECTOR_SIZE, SLOT_SIZE } from './journal-slot.js';
+export { CARD_FILE_SIZE, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE } from './journal-slot.js';
 export { LOG_CAPACITY, MAX_STATE_BYTES, decodePurseState, encodePurseState, isLocked, publicState, type LogEntry, type PurseState } from './purse-state.js';
 export { MAX_STATE_ANSWER_BYTES } from './purse-command-spec.js';
 export { PurseApplet, type PurseAppletOptions } from './purse-applet.js';

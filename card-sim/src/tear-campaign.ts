@@ -1,6 +1,6 @@
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   Currency,
   IssuerAction,
@@ -23,7 +23,8 @@ import {
   type ResponseApdu,
   purseApdus,
 } from '@ehkd/core';
-import { isPowerLoss, powerLost } from './card-error.js';
+import { CardError, CardErrorCode, isPowerLoss, powerLost } from './card-error.js';
+import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, parseSlot } from './journal-slot.js';
 import { StorageOp, type CardStore, type StorageHook, type StorageStep } from './card-store.js';
 import { FileCardStore } from './file-card-store.js';
 import { personalizeCard } from './personalize-card.js';
@@ -52,6 +53,9 @@ export interface TearCampaignResult {
   readonly ioFailures: number;
   /** Tear points per operation, e.g. 'PAY (full log)': 25. */
   readonly byOperation: Readonly<Record<string, number>>;
+  /** Damaged card files tried (truncated, extended, bytes flipped in each region, regions wiped), and how many the card refused. */
+  readonly damages: number;
+  readonly refusedDamages: number;
   /** Every broken guarantee, one line each; empty when the store is tear-safe. */
   readonly violations: readonly string[];
 }
@@ -178,6 +182,8 @@ export function runTearCampaign(options: TearCampaignOptions = {}): TearCampaign
   const byOperation: Record<string, number> = {};
   let tearPoints = 0;
   let ioFailures = 0;
+  let damages = 0;
+  let refusedDamages = 0;
   try {
     const personalised = personalizeCard({ issuer: { signer: scheme.issuer.signer, certificate: scheme.issuer.certificate }, seed: SEED, limits: LIMITS });
     tearPoints += personalisationCampaign(storage, dir, personalised.state, violations);
@@ -196,6 +202,12 @@ export function runTearCampaign(options: TearCampaignOptions = {}): TearCampaign
       const reopened = storage.open(path);
       bases.set(name, { path, snapshot: encodePurseState(reopened.load()), released });
       reopened.close();
+    }
+
+    for (const base of bases.values()) {
+      const found = damageCampaign(storage, dir, base, violations);
+      damages += found.tried;
+      refusedDamages += found.refused;
     }
 
     for (const op of OPERATIONS) {
@@ -238,7 +250,102 @@ export function runTearCampaign(options: TearCampaignOptions = {}): TearCampaign
   } finally {
     if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
   }
-  return { tearPoints, ioFailures, byOperation, violations };
+  return { tearPoints, ioFailures, byOperation, damages, refusedDamages, violations };
+}
+
+/** One way a card file at rest can be damaged (a developer's disk, a bad copy). */
+interface Damage {
+  readonly name: string;
+  /** The damaged image, from the intact one. */
+  apply(image: Uint8Array): Uint8Array;
+}
+
+function flipAt(image: Uint8Array, at: number): Uint8Array {
+  const out = Uint8Array.from(image);
+  if (at < out.length) out[at]! ^= 0x01;
+  return out;
+}
+
+/** The last checksum byte of the slot at `base` (its place follows the payload length in the slot header). */
+function checksumEnd(image: Uint8Array, base: number): number {
+  if (image.length < base + 14) return base + SLOT_SIZE - 1;
+  return base + 14 + new DataView(image.buffer, image.byteOffset + base, 14).getUint32(10) + 31;
+}
+
+/** Every damage class of the storage fault model (docs/protocol.md 5.7), for a file whose newest slot is `newest`. */
+function damageClasses(newest: 0 | 1): Damage[] {
+  const flip = (name: string, at: number): Damage => ({ name, apply: (image) => flipAt(image, at) });
+  const wipe = (name: string, from: number, length: number): Damage => ({ name, apply: (image) => { const out = Uint8Array.from(image); out.fill(0, from, from + length); return out; } });
+  const out: Damage[] = [];
+  for (let length = 0; length < CARD_FILE_SIZE; length += SECTOR_SIZE) {
+    out.push({ name: `cut to ${length} bytes`, apply: (image) => image.slice(0, length) });
+    if (length > 0) out.push({ name: `cut to ${length - 1} bytes`, apply: (image) => image.slice(0, length - 1) });
+  }
+  out.push({ name: 'one byte short', apply: (image) => image.slice(0, CARD_FILE_SIZE - 1) });
+  out.push({ name: 'one byte too long', apply: (image) => Uint8Array.from([...image, 0]) });
+  out.push({ name: 'a sector too long', apply: (image) => Uint8Array.from([...image, ...new Uint8Array(SECTOR_SIZE)]) });
+  const regions: [string, number][] = [['magic', 0], ['format', 5], ['generation', 9], ['length', 13], ['payload start', 14], ['payload middle', 400], ['payload end', 1_000], ['checksum', -1]];
+  for (const [slot, which] of [[newest, 'newest'], [newest === 0 ? 1 : 0, 'older']] as const) {
+    const base = slot * SLOT_SIZE;
+    for (const [region, offset] of regions) {
+      // The checksum's place depends on the slot's payload length: find it from the image at apply time.
+      if (offset < 0) out.push({ name: `${which} slot: checksum byte flipped`, apply: (image) => flipAt(image, checksumEnd(image, base)) });
+      else out.push(flip(`${which} slot: ${region} byte flipped`, base + offset));
+    }
+    out.push(wipe(`${which} slot wiped`, base, SLOT_SIZE));
+  }
+  for (const [copy, which] of [[0, 'first'], [1, 'second']] as const) {
+    const base = HIGH_WATER_OFFSET + copy * SECTOR_SIZE;
+    for (const [region, offset] of [['magic', 0], ['generation', 9], ['counter', 13], ['checksum', 45]] as const) out.push(flip(`${which} high-water record: ${region} byte flipped`, base + offset));
+    out.push(wipe(`${which} high-water record wiped`, base, SECTOR_SIZE));
+  }
+  out.push(wipe('both high-water records wiped', HIGH_WATER_OFFSET, 2 * SECTOR_SIZE));
+  for (const copy of [0, 1]) {
+    out.push({ name: `newest slot and high-water copy ${copy + 1} wiped`, apply: (image) => { const o = Uint8Array.from(image); o.fill(0, newest * SLOT_SIZE, (newest + 1) * SLOT_SIZE); o.fill(0, HIGH_WATER_OFFSET + copy * SECTOR_SIZE, HIGH_WATER_OFFSET + (copy + 1) * SECTOR_SIZE); return o; } });
+  }
+  return out;
+}
+
+/**
+ * Damages a copy of the base card file in every way of `damageClasses` and opens it: the card must refuse it
+ * (CORRUPT_STATE), or boot into a state at or past its last released counter and, paying once more, release no
+ * second receipt for any counter. A fallback below a released counter is the violation this campaign exists for.
+ */
+function damageCampaign(storage: CampaignStorage, dir: string, base: Base, violations: string[]): { tried: number; refused: number } {
+  const intact = new Uint8Array(readFileSync(base.path));
+  const newest: 0 | 1 = (parseSlot(intact.subarray(0, SLOT_SIZE))?.generation ?? 0) > (parseSlot(intact.subarray(SLOT_SIZE, 2 * SLOT_SIZE))?.generation ?? 0) ? 0 : 1;
+  const released = Math.max(0, ...base.released.map((r) => decodeCardReceipt(decodeCoseSign1(r, Limits.receiptBytes).payload).counter));
+  let tried = 0;
+  let refused = 0;
+  for (const damage of damageClasses(newest)) {
+    tried++;
+    const label = `${basename(base.path)}, ${damage.name}`;
+    const work = join(dir, 'damaged.card');
+    writeFileSync(work, damage.apply(intact));
+    let store: CardStore;
+    try {
+      store = storage.open(work);
+    } catch (e) {
+      if (e instanceof CardError && e.code === CardErrorCode.CorruptState) refused++;
+      else violations.push(`${label}: opening failed with ${String(e)} instead of a refusal as damaged`);
+      continue;
+    }
+    try {
+      const applet = new PurseApplet(store, { random: seededRandom() });
+      if (applet.state.counter < released) violations.push(`${label}: the card fell back to counter ${applet.state.counter} below its released counter ${released}`);
+      const send = sender(applet);
+      send(purseApdus.select());
+      const next = send(purseApdus.pay({ amount: 1, currency: Currency.HKD, payee: PAYEE, nonce: nonce(252), time: TIME }));
+      checkReceipts(applet, next.sw === StatusWord.Ok ? [...base.released, next.data] : base.released, label, violations);
+    } catch (e) {
+      // A store that opens lazily may only fail at the first load: that too must be a refusal as damaged.
+      if (e instanceof CardError && e.code === CardErrorCode.CorruptState) refused++;
+      else violations.push(`${label}: the card failed with ${String(e)} instead of a refusal as damaged`);
+    } finally {
+      store.close();
+    }
+  }
+  return { tried, refused };
 }
 
 function readState(storage: CampaignStorage, path: string): Uint8Array {
@@ -257,6 +364,8 @@ function faultHook(fault: Fault, path: string, preImage: Uint8Array): StorageHoo
   return (step) => {
     if (fired) return;
     if (step.op === StorageOp.Write && step.phase === 'after') written.push(step);
+    // What an fsync returned for is on the medium: only writes after the last one can be lost.
+    if (step.op === StorageOp.Fsync && step.phase === 'after') written.length = 0;
     if (step.index !== fault.index || step.phase !== fault.phase) return;
     fired = true;
     switch (fault.kind) {

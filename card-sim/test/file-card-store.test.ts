@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatusWord, parseResponseApdu, purseApdus } from '@ehkd/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CARD_FILE_SIZE, CardError, CardErrorCode, FileCardStore, PurseApplet, SLOT_SIZE, StorageOp, encodePurseState, personalizeCard, type StorageStep } from '../src/index.js';
+import { CARD_FILE_SIZE, CardError, CardErrorCode, FileCardStore, HIGH_WATER_OFFSET, PurseApplet, SECTOR_SIZE, SLOT_SIZE, StorageOp, encodePurseState, personalizeCard, type StorageStep } from '../src/index.js';
 import { loadCard } from '../src/issuer-online.js';
 import { hex, issuer, payCommand } from './support/card-fixtures.js';
 
@@ -59,27 +59,27 @@ describe('FileCardStore', () => {
     expect(codeOf(() => FileCardStore.open(join(dir, 'empty.card')))).toBe(CardErrorCode.CorruptState);
   });
 
-  it('writes each commit into the other slot, sector by sector, then one fdatasync', async () => {
+  it('writes each commit into the other slot, sector by sector, then an fdatasync, then the two high-water copies each synced', async () => {
     const steps: StorageStep[] = [];
     const { applet } = await loadedCard(join(dir, 'a.card'), (s) => {
       if (s.phase === 'before') steps.push(s);
     });
-    const firstSlot = steps.filter((s) => s.op === StorageOp.Write).map((s) => Math.floor(s.offset! / SLOT_SIZE));
-    expect(new Set(firstSlot)).toEqual(new Set([1]));
-    expect(steps.at(-1)!.op).toBe(StorageOp.Fsync);
+    const regionOf = (s: StorageStep): string => (s.offset! >= HIGH_WATER_OFFSET ? `mark ${(s.offset! - HIGH_WATER_OFFSET) / SECTOR_SIZE}` : `slot ${Math.floor(s.offset! / SLOT_SIZE)}`);
+    const firstSlot = steps.filter((s) => s.op === StorageOp.Write).map(regionOf);
+    expect([...new Set(firstSlot)]).toEqual(['slot 1', 'mark 0', 'mark 1']);
+    expect(steps.slice(-4).map((s) => s.op)).toEqual([StorageOp.Write, StorageOp.Fsync, StorageOp.Write, StorageOp.Fsync]);
     steps.length = 0;
     applet.process(purseApdus.select());
     expect(parseResponseApdu(applet.process(purseApdus.pay(payCommand(100)))).sw).toBe(StatusWord.Ok);
     const secondSlot = steps.filter((s) => s.op === StorageOp.Write);
-    expect(new Set(secondSlot.map((s) => Math.floor(s.offset! / SLOT_SIZE)))).toEqual(new Set([0]));
+    expect([...new Set(secondSlot.map(regionOf))]).toEqual(['slot 0', 'mark 0', 'mark 1']);
     expect(secondSlot.every((s) => s.length! <= 512)).toBe(true);
-    expect(steps.filter((s) => s.op === StorageOp.Fsync)).toHaveLength(1);
+    expect(steps.filter((s) => s.op === StorageOp.Fsync)).toHaveLength(3);
   });
 
-  it('falls back to the older slot when the newer one is damaged', async () => {
+  it('refuses a file whose newest slot is damaged after its answer was released: it would sign that counter again', async () => {
     const path = join(dir, 'a.card');
     const { applet, store } = await loadedCard(path);
-    const afterLoad = hex(encodePurseState(applet.state));
     applet.process(purseApdus.select());
     applet.process(purseApdus.pay(payCommand(100)));
     store.close();
@@ -87,8 +87,40 @@ describe('FileCardStore', () => {
     const bytes = new Uint8Array(readFileSync(path));
     bytes[100] ^= 0xff;
     writeFileSync(path, bytes);
+    expect(() => FileCardStore.open(path)).toThrow(expect.objectContaining({ code: CardErrorCode.CorruptState, detail: expect.objectContaining({ reason: 'released-commit-lost', released: 2 }) }));
+  });
+
+  it('refuses a file cut short or extended (a short file would hide its second slot)', async () => {
+    const path = join(dir, 'a.card');
+    (await loadedCard(path)).store.close();
+    const bytes = new Uint8Array(readFileSync(path));
+    for (const image of [bytes.subarray(0, CARD_FILE_SIZE - 1), bytes.subarray(0, SLOT_SIZE + 100), Uint8Array.from([...bytes, 0])]) {
+      writeFileSync(path, image);
+      expect(() => FileCardStore.open(path)).toThrow(expect.objectContaining({ code: CardErrorCode.CorruptState, detail: expect.objectContaining({ reason: 'length', size: image.length }) }));
+    }
+  });
+
+  it('completes the high-water record of a commit whose record update was cut, before it releases anything', async () => {
+    const path = join(dir, 'a.card');
+    const { store } = await loadedCard(path);
+    store.close();
+    const intact = new Uint8Array(readFileSync(path));
+    const steps: StorageStep[] = [];
+    const cut = FileCardStore.open(path, {
+      onStep: (s) => {
+        if (s.phase === 'before') steps.push(s);
+        if (s.phase === 'before' && s.op === StorageOp.Write && s.offset! >= HIGH_WATER_OFFSET) throw new CardError(CardErrorCode.PowerLost, 'cut');
+      },
+    });
+    const applet = new PurseApplet(cut);
+    applet.process(purseApdus.select());
+    expect(() => applet.process(purseApdus.pay(payCommand(100)))).toThrow();
+    cut.close();
+    expect(hex(new Uint8Array(readFileSync(path)).subarray(HIGH_WATER_OFFSET))).toBe(hex(intact.subarray(HIGH_WATER_OFFSET)));
     const reopened = FileCardStore.open(path);
-    expect(hex(encodePurseState(reopened.load()))).toBe(afterLoad);
+    expect(reopened.load().counter).toBe(2);
+    const marks = new Uint8Array(readFileSync(path)).subarray(HIGH_WATER_OFFSET);
+    expect(hex(marks)).not.toBe(hex(intact.subarray(HIGH_WATER_OFFSET)));
     reopened.close();
   });
 

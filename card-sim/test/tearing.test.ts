@@ -3,9 +3,10 @@
  * (src/tear-campaign.ts) cuts power before and after every storage step of every PAY, LOAD and ISSUER
  * COMMAND action, tears sectors and loses unsynced writes, then reopens the card from disk each time.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodePurseState, encodePurseState, StorageOp, type CardStore, type PurseState, type StorageHook } from '../src/index.js';
+import { CardError, FileCardStore, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, decodePurseState, encodePurseState, StorageOp, type CardStore, type PurseState, type StorageHook } from '../src/index.js';
+import { encodeHighWater, parseSlot } from '../src/journal-slot.js';
 import { runTearCampaign, type CampaignStorage } from '../src/tear-campaign.js';
 
 /**
@@ -60,6 +61,30 @@ const inPlace: CampaignStorage = {
   open: (path, onStep) => new InPlaceStore(path, onStep),
 };
 
+/**
+ * The journal as it was before the high-water record: a damaged newest slot silently hands the card its previous
+ * state. It stands for any design the damage campaign must catch.
+ */
+const fallingBack: CampaignStorage = {
+  create: (path, state, onStep) => FileCardStore.create(path, state, onStep === undefined ? {} : { onStep }),
+  open(path, onStep) {
+    const options = onStep === undefined ? {} : { onStep };
+    try {
+      return FileCardStore.open(path, options);
+    } catch (e) {
+      if (!(e instanceof CardError && e.detail?.reason === 'released-commit-lost')) throw e;
+      // Forget the released commit: high-water records that claim only the older slot's generation.
+      const image = new Uint8Array(readFileSync(path));
+      const older = Math.max(...[parseSlot(image.subarray(0, SLOT_SIZE)), parseSlot(image.subarray(SLOT_SIZE, 2 * SLOT_SIZE))].map((s) => s?.generation ?? 0));
+      const mark = encodeHighWater({ generation: older, counter: 0 });
+      image.set(mark, HIGH_WATER_OFFSET);
+      image.set(mark, HIGH_WATER_OFFSET + SECTOR_SIZE);
+      writeFileSync(path, image);
+      return FileCardStore.open(path, options);
+    }
+  },
+};
+
 describe('tearing', () => {
   it('leaves the card exactly before or exactly after every operation, at every tear point', () => {
     const started = performance.now();
@@ -72,6 +97,16 @@ describe('tearing', () => {
     expect(Object.keys(result.byOperation)).toEqual(expect.arrayContaining(['PAY (fresh)', 'LOAD (full log)', 'ISSUER Lock', 'ISSUER Unlock', 'ISSUER ResetOfflineCounters', 'ISSUER UpdateLimits']));
     expect(result.tearPoints).toBeGreaterThan(100);
     expect(result.ioFailures).toBeGreaterThan(30);
+    // Every damage class on every base card; most are refused, the rest (older slot, one high-water copy) recover.
+    console.log(`damage campaign: ${result.damages} damaged card files, ${result.refusedDamages} refused as damaged`);
+    expect(result.damages).toBeGreaterThan(250);
+    expect(result.refusedDamages).toBeGreaterThan(200);
+    expect(result.refusedDamages).toBeLessThan(result.damages);
+  });
+
+  it('catches a journal that falls back to its older slot when the newest one is damaged (the damage campaign can fail)', () => {
+    const result = runTearCampaign({ storage: fallingBack });
+    expect(result.violations.some((v) => /fell back to counter|two different released receipts/.test(v))).toBe(true);
   });
 
   it('catches a store that rewrites its state in place (the campaign can fail)', () => {
