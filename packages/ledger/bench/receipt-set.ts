@@ -143,7 +143,7 @@ export function generateReceiptSet(params: ReceiptSetParams): ReceiptSet {
   for (let t = 0; t < params.terminals; t++) {
     const signer = createNodeSigner(generatePrivateKey());
     const merchantId = new Uint8Array(randomBytes(8));
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId, mcc: 5411, name: `Merchant ${t}` }, undefined, now);
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId, mcc: 5411, name: `Merchant ${t}` }, now);
     records.push(record);
     terminals.push({ id: record.terminalId, merchantId, signer, certificate: record.certificate });
   }

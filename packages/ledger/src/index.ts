@@ -10,9 +10,13 @@ export { liabilityFor } from './detect/loss-attribution.js';
 export { createNodeSigner } from './crypto/node-signer.js';
 export { partyKeyFromFile, type PartyKey } from './scheme/party-key.js';
 export { createRootKey, createCertifiedKey, type NewKeyOptions } from './scheme/scheme-keys.js';
-export { parseEnrolmentRequest, signTerminalCertificate, TERMINAL_VALIDITY_SECONDS, type EnrolmentRequest } from './scheme/terminal-enrolment.js';
+export {
+  parseEnrolmentRequest, signTerminalCertificate, newEnrolmentCode, enrolmentCodeHash, TERMINAL_VALIDITY_SECONDS, ENROLMENT_CODE_BYTES, DEFAULT_INVITE_TTL_SECONDS,
+  MAX_INVITE_TTL_SECONDS, type CertificateRequest, type OnlineEnrolmentRequest, type NewMerchant, type NewInvite, type IssuedInvite,
+} from './scheme/terminal-enrolment.js';
 export type { DeskLoadRequest, LoadAuthorizationResult, LoadRefusal } from './scheme/load-authorisation.js';
 export { buildLedgerServer, type LedgerServerOptions } from './http/ledger-server.js';
+export { EnrolmentThrottle, DEFAULT_ENROLMENT_LIMITS, type EnrolmentLimits } from './http/enrolment-throttle.js';
 export { valueAudit, auditCard, type ValueAudit, type CardAudit, type AuditItem, type AuditTotals } from './reports/value-audit.js';
 export { renderValueAudit, renderCardPositions } from './reports/value-audit-text.js';
 export { settlementReport, renderSettlement, type SettlementLine } from './reports/settlement-report.js';

@@ -19,8 +19,10 @@ import { VerifyPool } from './ingest/verify-pool.js';
 import type { LedgerContext } from './ledger-context.js';
 import { authorizeDeskLoad, authorizeLoad, recordLoadReceipt, type DeskLoadRequest, type LoadAuthorizationResult } from './scheme/load-authorisation.js';
 import type { PartyKey } from './scheme/party-key.js';
-import { signTerminalCertificate, type EnrolmentRequest } from './scheme/terminal-enrolment.js';
-import type { LedgerStore, TerminalRecord } from './store/ledger-store.js';
+import {
+  addMerchant, enrolByOperator, enrolWithCode, inviteTerminal, type IssuedInvite, type NewInvite, type NewMerchant, type OnlineEnrolmentRequest,
+} from './scheme/terminal-enrolment.js';
+import type { LedgerStore, MerchantRecord, TerminalRecord, TerminalStatus } from './store/ledger-store.js';
 
 /** How old a served deny list may be before the ledger re-signs it with a fresh `issuedAt` (1 hour). */
 export const DENY_LIST_REFRESH_SECONDS = 3_600;
@@ -129,14 +131,39 @@ export class Ledger {
   }
 
   /**
-   * Enrols a terminal: signs its certificate with the acquirer key and records it.
-   * @throws LedgerError TERMINAL_CONFLICT
+   * Registers a merchant (see scheme/terminal-enrolment.ts). @throws LedgerError BAD_REQUEST, MERCHANT_CONFLICT
    */
-  async enrolTerminal(request: EnrolmentRequest): Promise<TerminalRecord> {
-    const existing = request.terminalId === undefined ? undefined : await this.context.store.terminal(request.terminalId);
-    const record = signTerminalCertificate(this.context.acquirer, request, existing, this.context.clock());
-    await this.context.store.putTerminal(record);
-    return record;
+  addMerchant(merchant: NewMerchant): Promise<MerchantRecord> {
+    return addMerchant(this.context, merchant);
+  }
+
+  /**
+   * Issues a single-use, expiring enrolment code for a registered merchant (see scheme/terminal-enrolment.ts).
+   * @throws LedgerError NOT_FOUND, TERMINAL_CONFLICT, BAD_REQUEST
+   */
+  inviteTerminal(invite: NewInvite): Promise<IssuedInvite> {
+    return inviteTerminal(this.context, invite);
+  }
+
+  /**
+   * Online enrolment: redeems an invite code and certifies the terminal's key for the invite's merchant.
+   * @throws LedgerError UNAUTHORISED, TERMINAL_CONFLICT, NOT_FOUND
+   */
+  enrolWithCode(code: string, request: OnlineEnrolmentRequest): Promise<TerminalRecord> {
+    return enrolWithCode(this.context, code, request);
+  }
+
+  /**
+   * The operator's enrolment of a terminal key for a registered merchant (CLI, trusted); naming an enrolled
+   * terminal id replaces its certificate. @throws LedgerError BAD_REQUEST, NOT_FOUND, TERMINAL_CONFLICT
+   */
+  enrolTerminal(request: { readonly publicKey: Uint8Array; readonly merchantId: Uint8Array; readonly terminalId?: Uint8Array }): Promise<TerminalRecord> {
+    return enrolByOperator(this.context, request);
+  }
+
+  /** Revokes a terminal now: its uploads and load requests are refused from then on. @throws LedgerError NOT_FOUND */
+  revokeTerminal(terminalId: Uint8Array): Promise<TerminalStatus> {
+    return this.context.store.revokeTerminal(terminalId, this.context.clock());
   }
 
   /**

@@ -199,7 +199,7 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
 
   it('refuses a batch from a terminal that is certified but not enrolled here', async () => {
     const signer = createNodeSigner(generatePrivateKey());
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Rogue' }, undefined, nowSeconds());
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Rogue' }, nowSeconds());
     const rogue = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
     const card = await loadedCard();
     const before = await creditedTotal();
@@ -210,7 +210,7 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
 
   it('refuses a batch whose terminal certificate has expired', async () => {
     const signer = createNodeSigner(generatePrivateKey());
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Old' }, undefined, nowSeconds() - YEAR / 2, YEAR / 4);
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Old' }, nowSeconds() - YEAR / 2, YEAR / 4);
     await store.putTerminal(record);
     const old = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
     const card = await loadedCard();
@@ -222,7 +222,7 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
     const signer = createNodeSigner(generatePrivateKey());
     const now = nowSeconds();
     // Certified for a day that ended an hour ago (the ledger allows uploads for 30 days after expiry).
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Lapsed' }, undefined, now - 86_400 - 3_600 + 300, 86_400);
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Lapsed' }, now - 86_400 - 3_600 + 300, 86_400);
     await store.putTerminal(record);
     const lapsed = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
     const card = await loadedCard();

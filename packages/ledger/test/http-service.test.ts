@@ -20,7 +20,7 @@ import { createNodeSigner } from '../src/crypto/node-signer.js';
 import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
 import { TestCard, createTestScheme, enrolTerminal, signBatch, signLoadRequest, type TestScheme } from './fixtures/test-scheme.js';
-import { TEST_ENROLMENT_TOKEN, startTestServer, type TestServer } from './fixtures/test-server.js';
+import { startTestServer, type TestServer } from './fixtures/test-server.js';
 
 let scheme: TestScheme;
 let server: TestServer;
@@ -39,32 +39,36 @@ function post(path: string, body: string | Uint8Array, contentType: string, head
   return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
 }
 
-async function enrol(body: unknown, token = TEST_ENROLMENT_TOKEN): Promise<Response> {
-  return post(LedgerApi.enrolTerminal, JSON.stringify(body), 'application/json', { authorization: `Bearer ${token}` });
+async function enrol(body: unknown, code?: string): Promise<Response> {
+  return post(LedgerApi.enrolTerminal, JSON.stringify(body), 'application/json', code === undefined ? {} : { authorization: `Bearer ${code}` });
 }
 
 describe('terminal enrolment (POST /v1/terminals)', () => {
-  it('signs a terminal certificate for a bearer of the enrolment token', async () => {
+  it("signs a terminal certificate for the holder of an invite code, with the merchant record's id, name and MCC", async () => {
+    const merchant = await server.ledger.addMerchant({ name: 'Corner shop', mcc: 5411 });
+    const { code } = await server.ledger.inviteTerminal({ merchantId: merchant.merchantId });
     const signer = createNodeSigner(generatePrivateKey());
-    const res = await enrol({ publicKey: toHex(signer.publicKey), merchantId: '0102030405060708', mcc: 5411, name: 'Corner shop' });
+    const res = await enrol({ publicKey: toHex(signer.publicKey) }, code);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { certificate: string; acquirerId: string; terminalId: string };
+    const body = (await res.json()) as { certificate: string; acquirerId: string; terminalId: string; merchantId: string; mcc: number; name: string };
     const cert = decodeCertificate(decodeCoseSign1(fromHex(body.certificate), Limits.certificateBytes).payload);
     expect(cert).toMatchObject({ role: Role.Terminal, name: 'Corner shop', terminal: { mcc: 5411 } });
+    expect(toHex(cert.terminal?.merchantId ?? new Uint8Array())).toBe(toHex(merchant.merchantId));
     expect(toHex(cert.publicKey)).toBe(toHex(signer.publicKey));
-    expect(body.acquirerId).toBe(toHex(scheme.acquirer.id));
-    expect(body.terminalId).toBe(toHex(cert.subject));
+    expect(body).toMatchObject({ acquirerId: toHex(scheme.acquirer.id), terminalId: toHex(cert.subject), merchantId: toHex(merchant.merchantId), mcc: 5411, name: 'Corner shop' });
   });
 
-  it('refuses a missing or wrong token (401), a malformed request (400) and a taken terminal id (409)', async () => {
-    const publicKey = toHex(createNodeSigner(generatePrivateKey()).publicKey);
-    const request = { publicKey, terminalId: 'aabbccddeeff0011', merchantId: '0102030405060708', mcc: 5411, name: 'Shop' };
-    expect((await enrol(request, 'wrong-token')).status).toBe(401);
-    expect((await post(LedgerApi.enrolTerminal, JSON.stringify(request), 'application/json')).status).toBe(401);
-    expect((await enrol({ ...request, publicKey: '02ff' })).status).toBe(400);
-    expect((await enrol({ ...request, mcc: 10_000 })).status).toBe(400);
-    expect((await enrol(request)).status).toBe(200);
-    expect((await enrol({ ...request, publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey) })).status).toBe(409);
+  it('refuses a missing or malformed code (401) and a malformed request (400) without using the code up', async () => {
+    const merchant = await server.ledger.addMerchant({ name: 'Shop', mcc: 5411 });
+    const { code } = await server.ledger.inviteTerminal({ merchantId: merchant.merchantId });
+    const request = { publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey) };
+    expect((await enrol(request)).status).toBe(401);
+    const wrong = await enrol(request, 'not-a-code');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: 'LEDGER_UNAUTHORISED' });
+    expect((await enrol({ ...request, publicKey: '02ff' }, code)).status).toBe(400);
+    expect((await enrol({ ...request, name: 'Shop' }, code)).status).toBe(400);
+    expect((await enrol(request, code.toUpperCase().replaceAll('-', ' '))).status).toBe(200);
   });
 });
 
@@ -100,7 +104,7 @@ describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
     expect(forged.status).toBe(422);
     expect(await forged.json()).toMatchObject({ error: 'refused', check: 'signature' });
     const signer = createNodeSigner(generatePrivateKey());
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Not enrolled' }, undefined, Math.floor(Date.now() / 1000));
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Not enrolled' }, Math.floor(Date.now() / 1000));
     const stranger = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
     const notEnrolled = await post(LedgerApi.authorizeLoad, signLoadRequest(stranger, card, card.challenge(), 100), CBOR_CONTENT_TYPE);
     expect(notEnrolled.status).toBe(403);
@@ -142,7 +146,7 @@ describe('hostile uploads (POST /v1/batches)', () => {
   it("answers a batch from a terminal of another scheme's acquirer with a typed 422 (cert-chain)", async () => {
     const signer = createNodeSigner(generatePrivateKey());
     const other = createTestScheme();
-    const record = signTerminalCertificate(other.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Elsewhere' }, undefined, Math.floor(Date.now() / 1000));
+    const record = signTerminalCertificate(other.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Elsewhere' }, Math.floor(Date.now() / 1000));
     const batch = signBatch({ id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate }, [], []);
     const res = await post(LedgerApi.batches, batch, CBOR_CONTENT_TYPE);
     // Its acquirer is not a trust anchor here: the certificate chain itself fails.
@@ -154,7 +158,7 @@ describe('hostile uploads (POST /v1/batches)', () => {
 describe('a terminal that is certified but not enrolled', () => {
   it('gets 403 for its batch', async () => {
     const signer = createNodeSigner(generatePrivateKey());
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Unknown' }, undefined, Math.floor(Date.now() / 1000));
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Unknown' }, Math.floor(Date.now() / 1000));
     const res = await post(LedgerApi.batches, signBatch({ id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate }, [], []), CBOR_CONTENT_TYPE);
     expect(res.status).toBe(403);
   });

@@ -79,7 +79,7 @@ describe('a load point pays for the loads it sells', () => {
     const otherKey = createNodeSigner(generatePrivateKey());
     const forged = await ledger.authorizeLoad(signLoadRequest({ ...shop, signer: otherKey }, card, card.challenge(), 100));
     expect(forged).toMatchObject({ ok: false, check: CheckId.Signature, forbidden: false });
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: otherKey.publicKey, terminalId: shop.id, merchantId: shop.merchantId, mcc: 5812, name: 'Twin' }, undefined, Math.floor(Date.now() / 1000));
+    const record = signTerminalCertificate(scheme.acquirer, { publicKey: otherKey.publicKey, terminalId: shop.id, merchantId: shop.merchantId, mcc: 5812, name: 'Twin' }, Math.floor(Date.now() / 1000));
     const twin = await ledger.authorizeLoad(signLoadRequest({ ...shop, signer: otherKey, certificate: record.certificate }, card, card.challenge(), 100));
     expect(twin).toMatchObject({ ok: false, check: CheckId.CertChain, forbidden: true });
     expect((await store.card(card.id))?.authorised ?? 0).toBe(0);

@@ -6,15 +6,15 @@ import { EXIT_ERROR } from './exit-codes.js';
 import { evidenceCommand } from './evidence-commands.js';
 import { ingestCommand } from './ingest-command.js';
 import { reportCommand } from './report-commands.js';
-import { initCommand, keysCommand, loadCommand, publishCommands, terminalCommand } from './scheme-commands.js';
+import { initCommand, keysCommand, loadCommand, merchantCommand, publishCommands, terminalCommand } from './scheme-commands.js';
 import { serveCommand } from './serve-command.js';
 
 /** The program, for the bin and for tests that run commands in-process. */
 export function ledgerProgram(): Command {
   const program = new Command('ehkd-ledger')
-    .description('e-HKD settlement ledger: scheme keys, terminal enrolment, loads, batch ingestion, settlement, fraud evidence, audit')
+    .description('e-HKD settlement ledger: scheme keys, merchants, terminal enrolment and revocation, loads, batch ingestion, settlement, fraud evidence, audit')
     .showHelpAfterError();
-  for (const c of [keysCommand(), initCommand(), terminalCommand(), loadCommand(), ...publishCommands(), ingestCommand(), reportCommand(), evidenceCommand(), serveCommand()]) program.addCommand(c);
+  for (const c of [keysCommand(), initCommand(), merchantCommand(), terminalCommand(), loadCommand(), ...publishCommands(), ingestCommand(), reportCommand(), evidenceCommand(), serveCommand()]) program.addCommand(c);
   return program;
 }
 

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import { buildLedgerServer } from '../http/ledger-server.js';
 import { openLedger } from './cli-files.js';
 import { collect, dbOption, integer, print } from './cli-options.js';
@@ -7,20 +6,17 @@ import { collect, dbOption, integer, print } from './cli-options.js';
 /** `serve`: the HTTP service until SIGINT or SIGTERM. */
 export function serveCommand(): Command {
   return dbOption(new Command('serve'))
-    .description('run the HTTP service (core LedgerApi): batches, deny list, trust anchors, enrolment, loads')
+    .description('run the HTTP service (core LedgerApi): batches, deny list, trust anchors, enrolment with invite codes, loads')
     .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
     .option('--issuer-key <file>', 'issuer key file for load authorisation (repeatable)', collect, [])
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port', integer, 8080)
-    .option('--token-env <name>', 'environment variable holding the terminal enrolment token', 'EHKD_ENROLMENT_TOKEN')
     .option('--workers <n>', 'verification workers (default: one per core)', integer)
     .option('--log', 'log requests (pino JSON on stdout)')
-    .action(async (o: { db: string; acquirerKey: string; issuerKey: string[]; host: string; port: number; tokenEnv: string; workers?: number; log?: boolean }) => {
-      const token = process.env[o.tokenEnv];
-      if (token === undefined || token.length < 16) throw new LedgerError(LedgerErrorCode.BadRequest, `set ${o.tokenEnv} to an enrolment token of at least 16 characters`);
+    .action(async (o: { db: string; acquirerKey: string; issuerKey: string[]; host: string; port: number; workers?: number; log?: boolean }) => {
       const { ledger, close } = await openLedger(o);
       await ledger.startWorkers();
-      const app = buildLedgerServer({ ledger, enrolmentToken: token, logger: o.log === true });
+      const app = buildLedgerServer({ ledger, logger: o.log === true });
       const address = await app.listen({ host: o.host, port: o.port });
       print(`ehkd-ledger listening on ${address}`);
       await new Promise<void>((resolve) => {

@@ -14,12 +14,16 @@ export const LedgerErrorCode = {
   KeyFile: 'LEDGER_KEY_FILE',
   /** A request or command argument is malformed (bad hex, out-of-range number, missing field). */
   BadRequest: 'LEDGER_BAD_REQUEST',
-  /** Missing or wrong enrolment token. */
+  /** An enrolment without a valid invite code: none, malformed, unknown, expired or already used (HTTP 401). */
   Unauthorised: 'LEDGER_UNAUTHORISED',
-  /** No such case, card, terminal or file. */
+  /** Too many failed enrolment attempts: from this client, or from everyone, within the window (HTTP 429). */
+  RateLimited: 'LEDGER_RATE_LIMITED',
+  /** No such case, card, merchant, terminal or file. */
   NotFound: 'LEDGER_NOT_FOUND',
-  /** The terminal id is already enrolled with another key. */
+  /** The terminal cannot be enrolled under that id: taken by another merchant's terminal, or revoked. */
   TerminalConflict: 'LEDGER_TERMINAL_CONFLICT',
+  /** A merchant with that id is already registered. */
+  MerchantConflict: 'LEDGER_MERCHANT_CONFLICT',
   /** This ledger holds no key for the issuer of that card, so it cannot authorise its loads. */
   UnknownIssuer: 'LEDGER_UNKNOWN_ISSUER',
   /** A load was already authorised for that card challenge (a challenge is good for one load). */

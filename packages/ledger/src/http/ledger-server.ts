@@ -1,15 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { CBOR_CONTENT_TYPE, LedgerApi, Limits, RECEIPT_STATUS_NAME, toHex } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { Ledger } from '../ledger.js';
 import { parseEnrolmentRequest } from '../scheme/terminal-enrolment.js';
+import { DEFAULT_ENROLMENT_LIMITS, EnrolmentThrottle, type EnrolmentLimits } from './enrolment-throttle.js';
 
 /** Options of the HTTP service. */
 export interface LedgerServerOptions {
   readonly ledger: Ledger;
-  /** The bearer token terminals present to enrol (POST /v1/terminals). */
-  readonly enrolmentToken: string;
+  /** When failed enrolment attempts lock clients out; default DEFAULT_ENROLMENT_LIMITS. */
+  readonly enrolmentLimits?: EnrolmentLimits;
   /** Fastify's logger (pino) on or off; default off. */
   readonly logger?: boolean;
 }
@@ -21,6 +21,7 @@ const STATUS_OF_ERROR: Readonly<Record<string, number>> = {
   [LedgerErrorCode.BadRequest]: 400,
   [LedgerErrorCode.Unauthorised]: 401,
   [LedgerErrorCode.NotFound]: 404,
+  [LedgerErrorCode.RateLimited]: 429,
   [LedgerErrorCode.TerminalConflict]: 409,
   [LedgerErrorCode.UnknownIssuer]: 422,
   [LedgerErrorCode.Worker]: 503,
@@ -30,12 +31,14 @@ const STATUS_OF_ERROR: Readonly<Record<string, number>> = {
  * The ledger's HTTP API (core's LedgerApi), on fastify. Wire data that fails verification is answered with a
  * typed refusal { error, check, reason } (422, or 403 when the terminal or the card is not allowed); malformed
  * requests get 400, oversized bodies 413, wrong content types 415. Nothing a client sends can crash the service.
+ * Enrolment takes a single-use invite code; failed attempts are counted per client address and in all, and past
+ * the limits the service answers 429 without looking at the code (so a lockout never uses up a valid one).
  * Call `listen` on the result; `close` stops it (the caller closes the ledger and its store).
- * @example const app = buildLedgerServer({ ledger, enrolmentToken }); await app.listen({ port: 8080 })
+ * @example const app = buildLedgerServer({ ledger }); await app.listen({ port: 8080 })
  */
 export function buildLedgerServer(options: LedgerServerOptions): FastifyInstance {
   const { ledger } = options;
-  const tokenDigest = digest(options.enrolmentToken);
+  const throttle = new EnrolmentThrottle(options.enrolmentLimits ?? DEFAULT_ENROLMENT_LIMITS, ledger.context.clock);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: JSON_BODY_LIMIT });
 
   app.addContentTypeParser(CBOR_CONTENT_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -60,12 +63,27 @@ export function buildLedgerServer(options: LedgerServerOptions): FastifyInstance
 
   app.get(LedgerApi.trustAnchors, async (_request, reply) => cbor(reply, await ledger.trustAnchorBundle()));
 
-  app.post(LedgerApi.enrolTerminal, async (request) => {
+  app.post(LedgerApi.enrolTerminal, async (request, reply) => {
+    const wait = throttle.retryAfter(request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new LedgerError(LedgerErrorCode.RateLimited, `too many failed enrolment attempts: try again in ${wait} s`);
+    }
+    // A malformed body is refused before the code is looked at, so it neither counts as a guess nor uses a code up.
+    const body = parseEnrolmentRequest(request.body);
     const header = request.headers.authorization;
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!timingSafeEqual(digest(token), tokenDigest)) throw new LedgerError(LedgerErrorCode.Unauthorised, 'a valid enrolment token is required');
-    const record = await ledger.enrolTerminal(parseEnrolmentRequest(request.body));
-    return { certificate: toHex(record.certificate), acquirerId: toHex(ledger.context.acquirer.id), terminalId: toHex(record.terminalId) };
+    const code = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    let record;
+    try {
+      record = await ledger.enrolWithCode(code, body);
+    } catch (e) {
+      if (e instanceof LedgerError && e.code === LedgerErrorCode.Unauthorised) throttle.fail(request.ip);
+      throw e;
+    }
+    return {
+      certificate: toHex(record.certificate), acquirerId: toHex(ledger.context.acquirer.id), terminalId: toHex(record.terminalId),
+      merchantId: toHex(record.merchantId), mcc: record.mcc, name: record.name,
+    };
   });
 
   app.post(LedgerApi.authorizeLoad, { bodyLimit: Limits.loadRequestBytes }, async (request, reply) => {
@@ -105,8 +123,4 @@ function cbor(reply: FastifyReply, bytes: Uint8Array): FastifyReply {
 
 function refuse(reply: FastifyReply, status: number, check: string, reason: string): FastifyReply {
   return reply.code(status).send({ error: 'refused', check, reason });
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }

@@ -10,6 +10,12 @@ export class RequestFields {
     this.o = body as Record<string, unknown>;
   }
 
+  /** Refuses any field but `allowed`: a request that says more than the protocol asks for is not guessed at. */
+  only(allowed: readonly string[]): void {
+    const extra = Object.keys(this.o).find((k) => !allowed.includes(k));
+    if (extra !== undefined) throw this.bad(`unknown field ${JSON.stringify(extra.slice(0, 64))} (the fields are ${allowed.join(', ')})`);
+  }
+
   /** True if the optional field is present. */
   has(key: string): boolean {
     return this.o[key] !== undefined;

@@ -16,9 +16,37 @@ export interface LedgerStore {
   /** The root certificate and the issuer and acquirer certificates. @throws LedgerError NOT_INITIALISED */
   trustAnchors(): Promise<TrustAnchorRecord>;
 
-  /** Enrols a terminal (or renews its certificate). */
+  /**
+   * Records a terminal as given, replacing any record of its id (fixtures and benchmarks set up terminals with it;
+   * the ledger enrols through `enrolTerminal`).
+   */
   putTerminal(terminal: TerminalRecord): Promise<void>;
-  terminal(terminalId: Uint8Array): Promise<TerminalRecord | undefined>;
+  /** A terminal's enrolment record and whether it was revoked. */
+  terminal(terminalId: Uint8Array): Promise<TerminalStatus | undefined>;
+  /** Every enrolled terminal, by merchant then terminal id. */
+  terminals(): Promise<TerminalStatus[]>;
+  /**
+   * Enrols a terminal in ONE transaction: reads what `grant` names (the invite and its merchant, or the merchant and
+   * terminal id the operator named) and the terminal it would replace, lets `decide` check them and sign the
+   * certificate (it throws to refuse), then records the terminal, replacing the named one, and marks the invite
+   * used. Of two redemptions of one invite exactly one succeeds, however they interleave.
+   * @throws LedgerError UNAUTHORISED (unknown invite, or used by a concurrent redemption), TERMINAL_CONFLICT (a fresh
+   * terminal id already taken), whatever `decide` throws, STORAGE
+   */
+  enrolTerminal(grant: EnrolmentGrant, decide: (found: EnrolmentFound) => TerminalRecord): Promise<TerminalRecord>;
+  /**
+   * Revokes a terminal: from now on its uploads and load requests are refused. Revoking twice keeps the first time.
+   * @returns the terminal with its revocation time. @throws LedgerError NOT_FOUND
+   */
+  revokeTerminal(terminalId: Uint8Array, now: number): Promise<TerminalStatus>;
+
+  /** Registers a merchant. @throws LedgerError MERCHANT_CONFLICT if the id is taken */
+  putMerchant(merchant: MerchantRecord): Promise<void>;
+  merchant(merchantId: Uint8Array): Promise<MerchantRecord | undefined>;
+  /** Every registered merchant, by id. */
+  merchants(): Promise<MerchantRecord[]>;
+  /** Records an enrolment invite (only the hash of its code). @throws LedgerError NOT_FOUND (no such merchant) */
+  putEnrolmentInvite(invite: EnrolmentInviteRecord): Promise<void>;
 
   /** Records a card certificate the first time the card is seen (later certificates of a known card are ignored). */
   putCard(card: CardCertificateRecord): Promise<void>;
@@ -86,6 +114,58 @@ export interface TerminalRecord {
   readonly publicKey: Uint8Array;
   readonly certificate: Uint8Array;
   readonly enrolledAt: number;
+}
+
+/** An enrolment record with its standing: a revoked terminal's uploads and load requests are refused. */
+export interface TerminalStatus extends TerminalRecord {
+  /** Unix seconds of revocation (`ehkd-ledger terminal revoke`), or null. */
+  readonly revokedAt: number | null;
+}
+
+/** A merchant the operator registered: the only source of the merchant fields of terminal certificates. */
+export interface MerchantRecord {
+  readonly merchantId: Uint8Array;
+  /** Display name, 1..64 bytes of UTF-8 (the certificate's name). */
+  readonly name: string;
+  /** ISO 18245 merchant category code, 0..9999. */
+  readonly mcc: number;
+  readonly createdAt: number;
+}
+
+/** A single-use enrolment code the operator issued for one merchant (and optionally one terminal id). */
+export interface EnrolmentInviteRecord {
+  /** SHA-256 of the code's 16 bytes: the code itself is never stored. */
+  readonly codeHash: Uint8Array;
+  readonly merchantId: Uint8Array;
+  /** The terminal id the enrolment gets (replacing that terminal's certificate if it is enrolled); null: a fresh id. */
+  readonly terminalId: Uint8Array | null;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** When it was redeemed, and the terminal it enrolled; null while unused. */
+  readonly usedAt: number | null;
+  readonly enrolledTerminalId: Uint8Array | null;
+}
+
+/**
+ * What entitles an enrolment: an invite code (online, POST /v1/terminals), or the operator at the CLI naming the
+ * merchant and optionally the terminal id. `freshTerminalId` is the id given when none is named.
+ */
+export type EnrolmentGrant =
+  | { readonly via: 'invite'; readonly codeHash: Uint8Array; readonly freshTerminalId: Uint8Array; readonly now: number }
+  | { readonly via: 'operator'; readonly merchantId: Uint8Array; readonly terminalId: Uint8Array | null; readonly freshTerminalId: Uint8Array; readonly now: number };
+
+/** What an enrolment transaction found, for the enrolment policy to decide on. */
+export interface EnrolmentFound {
+  /** The invite redeemed (null for the operator's own enrolment). */
+  readonly invite: EnrolmentInviteRecord | null;
+  /** The merchant the certificate is for, if registered. */
+  readonly merchant: MerchantRecord | undefined;
+  /** The terminal id the certificate names: the invite's or the operator's, else the fresh one. */
+  readonly terminalId: Uint8Array;
+  /** Whether that id was named (an invite or operator choice) rather than fresh. */
+  readonly named: boolean;
+  /** The terminal of that id, if enrolled: the certificate the new one replaces. */
+  readonly replaced: TerminalStatus | undefined;
 }
 
 /** A card certificate, verified against the trust anchors before it is stored. */

@@ -28,15 +28,20 @@ import {
   type CardCertificateRecord,
   type CardRecord,
   type DenyListVersion,
+  type EnrolmentFound,
+  type EnrolmentGrant,
+  type EnrolmentInviteRecord,
   type FraudCaseRecord,
   type LedgerStore,
   type LoadAuthorizationRecord,
   type LoadTotalsRow,
+  type MerchantRecord,
   type MerchantSettlementRow,
   type ReceiptApplication,
   type SchemeSetup,
   type StoredReceipt,
   type TerminalRecord,
+  type TerminalStatus,
   type TrustAnchorRecord,
   type VerifiedReceipt,
 } from './ledger-store.js';
@@ -122,22 +127,87 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async putTerminal(t: TerminalRecord): Promise<void> {
-    storage(() =>
-      this.db
-        .prepare(
-          `INSERT INTO terminals (terminal_id, merchant_id, mcc, name, public_key, certificate, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (terminal_id) DO UPDATE SET merchant_id = excluded.merchant_id, mcc = excluded.mcc, name = excluded.name,
-             public_key = excluded.public_key, certificate = excluded.certificate, enrolled_at = excluded.enrolled_at`,
-        )
-        .run(t.terminalId, t.merchantId, t.mcc, t.name, t.publicKey, t.certificate, t.enrolledAt),
-    );
+    storage(() => this.s.putTerminal.run(t.terminalId, t.merchantId, t.mcc, t.name, t.publicKey, t.certificate, t.enrolledAt));
   }
 
-  async terminal(terminalId: Uint8Array): Promise<TerminalRecord | undefined> {
+  async terminal(terminalId: Uint8Array): Promise<TerminalStatus | undefined> {
     return storage(() => {
       const r = this.s.terminal.get(terminalId) as Row | undefined;
       return r === undefined ? undefined : terminalRow(r);
     });
+  }
+
+  async terminals(): Promise<TerminalStatus[]> {
+    return storage(() => (this.db.prepare(`${TERMINAL_SELECT} ORDER BY t.merchant_id, t.terminal_id`).all() as Row[]).map(terminalRow));
+  }
+
+  async enrolTerminal(grant: EnrolmentGrant, decide: (found: EnrolmentFound) => TerminalRecord): Promise<TerminalRecord> {
+    return storage(() =>
+      this.db.transaction(() => {
+        let invite: EnrolmentInviteRecord | null = null;
+        let merchantId: Uint8Array;
+        let named: Uint8Array | null;
+        if (grant.via === 'invite') {
+          const r = this.db.prepare('SELECT * FROM enrolment_invites WHERE code_hash = ?').get(grant.codeHash) as Row | undefined;
+          if (r === undefined) throw new LedgerError(LedgerErrorCode.Unauthorised, 'not a valid enrolment code');
+          invite = inviteRow(r);
+          ({ merchantId, terminalId: named } = invite);
+        } else {
+          ({ merchantId, terminalId: named } = grant);
+        }
+        const terminalId = named ?? grant.freshTerminalId;
+        const merchantRow = this.s.merchant.get(merchantId) as Row | undefined;
+        const replacedRow = this.s.terminal.get(terminalId) as Row | undefined;
+        const replaced = replacedRow === undefined ? undefined : terminalRow(replacedRow);
+        if (named === null && replaced !== undefined) throw new LedgerError(LedgerErrorCode.TerminalConflict, `terminal id ${toHex(terminalId)} is taken`, { detail: { terminalId: toHex(terminalId) } });
+        const record = decide({ invite, merchant: merchantRow === undefined ? undefined : merchantRecord(merchantRow), terminalId, named: named !== null, replaced });
+        // The condition makes the invite single-use even against a writer this transaction did not see.
+        if (invite !== null && this.s.redeemInvite.run(grant.now, record.terminalId, invite.codeHash).changes !== 1) {
+          throw new LedgerError(LedgerErrorCode.Unauthorised, 'this enrolment code was already used');
+        }
+        this.s.putTerminal.run(record.terminalId, record.merchantId, record.mcc, record.name, record.publicKey, record.certificate, record.enrolledAt);
+        return record;
+      }).immediate(),
+    );
+  }
+
+  async revokeTerminal(terminalId: Uint8Array, now: number): Promise<TerminalStatus> {
+    return storage(() =>
+      this.db.transaction(() => {
+        if (this.s.terminal.get(terminalId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `terminal ${toHex(terminalId)} is not enrolled at this ledger`, { detail: { terminalId: toHex(terminalId) } });
+        this.db.prepare('INSERT INTO terminal_revocations (terminal_id, revoked_at) VALUES (?, ?) ON CONFLICT (terminal_id) DO NOTHING').run(terminalId, now);
+        return terminalRow(this.s.terminal.get(terminalId) as Row);
+      }).immediate(),
+    );
+  }
+
+  async putMerchant(m: MerchantRecord): Promise<void> {
+    storage(() => {
+      const inserted = this.db.prepare('INSERT INTO merchants (merchant_id, name, mcc, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id) DO NOTHING').run(m.merchantId, m.name, m.mcc, m.createdAt);
+      if (inserted.changes !== 1) throw new LedgerError(LedgerErrorCode.MerchantConflict, `merchant ${toHex(m.merchantId)} is already registered`, { detail: { merchantId: toHex(m.merchantId) } });
+    });
+  }
+
+  async merchant(merchantId: Uint8Array): Promise<MerchantRecord | undefined> {
+    return storage(() => {
+      const r = this.s.merchant.get(merchantId) as Row | undefined;
+      return r === undefined ? undefined : merchantRecord(r);
+    });
+  }
+
+  async merchants(): Promise<MerchantRecord[]> {
+    return storage(() => (this.db.prepare('SELECT * FROM merchants ORDER BY merchant_id').all() as Row[]).map(merchantRecord));
+  }
+
+  async putEnrolmentInvite(i: EnrolmentInviteRecord): Promise<void> {
+    storage(() =>
+      this.db.transaction(() => {
+        if (this.s.merchant.get(i.merchantId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `merchant ${toHex(i.merchantId)} is not registered`, { detail: { merchantId: toHex(i.merchantId) } });
+        this.db
+          .prepare('INSERT INTO enrolment_invites (code_hash, merchant_id, terminal_id, created_at, expires_at, used_at, enrolled_terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(i.codeHash, i.merchantId, i.terminalId, i.createdAt, i.expiresAt, i.usedAt, i.enrolledTerminalId);
+      }).immediate(),
+    );
   }
 
   async putCard(card: CardCertificateRecord): Promise<void> {
@@ -219,7 +289,8 @@ export class SqliteLedgerStore implements LedgerStore {
                SELECT a.merchant_id, a.currency, a.terminal_id, NULL, NULL, a.amount, 1, ${LOAD_NOT_DEBITED}
                  FROM load_authorizations a WHERE a.merchant_id IS NOT NULL)
              SELECT r.merchant_id, r.currency, COUNT(DISTINCT r.terminal_id) AS terminals,
-               (SELECT t.name FROM terminals t WHERE t.merchant_id = r.merchant_id ORDER BY t.enrolled_at DESC LIMIT 1) AS name,
+               COALESCE((SELECT m.name FROM merchants m WHERE m.merchant_id = r.merchant_id),
+                 (SELECT t.name FROM terminals t WHERE t.merchant_id = r.merchant_id ORDER BY t.enrolled_at DESC LIMIT 1)) AS name,
                SUM(CASE WHEN r.disposition = ${Disposition.Credited} THEN 1 ELSE 0 END) AS credited_count,
                SUM(CASE WHEN r.disposition = ${Disposition.Credited} THEN r.amount ELSE 0 END) AS credited_amount,
                SUM(CASE WHEN r.disposition = ${Disposition.Flagged} AND r.liability = ${Liability.Issuer} THEN 1 ELSE 0 END) AS issuer_count,
@@ -552,6 +623,9 @@ interface MutableCard extends CardRecord {
   pendingLoads: PendingLoad[];
 }
 
+/** A terminal's enrolment record with its revocation time (null: not revoked). */
+const TERMINAL_SELECT = 'SELECT t.*, v.revoked_at FROM terminals t LEFT JOIN terminal_revocations v ON v.terminal_id = t.terminal_id';
+
 const CASE_SELECT = `SELECT c.*, COALESCE(f.n, 0) AS flagged_count, COALESCE(f.amount, 0) AS flagged_amount FROM cases c
   LEFT JOIN (SELECT case_id, COUNT(*) AS n, SUM(amount) AS amount FROM receipts WHERE case_id IS NOT NULL AND kind = ${ReceiptKind.Pay} GROUP BY case_id) f
   ON f.case_id = c.case_id`;
@@ -576,7 +650,14 @@ function prepare(db: Database.Database) {
     insertCase: db.prepare('INSERT INTO cases (kind, card_id, issuer_id, counters, detected_at, receipt_id, batch_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     anchor: db.prepare('SELECT certificate FROM anchors WHERE role = ? AND subject = ?'),
     putAnchor: db.prepare('INSERT INTO anchors (role, subject, certificate) VALUES (?, ?, ?) ON CONFLICT (role, subject) DO UPDATE SET certificate = excluded.certificate'),
-    terminal: db.prepare('SELECT * FROM terminals WHERE terminal_id = ?'),
+    terminal: db.prepare(`${TERMINAL_SELECT} WHERE t.terminal_id = ?`),
+    putTerminal: db.prepare(
+      `INSERT INTO terminals (terminal_id, merchant_id, mcc, name, public_key, certificate, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (terminal_id) DO UPDATE SET merchant_id = excluded.merchant_id, mcc = excluded.mcc, name = excluded.name,
+         public_key = excluded.public_key, certificate = excluded.certificate, enrolled_at = excluded.enrolled_at`,
+    ),
+    merchant: db.prepare('SELECT * FROM merchants WHERE merchant_id = ?'),
+    redeemInvite: db.prepare('UPDATE enrolment_invites SET used_at = ?, enrolled_terminal_id = ? WHERE code_hash = ? AND used_at IS NULL'),
     receiptBytes: db.prepare('SELECT bytes FROM receipts WHERE card_id = ? AND counter = ? AND id = ?'),
     largestPayments: db.prepare(`SELECT bytes, amount FROM receipts WHERE card_id = ? AND kind = ${ReceiptKind.Pay} AND is_primary = 1 ORDER BY amount DESC LIMIT ${Limits.evidenceReceipts}`),
     cardLoadAuthorizations: db.prepare('SELECT bytes FROM load_authorizations WHERE card_id = ? ORDER BY time, authorization_id'),
@@ -622,7 +703,7 @@ function cardRow(r: Row): CardRecord {
   };
 }
 
-function terminalRow(r: Row): TerminalRecord {
+function terminalRow(r: Row): TerminalStatus {
   return {
     terminalId: bytes(r['terminal_id']),
     merchantId: bytes(r['merchant_id']),
@@ -631,6 +712,23 @@ function terminalRow(r: Row): TerminalRecord {
     publicKey: bytes(r['public_key']),
     certificate: bytes(r['certificate']),
     enrolledAt: r['enrolled_at'] as number,
+    revokedAt: (r['revoked_at'] as number | null) ?? null,
+  };
+}
+
+function merchantRecord(r: Row): MerchantRecord {
+  return { merchantId: bytes(r['merchant_id']), name: r['name'] as string, mcc: r['mcc'] as number, createdAt: r['created_at'] as number };
+}
+
+function inviteRow(r: Row): EnrolmentInviteRecord {
+  return {
+    codeHash: bytes(r['code_hash']),
+    merchantId: bytes(r['merchant_id']),
+    terminalId: optionalBytes(r['terminal_id']),
+    createdAt: r['created_at'] as number,
+    expiresAt: r['expires_at'] as number,
+    usedAt: (r['used_at'] as number | null) ?? null,
+    enrolledTerminalId: optionalBytes(r['enrolled_terminal_id']),
   };
 }
 

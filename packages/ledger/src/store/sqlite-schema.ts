@@ -27,6 +27,8 @@ export const LOAD_NOT_DEBITED = `(${LOAD_NEVER_EXECUTED} AND NOT EXISTS (SELECT 
  * and found through the one index (card_id, counter) that every lookup needs: the per-receipt chain lookup
  * (counter-1 .. counter+1 of one card) also finds a duplicate, since equal payloads have equal card and counter.
  * A card's authorised and paid totals are derived (sums over load_authorizations and receipts), never stored twice.
+ * Merchants, enrolment invites (only a hash of each code) and terminal revocations are tables of their own, created
+ * IF NOT EXISTS: a database of an earlier version gets them on open without a schema version step.
  */
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT;
@@ -36,6 +38,12 @@ CREATE TABLE IF NOT EXISTS anchors (
 CREATE TABLE IF NOT EXISTS terminals (
   terminal_id BLOB PRIMARY KEY, merchant_id BLOB NOT NULL, mcc INTEGER NOT NULL, name TEXT NOT NULL,
   public_key BLOB NOT NULL, certificate BLOB NOT NULL, enrolled_at INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS merchants (
+  merchant_id BLOB PRIMARY KEY, name TEXT NOT NULL, mcc INTEGER NOT NULL, created_at INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS enrolment_invites (
+  code_hash BLOB PRIMARY KEY, merchant_id BLOB NOT NULL, terminal_id BLOB, created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, used_at INTEGER, enrolled_terminal_id BLOB) STRICT;
+CREATE TABLE IF NOT EXISTS terminal_revocations (terminal_id BLOB PRIMARY KEY, revoked_at INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS cards (
   card_id BLOB PRIMARY KEY, issuer_id BLOB NOT NULL, currency INTEGER NOT NULL, certificate BLOB NOT NULL,
   revoked_at INTEGER, over_spend_case INTEGER) STRICT;
