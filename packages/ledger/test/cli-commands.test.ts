@@ -35,7 +35,10 @@ describe('ehkd-ledger for operators', () => {
 
     // Offline enrolment: the terminal hands over its public key; the operator hands back a certificate file.
     const terminalSigner = createNodeSigner(generatePrivateKey());
-    ok('terminal', 'enrol', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', '--public-key', toHex(terminalSigner.publicKey), '--merchant', '0011223344556677', '--mcc', '5812', '--name', 'Noodle bar', '--out', 'terminal.cert');
+    expect(ok('merchant', 'add', '--db', 'ledger.db', '--id', '0011223344556677', '--name', 'Noodle bar', '--mcc', '5812')).toBe('0011223344556677\n');
+    expect(cli(dir, 'merchant', 'add', '--db', 'ledger.db', '--id', '0011223344556677', '--name', 'Again', '--mcc', '5812').stderr).toContain('LEDGER_MERCHANT_CONFLICT');
+    expect(ok('merchant', 'list', '--db', 'ledger.db')).toContain('Noodle bar');
+    ok('terminal', 'enrol', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', '--public-key', toHex(terminalSigner.publicKey), '--merchant', '0011223344556677', '--out', 'terminal.cert');
     const terminalCert = new Uint8Array(readFileSync(join(dir, 'terminal.cert')));
     const cert = decodeCertificate(decodeCoseSign1(terminalCert, Limits.certificateBytes).payload);
     expect(cert.role).toBe(Role.Terminal);
@@ -76,6 +79,20 @@ describe('ehkd-ledger for operators', () => {
     expect(history).toMatchObject({ lastKnownBalance: 8_500 });
     expect(history.revokedAt).not.toBeNull();
     expect(ok('report', 'audit', '--db', 'ledger.db')).toContain('AUDIT BALANCES');
+
+    // An invite prints a code once; the operator lists terminals and revokes one, whose next batch file is refused whole.
+    expect(ok('terminal', 'invite', '--db', 'ledger.db', '--merchant', '0011223344556677', '--ttl', '2h')).toMatch(/^([0-9a-f]{4}-){7}[0-9a-f]{4}\n$/);
+    expect(cli(dir, 'terminal', 'invite', '--db', 'ledger.db', '--merchant', '0101010101010101').stderr).toContain('LEDGER_NOT_FOUND');
+    const listed = JSON.parse(ok('terminal', 'list', '--db', 'ledger.db', '--json')) as { terminalId: string; merchantId: string; state: string; notAfter: number }[];
+    expect(listed).toEqual([expect.objectContaining({ terminalId: toHex(terminal.id), merchantId: '0011223344556677', state: 'enrolled', notAfter: cert.notAfter })]);
+    expect(ok('terminal', 'revoke', toHex(terminal.id), '--db', 'ledger.db')).toContain('revoked at');
+    expect(ok('terminal', 'list', '--db', 'ledger.db')).toContain('revoked');
+    writeFileSync(join(dir, 'late.cbor'), signBatch(terminal, [card.pay(100, terminal.id)], [card]));
+    const late = cli(dir, 'ingest', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', 'late.cbor');
+    expect(late.status).toBe(3);
+    expect(late.stdout).toContain('REFUSED (cert-chain)');
+    expect(late.stdout).toContain('revoked');
+
     ok('deny-list', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', '--out', 'deny.cbor');
     expect(ok('deny-list', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', '--out', 'deny.cbor')).toContain('sequence 2');
   });
