@@ -13,7 +13,7 @@ export function enrolBenchTerminal(dataDir: string): Terminal {
   const s = benchScheme;
   const terminal = Terminal.open({ dataDir });
   const merchantId = devId(6, 1);
-  const request = terminal.prepareEnrolment({ merchantId, mcc: 5411, name: 'Bench', terminalId: BENCH_TERMINAL_ID });
+  const request = terminal.prepareEnrolment({ merchantId, terminalId: BENCH_TERMINAL_ID });
   const bundle = encodeTrustAnchorBundle({ root: s.root.certificate, certificates: [s.issuer.certificate, s.acquirer.certificate] });
   const deny = signCoseSign1(s.acquirer.signer, encodeDenyList({ signer: s.acquirer.id, sequence: 1, issuedAt: Math.floor(Date.now() / 1000), cardIds: [] }));
   terminal.installEnrolment(certifyLeaf(s.acquirer, { role: Role.Terminal, subject: BENCH_TERMINAL_ID, publicKey: request.publicKey, terminal: { merchantId, mcc: 5411 } }), bundle, { denyList: deny });

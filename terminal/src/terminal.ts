@@ -451,10 +451,10 @@ export class Terminal {
     return prepareEnrolment(this.#config, fields, this.#now());
   }
 
-  /** Enrols online with the acquirer's ledger service (and remembers its URL). */
-  async enrolOnline(ledgerUrl: string, token: string, fields: EnrolmentFields, pinnedRoot: Uint8Array): Promise<EnrolmentReport> {
+  /** Enrols online with the acquirer's ledger service and a single-use enrolment code (and remembers the URL). */
+  async enrolOnline(ledgerUrl: string, code: string, pinnedRoot: Uint8Array): Promise<EnrolmentReport> {
     const client = new LedgerClient(ledgerUrl, { timeoutMs: this.#ledgerTimeoutMs });
-    const report = await enrolOnline(this.#config, this.#journal, client, token, fields, pinnedRoot, this.#verifier, this.#now());
+    const report = await enrolOnline(this.#config, this.#journal, client, code, pinnedRoot, this.#verifier, this.#now());
     this.#config.saveLedgerUrl(ledgerUrl);
     this.#identity = enrolledIdentity(this.#config.identity());
     return report;

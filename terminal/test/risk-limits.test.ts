@@ -87,7 +87,7 @@ describe('terminal risk limits', () => {
   it('refuses without any deny list', async () => {
     const terminal = track(Terminal.open({ dataDir: tempDir() }));
     const terminalId = devId(5, 77);
-    const request = terminal.prepareEnrolment({ merchantId: MERCHANT_ID, mcc: 5411, name: 'No List', terminalId });
+    const request = terminal.prepareEnrolment({ merchantId: MERCHANT_ID, terminalId });
     terminal.installEnrolment(certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: terminalId, publicKey: request.publicKey, terminal: { merchantId: MERCHANT_ID, mcc: 5411 } }), trustBundle());
     const { reader } = await readerWith(10_000);
     const r = await terminal.charge(reader, 10);

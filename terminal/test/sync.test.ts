@@ -5,7 +5,7 @@ import { CheckId, Role, certifyLeaf, devId, toHex } from '@ehkd/core';
 import { FileCardStore, PurseApplet, type SoftCard } from '@ehkd/card-sim';
 import { ReceiptState, Terminal, TerminalErrorCode, type DaemonEvent } from '../src/index.js';
 import { FaultProxy } from './fixtures/fault-proxy.js';
-import { ENROLMENT_TOKEN, ROOMY_CARD_LIMITS, credited as creditedTo, loadViaLedger, loadedCard as loadCard, onlineTerminal as enrolOnline, pay, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
+import { ROOMY_CARD_LIMITS, enrolmentCode, credited as creditedTo, loadViaLedger, loadedCard as loadCard, onlineTerminal as enrolOnline, pay, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
 import { denyList, scheme, softCard, tempDir, trustBundle } from './fixtures/scheme-fixture.js';
 
 const FAST = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
@@ -98,7 +98,7 @@ describe('sync with a real ledger', () => {
     const terminal = Terminal.open({ dataDir: tempDir() });
     terminals.push(terminal);
     const terminalId = devId(0x05, 999);
-    const request = terminal.prepareEnrolment({ merchantId: devId(6, 999), mcc: 5411, name: 'Unknown', terminalId });
+    const request = terminal.prepareEnrolment({ merchantId: devId(6, 999), terminalId });
     terminal.installEnrolment(certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: terminalId, publicKey: request.publicKey, terminal: { merchantId: devId(6, 999), mcc: 5411 } }), trustBundle(), { denyList: denyList({ sequence: 1 }) });
     await pay(terminal, await loadedCard(10_000), [100]);
     const err = await terminal.sync({ ledgerUrl: L.url, retry: FAST }).catch((e: unknown) => e);
@@ -190,9 +190,10 @@ describe('sync with a real ledger', () => {
     const terminal = Terminal.open({ dataDir: join(dir, 'terminal') });
     terminals.push(terminal);
     const merchantId = devId(6, 7777);
-    const request = terminal.prepareEnrolment({ merchantId, mcc: 5411, name: 'Island kiosk', terminalId: devId(5, 7777) });
+    const request = terminal.prepareEnrolment({ merchantId, terminalId: devId(5, 7777) });
     // The acquirer enrols the terminal from its request file (offline), and hands back certificate, anchors, deny list.
-    const record = await L.ledger.enrolTerminal(request);
+    await L.ledger.addMerchant({ merchantId, name: 'Island kiosk', mcc: 5411 });
+    const record = await L.ledger.enrolTerminal({ publicKey: request.publicKey, merchantId, terminalId: devId(5, 7777) });
     terminal.installEnrolment(record.certificate, await L.ledger.trustAnchorBundle(), { pinnedRoot: scheme.root.certificate, denyList: await L.ledger.denyList() });
     await pay(terminal, await loadedCard(10_000), [250, 750]);
 
@@ -246,11 +247,15 @@ describe('sync with a real ledger', () => {
     const dir = tempDir();
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'root.hex'), toHex(scheme.root.certificate));
-    const r = await runCli(['-d', join(dir, 't'), '--json', 'enrol', '--ledger', L.url, '--token', ENROLMENT_TOKEN, '--root', join(dir, 'root.hex'), '--merchant', toHex(devId(6, 4242)), '--mcc', '5411', '--name', 'CLI shop']);
+    const code = await enrolmentCode(L, devId(6, 4242), { name: 'CLI shop' });
+    const r = await runCli(['-d', join(dir, 't'), '--json', 'enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.hex')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r)).toMatchObject({ merchantId: toHex(devId(6, 4242)), acquirerId: toHex(scheme.acquirer.id), denyListSequence: expect.any(Number) });
-    const bad = await runCli(['-d', join(dir, 'u'), '--json', 'enrol', '--ledger', L.url, '--token', 'wrong', '--root', join(dir, 'root.hex'), '--merchant', toHex(devId(6, 4243)), '--mcc', '5411', '--name', 'x']);
-    expect(bad.code).toBe(3);
-    expect(json<{ error: { code: string } }>(bad).error.code).toBe(TerminalErrorCode.LedgerRefused);
+    expect(json(r)).toMatchObject({ merchantId: toHex(devId(6, 4242)), merchantName: 'CLI shop', mcc: 5812, acquirerId: toHex(scheme.acquirer.id), denyListSequence: expect.any(Number) });
+    // The code was used up; another terminal presenting it is refused, as is one naming its merchant itself.
+    const reused = await runCli(['-d', join(dir, 'u'), '--json', 'enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.hex')]);
+    expect(reused.code).toBe(3);
+    expect(json<{ error: { code: string } }>(reused).error.code).toBe(TerminalErrorCode.LedgerRefused);
+    const named = await runCli(['-d', join(dir, 'v'), '--json', 'enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.hex'), '--merchant', toHex(devId(6, 4243))]);
+    expect(json<{ error: { code: string } }>(named).error.code).toBe(TerminalErrorCode.BadConfig);
   });
 });

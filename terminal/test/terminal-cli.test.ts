@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toHex } from '@ehkd/core';
-import { ENROLMENT_TOKEN, ROOMY_CARD_LIMITS, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
+import { fromHex, toHex } from '@ehkd/core';
+import { ROOMY_CARD_LIMITS, enrolmentCode, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
 import { scheme, softCard, tempDir } from './fixtures/scheme-fixture.js';
 
 const BIN = fileURLToPath(new URL('../bin/ehkd-terminal.js', import.meta.url));
@@ -41,8 +41,10 @@ function cli(...args: string[]): Promise<{ code: number; out: string; err: strin
 
 describe('ehkd-terminal', () => {
   it('enrols online, tops a card up as a load point, charges it, and reports and syncs', async () => {
-    const enrol = await cli('enrol', '--ledger', L.url, '--token', ENROLMENT_TOKEN, '--root', join(dir, 'root.cert'), '--merchant', '0600000000000777', '--mcc', '5814', '--name', 'CLI Cafe');
+    const code = await enrolmentCode(L, fromHex('0600000000000777'), { name: 'CLI Cafe' });
+    const enrol = await cli('enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.cert'));
     expect(enrol.code, enrol.err).toBe(0);
+    expect(enrol.out).toContain('0600000000000777 "CLI Cafe" (MCC 5812)');
 
     const topUp = await cli('top-up', '200', '--sim', card);
     expect(topUp.code, topUp.err).toBe(0);

@@ -1,26 +1,26 @@
-import { createSigner, bytesEqual, fromHex, decodeCertificate, generatePrivateKey, openSigned, Limits, utf8Length, Role, toHex, CodecError, CoseError, type SignatureVerifier, type TrustStore } from '@ehkd/core';
+import { createSigner, bytesEqual, fromHex, decodeCertificate, generatePrivateKey, openSigned, Limits, Role, toHex, CodecError, CoseError, type SignatureVerifier, type TrustStore } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
-import { enrolmentRequestJson, type ConfigStore, type EnrolmentRequest } from '../store/config-store.js';
+import type { ConfigStore, EnrolmentRequest } from '../store/config-store.js';
 import type { TapJournal } from '../store/tap-journal.js';
 import { checkDenyList } from '../trust/deny-list-check.js';
 import { verifyTrustBundle } from '../trust/trust-anchors.js';
 import type { LedgerClient } from '../sync/ledger-client.js';
 
-/** The merchant details a terminal asks its acquirer to certify. */
+/** The ids a terminal being enrolled offline was given, which its certificate must name. */
 export interface EnrolmentFields {
-  readonly merchantId: Uint8Array;
-  /** ISO 18245 merchant category code, 0..9999. */
-  readonly mcc: number;
-  /** Merchant display name (1 to 64 bytes of UTF-8, as certificates count it). */
-  readonly name: string;
+  /** The merchant id the acquirer registered the merchant under. */
+  readonly merchantId?: Uint8Array;
   /** A terminal id to ask for; otherwise the acquirer assigns one. */
   readonly terminalId?: Uint8Array;
 }
 
-/** What an installed enrolment says. */
+/** What an installed enrolment says: the certificate's terminal, merchant (as the operator registered it) and acquirer. */
 export interface EnrolmentReport {
   readonly terminalId: string;
   readonly merchantId: string;
+  /** The merchant's name as the certificate carries it. */
+  readonly merchantName?: string;
+  readonly mcc: number;
   readonly acquirerId: string;
   readonly notAfter: number;
   readonly denyListSequence?: number;
@@ -28,39 +28,40 @@ export interface EnrolmentReport {
 
 /**
  * Makes the terminal's key (once: an existing key is kept, so a certificate for an earlier request still
- * installs and renewals keep the key) and stores the request for these merchant details.
- * @returns the request: the POST /v1/terminals body, or the file an offline acquirer signs.
- * @throws TerminalError BAD_CONFIG on invalid fields.
+ * installs and renewals keep the key) and stores the request for these ids.
+ * @returns the request: the file an offline acquirer signs (or, with no ids, what online enrolment sends).
+ * @throws TerminalError BAD_CONFIG on ids that are not 8 bytes.
+ * @example const request = prepareEnrolment(config, { merchantId }, now)
  */
 export function prepareEnrolment(config: ConfigStore, fields: EnrolmentFields, now: number): EnrolmentRequest {
-  if (fields.merchantId.length !== 8 || (fields.terminalId !== undefined && fields.terminalId.length !== 8)) {
+  if ((fields.merchantId !== undefined && fields.merchantId.length !== 8) || (fields.terminalId !== undefined && fields.terminalId.length !== 8)) {
     throw new TerminalError(TerminalErrorCode.BadConfig, 'merchant and terminal ids are 8 bytes (16 hex digits)', { action: 'Use the ids your acquirer gave you.' });
   }
-  if (!Number.isInteger(fields.mcc) || fields.mcc < 0 || fields.mcc > 9999) throw new TerminalError(TerminalErrorCode.BadConfig, `merchant category code must be 0..9999, got ${fields.mcc}`, { action: 'Use your ISO 18245 merchant category code.' });
-  if (fields.name.length === 0 || utf8Length(fields.name) > Limits.nameLength) throw new TerminalError(TerminalErrorCode.BadConfig, `merchant name must be 1..${Limits.nameLength} bytes of UTF-8`, { action: 'Give a shorter merchant name.' });
   const held = config.identity();
-  const details = { merchantId: fields.merchantId, mcc: fields.mcc, name: fields.name, ...(fields.terminalId !== undefined && { terminalId: fields.terminalId }) };
+  const ids = { ...(fields.terminalId !== undefined && { terminalId: fields.terminalId }), ...(fields.merchantId !== undefined && { merchantId: fields.merchantId }) };
   if (held !== undefined) {
-    const request = { publicKey: held.publicKey, ...details };
+    const request = { publicKey: held.publicKey, ...ids };
     config.saveRequest(request);
     return request;
   }
   const privateKey = generatePrivateKey();
-  const request = { publicKey: createSigner(privateKey).publicKey, ...details };
+  const request = { publicKey: createSigner(privateKey).publicKey, ...ids };
   config.saveIdentity(privateKey, request, now);
   return request;
 }
 
 /**
- * Online enrolment: request the certificate with the enrolment token, fetch the trust anchors (which must chain
- * to the root the operator pinned) and the deny list, verify all of it, and install it in one transaction.
- * @throws TerminalError ENROLMENT_FAILED, TRUST_REJECTED, LEDGER_* errors.
+ * Online enrolment: send this terminal's key with the single-use enrolment code the acquirer issued (which decides
+ * the merchant and the terminal id), fetch the trust anchors (which must chain to the root the operator pinned)
+ * and the deny list, verify all of it, and install it in one transaction.
+ * @throws TerminalError ENROLMENT_FAILED, TRUST_REJECTED, LEDGER_* errors (LEDGER_REFUSED for a bad or used code).
+ * @example const report = await enrolOnline(config, journal, client, code, root, verifier, now); show(report.merchantName)
  */
 export async function enrolOnline(
-  config: ConfigStore, journal: TapJournal, client: LedgerClient, token: string, fields: EnrolmentFields, pinnedRoot: Uint8Array, verifier: SignatureVerifier, now: number,
+  config: ConfigStore, journal: TapJournal, client: LedgerClient, code: string, pinnedRoot: Uint8Array, verifier: SignatureVerifier, now: number,
 ): Promise<EnrolmentReport> {
-  const request = prepareEnrolment(config, fields, now);
-  const answer = await client.enrolTerminal(token, enrolmentRequestJson(request));
+  const request = prepareEnrolment(config, {}, now);
+  const answer = await client.enrolTerminal(code, { publicKey: toHex(request.publicKey) });
   const bundle = await client.trustAnchors();
   const trust = verifyTrustBundle(bundle, rootIdOf(pinnedRoot), verifier);
   const report = checkCertificate(config, journal, answer.certificate, trust, request, verifier, now);
@@ -106,7 +107,8 @@ function checkCertificate(config: ConfigStore, journal: TapJournal, bytes: Uint8
   const cert = v.value.payload;
   if (!bytesEqual(cert.publicKey, request.publicKey)) throw failed('the certificate is for another key than this terminal\'s');
   if (request.terminalId !== undefined && !bytesEqual(cert.subject, request.terminalId)) throw failed(`the certificate names terminal ${toHex(cert.subject)}, not ${toHex(request.terminalId)}`);
-  if (cert.terminal === undefined || !bytesEqual(cert.terminal.merchantId, request.merchantId)) throw failed('the certificate names another merchant than the request');
+  if (cert.terminal === undefined) throw failed('the certificate names no merchant');
+  if (request.merchantId !== undefined && !bytesEqual(cert.terminal.merchantId, request.merchantId)) throw failed(`the certificate names merchant ${toHex(cert.terminal.merchantId)}, not ${toHex(request.merchantId)}`);
   const heldCert = config.identity()?.certificate;
   if (heldCert !== undefined) {
     const held = openSigned(heldCert, Limits.certificateBytes, decodeCertificate).payload;
@@ -117,9 +119,9 @@ function checkCertificate(config: ConfigStore, journal: TapJournal, bytes: Uint8
       });
     }
   }
-  return { terminalId: toHex(cert.subject), merchantId: toHex(cert.terminal.merchantId), acquirerId: toHex(cert.signer), notAfter: cert.notAfter };
+  return { terminalId: toHex(cert.subject), merchantId: toHex(cert.terminal.merchantId), ...(cert.name !== undefined && { merchantName: cert.name }), mcc: cert.terminal.mcc, acquirerId: toHex(cert.signer), notAfter: cert.notAfter };
 }
 
 function failed(message: string, check?: string): TerminalError {
-  return new TerminalError(TerminalErrorCode.EnrolmentFailed, message, { action: 'Nothing was installed. Check the files or token with your acquirer and enrol again.', ...(check !== undefined && { check }) });
+  return new TerminalError(TerminalErrorCode.EnrolmentFailed, message, { action: 'Nothing was installed. Check the files or the enrolment code with your acquirer and enrol again.', ...(check !== undefined && { check }) });
 }

@@ -48,25 +48,22 @@ export interface SyncMarks {
   readonly lastError?: string;
 }
 
-/** JSON form of an enrolment request (hex for bytes): the POST /v1/terminals body. */
-export function enrolmentRequestJson(r: EnrolmentRequest): Record<string, string | number> {
+/** JSON form of a certificate request (hex for bytes): the offline request file, and how the terminal keeps it. */
+export function enrolmentRequestJson(r: EnrolmentRequest): Record<string, string> {
   return {
     publicKey: toHex(r.publicKey),
     ...(r.terminalId !== undefined && { terminalId: toHex(r.terminalId) }),
-    merchantId: toHex(r.merchantId),
-    mcc: r.mcc,
-    name: r.name,
+    ...(r.merchantId !== undefined && { merchantId: toHex(r.merchantId) }),
   };
 }
 
+/** A stored request; requests kept by earlier versions also hold `mcc` and `name`, which the certificate now decides alone. */
 function parseRequest(text: string): EnrolmentRequest {
   const o = JSON.parse(text) as Record<string, string | number>;
   return {
     publicKey: fromHex(String(o['publicKey'])),
     ...(o['terminalId'] !== undefined && { terminalId: fromHex(String(o['terminalId'])) }),
-    merchantId: fromHex(String(o['merchantId'])),
-    mcc: Number(o['mcc']),
-    name: String(o['name']),
+    ...(o['merchantId'] !== undefined && { merchantId: fromHex(String(o['merchantId'])) }),
   };
 }
 
@@ -102,7 +99,7 @@ export class ConfigStore {
     });
   }
 
-  /** Replaces the stored request of the existing key (a renewal or corrected merchant details); keeps the certificate. */
+  /** Replaces the stored request of the existing key (a renewal, or another merchant or terminal id); keeps the certificate. */
   saveRequest(request: EnrolmentRequest): void {
     this.database.write(() => {
       this.database.db.prepare('UPDATE identity SET request = ? WHERE singleton = 1').run(JSON.stringify(enrolmentRequestJson(request)));

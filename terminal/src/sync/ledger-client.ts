@@ -64,10 +64,10 @@ export class LedgerClient {
     return (await this.call('GET', LedgerApi.trustAnchors, Limits.certificateBytes * (Limits.trustAnchorCertificates + 1) + 64, { accept: CBOR_CONTENT_TYPE })).body;
   }
 
-  /** POST /v1/terminals with the enrolment token: the terminal certificate (to verify) and the acquirer's id. */
-  async enrolTerminal(token: string, request: Readonly<Record<string, string | number>>): Promise<EnrolmentAnswer> {
+  /** POST /v1/terminals with a single-use enrolment code: the terminal certificate (to verify) and the acquirer's id. */
+  async enrolTerminal(code: string, request: { readonly publicKey: string }): Promise<EnrolmentAnswer> {
     const body = new TextEncoder().encode(JSON.stringify(request));
-    const a = await this.call('POST', LedgerApi.enrolTerminal, 64 * 1024, { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` }, body);
+    const a = await this.call('POST', LedgerApi.enrolTerminal, 64 * 1024, { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${code}` }, body);
     try {
       const o = JSON.parse(new TextDecoder().decode(a.body)) as { certificate?: unknown; acquirerId?: unknown };
       if (typeof o.certificate !== 'string' || typeof o.acquirerId !== 'string') throw new TypeError('certificate and acquirerId must be hex strings');

@@ -1,8 +1,8 @@
 /**
  * The ledger's HTTP API (served by @ehkd/ledger, used by the terminal). Bodies marked CBOR are sent as
  * `application/cbor`; all binary messages are the exact COSE/CBOR bytes defined in docs/protocol.md.
- * Refusals are JSON `{ error, check?, reason }`: 400 malformed request, 401 bad token, 403 terminal not enrolled
- * or card revoked, 409 terminal conflict, 413 body too large, 415 not CBOR, 422 failed verification (`check` names
+ * Refusals are JSON `{ error, check?, reason }`: 400 malformed request, 401 bad enrolment code, 403 terminal not
+ * enrolled or revoked, or card revoked, 409 terminal conflict, 429 too many failed enrolments, 413 body too large, 415 not CBOR, 422 failed verification (`check` names
  * the check id), 503 verification unavailable (retry later). See docs/protocol.md section 7.1.
  */
 export const LedgerApi = {
@@ -13,8 +13,10 @@ export const LedgerApi = {
   /** GET. 200: TrustAnchorBundle (CBOR). */
   trustAnchors: '/v1/trust-anchors',
   /**
-   * POST, body JSON { publicKey: hex (33-byte SEC1), terminalId?: hex, merchantId: hex, mcc: number, name: string }
-   * with header `authorization: Bearer <enrolment token>`. 200 JSON { certificate: hex, acquirerId: hex, terminalId: hex }.
+   * POST, body JSON { publicKey: hex (33-byte SEC1) } and nothing else, with header `authorization: Bearer <enrolment
+   * code>` (a single-use invite from `ehkd-ledger terminal invite`, which names the merchant and optionally the
+   * terminal id). 200 JSON { certificate: hex, acquirerId: hex, terminalId: hex, merchantId: hex, mcc, name }.
+   * 401 for a missing, unknown, expired or used code; 429 after too many failed attempts.
    */
   enrolTerminal: '/v1/terminals',
   /**
@@ -33,17 +35,15 @@ export const LedgerApi = {
 export const CBOR_CONTENT_TYPE = 'application/cbor';
 
 /**
- * A terminal's enrolment request: the JSON body of POST /v1/terminals (bytes as hex, without the token), which is
- * also what `ehkd-terminal enrol --request` writes for offline enrolment and `ehkd-ledger terminal enrol` signs.
+ * A terminal's certificate request: what `ehkd-terminal enrol --request` writes for an operator enrolling it offline
+ * (`ehkd-ledger terminal enrol --public-key … --merchant …`), and what the terminal checks the certificate it is
+ * given against. Online only `publicKey` is sent: the invite code decides the merchant and the terminal id.
  */
 export interface EnrolmentRequest {
   /** The terminal's compressed SEC1 P-256 public key (33 bytes). */
   readonly publicKey: Uint8Array;
-  /** The terminal id asked for; the acquirer assigns a random one when absent. */
+  /** The terminal id the merchant was given; the certificate must name it. */
   readonly terminalId?: Uint8Array;
-  readonly merchantId: Uint8Array;
-  /** ISO 18245 merchant category code. */
-  readonly mcc: number;
-  /** Merchant display name (at most 64 bytes of UTF-8). */
-  readonly name: string;
+  /** The merchant id the merchant was given; the certificate must name it. Name and MCC come from the operator's merchant record. */
+  readonly merchantId?: Uint8Array;
 }

@@ -3,17 +3,15 @@ import type { Command } from 'commander';
 import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js';
 import { enrolmentRequestJson } from '../../store/config-store.js';
 import type { EnrolmentFields, EnrolmentReport } from '../../enrol/enrolment.js';
-import { globals, idArg, integerArg, withTerminal } from '../cli-context.js';
+import { globals, idArg, withTerminal } from '../cli-context.js';
 import { readMessageFile } from '../input-file.js';
 import { emit, lines, when } from '../output.js';
 
 interface EnrolOptions {
   merchant?: string;
-  mcc?: string;
-  name?: string;
   terminalId?: string;
   ledger?: string;
-  token?: string;
+  code?: string;
   root?: string;
   request?: string;
   certificate?: string;
@@ -23,22 +21,20 @@ interface EnrolOptions {
 
 /**
  * `enrol`, three ways:
- * - online:  enrol --ledger <url> --token <token> --root <root cert> --merchant <hex> --mcc <n> --name <text> [--terminal-id <hex>]
- * - offline: enrol --request <out.json> --merchant <hex> --mcc <n> --name <text> [--terminal-id <hex>]
+ * - online:  enrol --ledger <url> --code <enrolment code> --root <root cert>   (the code names the merchant and terminal id)
+ * - offline: enrol --request <out.json> [--merchant <hex>] [--terminal-id <hex>]
  *   then:    enrol --certificate <cert.hex> --trust-anchors <bundle> [--root <root cert>] [--deny-list <file>]
  */
 export function registerEnrol(program: Command): void {
   program
     .command('enrol')
-    .description('make the terminal key and install its acquirer certificate (online with a token, or offline with files)')
-    .option('--merchant <hex>', 'merchant id (16 hex digits)')
-    .option('--mcc <code>', 'merchant category code (ISO 18245)')
-    .option('--name <text>', 'merchant name')
-    .option('--terminal-id <hex>', 'terminal id to ask for (16 hex digits; default: the acquirer assigns one)')
+    .description('make the terminal key and install its acquirer certificate (online with an enrolment code, or offline with files)')
     .option('--ledger <url>', 'online: the acquirer ledger service')
-    .option('--token <token>', 'online: the enrolment token')
+    .option('--code <code>', 'online: the single-use enrolment code your acquirer gave you (`ehkd-ledger terminal invite`)')
     .option('--root <file>', 'the scheme root certificate to pin (hex or binary; required online)')
     .option('--request <file>', 'offline step 1: write the certificate request (JSON) to this file')
+    .option('--merchant <hex>', 'offline step 1: the merchant id your acquirer registered you under (16 hex digits); the certificate must name it')
+    .option('--terminal-id <hex>', 'offline step 1: terminal id to ask for (16 hex digits; default: the acquirer assigns one)')
     .option('--certificate <file>', 'offline step 2: install this signed terminal certificate (hex or binary)')
     .option('--trust-anchors <file>', 'offline step 2: the trust-anchor bundle the certificate chains to')
     .option('--deny-list <file>', 'offline step 2: a deny list to start with')
@@ -56,8 +52,11 @@ export function registerEnrol(program: Command): void {
           emit(g.json, report, () => describeEnrolment(report));
           return;
         }
-        const fields = merchantFields(opts);
         if (opts.request !== undefined) {
+          const fields: EnrolmentFields = {
+            ...(opts.merchant !== undefined && { merchantId: idArg(opts.merchant, '--merchant') }),
+            ...(opts.terminalId !== undefined && { terminalId: idArg(opts.terminalId, '--terminal-id') }),
+          };
           const request = enrolmentRequestJson(terminal.prepareEnrolment(fields));
           try {
             writeFileSync(opts.request, `${JSON.stringify(request, null, 2)}\n`);
@@ -69,27 +68,18 @@ export function registerEnrol(program: Command): void {
             + '  Give it to your acquirer, then run: ehkd-terminal enrol --certificate <cert file> --trust-anchors <bundle file> [--deny-list <file>]');
           return;
         }
-        if (opts.token === undefined || opts.root === undefined) throw usage('online enrolment needs --token and --root');
-        const report = await terminal.enrolOnline(opts.ledger as string, opts.token, fields, readMessageFile(opts.root, 'root certificate'));
+        if (opts.merchant !== undefined || opts.terminalId !== undefined) throw usage('online enrolment takes no --merchant or --terminal-id: your enrolment code says them');
+        if (opts.code === undefined || opts.root === undefined) throw usage('online enrolment needs --code and --root');
+        const report = await terminal.enrolOnline(opts.ledger as string, opts.code, readMessageFile(opts.root, 'root certificate'));
         emit(g.json, report, () => describeEnrolment(report));
       });
     });
 }
 
-function merchantFields(opts: EnrolOptions): EnrolmentFields {
-  if (opts.merchant === undefined || opts.mcc === undefined || opts.name === undefined) throw usage('--merchant, --mcc and --name are required to make a request');
-  return {
-    merchantId: idArg(opts.merchant, '--merchant'),
-    mcc: integerArg(opts.mcc, '--mcc'),
-    name: opts.name,
-    ...(opts.terminalId !== undefined && { terminalId: idArg(opts.terminalId, '--terminal-id') }),
-  };
-}
-
 function describeEnrolment(r: EnrolmentReport): string {
   return `Enrolled.\n${lines([
     ['terminal', r.terminalId],
-    ['merchant', r.merchantId],
+    ['merchant', `${r.merchantId}${r.merchantName === undefined ? '' : ` "${r.merchantName}"`} (MCC ${r.mcc})`],
     ['acquirer', r.acquirerId],
     ['valid until', when(r.notAfter)],
     ['deny list', r.denyListSequence === undefined ? 'none yet: sync or `update --deny-list` before taking payments' : `#${r.denyListSequence}`],
