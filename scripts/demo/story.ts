@@ -32,7 +32,6 @@ export interface DemoOutcome {
   readonly workDir: string;
 }
 
-const ENROLMENT_TOKEN = 'demo-enrolment-token';
 const HKD = (dollars: number): number => Math.round(dollars * 100);
 const money = (minor: number): string => formatAmount(minor, Currency.HKD);
 
@@ -77,7 +76,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       await ledger.close();
       await store.close();
     });
-    let server = buildLedgerServer({ ledger, enrolmentToken: ENROLMENT_TOKEN });
+    let server = buildLedgerServer({ ledger });
     await server.listen({ port: 0, host: '127.0.0.1' });
     const port = (server.server.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
@@ -90,14 +89,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       { name: 'Star Ferry Kiosk, Tsim Sha Tsui', mcc: 5994, n: 2 },
     ] as const;
     const terminals: Terminal[] = [];
+    const codes: string[] = [];
     for (const s of shops) {
+      // The operator registers the merchant and hands its shop a single-use code (`merchant add`, `terminal invite`).
+      const merchant = await ledger.addMerchant({ merchantId: devId(0x06, s.n), name: s.name, mcc: s.mcc });
+      const { code, invite } = await ledger.inviteTerminal({ merchantId: merchant.merchantId, terminalId: devId(0x05, s.n) });
+      codes.push(code);
       const t = Terminal.open({ dataDir: join(work, `terminal-${s.n}`) });
       cleanup.push(() => t.close());
-      await t.enrolOnline(url, ENROLMENT_TOKEN, { merchantId: devId(0x06, s.n), mcc: s.mcc, name: s.name, terminalId: devId(0x05, s.n) }, scheme.root.certificate);
+      const enrolled = await t.enrolOnline(url, code, scheme.root.certificate);
       terminals.push(t);
-      n.say(`Terminal ${toHex(devId(0x05, s.n))} of "${s.name}" made its key and enrolled: certificate from the acquirer, trust anchors and deny list stored.`);
+      n.say(`The acquirer registers merchant ${toHex(merchant.merchantId)} "${s.name}" (MCC ${s.mcc}) and issues enrolment code ${code.slice(0, 9)}... (single use, until ${new Date(invite.expiresAt * 1000).toISOString().slice(0, 16)}Z).`);
+      n.say(`Terminal ${enrolled.terminalId} made its key and enrolled with the code: its certificate names merchant ${enrolled.merchantId} "${enrolled.merchantName ?? ''}", as the acquirer registered it; trust anchors and deny list stored.`);
     }
     const [cafe, kiosk] = terminals as [Terminal, Terminal];
+    const intruder = Terminal.open({ dataDir: join(work, 'intruder') });
+    cleanup.push(() => intruder.close());
+    const replay = await intruder.enrolOnline(url, codes[0] as string, scheme.root.certificate).then(() => 'enrolled', (e: unknown) => (e instanceof TerminalError ? e.message : String(e)));
+    n.expect('code-single-use', replay.includes('already used'), 'a third device presenting the cafe\'s code is refused: a code enrols one terminal, once', replay);
 
     let pcsc: PcscDemoStack | undefined;
     let readers: [DemoReader, DemoReader];
@@ -197,7 +206,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
     // ---------------------------------------------------------------------------------------------------------
     n.chapter('The network is back: terminals upload');
-    server = buildLedgerServer({ ledger, enrolmentToken: ENROLMENT_TOKEN });
+    server = buildLedgerServer({ ledger });
     await server.listen({ port, host: '127.0.0.1' });
     let doubleSpends = 0;
     for (const [name, t] of [['cafe', cafe], ['kiosk', kiosk]] as const) {

@@ -3,7 +3,7 @@ import { runDemo } from '../demo/story.js';
 
 // The main job's outcome, not its wording: every step came out as narrated.
 const STORY = [
-  'load-Alice', 'load-Bob', 'load-Carol', 'offline', 'offline-taps', 'pull-away', 'recovered', 'charged-once', 'clone-offline',
+  'code-single-use', 'load-Alice', 'load-Bob', 'load-Carol', 'offline', 'offline-taps', 'pull-away', 'recovered', 'charged-once', 'clone-offline',
   'same-counter', 'offline-cap', 'double-spend-flagged', 'idempotent', 'fraud-case', 'evidence', 'clone-refused', 'online-reset', 'audit', 'settled', 'loads-debited',
 ];
 
