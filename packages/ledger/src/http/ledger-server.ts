@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { CBOR_CONTENT_TYPE, LedgerApi, Limits, RECEIPT_STATUS_NAME, toHex } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { Ledger } from '../ledger.js';
+import type { TerminalRecord } from '../store/ledger-store.js';
 import { parseEnrolmentRequest } from '../scheme/terminal-enrolment.js';
 import { DEFAULT_ENROLMENT_LIMITS, EnrolmentThrottle, type EnrolmentLimits } from './enrolment-throttle.js';
 
@@ -73,7 +74,7 @@ export function buildLedgerServer(options: LedgerServerOptions): FastifyInstance
     const body = parseEnrolmentRequest(request.body);
     const header = request.headers.authorization;
     const code = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    let record;
+    let record: TerminalRecord;
     try {
       record = await ledger.enrolWithCode(code, body);
     } catch (e) {

@@ -16,11 +16,6 @@ export class RequestFields {
     if (extra !== undefined) throw this.bad(`unknown field ${JSON.stringify(extra.slice(0, 64))} (the fields are ${allowed.join(', ')})`);
   }
 
-  /** True if the optional field is present. */
-  has(key: string): boolean {
-    return this.o[key] !== undefined;
-  }
-
   /** Hex field of exactly `length` bytes (or any length when absent). */
   hex(key: string, length?: number): Uint8Array {
     const v = this.o[key];

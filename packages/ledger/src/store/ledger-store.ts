@@ -162,8 +162,6 @@ export interface EnrolmentFound {
   readonly merchant: MerchantRecord | undefined;
   /** The terminal id the certificate names: the invite's or the operator's, else the fresh one. */
   readonly terminalId: Uint8Array;
-  /** Whether that id was named (an invite or operator choice) rather than fresh. */
-  readonly named: boolean;
   /** The terminal of that id, if enrolled: the certificate the new one replaces. */
   readonly replaced: TerminalStatus | undefined;
 }

@@ -160,7 +160,7 @@ export class SqliteLedgerStore implements LedgerStore {
         const replacedRow = this.s.terminal.get(terminalId) as Row | undefined;
         const replaced = replacedRow === undefined ? undefined : terminalRow(replacedRow);
         if (named === null && replaced !== undefined) throw new LedgerError(LedgerErrorCode.TerminalConflict, `terminal id ${toHex(terminalId)} is taken`, { detail: { terminalId: toHex(terminalId) } });
-        const record = decide({ invite, merchant: merchantRow === undefined ? undefined : merchantRecord(merchantRow), terminalId, named: named !== null, replaced });
+        const record = decide({ invite, merchant: merchantRow === undefined ? undefined : merchantRecord(merchantRow), terminalId, replaced });
         // The condition makes the invite single-use even against a writer this transaction did not see.
         if (invite !== null && this.s.redeemInvite.run(grant.now, record.terminalId, invite.codeHash).changes !== 1) {
           throw new LedgerError(LedgerErrorCode.Unauthorised, 'this enrolment code was already used');
