@@ -6,6 +6,10 @@ const roots = ['packages/*/test', 'card-sim/test', 'terminal/test', 'scripts/tes
 const pcsc = roots.map((r) => `${r}/**/*pcsc*.test.ts`).concat(['packages/pcsc/test/**/*.test.ts']);
 
 export default defineConfig({
+  // Tests import the workspace packages from their sources (the exports maps' 'source' condition); the bins, and
+  // what they start, run the built JavaScript in dist/ (\`pnpm build\`).
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -30,6 +30,8 @@ case "$cmd" in
   demo)
     ensure_pnpm
     install_deps
+    echo "==> build (tsc -b: every package to dist/)" >&2
+    pnpm --silent build
     exec pnpm --silent demo "$@"
     ;;
   test)
@@ -39,6 +41,8 @@ case "$cmd" in
     install_deps
     bash scripts/pcsc-stack.sh start
     trap 'bash scripts/pcsc-stack.sh stop || true' EXIT
+    echo "==> build (tsc -b: every package to dist/; the bins run it)" >&2
+    pnpm --silent build
     echo "==> typecheck" >&2
     pnpm --silent typecheck
     echo "==> test vectors regenerate byte for byte" >&2

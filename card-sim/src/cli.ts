@@ -1,4 +1,4 @@
-/** Entry point of the `ehkd-card` command (bin/ehkd-card.js runs it through tsx). */
+/** Entry point of the `ehkd-card` command (bin/ehkd-card.js runs its build, dist/cli.js). */
 import { runCardCli } from './card-cli.js';
 
 process.exitCode = await runCardCli(process.argv.slice(2), {

@@ -89,7 +89,7 @@ describe('ehkd-card', () => {
     expect(help.out).toMatch(/attacker who extracted a secure element's memory/);
   });
 
-  it('runs through the bin shim (tsx, no build step)', async () => {
+  it('runs through the bin shim (the built CLI in dist/)', async () => {
     const bin = fileURLToPath(new URL('../bin/ehkd-card.js', import.meta.url));
     const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
       execFile(process.execPath, [bin, 'inspect', card, '--json'], (error, stdout) => resolve({ stdout, code: error === null ? 0 : Number(error.code) }));

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The workspace ships TypeScript sources: run the CLI through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// Runs the built CLI (dist/, from `pnpm build`): no TypeScript loader at run time.
+await import('../dist/cli/main.js');

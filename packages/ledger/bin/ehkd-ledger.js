@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// The package ships TypeScript; tsx compiles it on the fly (the same way the verification workers start).
-import { register } from 'tsx/esm/api';
-
-register();
-const { runCli } = await import('../src/cli/main.ts');
+// Runs the built CLI (dist/, from `pnpm build`): no TypeScript loader at run time.
+const { runCli } = await import('../dist/cli/main.js');
 await runCli(process.argv);

@@ -79,7 +79,8 @@ export class VerifyPool {
    */
   static async start(anchors: VerifyWorkerData, options: { size?: number } = {}): Promise<VerifyPool> {
     const size = Math.max(1, options.size ?? availableParallelism());
-    const module = new URL('./verify-worker.ts', import.meta.url);
+    // Built JavaScript starts the built worker; the sources (tests, tsx) start the TypeScript one.
+    const module = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.ts' : './verify-worker.js', import.meta.url);
     const workers = Array.from({ length: size }, () => spawnTsWorker(module, { workerData: { root: anchors.root, certificates: [...anchors.certificates] } }));
     try {
       await Promise.all(workers.map((w) => ready(w)));
