@@ -24,6 +24,13 @@ export const LedgerErrorCode = {
   UnknownIssuer: 'LEDGER_UNKNOWN_ISSUER',
   /** A load was already authorised for that card challenge (a challenge is good for one load). */
   ChallengeUsed: 'LEDGER_CHALLENGE_USED',
+  /** A client sent more requests than the service's per-client rate limit allows (answered 429 with retry-after). */
+  RateLimited: 'LEDGER_RATE_LIMITED',
+  /**
+   * A file holding secrets (a key file, a key-holding or ledger database) can be read or written by group or others;
+   * `detail` has `path` and `mode` (the permission bits, e.g. 0o644).
+   */
+  FilePermissions: 'LEDGER_FILE_PERMISSIONS',
   /** A verification worker died or could not start. */
   Worker: 'LEDGER_WORKER',
   /** The database failed (disk full, corrupt, locked past the timeout). */
