@@ -15,13 +15,15 @@ export const CardErrorCode = {
   FileExists: 'CARD_FILE_EXISTS',
   /** No card file at the given path. */
   FileNotFound: 'CARD_FILE_NOT_FOUND',
+  /** The card file (it holds the card's private key) can be read or written by group or others; `detail.mode` has its bits. */
+  FilePermissions: 'CARD_FILE_PERMISSIONS',
   /** Personalisation inputs are inconsistent (issuer certificate vs signer, limits, validity). */
   Personalisation: 'CARD_PERSONALISATION',
 } as const;
 export type CardErrorCode = (typeof CardErrorCode)[keyof typeof CardErrorCode];
 
-/** Error of the card layer; `detail.path` names the card file where there is one. */
-export class CardError extends EhkdError<CardErrorCode, { path?: string }> {
+/** Error of the card layer; `detail.path` names the card file where there is one (`detail.mode`: its permission bits). */
+export class CardError extends EhkdError<CardErrorCode, { path?: string; mode?: number }> {
   readonly layer = 'card';
 }
 

@@ -2,6 +2,7 @@
 // HTTP service. Every command is a thin layer over the library (Ledger, LedgerStore, reports).
 import { Command, CommanderError } from 'commander';
 import { EhkdError } from '@ehkd/core';
+import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import { EXIT_ERROR } from './exit-codes.js';
 import { evidenceCommand } from './evidence-commands.js';
 import { ingestCommand } from './ingest-command.js';
@@ -29,6 +30,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
       return;
     }
     process.stderr.write(`ehkd-ledger: ${e instanceof EhkdError ? `${e.code}: ` : ''}${e instanceof Error ? e.message : String(e)}\n`);
+    if (e instanceof LedgerError && e.code === LedgerErrorCode.FilePermissions) process.stderr.write(`  Only its owner may read it: run \`chmod 600 ${String(e.detail?.['path'])}\` (and keep its directory private: chmod 700).\n`);
     if (!(e instanceof EhkdError)) process.stderr.write(`${e instanceof Error ? e.stack ?? '' : ''}\n`);
     process.exitCode = EXIT_ERROR;
   }
