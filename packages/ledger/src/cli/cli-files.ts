@@ -1,3 +1,4 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Limits, Role, decodeCertificate, decodeCoseSign1, parseKeyFile, type Certificate } from '@ehkd/core';
 import { exposedMode } from '@ehkd/core/node';
@@ -43,6 +44,23 @@ export function readSecretText(path: string, what: string): string {
   } catch (e) {
     throw unreadable(e);
   }
+}
+
+/**
+ * Reads the HTTPS service's certificate (PEM) and its key (PEM, a secret: refused when group or others can read it),
+ * and checks that they belong together.
+ * @throws LedgerError NOT_FOUND / FILE_PERMISSIONS / KEY_FILE
+ * @example const tls = readTlsFiles('tls.crt', 'tls.key')
+ */
+export function readTlsFiles(certPath: string, keyPath: string): { readonly cert: string; readonly key: string } {
+  const cert = new TextDecoder().decode(readBytes(certPath, 1024 * 1024));
+  const key = readSecretText(keyPath, 'TLS key');
+  try {
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) throw new Error(`the key in ${keyPath} is not the key of that certificate`);
+  } catch (e) {
+    throw new LedgerError(LedgerErrorCode.KeyFile, `${certPath} and ${keyPath} are not a PEM certificate and its private key: ${(e as Error).message}`, { cause: e, detail: { path: certPath } });
+  }
+  return { cert, key };
 }
 
 /**

@@ -8,14 +8,14 @@ import { evidenceCommand } from './evidence-commands.js';
 import { ingestCommand } from './ingest-command.js';
 import { reportCommand } from './report-commands.js';
 import { initCommand, keysCommand, loadCommand, publishCommands, terminalCommand } from './scheme-commands.js';
-import { serveCommand } from './serve-command.js';
+import { serveCommand, tlsCommand } from './serve-command.js';
 
 /** The program, for the bin and for tests that run commands in-process. */
 export function ledgerProgram(): Command {
   const program = new Command('ehkd-ledger')
     .description('e-HKD settlement ledger: scheme keys, terminal enrolment, loads, batch ingestion, settlement, fraud evidence, audit')
     .showHelpAfterError();
-  for (const c of [keysCommand(), initCommand(), terminalCommand(), loadCommand(), ...publishCommands(), ingestCommand(), reportCommand(), evidenceCommand(), serveCommand()]) program.addCommand(c);
+  for (const c of [keysCommand(), initCommand(), terminalCommand(), loadCommand(), ...publishCommands(), ingestCommand(), reportCommand(), evidenceCommand(), serveCommand(), tlsCommand()]) program.addCommand(c);
   return program;
 }
 
