@@ -4,7 +4,7 @@ import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js
 import { enrolmentRequestJson } from '../../store/config-store.js';
 import type { EnrolmentFields, EnrolmentReport } from '../../enrol/enrolment.js';
 import { globals, idArg, integerArg, withTerminal } from '../cli-context.js';
-import { readMessageFile } from '../input-file.js';
+import { ledgerTrustArgs, readMessageFile } from '../input-file.js';
 import { emit, lines, when } from '../output.js';
 
 interface EnrolOptions {
@@ -13,6 +13,8 @@ interface EnrolOptions {
   name?: string;
   terminalId?: string;
   ledger?: string;
+  ledgerCa?: string;
+  insecureHttp?: boolean;
   token?: string;
   root?: string;
   request?: string;
@@ -23,7 +25,7 @@ interface EnrolOptions {
 
 /**
  * `enrol`, three ways:
- * - online:  enrol --ledger <url> --token <token> --root <root cert> --merchant <hex> --mcc <n> --name <text> [--terminal-id <hex>]
+ * - online:  enrol --ledger <url> [--ledger-ca <pem> | --insecure-http] --token <token> --root <root cert> --merchant <hex> --mcc <n> --name <text> [--terminal-id <hex>]
  * - offline: enrol --request <out.json> --merchant <hex> --mcc <n> --name <text> [--terminal-id <hex>]
  *   then:    enrol --certificate <cert.hex> --trust-anchors <bundle> [--root <root cert>] [--deny-list <file>]
  */
@@ -35,7 +37,9 @@ export function registerEnrol(program: Command): void {
     .option('--mcc <code>', 'merchant category code (ISO 18245)')
     .option('--name <text>', 'merchant name')
     .option('--terminal-id <hex>', 'terminal id to ask for (16 hex digits; default: the acquirer assigns one)')
-    .option('--ledger <url>', 'online: the acquirer ledger service')
+    .option('--ledger <url>', 'online: the acquirer ledger service (https://)')
+    .option('--ledger-ca <file>', "online: the ledger's TLS CA or self-signed certificate (PEM), pinned for every later call")
+    .option('--insecure-http', 'online: allow a plain http:// ledger URL (only over a link protected otherwise)')
     .option('--token <token>', 'online: the enrolment token')
     .option('--root <file>', 'the scheme root certificate to pin (hex or binary; required online)')
     .option('--request <file>', 'offline step 1: write the certificate request (JSON) to this file')
@@ -70,7 +74,7 @@ export function registerEnrol(program: Command): void {
           return;
         }
         if (opts.token === undefined || opts.root === undefined) throw usage('online enrolment needs --token and --root');
-        const report = await terminal.enrolOnline(opts.ledger as string, opts.token, fields, readMessageFile(opts.root, 'root certificate'));
+        const report = await terminal.enrolOnline(opts.ledger as string, opts.token, fields, readMessageFile(opts.root, 'root certificate'), ledgerTrustArgs(opts));
         emit(g.json, report, () => describeEnrolment(report));
       });
     });
