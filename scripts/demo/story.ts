@@ -8,7 +8,7 @@ import {
 } from '@ehkd/core';
 import { FileCardStore, PurseApplet, createSoftCard, type SoftCard } from '@ehkd/card-sim';
 import {
-  Ledger, SqliteLedgerStore, buildLedgerServer, fraudCasesReport, partyKeyFromFile, renderFraudCases, renderSettlement, renderValueAudit,
+  Ledger, SqliteLedgerStore, buildLedgerServer, createDevCertificate, fraudCasesReport, partyKeyFromFile, renderFraudCases, renderSettlement, renderValueAudit,
   settlementReport, valueAudit,
 } from '@ehkd/ledger';
 import { Terminal, TerminalError, type TapResult } from '@ehkd/terminal';
@@ -77,13 +77,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       await ledger.close();
       await store.close();
     });
-    let server = buildLedgerServer({ ledger, enrolmentToken: ENROLMENT_TOKEN });
+    // A throwaway TLS certificate for the ledger; each terminal is given it at enrolment and trusts nothing else.
+    const tls = await createDevCertificate({ hosts: ['127.0.0.1'] });
+    let server = buildLedgerServer({ ledger, enrolmentToken: ENROLMENT_TOKEN, tls });
     await server.listen({ port: 0, host: '127.0.0.1' });
     const port = (server.server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}`;
+    const url = `https://127.0.0.1:${port}`;
     cleanup.push(() => server.close());
     n.say(`Root "eHKD Dev Root" certifies issuer "eHKD Dev Bank" and acquirer "eHKD Dev Acquirer" (ES256, COSE_Sign1).`);
-    n.say(`The acquirer's settlement ledger listens on ${url} (SQLite in ${work}).`);
+    n.say(`The acquirer's settlement ledger listens on ${url}, TLS with a self-signed P-256 certificate (SQLite in ${work}).`);
 
     const shops = [
       { name: 'Kam Wah Cafe, Mong Kok', mcc: 5814, n: 1 },
@@ -93,9 +95,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     for (const s of shops) {
       const t = Terminal.open({ dataDir: join(work, `terminal-${s.n}`) });
       cleanup.push(() => t.close());
-      await t.enrolOnline(url, ENROLMENT_TOKEN, { merchantId: devId(0x06, s.n), mcc: s.mcc, name: s.name, terminalId: devId(0x05, s.n) }, scheme.root.certificate);
+      await t.enrolOnline(url, ENROLMENT_TOKEN, { merchantId: devId(0x06, s.n), mcc: s.mcc, name: s.name, terminalId: devId(0x05, s.n) }, scheme.root.certificate, { ca: tls.cert, insecureHttp: false });
       terminals.push(t);
-      n.say(`Terminal ${toHex(devId(0x05, s.n))} of "${s.name}" made its key and enrolled: certificate from the acquirer, trust anchors and deny list stored.`);
+      n.say(`Terminal ${toHex(devId(0x05, s.n))} of "${s.name}" made its key and enrolled over HTTPS (the ledger's certificate pinned): certificate from the acquirer, trust anchors and deny list stored.`);
     }
     const [cafe, kiosk] = terminals as [Terminal, Terminal];
 
@@ -197,7 +199,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
     // ---------------------------------------------------------------------------------------------------------
     n.chapter('The network is back: terminals upload');
-    server = buildLedgerServer({ ledger, enrolmentToken: ENROLMENT_TOKEN });
+    server = buildLedgerServer({ ledger, enrolmentToken: ENROLMENT_TOKEN, tls });
     await server.listen({ port, host: '127.0.0.1' });
     let doubleSpends = 0;
     for (const [name, t] of [['cafe', cafe], ['kiosk', kiosk]] as const) {
