@@ -84,3 +84,19 @@ describe('key files', () => {
     expect(r.stderr).toContain('chmod 600 root.key.json');
   });
 });
+
+describe('the TLS files of serve', () => {
+  it('tls create-dev-cert writes the key 0600; serve refuses to start without TLS unless --insecure-http, and with an exposed key', () => {
+    const dir = tempDir();
+    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, EHKD_ENROLMENT_TOKEN: 'x' } });
+    expect(run('tls', 'create-dev-cert', '--out-cert', 'tls.crt', '--out-key', 'tls.key', '--host', '127.0.0.1').status).toBe(0);
+    expect(modeOf(join(dir, 'tls.key'))).toBe(0o600);
+    const plain = run('serve', '--acquirer-key', 'none.json');
+    expect(plain.status).toBe(1);
+    expect(plain.stderr).toMatch(/refusing to serve without TLS: give --tls-cert and --tls-key[\s\S]*--insecure-http/);
+    chmodSync(join(dir, 'tls.key'), 0o644);
+    const exposed = run('serve', '--acquirer-key', 'none.json', '--tls-cert', 'tls.crt', '--tls-key', 'tls.key');
+    expect(exposed.status).toBe(1);
+    expect(exposed.stderr).toContain('chmod 600 tls.key');
+  });
+});
