@@ -2,8 +2,10 @@ import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Currency, EhkdError, MoneyError, StatusWord, fromHex, parseAmount, parseKeyFile, statusWordName, toHex, type CardLimits } from '@ehkd/core';
+import { exposedMode } from '@ehkd/core/node';
 import { cardReport, formatCardReport } from './card-report.js';
 import { DEV_SCHEME_FILES, writeDevScheme } from './dev-scheme-files.js';
+import { CardError, CardErrorCode } from './card-error.js';
 import { FileCardStore } from './file-card-store.js';
 import { loadCard } from './issuer-online.js';
 import { personalizeCard } from './personalize-card.js';
@@ -40,6 +42,13 @@ const integer = (min: number, max: number) => (value: string): number => {
   if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected an integer ${min}..${max}`);
   return n;
 };
+
+/** A key file's text; one that group or others can read or write is refused. @throws CardError FILE_PERMISSIONS */
+function readKeyFile(path: string): string {
+  const mode = exposedMode(path);
+  if (mode !== undefined) throw new CardError(CardErrorCode.FilePermissions, `${path} holds a private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path, mode } });
+  return readFileSync(path, 'utf8');
+}
 
 const SERVE_HELP = `
 Control commands on standard input, one per line:
@@ -88,7 +97,7 @@ export function buildCardCli(io: CliIo): Command {
     .option('--seed <hex>', 'deterministic card key and id from a 32-byte seed', hexBytes(32))
     .option('--card-id <hex>', 'the 8-byte card id', hexBytes(8))
     .action(async (opts: { issuer: string; out: string; maxBalance?: number; maxPayment?: number; maxOfflineCount?: number; maxOfflineAmount?: number; load?: number; seed?: Uint8Array; cardId?: Uint8Array }) => {
-      const issuer = parseKeyFile(readFileSync(opts.issuer, 'utf8'));
+      const issuer = parseKeyFile(readKeyFile(opts.issuer));
       const limits: Partial<CardLimits> = {
         ...(opts.maxBalance !== undefined && { maxBalance: opts.maxBalance }),
         ...(opts.maxPayment !== undefined && { maxPayment: opts.maxPayment }),
@@ -220,7 +229,8 @@ export async function runCardCli(args: readonly string[], io: CliIo): Promise<nu
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof EhkdError) io.err(`ehkd-card: ${e.message} [${e.code}]\n`);
+    if (e instanceof CardError && e.code === CardErrorCode.FilePermissions) io.err(`ehkd-card: ${e.message} [${e.code}]\n  Only its owner may read it: run \`chmod 600 ${e.detail?.path ?? 'FILE'}\`.\n`);
+    else if (e instanceof EhkdError) io.err(`ehkd-card: ${e.message} [${e.code}]\n`);
     else io.err(`ehkd-card: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }

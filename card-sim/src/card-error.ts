@@ -18,6 +18,8 @@ export const CardErrorCode = {
   FileExists: 'CARD_FILE_EXISTS',
   /** No card file at the given path. */
   FileNotFound: 'CARD_FILE_NOT_FOUND',
+  /** The card file (it holds the card's private key) can be read or written by group or others; `detail.mode` has its bits. */
+  FilePermissions: 'CARD_FILE_PERMISSIONS',
   /** Personalisation inputs are inconsistent (issuer certificate vs signer, limits, validity). */
   Personalisation: 'CARD_PERSONALISATION',
 } as const;
@@ -29,8 +31,11 @@ export type CardErrorCode = (typeof CardErrorCode)[keyof typeof CardErrorCode];
  */
 export type DamageReason = 'length' | 'no-state' | 'same-generation' | 'no-high-water' | 'released-commit-lost' | 'ahead-of-high-water';
 
-/** Error of the card layer; `detail.path` names the card file where there is one, `detail.reason` a damage. */
-export class CardError extends EhkdError<CardErrorCode, { path?: string; reason?: DamageReason; size?: number; released?: number }> {
+/**
+ * Error of the card layer; `detail.path` names the card file where there is one, `detail.reason` a damage,
+ * `detail.mode` a file's permission bits.
+ */
+export class CardError extends EhkdError<CardErrorCode, { path?: string; reason?: DamageReason; size?: number; released?: number; mode?: number }> {
   readonly layer = 'card';
 }
 

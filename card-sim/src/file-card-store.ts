@@ -1,4 +1,5 @@
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fdatasyncSync, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { GROUP_OTHER_BITS } from '@ehkd/core/node';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { CardError, CardErrorCode, isPowerLoss, type DamageReason } from './card-error.js';
@@ -64,8 +65,9 @@ export class FileCardStore implements CardStore {
   }
 
   /**
-   * Opens an existing card file and finds its committed state.
-   * @throws CardError FILE_NOT_FOUND, CORRUPT_STATE, STORAGE_FAILED
+   * Opens an existing card file and finds its committed state. The file holds the card's private key: one that
+   * group or others can read or write is refused.
+   * @throws CardError FILE_NOT_FOUND, FILE_PERMISSIONS, CORRUPT_STATE, STORAGE_FAILED
    */
   static open(path: string, options: FileCardStoreOptions = {}): FileCardStore {
     let fd: number;
@@ -77,6 +79,8 @@ export class FileCardStore implements CardStore {
     }
     const store = new FileCardStore(path, fd, options.onStep);
     try {
+      const mode = fstatSync(fd).mode & 0o777;
+      if ((mode & GROUP_OTHER_BITS) !== 0) throw new CardError(CardErrorCode.FilePermissions, `${path} holds a card's private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path, mode } });
       store.load();
     } catch (e) {
       store.close();
@@ -219,6 +223,7 @@ export function createFileAtomically(path: string, image: Uint8Array, hook?: Sto
   let fd: number;
   try {
     fd = openSync(temp, 'wx', 0o600);
+    fchmodSync(fd, 0o600); // the umask can only take bits away; this also keeps the owner's own
   } catch (e) {
     throw storageFailed(`cannot create ${temp}`, e, path);
   }

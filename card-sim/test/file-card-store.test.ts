@@ -53,9 +53,9 @@ describe('FileCardStore', () => {
     FileCardStore.create(path, personalised.state).close();
     expect(codeOf(() => FileCardStore.create(path, personalised.state))).toBe(CardErrorCode.FileExists);
     expect(codeOf(() => FileCardStore.open(join(dir, 'missing.card')))).toBe(CardErrorCode.FileNotFound);
-    writeFileSync(join(dir, 'junk.card'), new Uint8Array(CARD_FILE_SIZE).fill(0x42));
+    writeFileSync(join(dir, 'junk.card'), new Uint8Array(CARD_FILE_SIZE).fill(0x42), { mode: 0o600 });
     expect(codeOf(() => FileCardStore.open(join(dir, 'junk.card')))).toBe(CardErrorCode.CorruptState);
-    writeFileSync(join(dir, 'empty.card'), new Uint8Array(0));
+    writeFileSync(join(dir, 'empty.card'), new Uint8Array(0), { mode: 0o600 });
     expect(codeOf(() => FileCardStore.open(join(dir, 'empty.card')))).toBe(CardErrorCode.CorruptState);
   });
 

@@ -8,7 +8,7 @@ import {
 } from '@ehkd/core';
 import { FileCardStore, PurseApplet, createSoftCard, type SoftCard } from '@ehkd/card-sim';
 import {
-  Ledger, SqliteLedgerStore, buildLedgerServer, fraudCasesReport, partyKeyFromFile, renderFraudCases, renderSettlement, renderValueAudit,
+  Ledger, SqliteLedgerStore, buildLedgerServer, createDevCertificate, fraudCasesReport, partyKeyFromFile, renderFraudCases, renderSettlement, renderValueAudit,
   settlementReport, valueAudit,
 } from '@ehkd/ledger';
 import { Terminal, TerminalError, type TapResult } from '@ehkd/terminal';
@@ -76,13 +76,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       await ledger.close();
       await store.close();
     });
-    let server = buildLedgerServer({ ledger });
+    // A throwaway TLS certificate for the ledger; each terminal is given it at enrolment and trusts nothing else.
+    const tls = await createDevCertificate({ hosts: ['127.0.0.1'] });
+    let server = buildLedgerServer({ ledger, tls });
     await server.listen({ port: 0, host: '127.0.0.1' });
     const port = (server.server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}`;
+    const url = `https://127.0.0.1:${port}`;
     cleanup.push(() => server.close());
     n.say(`Root "eHKD Dev Root" certifies issuer "eHKD Dev Bank" and acquirer "eHKD Dev Acquirer" (ES256, COSE_Sign1).`);
-    n.say(`The acquirer's settlement ledger listens on ${url} (SQLite in ${work}).`);
+    n.say(`The acquirer's settlement ledger listens on ${url}, TLS with a self-signed P-256 certificate (SQLite in ${work}).`);
 
     const shops = [
       { name: 'Kam Wah Cafe, Mong Kok', mcc: 5814, n: 1 },
@@ -97,15 +99,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
       codes.push(code);
       const t = Terminal.open({ dataDir: join(work, `terminal-${s.n}`) });
       cleanup.push(() => t.close());
-      const enrolled = await t.enrolOnline(url, code, scheme.root.certificate);
+      const enrolled = await t.enrolOnline(url, code, scheme.root.certificate, { ca: tls.cert, insecureHttp: false });
       terminals.push(t);
       n.say(`The acquirer registers merchant ${toHex(merchant.merchantId)} "${s.name}" (MCC ${s.mcc}) and issues enrolment code ${code.slice(0, 9)}... (single use, until ${new Date(invite.expiresAt * 1000).toISOString().slice(0, 16)}Z).`);
-      n.say(`Terminal ${enrolled.terminalId} made its key and enrolled with the code: its certificate names merchant ${enrolled.merchantId} "${enrolled.merchantName ?? ''}", as the acquirer registered it; trust anchors and deny list stored.`);
+      n.say(`Terminal ${enrolled.terminalId} made its key and enrolled with the code over HTTPS (the ledger's certificate pinned): its certificate names merchant ${enrolled.merchantId} "${enrolled.merchantName ?? ''}", as the acquirer registered it; trust anchors and deny list stored.`);
     }
     const [cafe, kiosk] = terminals as [Terminal, Terminal];
     const intruder = Terminal.open({ dataDir: join(work, 'intruder') });
     cleanup.push(() => intruder.close());
-    const replay = await intruder.enrolOnline(url, codes[0] as string, scheme.root.certificate).then(() => 'enrolled', (e: unknown) => (e instanceof TerminalError ? e.message : String(e)));
+    const replay = await intruder.enrolOnline(url, codes[0] as string, scheme.root.certificate, { ca: tls.cert, insecureHttp: false }).then(() => 'enrolled', (e: unknown) => (e instanceof TerminalError ? e.message : String(e)));
     n.expect('code-single-use', replay.includes('already used'), 'a third device presenting the cafe\'s code is refused: a code enrols one terminal, once', replay);
 
     let pcsc: PcscDemoStack | undefined;
@@ -206,7 +208,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
 
     // ---------------------------------------------------------------------------------------------------------
     n.chapter('The network is back: terminals upload');
-    server = buildLedgerServer({ ledger });
+    server = buildLedgerServer({ ledger, tls });
     await server.listen({ port, host: '127.0.0.1' });
     let doubleSpends = 0;
     for (const [name, t] of [['cafe', cafe], ['kiosk', kiosk]] as const) {

@@ -14,6 +14,7 @@ export { DATABASE_FILE } from './store/terminal-database.js';
 export { enrolmentRequestJson, type EnrolmentRequest, type SyncMarks, type DenyListRecord, type DenyListStanding } from './store/config-store.js';
 export { type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';
 export { type EnrolledIdentity } from './enrol/enrolled-identity.js';
+export { DEFAULT_LEDGER_TRUST, parseLedgerCa, type LedgerTrust } from './sync/ledger-client.js';
 export { type SyncReport, type BatchUpload, UPLOAD_BATCH_RECEIPTS } from './sync/synchroniser.js';
 export { backoffDelay, SYNC_RETRY, DAEMON_RETRY, type RetryPolicy } from './sync/backoff.js';
 export { type DaemonEvent, type DaemonOptions } from './sync/daemon.js';

@@ -16,7 +16,7 @@ import { TapJournal, type OfflineExposure } from './store/tap-journal.js';
 import { TerminalDatabase } from './store/terminal-database.js';
 import { SYNC_RETRY, type RetryPolicy } from './sync/backoff.js';
 import { runDaemon, type DaemonOptions } from './sync/daemon.js';
-import { LedgerClient, ledgerBaseUrl } from './sync/ledger-client.js';
+import { DEFAULT_LEDGER_TRUST, LedgerClient, ledgerCaFingerprint, ledgerUrlFor, type LedgerTrust } from './sync/ledger-client.js';
 import { withRetry } from './sync/sync-retry.js';
 import { syncOnce, type SyncReport } from './sync/synchroniser.js';
 import { limitsLeft, formatAge, type LimitsLeft } from './tap/risk-limits.js';
@@ -59,7 +59,7 @@ export interface ChargeOptions extends TapOptions {
 
 /** Options of `Terminal.sync`. */
 export interface SyncOptions {
-  /** Overrides the configured ledger URL (and stores it). */
+  /** Overrides the configured ledger URL (and stores it); the trust given at enrolment still applies. */
   readonly ledgerUrl?: string;
   readonly retry?: RetryPolicy;
   readonly signal?: AbortSignal;
@@ -76,6 +76,10 @@ export interface TerminalStatus {
   readonly acquirerId?: string;
   readonly certificateNotAfter?: number;
   readonly ledgerUrl?: string;
+  /** SHA-256 fingerprint of the certificate the ledger's TLS is pinned to, if one is. */
+  readonly ledgerCa?: string;
+  /** Plain http: to the ledger was allowed at enrolment. */
+  readonly ledgerInsecureHttp: boolean;
   readonly currency: number;
   readonly limits: TerminalLimits;
   /** What is left before the terminal must go online. */
@@ -261,7 +265,7 @@ export class Terminal {
   private loadPointLedger(): LedgerClient {
     const url = this.#config.ledgerUrl();
     if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
-    return new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs });
+    return new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, trust: this.#config.ledgerTrust() });
   }
 
   /** The journal's part in a top-up: no new load while one for the card is unresolved; each step durable. */
@@ -359,6 +363,7 @@ export class Terminal {
     else if (now - deny.freshAt > limits.maxDenyListAgeSeconds) problems.push(`The deny list is ${formatAge(now - deny.freshAt)} old: run \`ehkd-terminal sync\`.`);
     if (left.offlineCount === 0 || left.offlineAmount === 0) problems.push('The offline limit is reached: run `ehkd-terminal sync`.');
     const ledgerUrl = this.#config.ledgerUrl();
+    const trust = this.#config.ledgerTrust();
     return {
       enrolled: id !== undefined,
       ...(id !== undefined && {
@@ -366,6 +371,8 @@ export class Terminal {
         ...(id.cert.name !== undefined && { merchantName: id.cert.name }),
       }),
       ...(ledgerUrl !== undefined && { ledgerUrl }),
+      ...(trust.ca !== undefined && { ledgerCa: ledgerCaFingerprint(trust.ca) }),
+      ledgerInsecureHttp: trust.insecureHttp,
       currency: this.currency,
       limits,
       left,
@@ -389,10 +396,11 @@ export class Terminal {
    */
   async sync(options: SyncOptions = {}): Promise<SyncReport> {
     const { identity } = this.ready();
-    if (options.ledgerUrl !== undefined) this.#config.saveLedgerUrl(options.ledgerUrl);
+    const trust = this.#config.ledgerTrust();
+    if (options.ledgerUrl !== undefined) this.#config.saveLedgerUrl(ledgerUrlFor(options.ledgerUrl, trust).href);
     const url = this.#config.ledgerUrl();
     if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Pass --ledger <url> once (it is remembered), or export receipts to a file.' });
-    const client = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, ...(options.signal !== undefined && { signal: options.signal }) });
+    const client = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, trust, ...(options.signal !== undefined && { signal: options.signal }) });
     return withRetry(
       () => syncOnce({
         config: this.#config, queue: this.#queue, loads: this.#loads, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
@@ -451,11 +459,15 @@ export class Terminal {
     return prepareEnrolment(this.#config, fields, this.#now());
   }
 
-  /** Enrols online with the acquirer's ledger service and a single-use enrolment code (and remembers the URL). */
-  async enrolOnline(ledgerUrl: string, code: string, pinnedRoot: Uint8Array): Promise<EnrolmentReport> {
-    const client = new LedgerClient(ledgerUrl, { timeoutMs: this.#ledgerTimeoutMs });
+  /**
+   * Enrols online with the acquirer's ledger service and a single-use enrolment code, reaching it with `trust` (the
+   * CA to pin, whether http: is allowed), and remembers its URL and that trust for every later call.
+   * @throws TerminalError BAD_CONFIG (an http: URL without trust.insecureHttp), and those of enrolOnline
+   */
+  async enrolOnline(ledgerUrl: string, code: string, pinnedRoot: Uint8Array, trust: LedgerTrust = DEFAULT_LEDGER_TRUST): Promise<EnrolmentReport> {
+    const client = new LedgerClient(ledgerUrl, { timeoutMs: this.#ledgerTimeoutMs, trust });
     const report = await enrolOnline(this.#config, this.#journal, client, code, pinnedRoot, this.#verifier, this.#now());
-    this.#config.saveLedgerUrl(ledgerUrl);
+    this.#config.saveLedger(ledgerUrl, trust);
     this.#identity = enrolledIdentity(this.#config.identity());
     return report;
   }
@@ -473,9 +485,14 @@ export class Terminal {
     return this.#config.limits();
   }
 
-  /** Sets the ledger URL used by sync and the daemon. @throws TerminalError BAD_CONFIG */
-  setLedgerUrl(url: string): void {
-    this.#config.saveLedgerUrl(ledgerBaseUrl(url).href);
+  /**
+   * Sets the ledger URL used by sync, the daemon and top-ups; with `trust`, also what it is reached with (otherwise
+   * the trust held applies to the new URL).
+   * @throws TerminalError BAD_CONFIG (not a URL, or http: not allowed)
+   */
+  setLedgerUrl(url: string, trust?: LedgerTrust): void {
+    const t = trust ?? this.#config.ledgerTrust();
+    this.#config.saveLedger(ledgerUrlFor(url, t).href, t);
   }
 
   /** Closes the database. */

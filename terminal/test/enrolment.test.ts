@@ -44,7 +44,7 @@ describe('offline enrolment through the CLI, then a cold start with no network',
     expect(json(installed)).toMatchObject({ terminalId: toHex(TERMINAL_ID), merchantId: toHex(MERCHANT_ID), merchantName: 'Kowloon Noodles', mcc: 5411, acquirerId: toHex(scheme.acquirer.id), denyListSequence: 4 });
 
     // A ledger that does not answer: port 9 (discard) on loopback refuses connections.
-    expect((await runCli(['-d', dataDir, 'config', '--ledger', 'http://127.0.0.1:9'])).code).toBe(0);
+    expect((await runCli(['-d', dataDir, 'config', '--ledger', 'http://127.0.0.1:9', '--insecure-http'])).code).toBe(0);
     const cardFile = join(dir, 'card');
     (await softCard(5_000, { file: cardFile })).store.close();
     const charged = await runCli(['-d', dataDir, 'charge', '12.50', '--sim', cardFile]);

@@ -101,7 +101,8 @@ describe('sync with a real ledger', () => {
     const request = terminal.prepareEnrolment({ merchantId: devId(6, 999), terminalId });
     terminal.installEnrolment(certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: terminalId, publicKey: request.publicKey, terminal: { merchantId: devId(6, 999), mcc: 5411 } }), trustBundle(), { denyList: denyList({ sequence: 1 }) });
     await pay(terminal, await loadedCard(10_000), [100]);
-    const err = await terminal.sync({ ledgerUrl: L.url, retry: FAST }).catch((e: unknown) => e);
+    terminal.setLedgerUrl(L.url, L.trust);
+    const err = await terminal.sync({ retry: FAST }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: TerminalErrorCode.LedgerRefused, detail: { httpStatus: 403, action: expect.stringMatching(/acquirer/) } });
     expect(states(terminal)).toEqual([ReceiptState.Queued]);
     expect(terminal.status()).toMatchObject({ unansweredBatches: 0, sync: { lastError: expect.stringMatching(/refused/) } });
@@ -248,14 +249,61 @@ describe('sync with a real ledger', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'root.hex'), toHex(scheme.root.certificate));
     const code = await enrolmentCode(L, devId(6, 4242), { name: 'CLI shop' });
-    const r = await runCli(['-d', join(dir, 't'), '--json', 'enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.hex')]);
+    const r = await runCli(['-d', join(dir, 't'), '--json', 'enrol', '--ledger', L.url, '--insecure-http', '--code', code, '--root', join(dir, 'root.hex')]);
     expect(r.code, r.stderr).toBe(0);
     expect(json(r)).toMatchObject({ merchantId: toHex(devId(6, 4242)), merchantName: 'CLI shop', mcc: 5812, acquirerId: toHex(scheme.acquirer.id), denyListSequence: expect.any(Number) });
     // The code was used up; another terminal presenting it is refused, as is one naming its merchant itself.
-    const reused = await runCli(['-d', join(dir, 'u'), '--json', 'enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.hex')]);
+    const reused = await runCli(['-d', join(dir, 'u'), '--json', 'enrol', '--ledger', L.url, '--insecure-http', '--code', code, '--root', join(dir, 'root.hex')]);
     expect(reused.code).toBe(3);
     expect(json<{ error: { code: string } }>(reused).error.code).toBe(TerminalErrorCode.LedgerRefused);
-    const named = await runCli(['-d', join(dir, 'v'), '--json', 'enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.hex'), '--merchant', toHex(devId(6, 4243))]);
+    const named = await runCli(['-d', join(dir, 'v'), '--json', 'enrol', '--ledger', L.url, '--insecure-http', '--code', code, '--root', join(dir, 'root.hex'), '--merchant', toHex(devId(6, 4243))]);
     expect(json<{ error: { code: string } }>(named).error.code).toBe(TerminalErrorCode.BadConfig);
+  });
+});
+
+describe('sync over HTTPS, pinned to the certificate given at enrolment', () => {
+  let S: RunningLedger;
+  let other: RunningLedger;
+  beforeAll(async () => {
+    [S, other] = await Promise.all([startLedger(scheme, { tls: true }), startLedger(scheme, { tls: true })]);
+  });
+  afterAll(async () => {
+    await S.close();
+    await other.close();
+  });
+
+  it('uploads through the pinned certificate, also under another name for the same ledger; another certificate or plain HTTP is never used', async () => {
+    const { terminal, merchantId } = await enrolOnline(S);
+    terminals.push(terminal);
+    expect(terminal.status()).toMatchObject({ ledgerUrl: S.url, ledgerCa: expect.stringMatching(/^[0-9A-F:]{95}$/), ledgerInsecureHttp: false });
+    const card = await loadCard(S, 10_000);
+    await pay(terminal, card, [700]);
+    expect((await terminal.sync({ retry: FAST })).totals.accepted).toBe(1);
+
+    // The same ledger under its other name still verifies against the pinned certificate.
+    await pay(terminal, card, [300]);
+    const port = new URL(S.url).port;
+    expect((await terminal.sync({ ledgerUrl: `https://localhost:${port}`, retry: FAST })).totals.accepted).toBe(1);
+
+    // A ledger with a certificate the terminal was not given is never talked to: nothing is uploaded or acknowledged.
+    await pay(terminal, card, [200]);
+    const impostor = await terminal.sync({ ledgerUrl: other.url, retry: FAST }).catch((e: unknown) => e);
+    expect(impostor).toMatchObject({ code: TerminalErrorCode.LedgerUnreachable, message: expect.stringMatching(/self-signed certificate|unable to verify/) });
+    expect(states(terminal).filter((s) => s === ReceiptState.Queued)).toHaveLength(1);
+    expect(await other.store.merchantSettlement()).toEqual([]);
+
+    const http = await terminal.sync({ ledgerUrl: `http://127.0.0.1:${port}`, retry: FAST }).catch((e: unknown) => e);
+    expect(http).toMatchObject({ code: TerminalErrorCode.BadConfig, message: expect.stringContaining('refusing plain HTTP') });
+    expect(await credited(merchantId)).toEqual({ count: 0, amount: 0 });
+    expect(await creditedTo(S, merchantId)).toEqual({ count: 2, amount: 1_000 });
+  });
+
+  it('does not enrol with a self-signed ledger it was not given the certificate of, nor over http: without --insecure-http', async () => {
+    const bare = Terminal.open({ dataDir: tempDir() });
+    terminals.push(bare);
+    const code = await enrolmentCode(S, devId(0x06, 9_001), { name: 'No CA' });
+    await expect(bare.enrolOnline(S.url, code, scheme.root.certificate)).rejects.toMatchObject({ code: TerminalErrorCode.LedgerUnreachable });
+    await expect(bare.enrolOnline(L.url, code, scheme.root.certificate)).rejects.toMatchObject({ code: TerminalErrorCode.BadConfig });
+    expect(bare.identity).toBeUndefined();
   });
 });

@@ -21,9 +21,10 @@ let card: string;
 let cardId: string;
 
 beforeAll(async () => {
-  L = await startLedger();
+  L = await startLedger(scheme, { tls: true });
   dir = tempDir();
   writeFileSync(join(dir, 'root.cert'), scheme.root.certificate);
+  writeFileSync(join(dir, 'ledger-ca.pem'), L.trust.ca ?? '');
   card = join(dir, 'alice.card');
   const soft = await softCard(0, { limits: ROOMY_CARD_LIMITS, file: card });
   cardId = toHex(soft.cardId);
@@ -40,9 +41,16 @@ function cli(...args: string[]): Promise<{ code: number; out: string; err: strin
 }
 
 describe('ehkd-terminal', () => {
-  it('enrols online, tops a card up as a load point, charges it, and reports and syncs', async () => {
+  it('enrols online over HTTPS pinning the ledger certificate, tops a card up as a load point, charges it, and reports and syncs', async () => {
     const code = await enrolmentCode(L, fromHex('0600000000000777'), { name: 'CLI Cafe' });
-    const enrol = await cli('enrol', '--ledger', L.url, '--code', code, '--root', join(dir, 'root.cert'));
+    const common = ['--code', code, '--root', join(dir, 'root.cert')];
+    const unpinned = await cli('enrol', '--ledger', L.url, ...common);
+    expect(unpinned.code).toBe(3);
+    expect(unpinned.err).toMatch(/unreachable: self-signed certificate/);
+    const http = await cli('enrol', '--ledger', L.url.replace('https:', 'http:'), '--ledger-ca', join(dir, 'ledger-ca.pem'), ...common);
+    expect(http.code).toBe(3);
+    expect(http.err).toMatch(/refusing plain HTTP[\s\S]*--insecure-http/);
+    const enrol = await cli('enrol', '--ledger', L.url, '--ledger-ca', join(dir, 'ledger-ca.pem'), ...common);
     expect(enrol.code, enrol.err).toBe(0);
     expect(enrol.out).toContain('0600000000000777 "CLI Cafe" (MCC 5812)');
 
@@ -59,6 +67,7 @@ describe('ehkd-terminal', () => {
     expect(status.code, status.err).toBe(0);
     expect(status.out).toMatch(/queued\s+1 \(HK\$12\.50\)/);
     expect(status.out).toMatch(/loads\s+none unsettled/);
+    expect(status.out).toMatch(/ledger TLS\s+pinned to certificate [0-9A-F:]{95}/);
 
     const sync = await cli('--json', 'sync');
     expect(sync.code, sync.err).toBe(0);

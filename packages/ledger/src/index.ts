@@ -15,8 +15,9 @@ export {
   MAX_INVITE_TTL_SECONDS, type CertificateRequest, type OnlineEnrolmentRequest, type NewMerchant, type NewInvite, type IssuedInvite,
 } from './scheme/terminal-enrolment.js';
 export type { DeskLoadRequest, LoadAuthorizationResult, LoadRefusal } from './scheme/load-authorisation.js';
-export { buildLedgerServer, type LedgerServerOptions } from './http/ledger-server.js';
 export { EnrolmentThrottle, DEFAULT_ENROLMENT_LIMITS, type EnrolmentLimits } from './http/enrolment-throttle.js';
+export { buildLedgerServer, DEFAULT_LEDGER_SERVER_LIMITS, type LedgerServer, type LedgerServerLimits, type LedgerServerOptions, type LedgerServerTls } from './http/ledger-server.js';
+export { createDevCertificate, type DevCertificate, type DevCertificateOptions } from './http/dev-certificate.js';
 export { valueAudit, auditCard, type ValueAudit, type CardAudit, type AuditItem, type AuditTotals } from './reports/value-audit.js';
 export { renderValueAudit, renderCardPositions } from './reports/value-audit-text.js';
 export { settlementReport, renderSettlement, type SettlementLine } from './reports/settlement-report.js';

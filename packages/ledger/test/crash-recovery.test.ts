@@ -45,7 +45,7 @@ describe('the ingest process killed (SIGKILL) in the middle of a run', () => {
     await ledger.close();
     await store.close();
     const acquirerKey = join(dir, 'acquirer.key.json');
-    writeFileSync(acquirerKey, formatKeyFile(s.keyFiles.acquirer));
+    writeFileSync(acquirerKey, formatKeyFile(s.keyFiles.acquirer), { mode: 0o600 });
     const files = set.batches.map((b, i) => {
       const f = join(dir, `batch-${String(i).padStart(2, '0')}.cbor`);
       writeFileSync(f, b);

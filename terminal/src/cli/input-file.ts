@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fromHex } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { parseLedgerCa, type LedgerTrust } from '../sync/ledger-client.js';
 
 /** Largest file the terminal reads (the largest message is a 2 MiB deny list, hex doubles it). */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -33,4 +34,20 @@ export function readMessageFile(path: string, what: string): Uint8Array {
     }
   }
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/**
+ * The ledger trust typed on the command line: the PEM file of --ledger-ca (checked) and --insecure-http.
+ * @throws TerminalError BAD_FILE
+ * @example const trust = ledgerTrustArgs({ ledgerCa: 'ledger-ca.pem' })
+ */
+export function ledgerTrustArgs(o: { readonly ledgerCa?: string; readonly insecureHttp?: boolean }): LedgerTrust {
+  if (o.ledgerCa === undefined) return { insecureHttp: o.insecureHttp === true };
+  let pem: string;
+  try {
+    pem = readFileSync(o.ledgerCa, 'utf8');
+  } catch (e) {
+    throw new TerminalError(TerminalErrorCode.BadFile, `cannot read the ledger CA file ${o.ledgerCa}: ${(e as Error).message}`, { action: 'Check the file path.' }, e);
+  }
+  return { ca: parseLedgerCa(pem), insecureHttp: o.insecureHttp === true };
 }

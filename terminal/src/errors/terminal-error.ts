@@ -34,6 +34,8 @@ export const TerminalErrorCode = {
   TopUpUncertain: 'TOP_UP_UNCERTAIN',
   /** The terminal's database is unusable (wrong schema version, corrupt, locked too long). */
   StoreFailed: 'STORE_FAILED',
+  /** The terminal's database (it holds the terminal's private key) is open to group or others; `detail.path`, `detail.mode`. */
+  FilePermissions: 'FILE_PERMISSIONS',
 } as const;
 export type TerminalErrorCode = (typeof TerminalErrorCode)[keyof typeof TerminalErrorCode];
 
@@ -45,6 +47,9 @@ export interface TerminalErrorDetail {
   readonly httpStatus?: number;
   /** The verification check that failed, where one did. */
   readonly check?: string;
+  /** The file concerned, and its permission bits, where the error is about one. */
+  readonly path?: string;
+  readonly mode?: number;
 }
 
 /** The terminal's one error class: a stable code, a message saying what happened and `detail.action` saying what to do. */

@@ -1,5 +1,6 @@
 import { fromHex, toHex, type EnrolmentRequest } from '@ehkd/core';
 import { DEFAULT_TERMINAL_LIMITS, validateLimits, type TerminalLimits } from '../config/terminal-limits.js';
+import type { LedgerTrust } from '../sync/ledger-client.js';
 import { blob, type TerminalDatabase } from './terminal-database.js';
 
 export type { EnrolmentRequest };
@@ -188,6 +189,23 @@ export class ConfigStore {
   /** Sets the ledger's base URL. */
   saveLedgerUrl(url: string): void {
     this.saveSetting('ledger_url', url);
+  }
+
+  /** The TLS trust and transport policy towards the ledger (no CA pinned, https only, until configured). */
+  ledgerTrust(): LedgerTrust {
+    const ca = this.setting('ledger_ca');
+    return { ...(ca !== undefined && { ca }), insecureHttp: this.setting('ledger_insecure_http') === '1' };
+  }
+
+  /** Sets the ledger's base URL together with the trust to reach it by, in one transaction. */
+  saveLedger(url: string, trust: LedgerTrust): void {
+    this.database.write(() => {
+      const put = this.database.db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
+      put.run('ledger_url', url);
+      put.run('ledger_insecure_http', trust.insecureHttp ? '1' : '0');
+      if (trust.ca === undefined) this.database.db.prepare("DELETE FROM settings WHERE key = 'ledger_ca'").run();
+      else put.run('ledger_ca', trust.ca);
+    });
   }
 
   /** Last sync success and attempt. */

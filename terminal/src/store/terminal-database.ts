@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createPrivateFile, ensurePrivateDirectory, exposedMode } from '@ehkd/core/node';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { MIGRATION_1_TO_2, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
@@ -20,19 +20,24 @@ export class TerminalDatabase {
   private constructor(readonly db: Database.Database) {}
 
   /**
-   * Opens (creating if needed) the database in `dataDir`.
-   * @throws TerminalError STORE_FAILED if it cannot be opened or has another schema version.
+   * Opens (creating if needed) the database in `dataDir`. It holds the terminal's private key: a new data directory
+   * is made 0700 and a new database 0600 (SQLite gives its -wal and -shm files the same mode); an existing database
+   * or journal that group or others can read or write is refused.
+   * @throws TerminalError STORE_FAILED if it cannot be opened or has another schema version; FILE_PERMISSIONS.
    */
   static open(dataDir: string): TerminalDatabase {
+    const path = join(dataDir, DATABASE_FILE);
     let db: Database.Database;
     try {
-      mkdirSync(dataDir, { recursive: true });
-      db = new Database(join(dataDir, DATABASE_FILE));
+      ensurePrivateDirectory(dataDir);
+      if (!createPrivateFile(path)) refuseExposed(path);
+      db = new Database(path);
       db.pragma('busy_timeout = 10000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
     } catch (e) {
+      if (e instanceof TerminalError) throw e;
       throw new TerminalError(TerminalErrorCode.StoreFailed, `cannot open the terminal database in ${dataDir}: ${(e as Error).message}`, { action: 'Check the data directory (path, permissions, free space).' }, e);
     }
     const store = new TerminalDatabase(db);
@@ -95,6 +100,18 @@ export class TerminalDatabase {
         action: 'Use the terminal version that created this data directory, or a new data directory.',
       });
     }
+  }
+}
+
+/** Refuses a database, or its -wal or -shm file, that group or others can read or write. @throws TerminalError FILE_PERMISSIONS */
+function refuseExposed(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    const mode = exposedMode(file);
+    if (mode === undefined) continue;
+    const bits = mode.toString(8).padStart(4, '0');
+    throw new TerminalError(TerminalErrorCode.FilePermissions, `${file} holds the terminal's private key and is open to other users (mode ${bits})`, {
+      action: `Only the terminal's user may read it: run \`chmod 600 ${file}\` (and \`chmod 700\` its directory), then start again.`, path: file, mode,
+    });
   }
 }
 

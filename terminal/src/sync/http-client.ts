@@ -19,6 +19,8 @@ export interface HttpCall {
   readonly timeoutMs: number;
   /** Larger answers are cut off and refused (hostile or broken servers cannot exhaust memory). */
   readonly maxResponseBytes: number;
+  /** https: the only certificates (PEM) the server's certificate may chain to; absent: the system's CAs. */
+  readonly ca?: string;
   /** Runs once the request is fully written to the socket (the crash-point hook of "upload sent"). */
   readonly onSent?: () => void;
   readonly signal?: AbortSignal;
@@ -27,7 +29,8 @@ export interface HttpCall {
 const UNREACHABLE_ACTION = 'Nothing is lost: receipts stay queued. Check the network and run `ehkd-terminal sync` again (the daemon retries by itself).';
 
 /**
- * Performs one HTTP(S) request with node:http: hard timeout, bounded body, and a hook once the request is sent.
+ * Performs one HTTP(S) request with node:http(s): hard timeout, bounded body, a hook once the request is sent, and
+ * with `ca` a server certificate checked against those certificates only (node's `ca` replaces the system's CAs).
  * @throws TerminalError LEDGER_UNREACHABLE on connection failure, timeout or abort; LEDGER_ANSWER_INVALID on an oversized answer.
  * @example const a = await httpExchange({ method: 'GET', url: new URL('/v1/health', base), timeoutMs: 5000, maxResponseBytes: 4096 })
  */
@@ -46,7 +49,7 @@ export function httpExchange(call: HttpCall): Promise<HttpAnswer> {
     };
     const unreachable = (why: string, cause?: unknown): TerminalError =>
       new TerminalError(TerminalErrorCode.LedgerUnreachable, `the ledger at ${call.url.origin} is unreachable: ${why}`, { action: UNREACHABLE_ACTION }, cause);
-    const req = send(call.url, { method: call.method, headers, ...(call.signal !== undefined && { signal: call.signal }) }, (res) => {
+    const req = send(call.url, { method: call.method, headers, ...(call.ca !== undefined && { ca: call.ca }), ...(call.signal !== undefined && { signal: call.signal }) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { CBOR_CONTENT_TYPE, LedgerApi, Limits, fromHex } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { httpExchange, type HttpAnswer } from './http-client.js';
@@ -11,21 +12,81 @@ export interface EnrolmentAnswer {
 /**
  * Parses the ledger's base URL.
  * @throws TerminalError BAD_CONFIG if it is not an http(s) URL.
- * @example ledgerBaseUrl('http://127.0.0.1:8080')
+ * @example ledgerBaseUrl('https://127.0.0.1:8443')
  */
 export function ledgerBaseUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
   } catch (e) {
-    throw new TerminalError(TerminalErrorCode.BadConfig, `not a URL: ${text}`, { action: 'Give the ledger URL as http://host:port.' }, e);
+    throw new TerminalError(TerminalErrorCode.BadConfig, `not a URL: ${text}`, { action: 'Give the ledger URL as https://host:port.' }, e);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TerminalError(TerminalErrorCode.BadConfig, `not an http(s) URL: ${text}`, { action: 'Give the ledger URL as http://host:port.' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TerminalError(TerminalErrorCode.BadConfig, `not an http(s) URL: ${text}`, { action: 'Give the ledger URL as https://host:port.' });
   return url;
+}
+
+/**
+ * What the terminal trusts when it calls its ledger, as given at enrolment (or by `config`): the certificates HTTPS
+ * calls accept, and whether plain http: was explicitly allowed.
+ */
+export interface LedgerTrust {
+  /**
+   * PEM certificates (a CA, or the ledger's own self-signed certificate): HTTPS calls accept a ledger certificate
+   * that chains to these and nothing else. Absent: the system's CAs.
+   */
+  readonly ca?: string;
+  /** http: ledger URLs were allowed explicitly (`enrol --insecure-http`); otherwise only https: is used. */
+  readonly insecureHttp: boolean;
+}
+
+/** Trust of a terminal that was given nothing: https only, the system's CAs. */
+export const DEFAULT_LEDGER_TRUST: LedgerTrust = { insecureHttp: false };
+
+/**
+ * Checks a ledger URL against the trust it is to be used with: an http: URL needs `insecureHttp`.
+ * @throws TerminalError BAD_CONFIG if it is not an http(s) URL, or is http: without insecureHttp.
+ * @example ledgerUrlFor('https://ledger.example:8443', { insecureHttp: false })
+ */
+export function ledgerUrlFor(text: string, trust: LedgerTrust): URL {
+  const url = ledgerBaseUrl(text);
+  if (url.protocol === 'http:' && !trust.insecureHttp) {
+    throw new TerminalError(TerminalErrorCode.BadConfig, `refusing plain HTTP to the ledger (${url.origin}): enrolment tokens, load requests and receipts would cross the network unencrypted`, {
+      action: 'Give the ledger\'s https:// URL (and its CA with --ledger-ca), or enrol with --insecure-http if a TLS tunnel protects the link.',
+    });
+  }
+  return url;
+}
+
+/**
+ * Checks PEM text of the certificates to pin for the ledger (a CA or the ledger's self-signed certificate) and
+ * returns just the certificates.
+ * @throws TerminalError BAD_FILE if it holds no certificate or one that does not parse.
+ * @example const ca = parseLedgerCa(readFileSync('ledger-ca.pem', 'utf8'))
+ */
+export function parseLedgerCa(pem: string): string {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const bad = (why: string, cause?: unknown): TerminalError =>
+    new TerminalError(TerminalErrorCode.BadFile, `the ledger CA file ${why}`, { action: 'Give the PEM certificate your acquirer gave for its ledger (-----BEGIN CERTIFICATE-----).' }, cause);
+  if (blocks.length === 0) throw bad('holds no PEM certificate');
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (e) {
+      throw bad(`holds a certificate that does not parse: ${(e as Error).message}`, e);
+    }
+  }
+  return `${blocks.join('\n')}\n`;
+}
+
+/** SHA-256 fingerprint of the first pinned certificate (for status output). */
+export function ledgerCaFingerprint(ca: string): string {
+  return new X509Certificate(ca).fingerprint256;
 }
 
 /** Options of a ledger client. */
 export interface LedgerClientOptions {
+  /** How the ledger is reached: pinned certificates, and whether http: is allowed. Default DEFAULT_LEDGER_TRUST. */
+  readonly trust?: LedgerTrust;
   /** Per request; uploads of large batches get the same bound. Default 15 s. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -34,16 +95,20 @@ export interface LedgerClientOptions {
 /**
  * The terminal's side of the ledger HTTP API (core's LedgerApi). Every answer is returned as bytes to be verified
  * by the caller; HTTP failures become TerminalErrors: 5xx, 408 and 429 are LEDGER_UNREACHABLE (try later), other
- * 4xx are LEDGER_REFUSED (repeating will not help).
+ * 4xx are LEDGER_REFUSED (repeating will not help). Over HTTPS with a pinned CA, a ledger whose certificate does
+ * not chain to it is never talked to (LEDGER_UNREACHABLE: nothing is sent).
  */
 export class LedgerClient {
   readonly #base: URL;
+  readonly #ca: string | undefined;
   readonly #timeoutMs: number;
   readonly #signal: AbortSignal | undefined;
 
-  /** @throws TerminalError BAD_CONFIG if `baseUrl` is not an http(s) URL. */
+  /** @throws TerminalError BAD_CONFIG if `baseUrl` is not an http(s) URL, or is http: and the trust does not allow it. */
   constructor(baseUrl: string, options: LedgerClientOptions = {}) {
-    this.#base = ledgerBaseUrl(baseUrl);
+    const trust = options.trust ?? DEFAULT_LEDGER_TRUST;
+    this.#base = ledgerUrlFor(baseUrl, trust);
+    this.#ca = trust.ca;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
     this.#signal = options.signal;
   }
@@ -92,7 +157,7 @@ export class LedgerClient {
 
   private async call(method: 'GET' | 'POST', path: string, maxResponseBytes: number, headers: Record<string, string>, body?: Uint8Array, onSent?: () => void): Promise<HttpAnswer> {
     const a = await httpExchange({
-      method, url: new URL(path, this.#base), headers, maxResponseBytes, timeoutMs: this.#timeoutMs,
+      method, url: new URL(path, this.#base), headers, maxResponseBytes, timeoutMs: this.#timeoutMs, ...(this.#ca !== undefined && { ca: this.#ca }),
       ...(body !== undefined && { body }), ...(onSent !== undefined && { onSent }), ...(this.#signal !== undefined && { signal: this.#signal }),
     });
     if (a.status === 200) return a;

@@ -1,5 +1,7 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Limits, Role, decodeCertificate, decodeCoseSign1, parseKeyFile, type Certificate } from '@ehkd/core';
+import { exposedMode } from '@ehkd/core/node';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import { partyKeyFromFile, type PartyKey } from '../scheme/party-key.js';
 import { SqliteLedgerStore } from '../store/sqlite-ledger-store.js';
@@ -18,15 +20,47 @@ export function readBytes(path: string, maxBytes: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Reads a key file of the given role. @throws LedgerError KEY_FILE / NOT_FOUND */
+/** Reads a key file of the given role. @throws LedgerError KEY_FILE / NOT_FOUND / FILE_PERMISSIONS */
 export function readPartyKey(path: string, role: Role): PartyKey {
-  let text: string;
+  return partyKeyFromFile(readSecretText(path, 'key file'), role, path);
+}
+
+/**
+ * Reads a file holding a private key as text, refusing one that group or others can read or write (before reading it).
+ * @throws LedgerError NOT_FOUND / FILE_PERMISSIONS
+ * @example const pem = readSecretText('tls.key', 'TLS key')
+ */
+export function readSecretText(path: string, what: string): string {
+  const unreadable = (e: unknown): LedgerError => new LedgerError(LedgerErrorCode.NotFound, `cannot read ${what} ${path}`, { cause: e, detail: { path } });
+  let mode: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    mode = exposedMode(path);
   } catch (e) {
-    throw new LedgerError(LedgerErrorCode.NotFound, `cannot read key file ${path}`, { cause: e, detail: { path } });
+    throw unreadable(e);
   }
-  return partyKeyFromFile(text, role, path);
+  if (mode !== undefined) throw new LedgerError(LedgerErrorCode.FilePermissions, `${what} ${path} holds a private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path, mode } });
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw unreadable(e);
+  }
+}
+
+/**
+ * Reads the HTTPS service's certificate (PEM) and its key (PEM, a secret: refused when group or others can read it),
+ * and checks that they belong together.
+ * @throws LedgerError NOT_FOUND / FILE_PERMISSIONS / KEY_FILE
+ * @example const tls = readTlsFiles('tls.crt', 'tls.key')
+ */
+export function readTlsFiles(certPath: string, keyPath: string): { readonly cert: string; readonly key: string } {
+  const cert = new TextDecoder().decode(readBytes(certPath, 1024 * 1024));
+  const key = readSecretText(keyPath, 'TLS key');
+  try {
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) throw new Error(`the key in ${keyPath} is not the key of that certificate`);
+  } catch (e) {
+    throw new LedgerError(LedgerErrorCode.KeyFile, `${certPath} and ${keyPath} are not a PEM certificate and its private key: ${(e as Error).message}`, { cause: e, detail: { path: certPath } });
+  }
+  return { cert, key };
 }
 
 /**

@@ -16,7 +16,7 @@ export const LedgerErrorCode = {
   BadRequest: 'LEDGER_BAD_REQUEST',
   /** An enrolment without a valid invite code: none, malformed, unknown, expired or already used (HTTP 401). */
   Unauthorised: 'LEDGER_UNAUTHORISED',
-  /** Too many failed enrolment attempts: from this client, or from everyone, within the window (HTTP 429). */
+  /** Too many requests from one client (any route), or too many failed enrolment attempts from it or from everyone (HTTP 429, retry-after). */
   RateLimited: 'LEDGER_RATE_LIMITED',
   /** No such case, card, merchant, terminal or file. */
   NotFound: 'LEDGER_NOT_FOUND',
@@ -28,6 +28,11 @@ export const LedgerErrorCode = {
   UnknownIssuer: 'LEDGER_UNKNOWN_ISSUER',
   /** A load was already authorised for that card challenge (a challenge is good for one load). */
   ChallengeUsed: 'LEDGER_CHALLENGE_USED',
+  /**
+   * A file holding secrets (a key file, a key-holding or ledger database) can be read or written by group or others;
+   * `detail` has `path` and `mode` (the permission bits, e.g. 0o644).
+   */
+  FilePermissions: 'LEDGER_FILE_PERMISSIONS',
   /** A verification worker died or could not start. */
   Worker: 'LEDGER_WORKER',
   /** The database failed (disk full, corrupt, locked past the timeout). */

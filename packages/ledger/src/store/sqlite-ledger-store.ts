@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   CheckId,
@@ -12,6 +13,7 @@ import {
   toHex,
   type ReceiptOutcome,
 } from '@ehkd/core';
+import { createPrivateFile, ensurePrivateDirectory, exposedMode } from '@ehkd/core/node';
 import { byteKey } from '../ids/byte-key.js';
 import { classifyReceipt, type ChainNeighbour } from '../detect/classify-receipt.js';
 import { overSpendEvidence, receiptEvidence, type EvidencePayment } from '../detect/build-evidence.js';
@@ -81,9 +83,14 @@ export class SqliteLedgerStore implements LedgerStore {
     this.s = prepare(db);
   }
 
-  /** Opens (creating if needed) a ledger database file. @throws LedgerError STORAGE */
+  /**
+   * Opens (creating if needed) a ledger database file. It holds every card's payment history: a new file is made
+   * 0600 (in a new directory, 0700), and an existing one that group or others can read or write is refused.
+   * @throws LedgerError STORAGE, FILE_PERMISSIONS
+   */
   static open(path: string): SqliteLedgerStore {
     return storage(() => {
+      privateDatabaseFile(path);
       const db = new Database(path);
       db.pragma('busy_timeout = 10000');
       db.pragma('journal_mode = WAL');
@@ -788,6 +795,23 @@ function caseRow(r: Row): FraudCaseRecord {
 }
 
 /** Runs a database operation, turning SQLite failures into LedgerError STORAGE (LedgerErrors pass through). */
+/**
+ * Makes `path` a new empty file 0600 (SQLite gives its -wal and -shm files the same mode), or checks that the
+ * existing database and its journals are closed to group and others. @throws LedgerError FILE_PERMISSIONS
+ */
+function privateDatabaseFile(path: string): void {
+  try {
+    ensurePrivateDirectory(dirname(path));
+    if (createPrivateFile(path)) return;
+  } catch (e) {
+    throw new LedgerError(LedgerErrorCode.Storage, `cannot create the database ${path}: ${(e as Error).message}`, { cause: e, detail: { path } });
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    const mode = exposedMode(file);
+    if (mode !== undefined) throw new LedgerError(LedgerErrorCode.FilePermissions, `${file} holds every card's history and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path: file, mode } });
+  }
+}
+
 function storage<T>(operation: () => T): T {
   try {
     return operation();

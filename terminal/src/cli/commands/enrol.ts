@@ -4,7 +4,7 @@ import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js
 import { enrolmentRequestJson } from '../../store/config-store.js';
 import type { EnrolmentFields, EnrolmentReport } from '../../enrol/enrolment.js';
 import { globals, idArg, withTerminal } from '../cli-context.js';
-import { readMessageFile } from '../input-file.js';
+import { ledgerTrustArgs, readMessageFile } from '../input-file.js';
 import { emit, lines, when } from '../output.js';
 
 interface EnrolOptions {
@@ -12,6 +12,8 @@ interface EnrolOptions {
   terminalId?: string;
   ledger?: string;
   code?: string;
+  ledgerCa?: string;
+  insecureHttp?: boolean;
   root?: string;
   request?: string;
   certificate?: string;
@@ -21,7 +23,8 @@ interface EnrolOptions {
 
 /**
  * `enrol`, three ways:
- * - online:  enrol --ledger <url> --code <enrolment code> --root <root cert>   (the code names the merchant and terminal id)
+ * - online:  enrol --ledger <url> [--ledger-ca <pem> | --insecure-http] --code <enrolment code> --root <root cert>
+ *            (the code names the merchant and terminal id)
  * - offline: enrol --request <out.json> [--merchant <hex>] [--terminal-id <hex>]
  *   then:    enrol --certificate <cert.hex> --trust-anchors <bundle> [--root <root cert>] [--deny-list <file>]
  */
@@ -29,7 +32,9 @@ export function registerEnrol(program: Command): void {
   program
     .command('enrol')
     .description('make the terminal key and install its acquirer certificate (online with an enrolment code, or offline with files)')
-    .option('--ledger <url>', 'online: the acquirer ledger service')
+    .option('--ledger <url>', 'online: the acquirer ledger service (https://)')
+    .option('--ledger-ca <file>', "online: the ledger's TLS CA or self-signed certificate (PEM), pinned for every later call")
+    .option('--insecure-http', 'online: allow a plain http:// ledger URL (only over a link protected otherwise)')
     .option('--code <code>', 'online: the single-use enrolment code your acquirer gave you (`ehkd-ledger terminal invite`)')
     .option('--root <file>', 'the scheme root certificate to pin (hex or binary; required online)')
     .option('--request <file>', 'offline step 1: write the certificate request (JSON) to this file')
@@ -70,7 +75,7 @@ export function registerEnrol(program: Command): void {
         }
         if (opts.merchant !== undefined || opts.terminalId !== undefined) throw usage('online enrolment takes no --merchant or --terminal-id: your enrolment code says them');
         if (opts.code === undefined || opts.root === undefined) throw usage('online enrolment needs --code and --root');
-        const report = await terminal.enrolOnline(opts.ledger as string, opts.code, readMessageFile(opts.root, 'root certificate'));
+        const report = await terminal.enrolOnline(opts.ledger as string, opts.code, readMessageFile(opts.root, 'root certificate'), ledgerTrustArgs(opts));
         emit(g.json, report, () => describeEnrolment(report));
       });
     });

@@ -26,6 +26,7 @@ function describeStatus(s: TerminalStatus): string {
     lines([
       ['certificate', s.certificateNotAfter === undefined ? '-' : `valid until ${when(s.certificateNotAfter)}`],
       ['ledger', s.ledgerUrl ?? '(none: offline only)'],
+      ...(s.ledgerUrl === undefined ? [] : [['ledger TLS', ledgerTls(s)] as const]),
       ['last sync', s.sync.lastSuccessAt === undefined ? 'never' : when(s.sync.lastSuccessAt)],
       ...(s.sync.lastError === undefined ? [] : [['last error', s.sync.lastError] as const]),
       ['deny list', s.denyList === undefined ? 'none' : `#${s.denyList.sequence}, ${s.denyList.entries} cards, ${formatAge(s.denyList.ageSeconds)} old`],
@@ -52,6 +53,11 @@ function describeStatus(s: TerminalStatus): string {
     s.canTakePayments ? 'Ready to take payments.' : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
   ];
   return out.join('\n');
+}
+
+function ledgerTls(s: TerminalStatus): string {
+  if (s.ledgerUrl?.startsWith('http:') === true) return 'NONE: plain HTTP (enrolled with --insecure-http)';
+  return s.ledgerCa === undefined ? "the system's CAs" : `pinned to certificate ${s.ledgerCa}`;
 }
 
 /** The load point's unsettled loads: cut during LOAD (resolve with the card), or receipts held for the ledger. */
