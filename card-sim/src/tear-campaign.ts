@@ -321,7 +321,8 @@ function damageCampaign(storage: CampaignStorage, dir: string, base: Base, viola
     tried++;
     const label = `${basename(base.path)}, ${damage.name}`;
     const work = join(dir, 'damaged.card');
-    writeFileSync(work, damage.apply(intact));
+    rmSync(work, { force: true });
+    writeFileSync(work, damage.apply(intact), { mode: 0o600 });
     let store: CardStore;
     try {
       store = storage.open(work);

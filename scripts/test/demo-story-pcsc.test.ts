@@ -8,6 +8,6 @@ describe('the end-to-end offline story through pcscd and vpcd', () => {
   it.skipIf(!canRunStack && process.env['CI'] === undefined)('comes out as narrated with every tap through the real PC/SC stack', async () => {
     const outcome = await runDemo({ pcsc: true, write: () => undefined });
     expect(outcome.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(outcome.checks.length).toBe(20);
+    expect(outcome.checks.length).toBe(21);
   }, 180_000);
 });
