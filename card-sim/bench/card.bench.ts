@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Currency, Limits, createDevScheme, parseResponseApdu, type PayCommand, purseApdus } from '@ehkd/core';
+import { Currency, Limits, parseResponseApdu, type PayCommand, purseApdus } from '@ehkd/core';
+import { createDevScheme } from '@ehkd/core/testing';
 import type { BenchRow } from '../../scripts/bench/bench-row.js';
 import { percentile } from '../../scripts/bench/measure.js';
 import { FileCardStore, MemoryCardStore, PurseApplet, StorageOp, loadCard, personalizeCard, type CardStore, type StorageStep } from '../src/index.js';

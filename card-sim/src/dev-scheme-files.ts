@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { getRandomValues } from 'node:crypto';
 import { join } from 'node:path';
-import { createDevScheme, encodeTrustAnchorBundle, formatKeyFile } from '@ehkd/core';
+import { encodeTrustAnchorBundle, formatKeyFile } from '@ehkd/core';
+import { createDevScheme } from '@ehkd/core/testing';
 import { CardError, CardErrorCode } from './card-error.js';
 import { createFileAtomically } from './file-card-store.js';
 

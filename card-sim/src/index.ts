@@ -1,6 +1,6 @@
 /**
  * The software e-HKD purse card (`@ehkd/card-sim`): the applet, personalisation, tear-safe stores,
- * an in-process reader, issuer online helpers and the tear campaign. Serving over a real PC/SC stack
+ * an in-process reader and issuer online helpers (the tear campaign is in `@ehkd/card-sim/testing`). Serving over a real PC/SC stack
  * lives in `@ehkd/card-sim/vpcd` (the vpcd client) and `serveCardFiles` (the purse on top of it).
  */
 export { CardError, CardErrorCode, isPowerLoss, powerLost } from './card-error.js';
@@ -16,6 +16,4 @@ export { loadCard, sendIssuerCommand, type ApduExchange, type IssuerOrder, type 
 export { SimulatedReader } from './simulated-reader.js';
 export { createSoftCard, type SoftCard, type SoftCardOptions } from './soft-card.js';
 export { CardServing, serveCardFiles, type ServeCardFilesOptions, type ServedCard } from './serve-card-files.js';
-export { runTearCampaign, type CampaignStorage, type TearCampaignOptions, type TearCampaignResult } from './tear-campaign.js';
-export { DEV_SCHEME_FILES, writeDevScheme } from './dev-scheme-files.js';
 export { cardReport, formatCardReport, type CardReport, type LogLine } from './card-report.js';

@@ -1,28 +1,8 @@
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import {
-  Currency,
-  IssuerAction,
-  Limits,
-  StatusWord,
-  bytesEqual,
-  concatBytes,
-  createDevScheme,
-  decodeCardChallenge,
-  decodeCardReceipt,
-  decodeCoseSign1,
-  encodeIssuerCommand,
-  encodeLoadAuthorization,
-  parseResponseApdu,
-  sha256,
-  signCoseSign1,
-  toHex,
-  type CardChallenge,
-  type CardLimits,
-  type ResponseApdu,
-  purseApdus,
-} from '@ehkd/core';
+import { Currency, IssuerAction, Limits, StatusWord, bytesEqual, concatBytes, decodeCardChallenge, decodeCardReceipt, decodeCoseSign1, encodeIssuerCommand, encodeLoadAuthorization, parseResponseApdu, sha256, signCoseSign1, toHex, type CardChallenge, type CardLimits, type ResponseApdu, purseApdus } from '@ehkd/core';
+import { createDevScheme, type DevScheme } from '@ehkd/core/testing';
 import { CardError, CardErrorCode, isPowerLoss, powerLost } from './card-error.js';
 import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, parseSlot } from './journal-slot.js';
 import { StorageOp, type CardStore, type StorageHook, type StorageStep } from './card-store.js';
@@ -94,7 +74,12 @@ interface Operation {
   run(applet: PurseApplet): Uint8Array;
 }
 
-const scheme = createDevScheme(SEED);
+// Made at first use, not at import: importing a module does no work.
+let scheme: DevScheme | undefined;
+function devScheme(): DevScheme {
+  scheme ??= createDevScheme(SEED);
+  return scheme;
+}
 
 function issuerMessage(applet: PurseApplet, build: (challenge: CardChallenge) => Uint8Array): Uint8Array {
   const send = sender(applet);
@@ -106,7 +91,7 @@ function issuerMessage(applet: PurseApplet, build: (challenge: CardChallenge) =>
 function loadOp(amount: number, loadTag: number): (applet: PurseApplet) => Uint8Array {
   return (applet) => {
     const auth = issuerMessage(applet, (c) =>
-      signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({ ...c, amount, currency: Currency.HKD, loadId: nonce(loadTag), time: TIME })),
+      signCoseSign1(devScheme().issuer.signer, encodeLoadAuthorization({ ...c, amount, currency: Currency.HKD, loadId: nonce(loadTag), time: TIME })),
     );
     return applet.process(purseApdus.load(auth));
   };
@@ -115,7 +100,7 @@ function loadOp(amount: number, loadTag: number): (applet: PurseApplet) => Uint8
 function issuerOp(action: IssuerAction, limits?: CardLimits): (applet: PurseApplet) => Uint8Array {
   return (applet) => {
     const cmd = issuerMessage(applet, (c) =>
-      signCoseSign1(scheme.issuer.signer, encodeIssuerCommand({ ...c, action, ...(limits !== undefined && { limits }), time: TIME })),
+      signCoseSign1(devScheme().issuer.signer, encodeIssuerCommand({ ...c, action, ...(limits !== undefined && { limits }), time: TIME })),
     );
     return applet.process(purseApdus.issuerCommand(cmd));
   };
@@ -185,7 +170,7 @@ export function runTearCampaign(options: TearCampaignOptions = {}): TearCampaign
   let damages = 0;
   let refusedDamages = 0;
   try {
-    const personalised = personalizeCard({ issuer: { signer: scheme.issuer.signer, certificate: scheme.issuer.certificate }, seed: SEED, limits: LIMITS });
+    const personalised = personalizeCard({ issuer: { signer: devScheme().issuer.signer, certificate: devScheme().issuer.certificate }, seed: SEED, limits: LIMITS });
     tearPoints += personalisationCampaign(storage, dir, personalised.state, violations);
     byOperation['personalise (card file creation)'] = tearPoints;
 

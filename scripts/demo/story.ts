@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import {
-  Currency, EVIDENCE_KIND_NAME, Role, StatusWord, createDevScheme, devId, formatAmount, formatKeyFile, nobleVerifier, toHex,
-  verifyDoubleSpendEvidence, type EvidenceKind,
-} from '@ehkd/core';
+import { Currency, EVIDENCE_KIND_NAME, Role, StatusWord, formatAmount, formatKeyFile, nobleVerifier, toHex, verifyDoubleSpendEvidence, type EvidenceKind } from '@ehkd/core';
+import { createDevScheme, devId } from '@ehkd/core/testing';
 import { FileCardStore, PurseApplet, createSoftCard, type SoftCard } from '@ehkd/card-sim';
 import {
   Ledger, SqliteLedgerStore, buildLedgerServer, createDevCertificate, fraudCasesReport, partyKeyFromFile, renderFraudCases, renderSettlement, renderValueAudit,

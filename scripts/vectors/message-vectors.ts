@@ -1,10 +1,5 @@
-import {
-  CodecError, Currency, EvidenceKind, IssuerAction, ReceiptStatus, decodeBatchResult, decodeCardChallenge, decodeCardReceipt, decodeCardState,
-  decodeCbor, decodeCertificate, decodeCoseSign1, decodeDenyList, decodeDoubleSpendEvidence, decodeIssuerCommand, decodeLoadAuthorization,
-  decodeLoadRequest, decodePayCommand, decodeSelectResponse, decodeTrustAnchorBundle, decodeUploadBatch, devId, encodeLoadRequest, encodeBatchResult, encodeCardChallenge, encodeCardState,
-  encodeCbor, encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodePayCommand, encodeSelectResponse, encodeTrustAnchorBundle,
-  encodeUploadBatch, type CborValue,
-} from '@ehkd/core';
+import { CodecError, Currency, EvidenceKind, IssuerAction, ReceiptStatus, decodeBatchResult, decodeCardChallenge, decodeCardReceipt, decodeCardState, decodeCbor, decodeCertificate, decodeCoseSign1, decodeDenyList, decodeDoubleSpendEvidence, decodeIssuerCommand, decodeLoadAuthorization, decodeLoadRequest, decodePayCommand, decodeSelectResponse, decodeTrustAnchorBundle, decodeUploadBatch, encodeLoadRequest, encodeBatchResult, encodeCardChallenge, encodeCardState, encodeCbor, encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodePayCommand, encodeSelectResponse, encodeTrustAnchorBundle, encodeUploadBatch, type CborValue } from '@ehkd/core';
+import { devId } from '@ehkd/core/testing';
 import { VECTOR_NOW, VECTOR_PROFILE, VectorChain, hex, vectorCard, vectorTerminal, vscheme } from './vector-scheme.js';
 import { toJsonValue, vectorFile, type VectorFile } from './vector-file.js';
 

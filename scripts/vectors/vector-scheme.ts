@@ -1,7 +1,5 @@
-import {
-  Currency, DevCardChain, createDevScheme, devCard, devTerminal, encodeLoadAuthorization, sha256, signCoseSign1, decodeCoseSign1,
-  type CardProfile, type DevLeaf,
-} from '@ehkd/core';
+import { Currency, encodeLoadAuthorization, sha256, signCoseSign1, decodeCoseSign1, type CardProfile } from '@ehkd/core';
+import { DevCardChain, createDevScheme, devCard, devTerminal, type DevLeaf } from '@ehkd/core/testing';
 
 /** Fixed seed of every vector: anyone can re-derive all keys (privateKeyFromSeed(seed, label)). */
 export const VECTOR_SEED = new Uint8Array(32).fill(0x5e);

@@ -1,8 +1,5 @@
-import {
-  Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, certifyLeaf, createDevScheme, decodeCoseSign1, devId, encodeBatchResult, encodeDenyList,
-  encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, sha256, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence,
-  verifyLoadRequest, verifyPayReceipt, verifyUploadBatch, encodeCardChallenge, encodeLoadAuthorization, encodeLoadRequest, type Verification,
-} from '@ehkd/core';
+import { Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, decodeCoseSign1, encodeBatchResult, encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, sha256, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence, verifyLoadRequest, verifyPayReceipt, verifyUploadBatch, encodeCardChallenge, encodeLoadAuthorization, encodeLoadRequest, type Verification } from '@ehkd/core';
+import { certifyLeaf, createDevScheme, devId } from '@ehkd/core/testing';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { VECTOR_NOW, VECTOR_PROFILE, VectorChain, hex, vectorCard, vectorTerminal, vscheme } from './vector-scheme.js';
 import { vectorFile, type VectorFile } from './vector-file.js';

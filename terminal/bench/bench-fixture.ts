@@ -1,4 +1,5 @@
-import { Role, certifyLeaf, createDevScheme, devId, encodeDenyList, encodeTrustAnchorBundle, signCoseSign1, type DevScheme } from '@ehkd/core';
+import { Role, encodeDenyList, encodeTrustAnchorBundle, signCoseSign1 } from '@ehkd/core';
+import { certifyLeaf, createDevScheme, devId, type DevScheme } from '@ehkd/core/testing';
 import { createSoftCard, type SoftCard } from '@ehkd/card-sim';
 import { Terminal } from '../src/index.js';
 

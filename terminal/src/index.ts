@@ -20,5 +20,5 @@ export { backoffDelay, SYNC_RETRY, DAEMON_RETRY, type RetryPolicy } from './sync
 export { type DaemonEvent, type DaemonOptions } from './sync/daemon.js';
 export { EXPORT_BATCH_RECEIPTS, type ExportOptions, type ExportReport } from './export/export-batch.js';
 export { type ImportedResult } from './export/import-batch-result.js';
-export { CrashPoint, CRASH_AT_ENV, crashHookFromEnv, type FaultHook } from './faults/crash-point.js';
+export { CrashPoint, type FaultHook } from './faults/crash-point.js';
 export { topUpOnline, type TopUpReport } from './load/online-top-up.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRASH_AT_ENV, CrashPoint, ReceiptState, Terminal } from '../src/index.js';
+import { CrashPoint, ReceiptState, Terminal } from '../src/index.js';
+import { CRASH_AT_ENV } from '../src/faults/crash-hook.js';
 import { json, runCli } from './fixtures/cli-runner.js';
 import { credited, loadedCard, onlineTerminal, pay, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
 

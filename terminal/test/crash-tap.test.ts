@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileCardStore, PurseApplet } from '@ehkd/card-sim';
-import { CRASH_AT_ENV, CrashPoint, IntentResolution, ReceiptState, Terminal } from '../src/index.js';
+import { CrashPoint, IntentResolution, ReceiptState, Terminal } from '../src/index.js';
+import { CRASH_AT_ENV } from '../src/faults/crash-hook.js';
 import { json, runCli, type CliRun } from './fixtures/cli-runner.js';
 import { enrolledTerminal, softCard, tempDir } from './fixtures/scheme-fixture.js';
 

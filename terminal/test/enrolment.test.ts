@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Role, certifyLeaf, createDevScheme, devId, fromHex, toHex } from '@ehkd/core';
+import { Role, fromHex, toHex } from '@ehkd/core';
+import { certifyLeaf, createDevScheme, devId } from '@ehkd/core/testing';
 import { FileCardStore, PurseApplet } from '@ehkd/card-sim';
 import { ReceiptState, Terminal, TerminalErrorCode } from '../src/index.js';
 import { json, runCli } from './fixtures/cli-runner.js';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TrustStore, decodeTrustAnchorBundle, nobleVerifier, verifyUploadBatch } from '@ehkd/core';
 import { SimulatedReader } from '@ehkd/card-sim';
-import { CRASH_AT_ENV, CrashPoint, ReceiptState, Terminal } from '../src/index.js';
+import { CrashPoint, ReceiptState, Terminal } from '../src/index.js';
+import { CRASH_AT_ENV } from '../src/faults/crash-hook.js';
 import { json, runCli } from './fixtures/cli-runner.js';
 import { enrolledTerminal, nowSeconds, softCard, tempDir, trustBundle } from './fixtures/scheme-fixture.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckId, Ins, Role, certifyLeaf, devId } from '@ehkd/core';
+import { CheckId, Ins, Role } from '@ehkd/core';
+import { certifyLeaf, devId } from '@ehkd/core/testing';
 import { SimulatedReader } from '@ehkd/card-sim';
 import { Terminal, TerminalCheck, TerminalErrorCode } from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';

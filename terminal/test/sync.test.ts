@@ -1,7 +1,8 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckId, Role, certifyLeaf, devId, toHex } from '@ehkd/core';
+import { CheckId, Role, toHex } from '@ehkd/core';
+import { certifyLeaf, devId } from '@ehkd/core/testing';
 import { FileCardStore, PurseApplet, type SoftCard } from '@ehkd/card-sim';
 import { ReceiptState, Terminal, TerminalErrorCode, type DaemonEvent } from '../src/index.js';
 import { FaultProxy } from './fixtures/fault-proxy.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckId, Ins, IssuerAction, StatusWord, bytesEqual, devId, verifyPayReceipt, decodeCertificate, decodeCoseSign1, Limits, nobleVerifier } from '@ehkd/core';
+import { CheckId, Ins, IssuerAction, StatusWord, bytesEqual, verifyPayReceipt, decodeCertificate, decodeCoseSign1, Limits, nobleVerifier } from '@ehkd/core';
+import { devId } from '@ehkd/core/testing';
 import { SimulatedReader, sendIssuerCommand } from '@ehkd/card-sim';
 import { ForwardingCard } from '@ehkd/card-sim/vpcd';
 import { IntentState, ReceiptState, Terminal, TerminalError, TerminalErrorCode, TerminalCheck, type TapResult } from '../src/index.js';
@@ -147,7 +148,7 @@ describe('the terminal refuses', () => {
 
   it('a card of an issuer it does not trust', async () => {
     const terminal = track(enrolledTerminal());
-    const { createDevScheme } = await import('@ehkd/core');
+    const { createDevScheme } = await import('@ehkd/core/testing');
     const other = createDevScheme(new Uint8Array(32).fill(99));
     const card = await softCard(0, { issuer: { signer: other.issuer.signer, certificate: other.issuer.certificate } });
     const reader = new SimulatedReader();

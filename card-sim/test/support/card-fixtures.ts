@@ -1,13 +1,5 @@
-import {
-  Currency,
-  Limits,
-  createDevScheme,
-  decodeCertificate,
-  decodeCoseSign1,
-  parseResponseApdu,
-  type Certificate,
-  type PayCommand,
-  type ResponseApdu, purseApdus } from '@ehkd/core';
+import { Currency, Limits, decodeCertificate, decodeCoseSign1, parseResponseApdu, type Certificate, type PayCommand, type ResponseApdu, purseApdus } from '@ehkd/core';
+import { createDevScheme } from '@ehkd/core/testing';
 import { MemoryCardStore, PurseApplet, personalizeCard, type IssuerCredentials, type PersonalizeOptions } from '../../src/index.js';
 import { loadCard } from '../../src/issuer-online.js';
 

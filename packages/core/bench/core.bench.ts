@@ -1,7 +1,5 @@
-import {
-  Currency, ES256_PROTECTED_HEADER, Role, certifyLeaf, coseSigStructure, createDevScheme, createSigner, decodeCardReceipt, decodeCbor,
-  decodeCoseSign1, devId, encodeCardReceipt, encodeSelectResponse, nobleVerifier, privateKeyFromSeed, signCoseSign1, type PayReceipt,
-} from '../src/index.js';
+import { Currency, ES256_PROTECTED_HEADER, Role, coseSigStructure, createSigner, decodeCardReceipt, decodeCbor, decodeCoseSign1, encodeCardReceipt, encodeSelectResponse, nobleVerifier, privateKeyFromSeed, signCoseSign1, type PayReceipt } from '../src/index.js';
+import { certifyLeaf, createDevScheme, devId } from '../src/testing.js';
 import { createNodeVerifier } from '../src/node.js';
 import type { BenchRow } from '../../../scripts/bench/bench-row.js';
 import { opsPerSecond } from '../../../scripts/bench/measure.js';

@@ -1,13 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CodecError, CodecErrorCode, Currency, IssuerAction, ReceiptStatus, EvidenceKind, encodeCbor,
-  decodeBatchResult, decodeCardChallenge, decodeCardReceipt, decodeCardState, decodeCertificate, decodeDenyList,
-  decodeDoubleSpendEvidence, decodeIssuerCommand, decodeLoadAuthorization, decodePayCommand, decodeSelectResponse,
-  decodeTrustAnchorBundle, decodeUploadBatch, decodeLoadRequest, encodeLoadRequest, decodeCoseSign1, encodeBatchResult, encodeCardChallenge, encodeCardReceipt, encodeCardState,
-  encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodePayCommand, encodeSelectResponse,
-  encodeTrustAnchorBundle, encodeUploadBatch, devId, decodeCbor, type CborValue,
-} from '../src/index.js';
+import { CodecError, CodecErrorCode, Currency, IssuerAction, ReceiptStatus, EvidenceKind, encodeCbor, decodeBatchResult, decodeCardChallenge, decodeCardReceipt, decodeCardState, decodeCertificate, decodeDenyList, decodeDoubleSpendEvidence, decodeIssuerCommand, decodeLoadAuthorization, decodePayCommand, decodeSelectResponse, decodeTrustAnchorBundle, decodeUploadBatch, decodeLoadRequest, encodeLoadRequest, decodeCoseSign1, encodeBatchResult, encodeCardChallenge, encodeCardReceipt, encodeCardState, encodeDenyList, encodeDoubleSpendEvidence, encodeIssuerCommand, encodePayCommand, encodeSelectResponse, encodeTrustAnchorBundle, encodeUploadBatch, decodeCbor, type CborValue } from '../src/index.js';
+import { devId } from '../src/testing.js';
 import { CardChain, NOW, PROFILE, makeCard, makeTerminal, scheme } from './support/fixture.js';
 
 const card = makeCard(1);

@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CheckId, Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, certifyLeaf, createDevScheme, devId, encodeBatchResult,
-  encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, signCoseSign1, verifyBatchResult, verifyDenyList,
-  verifyDoubleSpendEvidence, verifyPayReceipt, verifyUploadBatch, verifyLoadRequest, encodeLoadRequest, encodeCardChallenge, sha256, decodeCoseSign1, type Verification,
-} from '../src/index.js';
+import { CheckId, Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, encodeBatchResult, encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence, verifyPayReceipt, verifyUploadBatch, verifyLoadRequest, encodeLoadRequest, encodeCardChallenge, sha256, decodeCoseSign1, type Verification } from '../src/index.js';
+import { certifyLeaf, createDevScheme, devId } from '../src/testing.js';
 import { createNodeVerifier } from '../src/node.js';
 import { CardChain, NOW, makeCard, makeTerminal, scheme, trust, verifiedCardCertificate } from './support/fixture.js';
 

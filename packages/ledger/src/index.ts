@@ -1,6 +1,6 @@
 // Public surface of @ehkd/ledger: the settlement ledger as a library (the CLI and the HTTP service are built on it).
-export * from './errors/ledger-error.js';
-export * from './store/ledger-store.js';
+export { LedgerError, LedgerErrorCode } from './errors/ledger-error.js';
+export { type AppliedReceipts, type ApplyPolicy, type BatchHeader, type BatchRecord, type CardCertificateRecord, type CardRecord, type DenyListVersion, Disposition, DISPOSITION_NAME, type EnrolmentFound, type EnrolmentGrant, type EnrolmentInviteRecord, type FraudCaseRecord, type LedgerStore, Liability, LIABILITY_NAME, type LoadAuthorizationRecord, type LoadTotalsRow, type MerchantRecord, type MerchantSettlementRow, type ReceiptApplication, ReceiptKind, type SchemeSetup, type StoredReceipt, type TerminalRecord, type TerminalStatus, type TrustAnchorRecord, type VerifiedReceipt } from './store/ledger-store.js';
 export { SqliteLedgerStore } from './store/sqlite-ledger-store.js';
 export { Ledger, DEFAULT_DENY_LIST_GRACE_SECONDS, DEFAULT_TERMINAL_EXPIRY_GRACE_SECONDS, DENY_LIST_REFRESH_SECONDS, type LedgerOptions } from './ledger.js';
 export type { LedgerContext } from './ledger-context.js';
@@ -24,4 +24,3 @@ export { settlementReport, renderSettlement, type SettlementLine } from './repor
 export { fraudCasesReport, renderFraudCases, type FraudCaseLine } from './reports/fraud-cases-report.js';
 export { cardHistory, renderCardHistory, type CardHistory } from './reports/card-history-report.js';
 export { renderTable } from './reports/text-table.js';
-export { ledgerProgram, runCli } from './cli/main.js';

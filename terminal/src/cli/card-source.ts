@@ -1,7 +1,9 @@
 import { TransportError, type CardTransport } from '@ehkd/core';
-import { CardError, FileCardStore, PurseApplet, SimulatedReader } from '@ehkd/card-sim';
-import { openPcscTransport } from '@ehkd/pcsc';
+import type { FileCardStore } from '@ehkd/card-sim';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+
+// The reader driver and the card simulator are loaded only by the command that needs them (a terminal with a
+// reader never loads the simulator, one charging --sim never loads PC/SC): less to start, less resident memory.
 
 /** A transport to charge through, and how to release it. */
 export interface CardSource {
@@ -14,6 +16,7 @@ export interface CardSource {
  * @throws TerminalError READER_UNAVAILABLE (PC/SC missing, pcscd down, no such reader)
  */
 export async function openReader(readerName: string | undefined, timeoutMs: number): Promise<CardSource> {
+  const { openPcscTransport } = await import('@ehkd/pcsc');
   try {
     const transport = await openPcscTransport({ ...(readerName !== undefined && { readerName }), timeoutMs });
     return { transport, close: () => transport.close() };
@@ -31,7 +34,8 @@ export async function openReader(readerName: string | undefined, timeoutMs: numb
  * card's real balance.
  * @throws TerminalError BAD_FILE if the card file cannot be opened.
  */
-export function openSimulatedCard(cardFile: string): CardSource {
+export async function openSimulatedCard(cardFile: string): Promise<CardSource> {
+  const { CardError, FileCardStore, PurseApplet, SimulatedReader } = await import('@ehkd/card-sim');
   let store: FileCardStore;
   try {
     store = FileCardStore.open(cardFile);

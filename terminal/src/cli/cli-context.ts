@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Currency, MoneyError, fromHex, parseAmount } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
-import { crashHookFromEnv } from '../faults/crash-point.js';
+import type { FaultHook } from '../faults/crash-point.js';
 import { Terminal } from '../terminal.js';
 
 /** Environment variable with the default data directory. */
@@ -20,15 +20,28 @@ export function globals(command: Command): GlobalOptions {
   return { dataDir: resolve(o.dataDir ?? process.env[DATA_DIR_ENV] ?? 'ehkd-terminal-data'), json: o.json === true };
 }
 
-/** Opens the terminal of the data directory, with the crash-point hook when EHKD_CRASH_AT is set. */
-export function openTerminal(options: GlobalOptions): Terminal {
-  const faultHook = crashHookFromEnv(process.env);
+/**
+ * Opens the terminal of the data directory, with the crash-point hook when EHKD_CRASH_AT is set and the build has
+ * the hook at all: the packed package leaves faults/crash-hook.js out, so a production install never has one.
+ */
+export async function openTerminal(options: GlobalOptions): Promise<Terminal> {
+  const faultHook = process.env['EHKD_CRASH_AT'] === undefined ? undefined : await testFaultHook();
   return Terminal.open({ dataDir: options.dataDir, ...(faultHook !== undefined && { faultHook }) });
+}
+
+async function testFaultHook(): Promise<FaultHook | undefined> {
+  try {
+    const { crashHookFromEnv } = await import('../faults/crash-hook.js');
+    return crashHookFromEnv(process.env);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw e;
+  }
 }
 
 /** Runs `fn` with the terminal open, closing it afterwards. */
 export async function withTerminal<T>(options: GlobalOptions, fn: (terminal: Terminal) => Promise<T> | T): Promise<T> {
-  const terminal = openTerminal(options);
+  const terminal = await openTerminal(options);
   try {
     return await fn(terminal);
   } finally {

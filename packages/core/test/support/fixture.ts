@@ -1,7 +1,5 @@
-import {
-  Currency, DevCardChain, Role, TrustStore, createDevScheme, nobleVerifier, type Certificate, devCard, devTerminal, encodeCardReceipt, encodeLoadAuthorization,
-  sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt, type DevLeaf,
-} from '../../src/index.js';
+import { Currency, Role, TrustStore, nobleVerifier, type Certificate, encodeCardReceipt, encodeLoadAuthorization, sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt } from '../../src/index.js';
+import { DevCardChain, createDevScheme, devCard, devTerminal, type DevLeaf } from '../../src/testing.js';
 
 export const SEED = new Uint8Array(32).fill(0x42);
 export const NOW = 1_790_000_000;

@@ -23,7 +23,7 @@ export function registerCharge(program: Command): void {
         throw new TerminalError(TerminalErrorCode.BadConfig, '--reader and --sim exclude each other', { action: 'Choose a real reader or a software card.' });
       }
       await withTerminal(g, async (terminal) => {
-        const source: CardSource = opts.sim !== undefined ? openSimulatedCard(opts.sim) : await openReader(opts.reader, 3000);
+        const source: CardSource = opts.sim !== undefined ? await openSimulatedCard(opts.sim) : await openReader(opts.reader, 3000);
         // An approval is printed (and flushed) from inside the tap, so that it counts as shown only once it was.
         const show = (result: TapResult): Promise<void> => emitFlushed(g.json, result, () => describeTap(result, amount, terminal.currency));
         let result: TapResult;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { TransportError } from '@ehkd/core';
-import { openPcsc } from '@ehkd/pcsc';
 import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js';
 import { sleep } from '../../sync/backoff.js';
 import { globals, integerArg } from '../cli-context.js';
@@ -17,6 +16,7 @@ export function registerReaders(program: Command): void {
       const waitMs = integerArg(opts.wait, '--wait');
       let names: string[];
       try {
+        const { openPcsc } = await import('@ehkd/pcsc');
         const pcsc = await openPcsc();
         try {
           // Readers are announced asynchronously after the context is made: give pcscd a moment to list them.

@@ -30,7 +30,7 @@ export function registerTopUp(program: Command): void {
       const amount = amountText === undefined ? undefined : amountArg(amountText);
       const timeoutMs = integerArg(opts.timeout, '--timeout', 1) * 1000;
       await withTerminal(g, async (terminal) => {
-        const source: CardSource = opts.sim !== undefined ? openSimulatedCard(opts.sim) : await openReader(opts.reader, 3000);
+        const source: CardSource = opts.sim !== undefined ? await openSimulatedCard(opts.sim) : await openReader(opts.reader, 3000);
         const loaded = (report: TopUpReport): string => `LOADED  ${money(report.amount, terminal.currency)}\n${lines([
           ['card', toHex(report.cardId)],
           ['balance', money(report.balanceAfter, terminal.currency)],
