@@ -45,6 +45,8 @@ case "$cmd" in
     pnpm --silent build
     echo "==> typecheck" >&2
     pnpm --silent typecheck
+    echo "==> lint (eslint: typescript-eslint, no import cycles, no enums)" >&2
+    pnpm --silent lint
     echo "==> test vectors regenerate byte for byte" >&2
     pnpm --silent vectors:check
     echo "==> vitest" >&2

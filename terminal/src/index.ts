@@ -7,9 +7,9 @@ export { TapStage, type TapResult, type Approved, type Recovered, type Declined,
 export { TerminalCheck, cashierAction } from './tap/tap-check.js';
 export { NOTHING_COMMITTED, describeRefusal, type RefusalText } from './tap/card-refusal.js';
 export { checkLimits, limitsLeft, formatAge, type LimitBreach, type LimitsLeft } from './tap/risk-limits.js';
-export { ReceiptState, IntentState, UNSETTLED_STATES } from './store/receipt-state.js';
+export { ReceiptState, IntentState, IntentResolution, UNSETTLED_STATES } from './store/receipt-state.js';
 export { BatchPurpose, BatchState, type ReceiptRecord, type BatchRecord, type QueueCounts, type AppliedOutcomes } from './store/receipt-queue.js';
-export { IntentResolution, type OfflineExposure } from './store/tap-journal.js';
+export { type OfflineExposure } from './store/tap-journal.js';
 export { DATABASE_FILE } from './store/terminal-database.js';
 export { enrolmentRequestJson, type EnrolmentRequest, type SyncMarks, type DenyListRecord, type DenyListStanding } from './store/config-store.js';
 export { type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';

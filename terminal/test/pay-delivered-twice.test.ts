@@ -21,10 +21,10 @@ describe('a PAY delivered to the card twice', () => {
     open.push(terminal);
     const card = await softCard(10_000);
     let duplicate = true;
-    const repeatsPay = new ForwardingCard(card.applet, (c, inner) => {
+    const repeatsPay = new ForwardingCard(card.applet, async (c, inner) => {
       if (c[1] === Ins.Pay && duplicate) {
         duplicate = false;
-        inner.process(c); // the first delivery commits; its answer is lost
+        await inner.process(c); // the first delivery commits; its answer is lost
       }
       return inner.process(c);
     });

@@ -92,7 +92,7 @@ describe('recovery after the card leaves the field', () => {
     const bob = await softCard(10_000);
     const reader = new SimulatedReader();
     reader.insert(alice.applet);
-    reader.pullAwayAfter((c) => c[1] === Ins.Pay);
+    void reader.pullAwayAfter((c) => c[1] === Ins.Pay);
     expectOutcome(await terminal.charge(reader, 700), 'interrupted');
     reader.insert(bob.applet);
     expectOutcome(await terminal.charge(reader, 300), 'approved');
@@ -107,10 +107,10 @@ describe('recovery after the card leaves the field', () => {
     const card = await softCard(10_000);
     const reader = new SimulatedReader();
     reader.insert(card.applet);
-    reader.pullAwayAfter((c) => c[1] === Ins.Pay);
+    void reader.pullAwayAfter((c) => c[1] === Ins.Pay);
     expectOutcome(await terminal.charge(reader, 900), 'interrupted');
     reader.insert(card.applet);
-    reader.pullAwayAfter((c) => c[1] === Ins.Recover);
+    void reader.pullAwayAfter((c) => c[1] === Ins.Recover);
     const r = expectOutcome(await terminal.charge(reader, 900), 'interrupted');
     expect(r).toMatchObject({ stage: 'recover', pending: true });
     expect(terminal.status().intents.pending).toBe(1);
@@ -124,7 +124,7 @@ describe('recovery after the card leaves the field', () => {
     const card = await softCard(10_000);
     const reader = new SimulatedReader();
     reader.insert(card.applet);
-    reader.pullAwayAfter((c) => c[1] === Ins.Select);
+    void reader.pullAwayAfter((c) => c[1] === Ins.Select);
     expect(expectOutcome(await terminal.charge(reader, 900), 'interrupted')).toMatchObject({ stage: 'select', pending: false });
     expect(terminal.status().intents).toEqual({ pending: 0, completed: 0, voided: 0 });
   });

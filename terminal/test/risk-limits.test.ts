@@ -57,7 +57,7 @@ describe('terminal risk limits', () => {
   it('counts taps of unknown outcome (pending intents) against the offline limits', async () => {
     const terminal = track(enrolledTerminal({ limits: { maxOfflineCount: 1 } }));
     const { reader } = await readerWith(10_000);
-    reader.pullAwayAfter((c) => c[1] === Ins.Pay);
+    void reader.pullAwayAfter((c) => c[1] === Ins.Pay);
     expect((await terminal.charge(reader, 10)).outcome).toBe('interrupted');
     const other = await readerWith(10_000);
     expect(await terminal.charge(other.reader, 10)).toMatchObject({ outcome: 'declined', check: TerminalCheck.OfflineCount });

@@ -29,3 +29,23 @@ export const UNSETTLED_STATES: readonly ReceiptState[] = [ReceiptState.Queued, R
  */
 export const IntentState = { Pending: 'pending', Completed: 'completed', Voided: 'voided' } as const;
 export type IntentState = (typeof IntentState)[keyof typeof IntentState];
+
+/** How an intent ended. */
+export const IntentResolution = {
+  /** Receipt received in the tap itself. */
+  Approved: 'approved',
+  /** Receipt fetched by RECOVER on a later tap. */
+  Recovered: 'recovered',
+  /** The card answered PAY with a refusal: nothing was committed. */
+  CardRefused: 'card-refused',
+  /** RECOVER found no receipt for the nonce while the card's log still covers it: PAY never committed. */
+  NotCommitted: 'not-committed',
+  /** The card's answer (or RECOVER's) failed verification; the bytes are kept in `detail`. */
+  InvalidReceipt: 'invalid-receipt',
+  /**
+   * RECOVER found nothing, but the card made more operations since than its log keeps: the outcome cannot be
+   * established at the terminal any more; the ledger's chain checks settle it.
+   */
+  Unresolvable: 'unresolvable',
+} as const;
+export type IntentResolution = (typeof IntentResolution)[keyof typeof IntentResolution];

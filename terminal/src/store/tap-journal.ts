@@ -1,7 +1,7 @@
 import { sha256, type PayReceipt, type Signed } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import type { ApprovedPayment } from '../tap/tap-result.js';
-import { IntentState, ReceiptState, UNSETTLED_STATES } from './receipt-state.js';
+import { type IntentResolution, IntentState, ReceiptState, UNSETTLED_STATES } from './receipt-state.js';
 import { blob, type TerminalDatabase } from './terminal-database.js';
 
 /** A tap's intent: what the terminal is about to ask the card, persisted before PAY is sent. */
@@ -16,26 +16,6 @@ export interface Intent {
   readonly counterSeen: number;
   readonly createdAt: number;
 }
-
-/** How an intent ended. */
-export const IntentResolution = {
-  /** Receipt received in the tap itself. */
-  Approved: 'approved',
-  /** Receipt fetched by RECOVER on a later tap. */
-  Recovered: 'recovered',
-  /** The card answered PAY with a refusal: nothing was committed. */
-  CardRefused: 'card-refused',
-  /** RECOVER found no receipt for the nonce while the card's log still covers it: PAY never committed. */
-  NotCommitted: 'not-committed',
-  /** The card's answer (or RECOVER's) failed verification; the bytes are kept in `detail`. */
-  InvalidReceipt: 'invalid-receipt',
-  /**
-   * RECOVER found nothing, but the card made more operations since than its log keeps: the outcome cannot be
-   * established at the terminal any more; the ledger's chain checks settle it.
-   */
-  Unresolvable: 'unresolvable',
-} as const;
-export type IntentResolution = (typeof IntentResolution)[keyof typeof IntentResolution];
 
 /** A pending intent as stored. */
 export interface PendingIntent extends Intent {

@@ -22,7 +22,8 @@ import {
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ConfigStore } from '../store/config-store.js';
-import { IntentResolution, type PendingIntent, type TapJournal } from '../store/tap-journal.js';
+import { IntentResolution } from '../store/receipt-state.js';
+import type { PendingIntent, TapJournal } from '../store/tap-journal.js';
 import type { TrustState } from '../trust/trust-state.js';
 import { NOTHING_COMMITTED, describeRefusal } from './card-refusal.js';
 import { exchange } from './card-exchange.js';

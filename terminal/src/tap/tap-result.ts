@@ -1,4 +1,4 @@
-import type { IntentResolution } from '../store/tap-journal.js';
+import type { IntentResolution } from '../store/receipt-state.js';
 
 /** A payment the terminal holds a verified, durable receipt for. */
 export interface ApprovedPayment {

@@ -1,6 +1,6 @@
 import { CodecError, CodecErrorCode } from '../codec/codec-error.js';
 import { fromHex, toHex } from '../ids/identifiers.js';
-import { ROLE_NAME, Role, decodeCertificate, type Certificate } from '../messages/certificate.js';
+import { ROLE_NAME, type Role, decodeCertificate, type Certificate } from '../messages/certificate.js';
 import { CoseError } from '../cose/cose-error.js';
 import { decodeCoseSign1 } from '../cose/cose-sign1.js';
 import { Limits } from '../messages/limits.js';
