@@ -9,7 +9,8 @@ export { NOTHING_COMMITTED, describeRefusal, type RefusalText } from './tap/card
 export { checkLimits, limitsLeft, formatAge, type LimitBreach, type LimitsLeft } from './tap/risk-limits.js';
 export { ReceiptState, IntentState, UNSETTLED_STATES } from './store/receipt-state.js';
 export { BatchPurpose, BatchState, type ReceiptRecord, type BatchRecord, type QueueCounts, type AppliedOutcomes } from './store/receipt-queue.js';
-export { IntentResolution, type OfflineExposure } from './store/tap-journal.js';
+export { IntentResolution, type OfflineExposure, type HeldReceipt } from './store/tap-journal.js';
+export { CardIncidentKind, EvidenceState, type CardIncident, type NewCardIncident } from './store/incident-journal.js';
 export { DATABASE_FILE } from './store/terminal-database.js';
 export { enrolmentRequestJson, type EnrolmentRequest, type SyncMarks, type DenyListRecord, type DenyListStanding } from './store/config-store.js';
 export { type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';

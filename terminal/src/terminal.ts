@@ -6,6 +6,7 @@ import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, 
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
 import { resumeTopUp, selectCard, topUpOnline, type SelectedCard, type SentLoad, type TopUpHooks, type TopUpReport } from './load/online-top-up.js';
+import { IncidentJournal, type CardIncident } from './store/incident-journal.js';
 import { LoadJournal, type LoadIntent } from './store/load-journal.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
 import type { FaultHook } from './faults/crash-point.js';
@@ -96,6 +97,11 @@ export interface TerminalStatus {
    */
   readonly pendingLoads: readonly { readonly cardId: string; readonly amount: number; readonly state: string; readonly createdAt: number; readonly detail?: string }[];
   readonly unansweredBatches: number;
+  /**
+   * Cards declined because their counter went back below a receipt this terminal holds (restored or copied cards),
+   * newest first, with the evidence each owes the ledger (`evidenceState`).
+   */
+  readonly incidents: readonly CardIncident[];
   /** The deny list in force; `ageSeconds` counts from its freshness (see DenyListStanding). */
   readonly denyList?: DenyListStanding & { readonly ageSeconds: number };
   readonly sync: SyncMarks;
@@ -117,6 +123,7 @@ export class Terminal {
   readonly #database: TerminalDatabase;
   readonly #config: ConfigStore;
   readonly #journal: TapJournal;
+  readonly #incidents: IncidentJournal;
   readonly #loads: LoadJournal;
   readonly #queue: ReceiptQueue;
   readonly #trust: TrustCache;
@@ -130,6 +137,7 @@ export class Terminal {
     this.#database = database;
     this.#config = new ConfigStore(database);
     this.#journal = new TapJournal(database);
+    this.#incidents = new IncidentJournal(database);
     this.#loads = new LoadJournal(database);
     this.#queue = new ReceiptQueue(database);
     this.#verifier = options.verifier ?? createNodeVerifier();
@@ -187,7 +195,7 @@ export class Terminal {
     this.checkAmount(amount);
     const { identity, trust } = this.ready();
     const engine = new TapEngine({
-      journal: this.#journal, config: this.#config, identity, trust, verifier: this.#verifier, currency: this.currency, now: this.#now,
+      journal: this.#journal, incidents: this.#incidents, config: this.#config, identity, trust, verifier: this.#verifier, currency: this.currency, now: this.#now,
       ...(this.#fault !== undefined && { fault: this.#fault }),
     });
     const result = await engine.run(connection, amount);
@@ -376,6 +384,7 @@ export class Terminal {
       pendingTaps: this.#journal.allPending().map((i) => ({ cardId: toHex(i.cardId), amount: i.amount, createdAt: i.createdAt })),
       pendingLoads: this.#loads.all().map((l) => ({ cardId: toHex(l.cardId), amount: l.amount, state: l.state, createdAt: l.createdAt, ...(l.detail !== null && { detail: l.detail }) })),
       unansweredBatches: this.#queue.unansweredUploads().length,
+      incidents: this.#incidents.all(),
       ...(deny !== undefined && { denyList: { ...deny, ageSeconds: now - deny.freshAt } }),
       sync: this.#config.syncMarks(),
       canTakePayments: problems.length === 0,

@@ -42,6 +42,12 @@ export interface PendingIntent extends Intent {
   readonly state: typeof IntentState.Pending;
 }
 
+/** A card-signed receipt the terminal holds: its identity and its exact COSE bytes. */
+export interface HeldReceipt {
+  readonly id: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
 /** Totals the terminal's cumulative offline limits apply to. */
 export interface OfflineExposure {
   /** Receipts without a verified ledger answer. */
@@ -156,6 +162,21 @@ export class TapJournal {
       )
       .all(IntentState.Pending) as IntentRow[];
     return rows.map(toPending);
+  }
+
+  /**
+   * The highest counter of any receipt of this card the terminal holds, whatever its settlement state (receipts are
+   * never deleted): a genuine card's counter never goes back, so its counter at SELECT is at least this.
+   */
+  highestHeldCounter(cardId: Uint8Array): number | undefined {
+    const row = this.database.db.prepare('SELECT MAX(counter) AS n FROM receipts WHERE card_id = ?').get(cardId) as { n: number | null };
+    return row.n ?? undefined;
+  }
+
+  /** The receipts of this card the terminal holds at one counter (one, unless the card already signed two there). */
+  heldAt(cardId: Uint8Array, counter: number): HeldReceipt[] {
+    const rows = this.database.db.prepare('SELECT id, bytes FROM receipts WHERE card_id = ? AND counter = ? ORDER BY seq').all(cardId, counter) as { id: Buffer; bytes: Buffer }[];
+    return rows.map((r) => ({ id: blob(r.id), bytes: blob(r.bytes) }));
   }
 
   /** Intent counts per state. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
-import { MIGRATION_1_TO_2, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { MIGRATION_1_TO_2, MIGRATION_2_TO_3, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 /** File name of the terminal's database inside its data directory. */
 export const DATABASE_FILE = 'terminal.db';
@@ -82,12 +82,13 @@ export class TerminalDatabase {
         this.db.prepare("INSERT INTO settings (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
       }
       const row = this.db.prepare("SELECT value FROM settings WHERE key = 'schema_version'").get() as { value: string } | undefined;
-      if (row !== undefined && Number(row.value) === 1) {
-        this.db.exec(MIGRATION_1_TO_2);
-        this.db.prepare("UPDATE settings SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
-        return SCHEMA_VERSION;
-      }
-      return row === undefined ? undefined : Number(row.value);
+      if (row === undefined) return undefined;
+      const found = Number(row.value);
+      if (found !== 1 && found !== 2) return found;
+      if (found === 1) this.db.exec(MIGRATION_1_TO_2);
+      this.db.exec(MIGRATION_2_TO_3);
+      this.db.prepare("UPDATE settings SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
+      return SCHEMA_VERSION;
     });
     if (version !== SCHEMA_VERSION) {
       this.close();
