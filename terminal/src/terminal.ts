@@ -404,7 +404,7 @@ export class Terminal {
     const client = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, ...(options.signal !== undefined && { signal: options.signal }) });
     return withRetry(
       () => syncOnce({
-        config: this.#config, queue: this.#queue, loads: this.#loads, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
+        config: this.#config, queue: this.#queue, loads: this.#loads, incidents: this.#incidents, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
         ...(this.#fault !== undefined && { fault: this.#fault }),
       }),
       options.retry ?? SYNC_RETRY,

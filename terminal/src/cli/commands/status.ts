@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { toHex } from '@ehkd/core';
 import type { TerminalStatus } from '../../terminal.js';
 import { formatAge } from '../../tap/risk-limits.js';
 import { globals, withTerminal } from '../cli-context.js';
@@ -49,9 +50,25 @@ function describeStatus(s: TerminalStatus): string {
       ['limits', `${m(s.limits.floorLimit)} per payment, ${s.limits.maxOfflineCount} payments / ${m(s.limits.maxOfflineAmount)} between syncs, deny list at most ${formatAge(s.limits.maxDenyListAgeSeconds)} old`],
       ['deny list', s.left.denyListSeconds === undefined ? '-' : s.left.denyListSeconds >= 0 ? `usable for ${formatAge(s.left.denyListSeconds)} more` : 'TOO OLD'],
     ]),
+    ...incidentLines(s.incidents),
     s.canTakePayments ? 'Ready to take payments.' : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
   ];
   return out.join('\n');
+}
+
+/**
+ * Cards declined because they went back in time: the operator should know of each (a restored or copied card), and
+ * whether the proof of a double spend reached the ledger.
+ */
+function incidentLines(incidents: TerminalStatus['incidents']): string[] {
+  if (incidents.length === 0) return [];
+  const proof = (i: TerminalStatus['incidents'][number]): string =>
+    i.evidenceState === undefined ? 'no card-signed proof (kept here only)' : i.evidenceState === 'pending' ? 'evidence waiting for the next sync' : `evidence ${i.evidenceState}: ${i.evidenceAnswer ?? ''}`;
+  return [
+    `Cards declined for going back in time (${incidents.length}; restored or copied cards)`,
+    ...incidents.slice(0, 10).map((i) => `  ${when(i.createdAt)}  card ${toHex(i.cardId)}  ${i.kind} at counter ${i.counterSeen} (held up to ${i.heldCounter}); ${proof(i)}`),
+    ...(incidents.length > 10 ? [`  ... and ${incidents.length - 10} older (see --json)`] : []),
+  ];
 }
 
 /** The load point's unsettled loads: cut during LOAD (resolve with the card), or receipts held for the ledger. */
