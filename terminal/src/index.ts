@@ -1,6 +1,6 @@
 // Public surface of @ehkd/terminal: the tap engine and everything around it, for the CLI and the end-to-end demo.
 export { Terminal, type TerminalOptions, type TapOptions, type ChargeOptions, type SyncOptions, type TerminalStatus } from './terminal.js';
-export { TerminalError, TerminalErrorCode, type TerminalErrorDetail } from './errors/terminal-error.js';
+export { TerminalError, TerminalErrorCode, type TerminalErrorDetail, type StorageFault } from './errors/terminal-error.js';
 export { DEFAULT_TERMINAL_LIMITS, validateLimits, type TerminalLimits } from './config/terminal-limits.js';
 export { TapEngine, CARD_LOG_RECORDS, type TapDependencies } from './tap/tap-engine.js';
 export { TapStage, type TapResult, type Approved, type Recovered, type Declined, type CardRefused, type Interrupted, type ApprovedPayment, type ResolvedIntent } from './tap/tap-result.js';
@@ -20,5 +20,6 @@ export { backoffDelay, SYNC_RETRY, DAEMON_RETRY, type RetryPolicy } from './sync
 export { type DaemonEvent, type DaemonOptions } from './sync/daemon.js';
 export { EXPORT_BATCH_RECEIPTS, type ExportOptions, type ExportReport } from './export/export-batch.js';
 export { type ImportedResult } from './export/import-batch-result.js';
-export { CrashPoint, CRASH_AT_ENV, crashHookFromEnv, type FaultHook } from './faults/crash-point.js';
+export { CrashPoint, CRASH_AT_ENV, DISK_FULL_FROM_ENV, crashHookFromEnv, diskFull, type FaultHook } from './faults/crash-point.js';
+export { BYTES_PER_RECEIPT, STORAGE_RESERVE_BYTES, checkWritable, freeBytes, storageFault } from './store/storage-space.js';
 export { topUpOnline, type TopUpReport } from './load/online-top-up.js';

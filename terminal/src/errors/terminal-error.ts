@@ -34,6 +34,12 @@ export const TerminalErrorCode = {
   TopUpUncertain: 'TOP_UP_UNCERTAIN',
   /** The terminal's database is unusable (wrong schema version, corrupt, locked too long). */
   StoreFailed: 'STORE_FAILED',
+  /**
+   * The data directory cannot take a write: the disk is full, read-only or failing (`detail.storage` says which).
+   * An expected state, not a bug: nothing is lost, the step is refused (before a tap touches the card), and once
+   * space returns everything goes on; a tap whose receipt could not be saved after the card paid is `interrupted`.
+   */
+  StorageUnavailable: 'STORAGE_UNAVAILABLE',
 } as const;
 export type TerminalErrorCode = (typeof TerminalErrorCode)[keyof typeof TerminalErrorCode];
 
@@ -45,6 +51,18 @@ export interface TerminalErrorDetail {
   readonly httpStatus?: number;
   /** The verification check that failed, where one did. */
   readonly check?: string;
+  /** For STORAGE_UNAVAILABLE: what the storage fault is. */
+  readonly storage?: StorageFault;
+}
+
+/** A data directory that cannot take a write. */
+export interface StorageFault {
+  readonly reason: 'full' | 'read-only' | 'io';
+  readonly dataDir: string;
+  /** Free bytes, when the terminal measured them (its check before a tap). */
+  readonly freeBytes?: number;
+  /** Free bytes the step needs, with `freeBytes`. */
+  readonly neededBytes?: number;
 }
 
 /** The terminal's one error class: a stable code, a message saying what happened and `detail.action` saying what to do. */

@@ -1,5 +1,6 @@
 import { sha256, type PayReceipt, type Signed } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ApprovedPayment } from '../tap/tap-result.js';
 import { IntentState, ReceiptState, UNSETTLED_STATES } from './receipt-state.js';
 import { blob, type TerminalDatabase } from './terminal-database.js';
@@ -63,7 +64,7 @@ export interface OfflineExposure {
  * The receipt and the closing of its intent share one transaction, so no crash can leave one without the other.
  */
 export class TapJournal {
-  constructor(private readonly database: TerminalDatabase) {}
+  constructor(private readonly database: TerminalDatabase, private readonly fault?: FaultHook) {}
 
   /** Persists a tap's intent (state pending) and the card certificate it was made with. One commit. */
   recordIntent(intent: Intent): void {
@@ -76,7 +77,10 @@ export class TapJournal {
     });
   }
 
-  /** Persists a verified receipt (state queued) and completes its intent, in one commit. */
+  /**
+   * Persists a verified receipt (state queued) and completes its intent, in one commit.
+   * @throws TerminalError STORAGE_UNAVAILABLE when the commit fails on a full, read-only or failing disk (nothing kept)
+   */
   recordReceipt(nonce: Uint8Array, receipt: Signed<PayReceipt>, resolution: typeof IntentResolution.Approved | typeof IntentResolution.Recovered, now: number): void {
     this.database.write(() => {
       const intent = this.database.db.prepare('SELECT card_certificate_id FROM intents WHERE nonce = ? AND state = ?').get(nonce, IntentState.Pending) as
@@ -95,6 +99,7 @@ export class TapJournal {
       this.database.db
         .prepare('UPDATE intents SET state = ?, resolution = ?, receipt_id = ?, resolved_at = ? WHERE nonce = ?')
         .run(IntentState.Completed, resolution, receipt.id, now, nonce);
+      this.fault?.(CrashPoint.TapReceiptCommit);
     });
   }
 

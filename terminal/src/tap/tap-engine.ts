@@ -25,6 +25,7 @@ import {
   type SignatureVerifier,
 } from '@ehkd/core';
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
+import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ConfigStore } from '../store/config-store.js';
 import { CardIncidentKind, type IncidentJournal } from '../store/incident-journal.js';
@@ -161,7 +162,11 @@ export class TapEngine {
       deps.journal.voidIntent(nonce, IntentResolution.InvalidReceipt, `${receipt.check}: ${receipt.reason}; answer ${toHex(pay.data)}`, deps.now());
       return this.declined(receipt.check, `the card's receipt failed verification: ${receipt.reason}`, cardId, resolved);
     }
-    deps.journal.recordReceipt(nonce, receipt.value, IntentResolution.Approved, deps.now());
+    try {
+      deps.journal.recordReceipt(nonce, receipt.value, IntentResolution.Approved, deps.now());
+    } catch (e) {
+      return receiptNotSaved(e, TapStage.Pay, cardId, resolved);
+    }
     deps.fault?.(CrashPoint.TapAfterReceipt);
     deps.fault?.(CrashPoint.TapBeforeApproval);
     return { outcome: 'approved', payment: paymentOf(receipt.value), cardId, resolved };
@@ -187,7 +192,11 @@ export class TapEngine {
         deps.journal.voidIntent(intent.nonce, IntentResolution.InvalidReceipt, detail, deps.now());
         return { kind: 'voided', resolved: { nonce: intent.nonce, amount: intent.amount, resolution: IntentResolution.InvalidReceipt, detail } };
       }
-      deps.journal.recordReceipt(intent.nonce, receipt.value, IntentResolution.Recovered, deps.now());
+      try {
+        deps.journal.recordReceipt(intent.nonce, receipt.value, IntentResolution.Recovered, deps.now());
+      } catch (e) {
+        return { kind: 'stopped', result: receiptNotSaved(e, TapStage.Recover, card.subject, resolved) };
+      }
       deps.fault?.(CrashPoint.TapAfterReceipt);
       return { kind: 'recovered', payment: paymentOf(receipt.value) };
     }
@@ -291,6 +300,22 @@ function interruptedBeforePay(stage: TapStage, error: unknown, resolved: readonl
     action: earlier
       ? 'Ask the customer to tap the SAME card again and hold it still: its earlier payment must be settled first.'
       : 'Ask the customer to tap again and hold the card still until the terminal beeps.',
+  };
+}
+
+/**
+ * The card paid (its receipt verified) but the terminal could not save the receipt: the disk is full, read-only or
+ * failing. Never approved without a durable receipt: the intent stays pending and the card keeps the receipt in its
+ * log, so the next tap of the same card, once the terminal can write again, recovers it with RECOVER (charged once).
+ * Any other failure is the terminal's bug and is thrown.
+ */
+function receiptNotSaved(error: unknown, stage: TapStage, cardId: Uint8Array, resolved: readonly ResolvedIntent[]): TapResult {
+  if (!(error instanceof TerminalError && error.code === TerminalErrorCode.StorageUnavailable)) throw error;
+  return {
+    outcome: 'interrupted', stage, pending: true, cardId, resolved,
+    reason: `the card paid, but the terminal could not save the receipt: ${error.message}`,
+    action: 'Do NOT take another payment method. Free space on the terminal (or fix its disk), then ask the customer to tap the SAME card again: the terminal collects this payment from the card without charging twice.',
+    ...(error.detail?.storage !== undefined && { storage: error.detail.storage }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { StorageFault } from '../errors/terminal-error.js';
 import type { IntentResolution } from '../store/tap-journal.js';
 
 /** A payment the terminal holds a verified, durable receipt for. */
@@ -86,6 +87,8 @@ export interface Interrupted extends TapResultBase {
   readonly pending: boolean;
   /** The status word, when the card answered one whose outcome is unknown. */
   readonly sw?: number;
+  /** The storage fault, when the card paid but the terminal could not save the receipt (disk full, read-only, failing). */
+  readonly storage?: StorageFault;
   readonly reason: string;
   readonly action: string;
 }

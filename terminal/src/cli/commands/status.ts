@@ -21,6 +21,7 @@ export function registerStatus(program: Command): void {
 
 function describeStatus(s: TerminalStatus): string {
   const m = (n: number): string => money(n, s.currency);
+  const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   const q = s.queue;
   const out = [
     s.enrolled ? `Terminal ${s.terminalId} of merchant ${s.merchantId}${s.merchantName === undefined ? '' : ` (${s.merchantName})`}` : 'Terminal NOT ENROLLED',
@@ -30,6 +31,7 @@ function describeStatus(s: TerminalStatus): string {
       ['last sync', s.sync.lastSuccessAt === undefined ? 'never' : when(s.sync.lastSuccessAt)],
       ...(s.sync.lastError === undefined ? [] : [['last error', s.sync.lastError] as const]),
       ['deny list', s.denyList === undefined ? 'none' : `#${s.denyList.sequence}, ${s.denyList.entries} cards, ${formatAge(s.denyList.ageSeconds)} old`],
+      ['disk', `${mib(s.storage.freeBytes)} free; a day of receipts (${s.storage.receiptsPerDay}) needs ${mib(s.storage.dayBytes + s.storage.reserveBytes)} with the ${mib(s.storage.reserveBytes)} reserve`],
     ]),
     'Queue',
     lines([
@@ -51,6 +53,7 @@ function describeStatus(s: TerminalStatus): string {
       ['deny list', s.left.denyListSeconds === undefined ? '-' : s.left.denyListSeconds >= 0 ? `usable for ${formatAge(s.left.denyListSeconds)} more` : 'TOO OLD'],
     ]),
     ...incidentLines(s.incidents),
+    ...s.warnings.map((w) => `WARNING: ${w}`),
     s.canTakePayments ? 'Ready to take payments.' : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
   ];
   return out.join('\n');
