@@ -6,6 +6,7 @@ import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, 
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
 import { resumeTopUp, selectCard, topUpOnline, type SelectedCard, type SentLoad, type TopUpHooks, type TopUpReport } from './load/online-top-up.js';
+import { IncidentJournal, type CardIncident } from './store/incident-journal.js';
 import { LoadJournal, type LoadIntent } from './store/load-journal.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
 import type { FaultHook } from './faults/crash-point.js';
@@ -14,6 +15,7 @@ import { ReceiptQueue, type QueueCounts, type ReceiptRecord } from './store/rece
 import type { IntentState, ReceiptState } from './store/receipt-state.js';
 import { TapJournal, type OfflineExposure } from './store/tap-journal.js';
 import { TerminalDatabase } from './store/terminal-database.js';
+import { BYTES_PER_RECEIPT, STORAGE_RESERVE_BYTES, checkWritable, freeBytes } from './store/storage-space.js';
 import { SYNC_RETRY, type RetryPolicy } from './sync/backoff.js';
 import { runDaemon, type DaemonOptions } from './sync/daemon.js';
 import { DEFAULT_LEDGER_TRUST, LedgerClient, ledgerCaFingerprint, ledgerUrlFor, type LedgerTrust } from './sync/ledger-client.js';
@@ -38,6 +40,8 @@ export interface TerminalOptions {
   readonly faultHook?: FaultHook;
   /** Per-request timeout towards the ledger. Default 15 s. */
   readonly ledgerTimeoutMs?: number;
+  /** Free space the data directory must have before a tap starts. Default STORAGE_RESERVE_BYTES (8 MiB). */
+  readonly storageReserveBytes?: number;
 }
 
 /** Options of `Terminal.tap`. */
@@ -100,12 +104,25 @@ export interface TerminalStatus {
    */
   readonly pendingLoads: readonly { readonly cardId: string; readonly amount: number; readonly state: string; readonly createdAt: number; readonly detail?: string }[];
   readonly unansweredBatches: number;
+  /**
+   * Cards declined because their counter went back below a receipt this terminal holds (restored or copied cards),
+   * newest first, with the evidence each owes the ledger (`evidenceState`).
+   */
+  readonly incidents: readonly CardIncident[];
   /** The deny list in force; `ageSeconds` counts from its freshness (see DenyListStanding). */
   readonly denyList?: DenyListStanding & { readonly ageSeconds: number };
   readonly sync: SyncMarks;
+  /**
+   * The data directory's free space against what the terminal needs: `reserveBytes` before any tap, and a day of
+   * receipts on top (`receiptsPerDay`: the larger of the offline count limit and the receipts of the last 24 h, at
+   * BYTES_PER_RECEIPT each).
+   */
+  readonly storage: { readonly freeBytes: number; readonly reserveBytes: number; readonly receiptsPerDay: number; readonly dayBytes: number };
   /** False when the terminal cannot take a payment now; `problems` says why and what to do. */
   readonly canTakePayments: boolean;
   readonly problems: readonly string[];
+  /** What does not stop payments yet but will (free space below a day of receipts). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -121,6 +138,7 @@ export class Terminal {
   readonly #database: TerminalDatabase;
   readonly #config: ConfigStore;
   readonly #journal: TapJournal;
+  readonly #incidents: IncidentJournal;
   readonly #loads: LoadJournal;
   readonly #queue: ReceiptQueue;
   readonly #trust: TrustCache;
@@ -128,12 +146,14 @@ export class Terminal {
   readonly #now: () => number;
   readonly #fault: FaultHook | undefined;
   readonly #ledgerTimeoutMs: number;
+  readonly #storageReserveBytes: number;
   #identity: EnrolledIdentity | undefined;
 
   private constructor(readonly dataDir: string, database: TerminalDatabase, options: TerminalOptions) {
     this.#database = database;
     this.#config = new ConfigStore(database);
-    this.#journal = new TapJournal(database);
+    this.#journal = new TapJournal(database, options.faultHook);
+    this.#incidents = new IncidentJournal(database);
     this.#loads = new LoadJournal(database);
     this.#queue = new ReceiptQueue(database);
     this.#verifier = options.verifier ?? createNodeVerifier();
@@ -141,16 +161,17 @@ export class Terminal {
     this.#now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.#fault = options.faultHook;
     this.#ledgerTimeoutMs = options.ledgerTimeoutMs ?? 15_000;
+    this.#storageReserveBytes = options.storageReserveBytes ?? STORAGE_RESERVE_BYTES;
     this.#identity = enrolledIdentity(this.#config.identity());
   }
 
   /**
    * Opens (or creates) the terminal in `options.dataDir`. Needs no network: an enrolled terminal can take
    * payments right away from what its database holds.
-   * @throws TerminalError STORE_FAILED
+   * @throws TerminalError STORE_FAILED, STORAGE_UNAVAILABLE
    */
   static open(options: TerminalOptions): Terminal {
-    return new Terminal(options.dataDir, TerminalDatabase.open(options.dataDir), options);
+    return new Terminal(options.dataDir, TerminalDatabase.open(options.dataDir, options.faultHook), options);
   }
 
   /** The enrolled identity, or undefined before enrolment. */
@@ -170,34 +191,50 @@ export class Terminal {
 
   /**
    * Waits for a card on `transport` and takes a payment of `amount` minor units (see TapEngine for the algorithm).
-   * @throws TerminalError NOT_ENROLLED, INVALID_AMOUNT, NO_CARD (timeout or cancelled), READER_UNAVAILABLE.
+   * The data directory is checked first (writable, STORAGE_RESERVE_BYTES free): a terminal that could not keep the
+   * receipt does not ask for a card.
+   * @throws TerminalError NOT_ENROLLED, INVALID_AMOUNT, STORAGE_UNAVAILABLE, NO_CARD (timeout or cancelled),
+   *   READER_UNAVAILABLE.
    */
   async charge(transport: CardTransport, amount: number, options: ChargeOptions = {}): Promise<TapResult> {
     this.checkAmount(amount);
     this.ready();
+    checkWritable(this.dataDir, this.#storageReserveBytes);
     const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, options.signal);
     try {
-      return await this.tap(connection, amount, options);
+      return await this.tapChecked(connection, amount, options);
     } finally {
       await connection.disconnect().catch(() => undefined); // the card may already be gone; the tap's outcome stands
     }
   }
 
   /**
-   * Takes a payment from a card already in the field (for callers that manage card detection themselves).
-   * @throws TerminalError NOT_ENROLLED, INVALID_AMOUNT
+   * Takes a payment from a card already in the field (for callers that manage card detection themselves), after
+   * the same storage check as `charge`, before the card is touched.
+   * @throws TerminalError NOT_ENROLLED, INVALID_AMOUNT, STORAGE_UNAVAILABLE (before the card is touched, or when the
+   *   intent cannot be saved before PAY; a receipt that cannot be saved after PAY is an `interrupted` result)
    */
   async tap(connection: CardConnection, amount: number, options: TapOptions = {}): Promise<TapResult> {
     this.checkAmount(amount);
+    checkWritable(this.dataDir, this.#storageReserveBytes);
+    return this.tapChecked(connection, amount, options);
+  }
+
+  private async tapChecked(connection: CardConnection, amount: number, options: TapOptions): Promise<TapResult> {
     const { identity, trust } = this.ready();
     const engine = new TapEngine({
-      journal: this.#journal, config: this.#config, identity, trust, verifier: this.#verifier, currency: this.currency, now: this.#now,
+      journal: this.#journal, incidents: this.#incidents, config: this.#config, identity, trust, verifier: this.#verifier, currency: this.currency, now: this.#now,
       ...(this.#fault !== undefined && { fault: this.#fault }),
     });
     const result = await engine.run(connection, amount);
     if (result.outcome === 'approved' || result.outcome === 'recovered') {
       await options.announce?.(result);
-      this.#journal.markAnnounced(result.payment.nonce, this.#now());
+      try {
+        this.#journal.markAnnounced(result.payment.nonce, this.#now());
+      } catch (e) {
+        // The mark only spares the next tap of this card from showing the approval again: losing it errs on the safe side.
+        if (!(e instanceof TerminalError && e.code === TerminalErrorCode.StorageUnavailable)) throw e;
+      }
     }
     return result;
   }
@@ -362,6 +399,14 @@ export class Terminal {
     if (deny === undefined) problems.push('No deny list: run `ehkd-terminal sync` (or load one with `ehkd-terminal update --deny-list`).');
     else if (now - deny.freshAt > limits.maxDenyListAgeSeconds) problems.push(`The deny list is ${formatAge(now - deny.freshAt)} old: run \`ehkd-terminal sync\`.`);
     if (left.offlineCount === 0 || left.offlineAmount === 0) problems.push('The offline limit is reached: run `ehkd-terminal sync`.');
+    const storage = this.storageStanding(now, limits.maxOfflineCount);
+    const warnings: string[] = [];
+    const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    if (storage.freeBytes < storage.reserveBytes) {
+      problems.push(`The disk is full (${mib(storage.freeBytes)} free, ${mib(storage.reserveBytes)} needed before a tap): free space on the terminal's disk.`);
+    } else if (storage.freeBytes < storage.reserveBytes + storage.dayBytes) {
+      warnings.push(`Free space (${mib(storage.freeBytes)}) is below what a day of receipts needs (${storage.receiptsPerDay} receipts, ${mib(storage.dayBytes + storage.reserveBytes)} with the reserve): free space on the terminal's disk soon.`);
+    }
     const ledgerUrl = this.#config.ledgerUrl();
     const trust = this.#config.ledgerTrust();
     return {
@@ -383,11 +428,20 @@ export class Terminal {
       pendingTaps: this.#journal.allPending().map((i) => ({ cardId: toHex(i.cardId), amount: i.amount, createdAt: i.createdAt })),
       pendingLoads: this.#loads.all().map((l) => ({ cardId: toHex(l.cardId), amount: l.amount, state: l.state, createdAt: l.createdAt, ...(l.detail !== null && { detail: l.detail }) })),
       unansweredBatches: this.#queue.unansweredUploads().length,
+      incidents: this.#incidents.all(),
       ...(deny !== undefined && { denyList: { ...deny, ageSeconds: now - deny.freshAt } }),
       sync: this.#config.syncMarks(),
+      storage,
       canTakePayments: problems.length === 0,
       problems,
+      warnings,
     };
+  }
+
+  /** Free space against the reserve and a day of receipts (see TerminalStatus.storage). */
+  private storageStanding(now: number, maxOfflineCount: number): TerminalStatus['storage'] {
+    const receiptsPerDay = Math.max(maxOfflineCount, this.#queue.countSince(now - 86_400));
+    return { freeBytes: freeBytes(this.dataDir), reserveBytes: this.#storageReserveBytes, receiptsPerDay, dayBytes: receiptsPerDay * BYTES_PER_RECEIPT };
   }
 
   /**
@@ -403,12 +457,19 @@ export class Terminal {
     const client = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, trust, ...(options.signal !== undefined && { signal: options.signal }) });
     return withRetry(
       () => syncOnce({
-        config: this.#config, queue: this.#queue, loads: this.#loads, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
+        config: this.#config, queue: this.#queue, loads: this.#loads, incidents: this.#incidents, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
         ...(this.#fault !== undefined && { fault: this.#fault }),
       }),
       options.retry ?? SYNC_RETRY,
       {
-        onFailure: (e) => this.#config.recordSync(this.#now(), e instanceof Error ? e.message : String(e)),
+        onFailure: (e) => {
+          try {
+            this.#config.recordSync(this.#now(), e instanceof Error ? e.message : String(e));
+          } catch (markFailure) {
+            // The disk may be the failure itself: the error that ends the sync says so; its mark in status can wait.
+            if (!(markFailure instanceof TerminalError && markFailure.code === TerminalErrorCode.StorageUnavailable)) throw markFailure;
+          }
+        },
         ...(options.signal !== undefined && { signal: options.signal }),
         ...(options.random !== undefined && { random: options.random }),
         ...(options.onRetry !== undefined && { onRetry: options.onRetry }),

@@ -34,6 +34,7 @@ function charge(dataDir: string, cardFile: string, env: Record<string, string> =
 const CASES = [
   { point: CrashPoint.TapAfterIntent, balanceAfterCrash: 10_000, retry: 'approved' },
   { point: CrashPoint.TapAfterPay, balanceAfterCrash: 8_000, retry: 'recovered' },
+  { point: CrashPoint.TapReceiptCommit, balanceAfterCrash: 8_000, retry: 'recovered' },
   { point: CrashPoint.TapAfterReceipt, balanceAfterCrash: 8_000, retry: 'recovered' },
   { point: CrashPoint.TapBeforeApproval, balanceAfterCrash: 8_000, retry: 'recovered' },
 ] as const;

@@ -119,16 +119,17 @@ describe('a load receipt the ledger cannot take at once', () => {
 });
 
 describe('a version 1 terminal database', () => {
-  it('gains the load journal on open and keeps everything else', async () => {
+  it('gains the load journal and the card incidents on open and keeps everything else', async () => {
     const dataDir = tempDir();
     Terminal.open({ dataDir }).close();
     const raw = new Database(join(dataDir, DATABASE_FILE));
-    raw.exec("DROP TABLE load_intents; UPDATE settings SET value = '1' WHERE key = 'schema_version';");
+    raw.exec("DROP TABLE load_intents; DROP TABLE card_incidents; UPDATE settings SET value = '1' WHERE key = 'schema_version';");
     raw.close();
     const terminal = reopen(dataDir);
     expect(terminal.loads()).toEqual([]);
+    expect(terminal.status().incidents).toEqual([]);
     const check = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
-    expect(check.prepare("SELECT value FROM settings WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    expect(check.prepare("SELECT value FROM settings WHERE key = 'schema_version'").pluck().get()).toBe('3');
     check.close();
   });
 });

@@ -6,12 +6,13 @@ import { describe, expect, it } from 'vitest';
 
 const SURFACE: Readonly<Record<string, readonly string[]>> = {
   '@ehkd/terminal': [
-    'BatchPurpose', 'BatchState', 'CARD_LOG_RECORDS', 'CrashPoint', 'DAEMON_RETRY', 'DATABASE_FILE',
-    'DEFAULT_LEDGER_TRUST', 'DEFAULT_TERMINAL_LIMITS', 'EXPORT_BATCH_RECEIPTS', 'IntentResolution', 'IntentState',
-    'NOTHING_COMMITTED', 'ReceiptState', 'SYNC_RETRY', 'TapEngine', 'TapStage', 'Terminal', 'TerminalCheck',
-    'TerminalError', 'TerminalErrorCode', 'UNSETTLED_STATES', 'UPLOAD_BATCH_RECEIPTS', 'backoffDelay',
-    'cashierAction', 'checkLimits', 'describeRefusal', 'enrolmentRequestJson', 'formatAge', 'limitsLeft',
-    'parseLedgerCa', 'topUpOnline', 'validateLimits',
+    'BYTES_PER_RECEIPT', 'BatchPurpose', 'BatchState', 'CARD_LOG_RECORDS', 'CardIncidentKind', 'CrashPoint',
+    'DAEMON_RETRY', 'DATABASE_FILE', 'DEFAULT_LEDGER_TRUST', 'DEFAULT_TERMINAL_LIMITS', 'EXPORT_BATCH_RECEIPTS',
+    'EvidenceState', 'IntentResolution', 'IntentState', 'NOTHING_COMMITTED', 'ReceiptState', 'STORAGE_RESERVE_BYTES',
+    'SYNC_RETRY', 'TapEngine', 'TapStage', 'Terminal', 'TerminalCheck', 'TerminalError', 'TerminalErrorCode',
+    'UNSETTLED_STATES', 'UPLOAD_BATCH_RECEIPTS', 'backoffDelay', 'cashierAction', 'checkLimits', 'checkWritable',
+    'describeRefusal', 'enrolmentRequestJson', 'formatAge', 'freeBytes', 'limitsLeft', 'parseLedgerCa',
+    'storageFault', 'topUpOnline', 'validateLimits',
   ],
 };
 

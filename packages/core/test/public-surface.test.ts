@@ -30,7 +30,8 @@ const SURFACE: Readonly<Record<string, readonly string[]>> = {
     'verifyLoadRequest', 'verifyPayReceipt', 'verifyTerminalSignature', 'verifyUploadBatch',
   ],
   '@ehkd/core/node': [
-    'GROUP_OTHER_BITS', 'createNodeVerifier', 'createPrivateFile', 'ensurePrivateDirectory', 'exposedMode',
+    'DurableWriteStep', 'GROUP_OTHER_BITS', 'createNodeVerifier', 'createPrivateFile', 'ensurePrivateDirectory',
+    'exposedMode', 'writeFileDurably',
   ],
   '@ehkd/core/testing': [
     'DEV_VALIDITY', 'DevCardChain', 'certifyLeaf', 'createDevScheme', 'devCard', 'devId', 'devTerminal',

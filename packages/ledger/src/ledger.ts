@@ -14,6 +14,7 @@ import {
 } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { LedgerError, LedgerErrorCode } from './errors/ledger-error.js';
+import { recordReportedEvidence } from './detect/reported-evidence.js';
 import { BatchIngestor, type BatchRefusal, type IngestedBatch, type VerifiedBatch } from './ingest/batch-ingestor.js';
 import { VerifyPool } from './ingest/verify-pool.js';
 import type { LedgerContext } from './ledger-context.js';
@@ -22,7 +23,7 @@ import type { PartyKey } from './scheme/party-key.js';
 import {
   addMerchant, enrolByOperator, enrolWithCode, inviteTerminal, type IssuedInvite, type NewInvite, type NewMerchant, type OnlineEnrolmentRequest,
 } from './scheme/terminal-enrolment.js';
-import type { LedgerStore, MerchantRecord, TerminalRecord, TerminalStatus } from './store/ledger-store.js';
+import type { LedgerStore, MerchantRecord, RecordedCase, TerminalRecord, TerminalStatus } from './store/ledger-store.js';
 
 /** How old a served deny list may be before the ledger re-signs it with a fresh `issuedAt` (1 hour). */
 export const DENY_LIST_REFRESH_SECONDS = 3_600;
@@ -182,6 +183,15 @@ export class Ledger {
   /** Records a card's load receipt (see scheme/load-authorisation.ts). */
   recordLoadReceipt(bytes: Uint8Array): Promise<Verification<ReceiptOutcome>> {
     return recordLoadReceipt(this.context, bytes);
+  }
+
+  /**
+   * Records delivered DoubleSpendEvidence (a terminal's proof, POST /v1/evidence): proven against this ledger's
+   * trust anchors, it opens a fraud case (or finds the one open for that proof) and revokes the card (see
+   * detect/reported-evidence.ts). @throws LedgerError STORAGE
+   */
+  recordEvidence(bytes: Uint8Array): Promise<Verification<RecordedCase>> {
+    return recordReportedEvidence(this.context, bytes);
   }
 
   /**

@@ -21,11 +21,12 @@ export function globals(command: Command): GlobalOptions {
 }
 
 /**
- * Opens the terminal of the data directory, with the crash-point hook when EHKD_CRASH_AT is set and the build has
+ * Opens the terminal of the data directory, with the fault hook when EHKD_CRASH_AT or EHKD_DISK_FULL_FROM is set and the build has
  * the hook at all: the packed package leaves faults/crash-hook.js out, so a production install never has one.
  */
 export async function openTerminal(options: GlobalOptions): Promise<Terminal> {
-  const faultHook = process.env['EHKD_CRASH_AT'] === undefined ? undefined : await testFaultHook();
+  const injected = process.env['EHKD_CRASH_AT'] !== undefined || process.env['EHKD_DISK_FULL_FROM'] !== undefined;
+  const faultHook = injected ? await testFaultHook() : undefined;
   return Terminal.open({ dataDir: options.dataDir, ...(faultHook !== undefined && { faultHook }) });
 }
 

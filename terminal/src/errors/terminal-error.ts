@@ -36,6 +36,12 @@ export const TerminalErrorCode = {
   StoreFailed: 'STORE_FAILED',
   /** The terminal's database (it holds the terminal's private key) is open to group or others; `detail.path`, `detail.mode`. */
   FilePermissions: 'FILE_PERMISSIONS',
+  /**
+   * The data directory cannot take a write: the disk is full, read-only or failing (`detail.storage` says which).
+   * An expected state, not a bug: nothing is lost, the step is refused (before a tap touches the card), and once
+   * space returns everything goes on; a tap whose receipt could not be saved after the card paid is `interrupted`.
+   */
+  StorageUnavailable: 'STORAGE_UNAVAILABLE',
 } as const;
 export type TerminalErrorCode = (typeof TerminalErrorCode)[keyof typeof TerminalErrorCode];
 
@@ -50,6 +56,18 @@ export interface TerminalErrorDetail {
   /** The file concerned, and its permission bits, where the error is about one. */
   readonly path?: string;
   readonly mode?: number;
+  /** For STORAGE_UNAVAILABLE: what the storage fault is. */
+  readonly storage?: StorageFault;
+}
+
+/** A data directory that cannot take a write. */
+export interface StorageFault {
+  readonly reason: 'full' | 'read-only' | 'io';
+  readonly dataDir: string;
+  /** Free bytes, when the terminal measured them (its check before a tap). */
+  readonly freeBytes?: number;
+  /** Free bytes the step needs, with `freeBytes`. */
+  readonly neededBytes?: number;
 }
 
 /** The terminal's one error class: a stable code, a message saying what happened and `detail.action` saying what to do. */

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { toHex } from '@ehkd/core';
+import { writeFileDurably } from '@ehkd/core/node';
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import { BatchPurpose, type ReceiptQueue } from '../store/receipt-queue.js';
 import { ReceiptState } from '../store/receipt-state.js';
 import { signBatch } from '../sync/batch-signer.js';
-import { writeFileDurably } from './durable-file.js';
 
 /** Receipts per export file: with card certificates the file stays well under the batch size limit. */
 export const EXPORT_BATCH_RECEIPTS = 10_000;

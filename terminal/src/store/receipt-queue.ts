@@ -103,6 +103,11 @@ export class ReceiptQueue {
     return out;
   }
 
+  /** How many receipts were taken at or after `since` (Unix seconds), whatever became of them. */
+  countSince(since: number): number {
+    return (this.database.db.prepare('SELECT COUNT(*) AS n FROM receipts WHERE created_at >= ?').get(since) as { n: number }).n;
+  }
+
   /** Upload batches stored but not yet answered, oldest first: they are resent byte for byte. */
   unansweredUploads(): BatchRecord[] {
     const rows = this.database.db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE purpose = ? AND state = ? ORDER BY sequence`).all(BatchPurpose.Upload, BatchState.Pending) as BatchRow[];

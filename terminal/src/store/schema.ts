@@ -1,5 +1,8 @@
-/** Version of the schema below. Version 1 is migrated on open (MIGRATION_1_TO_2); any other version is refused. */
-export const SCHEMA_VERSION = 2;
+/**
+ * Version of the schema below. Versions 1 and 2 are migrated on open (MIGRATION_1_TO_2, then MIGRATION_2_TO_3);
+ * any other version is refused.
+ */
+export const SCHEMA_VERSION = 3;
 
 /**
  * Loads this terminal sent to a card as a load point (version 2): written before LOAD goes out ('sent': the card
@@ -24,6 +27,33 @@ CREATE INDEX load_intents_by_card ON load_intents (card_id);
 
 /** What version 2 adds to a version 1 database. */
 export const MIGRATION_1_TO_2 = LOAD_INTENTS_SQL;
+
+/**
+ * Cards the tap declined because their counter went back below a receipt this terminal holds (version 3): a
+ * restored or copied card file, or a clone. `evidence` is the DoubleSpendEvidence when the card's own log showed a
+ * receipt conflicting with a held one (card-signed proof, delivered to the ledger at the next sync: `evidence_state`
+ * pending -> delivered | refused); a plain rollback has no proof and no evidence. One row per distinct evidence.
+ */
+const CARD_INCIDENTS_SQL = `
+CREATE TABLE card_incidents (
+  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+  card_id          BLOB NOT NULL,
+  kind             TEXT NOT NULL CHECK (kind IN ('rollback', 'conflicting-counter')),
+  counter_seen     INTEGER NOT NULL,
+  held_counter     INTEGER NOT NULL,
+  detail           TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  evidence         BLOB,
+  evidence_id      BLOB UNIQUE,
+  evidence_state   TEXT CHECK (evidence_state IN ('pending', 'delivered', 'refused')),
+  evidence_answer  TEXT,
+  delivered_at     INTEGER
+) STRICT;
+CREATE INDEX card_incidents_pending ON card_incidents (seq) WHERE evidence_state = 'pending';
+`;
+
+/** What version 3 adds to a version 2 database. */
+export const MIGRATION_2_TO_3 = CARD_INCIDENTS_SQL;
 
 /**
  * The terminal's durable state, one SQLite file (WAL, synchronous=FULL).
@@ -133,4 +163,4 @@ CREATE TABLE batch_receipts (
   receipt_id  BLOB NOT NULL REFERENCES receipts (id),
   PRIMARY KEY (batch_id, receipt_id)
 ) STRICT, WITHOUT ROWID;
-${LOAD_INTENTS_SQL}`;
+${LOAD_INTENTS_SQL}${CARD_INCIDENTS_SQL}`;

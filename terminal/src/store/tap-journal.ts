@@ -1,5 +1,6 @@
 import { sha256, type PayReceipt, type Signed } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ApprovedPayment } from '../tap/tap-result.js';
 import { type IntentResolution, IntentState, ReceiptState, UNSETTLED_STATES } from './receipt-state.js';
 import { blob, type TerminalDatabase } from './terminal-database.js';
@@ -22,6 +23,12 @@ export interface PendingIntent extends Intent {
   readonly state: typeof IntentState.Pending;
 }
 
+/** A card-signed receipt the terminal holds: its identity and its exact COSE bytes. */
+export interface HeldReceipt {
+  readonly id: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
 /** Totals the terminal's cumulative offline limits apply to. */
 export interface OfflineExposure {
   /** Receipts without a verified ledger answer. */
@@ -37,7 +44,7 @@ export interface OfflineExposure {
  * The receipt and the closing of its intent share one transaction, so no crash can leave one without the other.
  */
 export class TapJournal {
-  constructor(private readonly database: TerminalDatabase) {}
+  constructor(private readonly database: TerminalDatabase, private readonly fault?: FaultHook) {}
 
   /** Persists a tap's intent (state pending) and the card certificate it was made with. One commit. */
   recordIntent(intent: Intent): void {
@@ -50,7 +57,10 @@ export class TapJournal {
     });
   }
 
-  /** Persists a verified receipt (state queued) and completes its intent, in one commit. */
+  /**
+   * Persists a verified receipt (state queued) and completes its intent, in one commit.
+   * @throws TerminalError STORAGE_UNAVAILABLE when the commit fails on a full, read-only or failing disk (nothing kept)
+   */
   recordReceipt(nonce: Uint8Array, receipt: Signed<PayReceipt>, resolution: typeof IntentResolution.Approved | typeof IntentResolution.Recovered, now: number): void {
     this.database.write(() => {
       const intent = this.database.db.prepare('SELECT card_certificate_id FROM intents WHERE nonce = ? AND state = ?').get(nonce, IntentState.Pending) as
@@ -69,6 +79,7 @@ export class TapJournal {
       this.database.db
         .prepare('UPDATE intents SET state = ?, resolution = ?, receipt_id = ?, resolved_at = ? WHERE nonce = ?')
         .run(IntentState.Completed, resolution, receipt.id, now, nonce);
+      this.fault?.(CrashPoint.TapReceiptCommit);
     });
   }
 
@@ -136,6 +147,21 @@ export class TapJournal {
       )
       .all(IntentState.Pending) as IntentRow[];
     return rows.map(toPending);
+  }
+
+  /**
+   * The highest counter of any receipt of this card the terminal holds, whatever its settlement state (receipts are
+   * never deleted): a genuine card's counter never goes back, so its counter at SELECT is at least this.
+   */
+  highestHeldCounter(cardId: Uint8Array): number | undefined {
+    const row = this.database.db.prepare('SELECT MAX(counter) AS n FROM receipts WHERE card_id = ?').get(cardId) as { n: number | null };
+    return row.n ?? undefined;
+  }
+
+  /** The receipts of this card the terminal holds at one counter (one, unless the card already signed two there). */
+  heldAt(cardId: Uint8Array, counter: number): HeldReceipt[] {
+    const rows = this.database.db.prepare('SELECT id, bytes FROM receipts WHERE card_id = ? AND counter = ? ORDER BY seq').all(cardId, counter) as { id: Buffer; bytes: Buffer }[];
+    return rows.map((r) => ({ id: blob(r.id), bytes: blob(r.bytes) }));
   }
 
   /** Intent counts per state. */

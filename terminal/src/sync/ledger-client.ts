@@ -155,6 +155,15 @@ export class LedgerClient {
     await this.call('POST', LedgerApi.loadReceipts, 64 * 1024, { 'content-type': CBOR_CONTENT_TYPE, accept: 'application/json' }, receipt);
   }
 
+  /**
+   * POST /v1/evidence: hands the ledger DoubleSpendEvidence this terminal collected (a card that signed two receipts
+   * for one counter). Answers the ledger's JSON text ({ caseId, created, revoked }), kept with the incident.
+   */
+  async deliverEvidence(evidence: Uint8Array): Promise<string> {
+    const a = await this.call('POST', LedgerApi.evidence, 64 * 1024, { 'content-type': CBOR_CONTENT_TYPE, accept: 'application/json' }, evidence);
+    return new TextDecoder().decode(a.body);
+  }
+
   private async call(method: 'GET' | 'POST', path: string, maxResponseBytes: number, headers: Record<string, string>, body?: Uint8Array, onSent?: () => void): Promise<HttpAnswer> {
     const a = await httpExchange({
       method, url: new URL(path, this.#base), headers, maxResponseBytes, timeoutMs: this.#timeoutMs, ...(this.#ca !== undefined && { ca: this.#ca }),

@@ -3,6 +3,7 @@ import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ConfigStore } from '../store/config-store.js';
+import { EvidenceState, type IncidentJournal } from '../store/incident-journal.js';
 import type { LoadJournal } from '../store/load-journal.js';
 import { BatchPurpose, type AppliedOutcomes, type BatchRecord, type ReceiptQueue } from '../store/receipt-queue.js';
 import { ReceiptState } from '../store/receipt-state.js';
@@ -34,6 +35,11 @@ export interface SyncReport {
   readonly totals: AppliedOutcomes;
   /** Load receipts held since a top-up whose ledger was unreachable: delivered now, or refused by the ledger (kept). */
   readonly loadReceipts: { readonly delivered: number; readonly refused: number };
+  /**
+   * Double-spend evidence collected at taps (6.2 step 5): delivered now, refused by the ledger as not proving its
+   * claim (kept, final), or held for a later sync (the ledger refused it otherwise, e.g. it does not know the route).
+   */
+  readonly evidence: { readonly delivered: number; readonly refused: number; readonly held: number };
   /** Attempts the sync took (1 without retries). */
   readonly attempts: number;
 }
@@ -43,6 +49,7 @@ export interface SyncDependencies {
   readonly config: ConfigStore;
   readonly queue: ReceiptQueue;
   readonly loads: LoadJournal;
+  readonly incidents: IncidentJournal;
   readonly trust: TrustCache;
   readonly identity: EnrolledIdentity;
   readonly client: LedgerClient;
@@ -54,7 +61,8 @@ export interface SyncDependencies {
 /**
  * One sync with the ledger: refresh the trust anchors (same pinned root only), deliver load receipts held since a
  * top-up whose ledger was unreachable, resend every upload batch still
- * unanswered, cut and send new batches until the queue is empty, then refresh the deny list (never backwards).
+ * unanswered, cut and send new batches until the queue is empty, deliver the double-spend evidence collected at
+ * taps, then refresh the deny list (never backwards), which then already names a card the evidence revoked.
  * Idempotent end to end: a batch is durable before it is sent and resent byte for byte until a verified answer
  * is applied; the ledger deduplicates by receipt id, so nothing is credited twice whatever fails where.
  * @throws TerminalError LEDGER_UNREACHABLE / LEDGER_ANSWER_INVALID (retryable), LEDGER_REFUSED (a refused batch's
@@ -110,14 +118,41 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
     refusal = e;
   }
 
-  // After the uploads: a double spend they revealed has already revoked its card in this list.
+  const evidence = await deliverEvidence(deps);
+
+  // After the uploads and the evidence: a double spend they revealed has already revoked its card in this list.
   const denyBytes = await client.denyList();
   const { record } = checkDenyList(denyBytes, trust.trust, verifier, config.denyListStanding()?.sequence);
   const denyUpdated = config.saveDenyList(record, deps.now());
 
   if (refusal !== undefined) throw refusal;
   config.recordSync(deps.now(), undefined);
-  return { trustAnchorsUpdated, denyList: { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: denyUpdated }, batches, totals, loadReceipts };
+  return { trustAnchorsUpdated, denyList: { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: denyUpdated }, batches, totals, loadReceipts, evidence };
+}
+
+/**
+ * POST /v1/evidence for every incident whose evidence the ledger has not answered, oldest first. A 422 (the ledger
+ * verified it and it does not prove a double spend there) is final; any other refusal leaves it for a later sync,
+ * so that evidence is never dropped because of a ledger that cannot take it yet. Unreachable: thrown (retried).
+ */
+async function deliverEvidence(deps: SyncDependencies): Promise<SyncReport['evidence']> {
+  const out = { delivered: 0, refused: 0, held: 0 };
+  for (const incident of deps.incidents.pendingEvidence()) {
+    try {
+      const answer = await deps.client.deliverEvidence(incident.evidence);
+      deps.incidents.markAnswered(incident.seq, EvidenceState.Delivered, answer, deps.now());
+      out.delivered++;
+    } catch (e) {
+      if (!(e instanceof TerminalError) || e.code !== TerminalErrorCode.LedgerRefused) throw e;
+      if (e.detail?.httpStatus === 422) {
+        deps.incidents.markAnswered(incident.seq, EvidenceState.Refused, e.message, deps.now());
+        out.refused++;
+      } else {
+        out.held++;
+      }
+    }
+  }
+  return out;
 }
 
 async function sendBatch(deps: SyncDependencies, batch: BatchRecord, resent: boolean): Promise<BatchUpload> {

@@ -37,6 +37,9 @@ export function cashierAction(check: string, currency: number, context: { floorL
       return `This card is locked by its issuer. ${OTHER_METHOD}`;
     case CheckId.Currency:
       return `This card holds another currency. ${OTHER_METHOD}`;
+    case CheckId.Counter:
+      // The card's state is older than a receipt it already gave this terminal: a restored or copied card.
+      return `This card's stored state went back in time (a restored or copied card). ${OTHER_METHOD} The terminal reports it to the scheme at the next sync.`;
     case TerminalCheck.DenyListAge:
       return `This terminal's deny list is too old to take offline payments. ${GO_ONLINE}`;
     case TerminalCheck.OfflineAmount:

@@ -3,13 +3,18 @@ import {
   CardStatusFlag,
   CheckId,
   CodecError,
+  EvidenceKind,
   NONCE_LENGTH,
   Role,
   StatusWord,
   TransportError,
+  bytesEqual,
   decodeSelectResponse,
+  encodeDoubleSpendEvidence,
   purseApdus,
   toHex,
+  verifyCardReceipt,
+  verifyDoubleSpendEvidence,
   verifyPayReceipt,
   type CardConnection,
   type CardPublicState,
@@ -20,10 +25,12 @@ import {
   type SignatureVerifier,
 } from '@ehkd/core';
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
+import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ConfigStore } from '../store/config-store.js';
+import { CardIncidentKind, type IncidentJournal } from '../store/incident-journal.js';
 import { IntentResolution } from '../store/receipt-state.js';
-import type { PendingIntent, TapJournal } from '../store/tap-journal.js';
+import type { HeldReceipt, PendingIntent, TapJournal } from '../store/tap-journal.js';
 import type { TrustState } from '../trust/trust-state.js';
 import { NOTHING_COMMITTED, describeRefusal } from './card-refusal.js';
 import { exchange } from './card-exchange.js';
@@ -40,6 +47,7 @@ export const CARD_LOG_RECORDS = 16;
 /** What a tap needs from the terminal around it. */
 export interface TapDependencies {
   readonly journal: TapJournal;
+  readonly incidents: IncidentJournal;
   readonly config: ConfigStore;
   readonly identity: EnrolledIdentity;
   readonly trust: TrustState;
@@ -60,8 +68,10 @@ type RecoveryStep =
  * The tap algorithm of docs/protocol.md ("Terminal"), on a card already in the field:
  * SELECT; card certificate (chain, expiry); settle earlier interrupted taps of this card with RECOVER, and show
  * a payment of this card whose approval was never shown (the terminal stopped first) instead of charging again;
- * deny list, lock, currency, terminal limits; intent persisted; PAY; receipt verified; receipt persisted; approved.
- * A normal tap is exactly two exchanges (SELECT, PAY) and one card signature.
+ * the card's counter against the receipts this terminal holds from it (READ LOG 1 only when it holds one at the
+ * card's counter); deny list, lock, currency, terminal limits; intent persisted; PAY; receipt verified; receipt
+ * persisted; approved. A normal tap is exactly two exchanges (SELECT, PAY) and one card signature; the same card
+ * again at the same terminal with nothing in between takes three (SELECT, READ LOG, PAY).
  */
 export class TapEngine {
   constructor(private readonly deps: TapDependencies) {}
@@ -110,6 +120,9 @@ export class TapEngine {
       return { outcome: 'recovered', payment: unannounced, requestedAmount: amount, cardId, resolved };
     }
 
+    const wentBack = await this.checkCounter(connection, card, selected.certificate, state, resolved);
+    if (wentBack !== undefined) return wentBack;
+
     if (deps.trust.denied.has(cardId)) return this.declined(CheckId.DenyList, `card ${toHex(cardId)} is on the deny list (sequence ${deps.trust.denyList?.sequence ?? 0})`, cardId, resolved);
     if ((state.flags & CardStatusFlag.Locked) !== 0) return this.declined(TerminalCheck.CardLocked, `card ${toHex(cardId)} is locked`, cardId, resolved);
     if (card.card?.currency !== deps.currency) return this.declined(CheckId.Currency, `the card's currency ${card.card?.currency} is not the terminal's ${deps.currency}`, cardId, resolved);
@@ -150,7 +163,11 @@ export class TapEngine {
       deps.journal.voidIntent(nonce, IntentResolution.InvalidReceipt, `${receipt.check}: ${receipt.reason}; answer ${toHex(pay.data)}`, deps.now());
       return this.declined(receipt.check, `the card's receipt failed verification: ${receipt.reason}`, cardId, resolved);
     }
-    deps.journal.recordReceipt(nonce, receipt.value, IntentResolution.Approved, deps.now());
+    try {
+      deps.journal.recordReceipt(nonce, receipt.value, IntentResolution.Approved, deps.now());
+    } catch (e) {
+      return receiptNotSaved(e, TapStage.Pay, cardId, resolved);
+    }
     deps.fault?.(CrashPoint.TapAfterReceipt);
     deps.fault?.(CrashPoint.TapBeforeApproval);
     return { outcome: 'approved', payment: paymentOf(receipt.value), cardId, resolved };
@@ -176,7 +193,11 @@ export class TapEngine {
         deps.journal.voidIntent(intent.nonce, IntentResolution.InvalidReceipt, detail, deps.now());
         return { kind: 'voided', resolved: { nonce: intent.nonce, amount: intent.amount, resolution: IntentResolution.InvalidReceipt, detail } };
       }
-      deps.journal.recordReceipt(intent.nonce, receipt.value, IntentResolution.Recovered, deps.now());
+      try {
+        deps.journal.recordReceipt(intent.nonce, receipt.value, IntentResolution.Recovered, deps.now());
+      } catch (e) {
+        return { kind: 'stopped', result: receiptNotSaved(e, TapStage.Recover, card.subject, resolved) };
+      }
       deps.fault?.(CrashPoint.TapAfterReceipt);
       return { kind: 'recovered', payment: paymentOf(receipt.value) };
     }
@@ -188,6 +209,69 @@ export class TapEngine {
       return { kind: 'voided', resolved: { nonce: intent.nonce, amount: intent.amount, resolution, detail } };
     }
     return { kind: 'stopped', result: this.refused(TapStage.Recover, answer.sw, state, card.subject, resolved) };
+  }
+
+  /**
+   * Step 5 of docs/protocol.md 6.2: a genuine card's counter never goes back, so a card whose counter at SELECT is
+   * below the highest counter of a receipt this terminal holds from it presents an older state than one it signed
+   * (a card file restored from an old copy, a copied card). At that highest counter it is normal only if the
+   * card's newest logged receipt (READ LOG 1, card-signed) IS the held receipt. The log is read only when the
+   * terminal holds a receipt at the card's counter: that is the one case where the card can show, with its own
+   * signature, either that it is the card that signed the held receipt, or a second receipt for that counter,
+   * which is the ledger's proof of a double spend (recorded as evidence for the next sync). The unsigned counter
+   * only ever makes the terminal decline, never accept.
+   * @returns the declined (or interrupted, or card-refused) result, or undefined when the card may go on.
+   */
+  private async checkCounter(connection: CardConnection, card: Certificate, cardCertificate: Uint8Array, state: CardPublicState, resolved: readonly ResolvedIntent[]): Promise<TapResult | undefined> {
+    const { deps } = this;
+    const cardId = card.subject;
+    const held = deps.journal.highestHeldCounter(cardId);
+    if (held === undefined || state.counter > held) return undefined;
+    const incident = (kind: CardIncidentKind, detail: string, evidence?: Uint8Array): TapResult => {
+      deps.incidents.record({ cardId, kind, counterSeen: state.counter, heldCounter: held, detail, ...(evidence !== undefined && { evidence }) }, deps.now());
+      return this.declined(CheckId.Counter, detail, cardId, resolved);
+    };
+    const behind = `card ${toHex(cardId)} shows counter ${state.counter}, but this terminal holds its receipt at counter ${held}`;
+    const atCounter = deps.journal.heldAt(cardId, state.counter);
+    if (atCounter.length === 0) return incident(CardIncidentKind.Rollback, `${behind}: the card went back in time (restored or copied)`);
+
+    let answer;
+    try {
+      answer = await exchange(connection, purseApdus.readLog(1));
+    } catch (e) {
+      return interruptedBeforePay(TapStage.ReadLog, e, resolved, cardId);
+    }
+    if (answer.sw === StatusWord.RecordNotFound) return incident(CardIncidentKind.Rollback, `${behind} and shows no logged receipt: the card went back in time (restored or copied)`);
+    if (answer.sw !== StatusWord.Ok) return this.refused(TapStage.ReadLog, answer.sw, state, cardId, resolved);
+    const newest = verifyCardReceipt(answer.data, card, deps.verifier);
+    if (!newest.ok) return this.declined(newest.check, `the card's newest logged receipt failed verification: ${newest.reason}`, cardId, resolved);
+    const n = newest.value.payload.counter;
+    const other = deps.journal.heldAt(cardId, n).find((h) => !bytesEqual(h.id, newest.value.id));
+    if (other !== undefined) {
+      const detail = `card ${toHex(cardId)} signed two different receipts for counter ${n}: this terminal holds ${toHex(other.id)}, the card's log shows ${toHex(newest.value.id)}`;
+      return incident(CardIncidentKind.ConflictingCounter, detail, this.evidence(card, cardCertificate, other, answer.data));
+    }
+    const same = n === state.counter && atCounter.some((h) => bytesEqual(h.id, newest.value.id));
+    if (same && state.counter === held) return undefined;
+    return incident(CardIncidentKind.Rollback, same
+      ? `${behind}; its newest logged receipt is the one held at counter ${n}: the card went back in time (restored or copied)`
+      : `${behind}, and its newest logged receipt is at counter ${n}: the card's state does not match its own receipts`);
+  }
+
+  /**
+   * ConflictingCounter evidence from a held receipt and the card's logged one, with the card certificate of this
+   * tap and its issuer's certificate from the trust anchors; checked with core's verifier against the pinned root,
+   * so that only evidence the ledger will accept is kept. Undefined when it does not verify (for example a held
+   * receipt taken under another certificate of the card): the incident is then recorded without proof.
+   */
+  private evidence(card: Certificate, cardCertificate: Uint8Array, held: HeldReceipt, logged: Uint8Array): Uint8Array | undefined {
+    const { trust } = this.deps.trust;
+    const issuer = trust.get(Role.Issuer, card.signer);
+    if (issuer === undefined) return undefined;
+    const bytes = encodeDoubleSpendEvidence({
+      kind: EvidenceKind.ConflictingCounter, cardCertificate, issuerCertificate: issuer.cose.bytes, receipts: [held.bytes, logged], loadAuthorizations: [],
+    });
+    return verifyDoubleSpendEvidence(bytes, trust.root.cose.bytes, this.deps.verifier).ok ? bytes : undefined;
   }
 
   private refused(stage: TapStage, sw: number, state: CardPublicState | undefined, cardId: Uint8Array | undefined, resolved: readonly ResolvedIntent[]): TapResult {
@@ -217,6 +301,22 @@ function interruptedBeforePay(stage: TapStage, error: unknown, resolved: readonl
     action: earlier
       ? 'Ask the customer to tap the SAME card again and hold it still: its earlier payment must be settled first.'
       : 'Ask the customer to tap again and hold the card still until the terminal beeps.',
+  };
+}
+
+/**
+ * The card paid (its receipt verified) but the terminal could not save the receipt: the disk is full, read-only or
+ * failing. Never approved without a durable receipt: the intent stays pending and the card keeps the receipt in its
+ * log, so the next tap of the same card, once the terminal can write again, recovers it with RECOVER (charged once).
+ * Any other failure is the terminal's bug and is thrown.
+ */
+function receiptNotSaved(error: unknown, stage: TapStage, cardId: Uint8Array, resolved: readonly ResolvedIntent[]): TapResult {
+  if (!(error instanceof TerminalError && error.code === TerminalErrorCode.StorageUnavailable)) throw error;
+  return {
+    outcome: 'interrupted', stage, pending: true, cardId, resolved,
+    reason: `the card paid, but the terminal could not save the receipt: ${error.message}`,
+    action: 'Do NOT take another payment method. Free space on the terminal (or fix its disk), then ask the customer to tap the SAME card again: the terminal collects this payment from the card without charging twice.',
+    ...(error.detail?.storage !== undefined && { storage: error.detail.storage }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { StorageFault } from '../errors/terminal-error.js';
 import type { IntentResolution } from '../store/receipt-state.js';
 
 /** A payment the terminal holds a verified, durable receipt for. */
@@ -25,7 +26,7 @@ export interface ResolvedIntent {
 }
 
 /** Which exchange of the tap an outcome comes from. */
-export const TapStage = { Select: 'select', Recover: 'recover', Pay: 'pay' } as const;
+export const TapStage = { Select: 'select', Recover: 'recover', ReadLog: 'read-log', Pay: 'pay' } as const;
 export type TapStage = (typeof TapStage)[keyof typeof TapStage];
 
 interface TapResultBase {
@@ -86,6 +87,8 @@ export interface Interrupted extends TapResultBase {
   readonly pending: boolean;
   /** The status word, when the card answered one whose outcome is unknown. */
   readonly sw?: number;
+  /** The storage fault, when the card paid but the terminal could not save the receipt (disk full, read-only, failing). */
+  readonly storage?: StorageFault;
   readonly reason: string;
   readonly action: string;
 }

@@ -27,6 +27,13 @@ export const LedgerApi = {
   authorizeLoad: '/v1/loads',
   /** POST, body: LoadReceipt COSE_Sign1 (CBOR). 200 JSON { status: 'accepted' | 'duplicate' | 'rejected' | 'double-spend', check?, reason? }. */
   loadReceipts: '/v1/load-receipts',
+  /**
+   * POST, body: DoubleSpendEvidence (CBOR, at most Limits.evidenceBytes), for example a terminal's proof that a card
+   * signed two receipts for one counter. 200 JSON { caseId, created, revoked }: the case recorded (or the one
+   * already open for that proof) and whether this delivery revoked the card. 422 when it does not prove a double
+   * spend against this ledger's trust anchors (`check`). Idempotent.
+   */
+  evidence: '/v1/evidence',
   /** GET. 200 JSON { ok: true, time }. */
   health: '/v1/health',
 } as const;

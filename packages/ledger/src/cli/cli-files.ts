@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Limits, Role, decodeCertificate, decodeCoseSign1, parseKeyFile, type Certificate } from '@ehkd/core';
-import { exposedMode } from '@ehkd/core/node';
+import { exposedMode, writeFileDurably } from '@ehkd/core/node';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import { partyKeyFromFile, type PartyKey } from '../scheme/party-key.js';
 import { SqliteLedgerStore } from '../store/sqlite-ledger-store.js';
@@ -79,19 +79,25 @@ export function readCertificate(path: string): { readonly bytes: Uint8Array; rea
   }
 }
 
-/** Writes a file that must not exist yet (keys and certificates are never overwritten by accident). */
+/**
+ * Writes a file that must not exist yet (keys and certificates are never overwritten by accident), atomically: a
+ * crash leaves no file or the whole file. @throws LedgerError BAD_REQUEST
+ */
 export function writeNew(path: string, data: string | Uint8Array, mode = 0o644): void {
   try {
-    writeFileSync(path, data, { flag: 'wx', mode });
+    writeFileDurably(path, data, { exclusive: true, mode });
   } catch (e) {
     throw new LedgerError(LedgerErrorCode.BadRequest, `cannot create ${path} (it may already exist)`, { cause: e, detail: { path } });
   }
 }
 
-/** Writes (or replaces) an output file. */
+/**
+ * Writes (or replaces) an output file atomically (result files, evidence, certificates): a crash or a failure at
+ * any point leaves the previous file or none, never a truncated one. @throws LedgerError BAD_REQUEST
+ */
 export function writeOutput(path: string, data: string | Uint8Array): void {
   try {
-    writeFileSync(path, data);
+    writeFileDurably(path, data);
   } catch (e) {
     throw new LedgerError(LedgerErrorCode.BadRequest, `cannot write ${path}`, { cause: e, detail: { path } });
   }

@@ -195,6 +195,14 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
     return { status: RECEIPT_STATUS_NAME[o.status], ...(o.check !== undefined && { check: o.check }), ...(o.reason !== undefined && { reason: o.reason }) };
   });
 
+  // Proof that a card's key signed what no genuine card signs, from a terminal that saw it (6.2): self-verifying.
+  app.post(LedgerApi.evidence, { bodyLimit: Limits.evidenceBytes }, async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) return unsupported(reply);
+    const result = await ledger.recordEvidence(bodyBytes(request.body));
+    if (!result.ok) return refuse(reply, 422, result.check, result.reason);
+    return { caseId: result.value.caseId, created: result.value.created, revoked: result.value.revoked };
+  });
+
   app.get(LedgerApi.health, async () => ({ ok: true, time: ledger.context.clock() }));
 
   return app;

@@ -67,6 +67,14 @@ export interface LedgerStore {
    * deny list, and the batch record. Either everything is durable or nothing is.
    */
   applyReceipts(input: ReceiptApplication, policy: ApplyPolicy): Promise<AppliedReceipts>;
+  /**
+   * Records a double spend proven by evidence delivered from outside an upload (POST /v1/evidence), in ONE
+   * transaction: the card's certificate if the card is new, a fraud case with the evidence (unless a case of this
+   * kind over the same counters of this card exists: the delivery is then answered with that case), the card's
+   * revocation if it is not revoked yet, and a newly signed deny list with it. No receipt is stored or credited: the
+   * evidence's receipts reach settlement only in the batches of the terminals they pay.
+   */
+  recordReportedCase(report: ReportedCase, policy: ApplyPolicy): Promise<RecordedCase>;
 
   /** The newest signed deny list. @throws LedgerError NOT_INITIALISED */
   latestDenyList(): Promise<DenyListVersion>;
@@ -299,6 +307,31 @@ export interface AppliedReceipts {
   /** Cards revoked by this application. */
   readonly revoked: readonly Uint8Array[];
   /** The deny list signed because of those revocations. */
+  readonly denyList: DenyListVersion | null;
+}
+
+/** A double spend proven by delivered evidence, already verified against the trust anchors. */
+export interface ReportedCase {
+  /** The card's certificate from the evidence (stored if the card is new). */
+  readonly card: CardCertificateRecord;
+  /** EvidenceKind. */
+  readonly kind: number;
+  /** The counters the proof rests on (ProvenDoubleSpend.counters). */
+  readonly counters: readonly number[];
+  /** The evidence's last receipt: the one the reporter saw revealing the double spend. */
+  readonly receiptId: Uint8Array;
+  /** The DoubleSpendEvidence bytes as delivered. */
+  readonly evidence: Uint8Array;
+}
+
+/** What recording a reported case did. */
+export interface RecordedCase {
+  readonly caseId: number;
+  /** False when a case over the same proof was already open (the delivery changed nothing). */
+  readonly created: boolean;
+  /** True when this delivery revoked the card. */
+  readonly revoked: boolean;
+  /** The deny list signed because of the revocation. */
   readonly denyList: DenyListVersion | null;
 }
 

@@ -40,6 +40,8 @@ import {
   type MerchantRecord,
   type MerchantSettlementRow,
   type ReceiptApplication,
+  type RecordedCase,
+  type ReportedCase,
   type SchemeSetup,
   type StoredReceipt,
   type TerminalRecord,
@@ -266,6 +268,26 @@ export class SqliteLedgerStore implements LedgerStore {
       // The transaction rolled back: cached totals may include its receipts.
       this.cardCache.clear();
       throw e;
+    }
+  }
+
+  async recordReportedCase(report: ReportedCase, policy: ApplyPolicy): Promise<RecordedCase> {
+    const cardId = report.card.cardId;
+    try {
+      return storage(() =>
+        this.db.transaction((): RecordedCase => {
+          const s = this.s;
+          s.insertCard.run(cardId, report.card.issuerId, report.card.currency, report.card.certificate);
+          const counters = JSON.stringify(report.counters);
+          const known = s.caseOfProof.get(cardId, report.kind, counters) as number | undefined;
+          const caseId = known ?? Number(s.insertCase.run(report.kind, cardId, report.card.issuerId, counters, policy.now, report.receiptId, null, report.evidence).lastInsertRowid);
+          if (s.revokeCard.run(policy.now, cardId).changes === 0) return { caseId, created: known === undefined, revoked: false, denyList: null };
+          return { caseId, created: known === undefined, revoked: true, denyList: this.publishDenyList([{ cardId, caseId }], policy) };
+        }).immediate(),
+      );
+    } finally {
+      // The card's cached standing (its revocation) is stale now, or the transaction rolled back.
+      this.cardCache.delete(byteKey(cardId));
     }
   }
 
@@ -655,6 +677,8 @@ function prepare(db: Database.Database) {
     insertCard: db.prepare('INSERT INTO cards (card_id, issuer_id, currency, certificate) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
     updateCard: db.prepare('UPDATE cards SET revoked_at = ?, over_spend_case = ? WHERE card_id = ?'),
     insertCase: db.prepare('INSERT INTO cases (kind, card_id, issuer_id, counters, detected_at, receipt_id, batch_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    revokeCard: db.prepare('UPDATE cards SET revoked_at = ? WHERE card_id = ? AND revoked_at IS NULL'),
+    caseOfProof: db.prepare('SELECT case_id FROM cases WHERE card_id = ? AND kind = ? AND counters = ? ORDER BY case_id LIMIT 1').pluck(),
     anchor: db.prepare('SELECT certificate FROM anchors WHERE role = ? AND subject = ?'),
     putAnchor: db.prepare('INSERT INTO anchors (role, subject, certificate) VALUES (?, ?, ?) ON CONFLICT (role, subject) DO UPDATE SET certificate = excluded.certificate'),
     terminal: db.prepare(`${TERMINAL_SELECT} WHERE t.terminal_id = ?`),

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { writeFileDurably } from '@ehkd/core/node';
 import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js';
 import { enrolmentRequestJson } from '../../store/config-store.js';
 import type { EnrolmentFields, EnrolmentReport } from '../../enrol/enrolment.js';
@@ -64,7 +64,7 @@ export function registerEnrol(program: Command): void {
           };
           const request = enrolmentRequestJson(terminal.prepareEnrolment(fields));
           try {
-            writeFileSync(opts.request, `${JSON.stringify(request, null, 2)}\n`);
+            writeFileDurably(opts.request, `${JSON.stringify(request, null, 2)}\n`);
           } catch (e) {
             throw new TerminalError(TerminalErrorCode.BadFile, `cannot write ${opts.request}: ${(e as Error).message}`, { action: 'Check the path.' }, e);
           }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { toHex } from '@ehkd/core';
 import type { TerminalStatus } from '../../terminal.js';
 import { formatAge } from '../../tap/risk-limits.js';
 import { globals, withTerminal } from '../cli-context.js';
@@ -20,6 +21,7 @@ export function registerStatus(program: Command): void {
 
 function describeStatus(s: TerminalStatus): string {
   const m = (n: number): string => money(n, s.currency);
+  const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   const q = s.queue;
   const out = [
     s.enrolled ? `Terminal ${s.terminalId} of merchant ${s.merchantId}${s.merchantName === undefined ? '' : ` (${s.merchantName})`}` : 'Terminal NOT ENROLLED',
@@ -30,6 +32,7 @@ function describeStatus(s: TerminalStatus): string {
       ['last sync', s.sync.lastSuccessAt === undefined ? 'never' : when(s.sync.lastSuccessAt)],
       ...(s.sync.lastError === undefined ? [] : [['last error', s.sync.lastError] as const]),
       ['deny list', s.denyList === undefined ? 'none' : `#${s.denyList.sequence}, ${s.denyList.entries} cards, ${formatAge(s.denyList.ageSeconds)} old`],
+      ['disk', `${mib(s.storage.freeBytes)} free; a day of receipts (${s.storage.receiptsPerDay}) needs ${mib(s.storage.dayBytes + s.storage.reserveBytes)} with the ${mib(s.storage.reserveBytes)} reserve`],
     ]),
     'Queue',
     lines([
@@ -50,6 +53,8 @@ function describeStatus(s: TerminalStatus): string {
       ['limits', `${m(s.limits.floorLimit)} per payment, ${s.limits.maxOfflineCount} payments / ${m(s.limits.maxOfflineAmount)} between syncs, deny list at most ${formatAge(s.limits.maxDenyListAgeSeconds)} old`],
       ['deny list', s.left.denyListSeconds === undefined ? '-' : s.left.denyListSeconds >= 0 ? `usable for ${formatAge(s.left.denyListSeconds)} more` : 'TOO OLD'],
     ]),
+    ...incidentLines(s.incidents),
+    ...s.warnings.map((w) => `WARNING: ${w}`),
     s.canTakePayments ? 'Ready to take payments.' : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
   ];
   return out.join('\n');
@@ -58,6 +63,21 @@ function describeStatus(s: TerminalStatus): string {
 function ledgerTls(s: TerminalStatus): string {
   if (s.ledgerUrl?.startsWith('http:') === true) return 'NONE: plain HTTP (enrolled with --insecure-http)';
   return s.ledgerCa === undefined ? "the system's CAs" : `pinned to certificate ${s.ledgerCa}`;
+}
+
+/**
+ * Cards declined because they went back in time: the operator should know of each (a restored or copied card), and
+ * whether the proof of a double spend reached the ledger.
+ */
+function incidentLines(incidents: TerminalStatus['incidents']): string[] {
+  if (incidents.length === 0) return [];
+  const proof = (i: TerminalStatus['incidents'][number]): string =>
+    i.evidenceState === undefined ? 'no card-signed proof (kept here only)' : i.evidenceState === 'pending' ? 'evidence waiting for the next sync' : `evidence ${i.evidenceState}: ${i.evidenceAnswer ?? ''}`;
+  return [
+    `Cards declined for going back in time (${incidents.length}; restored or copied cards)`,
+    ...incidents.slice(0, 10).map((i) => `  ${when(i.createdAt)}  card ${toHex(i.cardId)}  ${i.kind} at counter ${i.counterSeen} (held up to ${i.heldCounter}); ${proof(i)}`),
+    ...(incidents.length > 10 ? [`  ... and ${incidents.length - 10} older (see --json)`] : []),
+  ];
 }
 
 /** The load point's unsettled loads: cut during LOAD (resolve with the card), or receipts held for the ledger. */

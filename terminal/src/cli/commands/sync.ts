@@ -34,6 +34,9 @@ export function describeSync(r: SyncReport): string {
   return [
     `Synced${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.batches.length} batch(es), ${sent} receipt(s) sent (${r.batches.filter((b) => b.resent).length} resent after an unanswered upload).`,
     `  accepted ${t.accepted}, duplicate ${t.duplicate} (already credited), rejected ${t.rejected}, double-spend ${t.doubleSpend}, back in queue ${t.requeued}`,
+    ...(r.evidence.delivered + r.evidence.refused + r.evidence.held === 0 ? [] : [
+      `  double-spend evidence from declined cards: ${r.evidence.delivered} delivered, ${r.evidence.refused} refused by the ledger, ${r.evidence.held} held for a later sync`,
+    ]),
     `  deny list #${r.denyList.sequence} (${r.denyList.entries} cards)${r.denyList.updated ? ' updated' : ''}; trust anchors ${r.trustAnchorsUpdated ? 'updated' : 'unchanged'}`,
   ].join('\n');
 }

@@ -1,0 +1,60 @@
+import {
+  CheckId,
+  EvidenceKind,
+  Limits,
+  Role,
+  bytesEqual,
+  decodeCertificate,
+  decodeCoseSign1,
+  decodeDoubleSpendEvidence,
+  fail,
+  pass,
+  sha256,
+  toHex,
+  verifyDoubleSpendEvidence,
+  type Verification,
+} from '@ehkd/core';
+import type { LedgerContext } from '../ledger-context.js';
+import type { RecordedCase } from '../store/ledger-store.js';
+
+/**
+ * Records DoubleSpendEvidence someone delivered (a terminal that saw a card sign two receipts for one counter,
+ * docs/protocol.md 6.2 and 7.1 `POST /v1/evidence`). The evidence must prove its claim with nothing but this
+ * ledger's root (`verifyDoubleSpendEvidence`), and its issuer certificate must be this ledger's trust anchor for
+ * that issuer (same key): then the card's own key signed what no genuine card signs, and the card is revoked with
+ * a fraud case holding the evidence. Over-spend evidence is refused: it rests on the issuer's statement that the
+ * authorisations shown are all it signed, which only the authorising ledger can make. The receipts are not stored:
+ * they are credited or flagged when the terminals they pay upload them, by the usual rules of 7.4.
+ * @returns the recorded case, or the failed check (`structure`, `cert-role`, `cert-chain`, `card`, `currency`,
+ *   `signature`, `evidence`).
+ * @throws LedgerError STORAGE
+ * @example const r = await recordReportedEvidence(ctx, bytes); if (r.ok) console.log('case', r.value.caseId)
+ */
+export async function recordReportedEvidence(ctx: LedgerContext, bytes: Uint8Array): Promise<Verification<RecordedCase>> {
+  if (bytes.length > Limits.evidenceBytes) return fail(CheckId.Structure, `evidence of ${bytes.length} bytes exceeds ${Limits.evidenceBytes}`);
+  const proven = verifyDoubleSpendEvidence(bytes, ctx.trust.root.cose.bytes, ctx.verifier);
+  if (!proven.ok) return proven;
+  const p = proven.value;
+  if (p.kind === EvidenceKind.OverSpend) return fail(CheckId.Evidence, 'over-spend evidence is only built by the ledger that authorised the loads');
+  // Decoding cannot fail now: the verifier decoded the same bytes.
+  const evidence = decodeDoubleSpendEvidence(bytes);
+  const issuer = ctx.trust.get(Role.Issuer, p.issuerId);
+  const evidenceIssuer = decodeCertificate(decodeCoseSign1(evidence.issuerCertificate, Limits.certificateBytes).payload);
+  if (issuer === undefined || !bytesEqual(issuer.payload.publicKey, evidenceIssuer.publicKey)) {
+    return fail(CheckId.CertChain, `issuer ${toHex(p.issuerId)} of the evidence is not one of this ledger's trust anchors`);
+  }
+  const profile = decodeCertificate(decodeCoseSign1(evidence.cardCertificate, Limits.certificateBytes).payload).card;
+  if (profile === undefined) return fail(CheckId.CertRole, 'the evidence names no card certificate');
+  const last = evidence.receipts[evidence.receipts.length - 1] as Uint8Array;
+  const recorded = await ctx.store.recordReportedCase(
+    {
+      card: { cardId: p.cardId, issuerId: p.issuerId, currency: profile.currency, certificate: evidence.cardCertificate },
+      kind: p.kind,
+      counters: p.counters,
+      receiptId: sha256(decodeCoseSign1(last, Limits.receiptBytes).payload),
+      evidence: bytes,
+    },
+    { now: ctx.clock(), denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },
+  );
+  return pass(recorded);
+}
