@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BenchRow } from './bench/bench-row.js';
+import type { BenchRow } from '@ehkd/bench-kit';
 
 const root = join(import.meta.dirname, '..');
 const SECTIONS: [string, string][] = [

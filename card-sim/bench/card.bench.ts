@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Currency, Limits, parseResponseApdu, type PayCommand, purseApdus } from '@ehkd/core';
 import { createDevScheme } from '@ehkd/core/testing';
-import type { BenchRow } from '../../scripts/bench/bench-row.js';
-import { percentile } from '../../scripts/bench/measure.js';
+import type { BenchRow } from '@ehkd/bench-kit';
+import { percentile } from '@ehkd/bench-kit';
 import { FileCardStore, MemoryCardStore, PurseApplet, StorageOp, loadCard, personalizeCard, type CardStore, type StorageStep } from '../src/index.js';
-import { runTearCampaign } from '../src/tear-campaign.js';
+import { runTearCampaign } from '../src/testing/tear-campaign.js';
 
 const OCTOPUS_TAP_MS = 300;
 const scheme = createDevScheme(new Uint8Array(32).fill(0xbe));

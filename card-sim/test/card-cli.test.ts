@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parseKeyFile, decodeTrustAnchorBundle, toHex } from '@ehkd/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileCardStore, encodePurseState } from '../src/index.js';
-import { runCardCli } from '../src/card-cli.js';
-import { DEV_SCHEME_FILES } from '../src/dev-scheme-files.js';
+import { runCardCli } from '../src/cli/card-cli.js';
+import { DEV_SCHEME_FILES } from '../src/cli/dev-scheme-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ehkd-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { formatKeyFile } from '@ehkd/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CardError, CardErrorCode, FileCardStore, personalizeCard } from '../src/index.js';
-import { runCardCli } from '../src/card-cli.js';
+import { runCardCli } from '../src/cli/card-cli.js';
 import { issuer, scheme } from './support/card-fixtures.js';
 
 let dir: string;

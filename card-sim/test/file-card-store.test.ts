@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { StatusWord, parseResponseApdu, purseApdus } from '@ehkd/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CARD_FILE_SIZE, CardError, CardErrorCode, FileCardStore, HIGH_WATER_OFFSET, PurseApplet, SECTOR_SIZE, SLOT_SIZE, StorageOp, encodePurseState, personalizeCard, type StorageStep } from '../src/index.js';
-import { loadCard } from '../src/issuer-online.js';
+import { loadCard } from '../src/applet/issuer-online.js';
 import { hex, issuer, payCommand } from './support/card-fixtures.js';
 
 let dir: string;

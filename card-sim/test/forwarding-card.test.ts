@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ForwardingCard, type VirtualCard } from '../src/vpcd/index.js';
+import { ForwardingCard, type VirtualCard } from '../src/readers/vpcd/index.js';
 
 /** A card that records every call it gets. */
 function recordingCard(): VirtualCard & { calls: string[] } {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { StatusWord, decodeCertificate, decodeCoseSign1, decodeSelectResponse, Limits, nobleVerifier, parseResponseApdu, verifyPayReceipt, purseApdus } from '@ehkd/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileCardStore, PurseApplet, loadCard, personalizeCard, serveCardFiles, type CardServing } from '../src/index.js';
-import { SIMULATOR_ATR, serveOverVpcd, type VirtualCard } from '../src/vpcd/index.js';
+import { SIMULATOR_ATR, serveOverVpcd, type VirtualCard } from '../src/readers/vpcd/index.js';
 import { PAYEE, freshNonce, issuer } from './support/card-fixtures.js';
 import { pyscardExchange } from './support/pyscard-client.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Ins, StatusWord, TransportError, TransportErrorCode, nobleVerifier, parseResponseApdu, verifyPayReceipt, purseApdus } from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 import { FileCardStore, PurseApplet, SimulatedReader, StorageOp, powerLost } from '../src/index.js';
-import { SIMULATOR_ATR } from '../src/vpcd/index.js';
+import { SIMULATOR_ATR } from '../src/readers/vpcd/index.js';
 import { PAYEE, hex, newCard, payCommand } from './support/card-fixtures.js';
 
 async function rejection(promise: Promise<unknown>): Promise<TransportError> {

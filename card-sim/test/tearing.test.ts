@@ -6,8 +6,8 @@
 import { closeSync, fdatasyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CardError, FileCardStore, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, decodePurseState, encodePurseState, StorageOp, type CardStore, type PurseState, type StorageHook } from '../src/index.js';
-import { encodeHighWater, parseSlot } from '../src/journal-slot.js';
-import { runTearCampaign, type CampaignStorage } from '../src/tear-campaign.js';
+import { encodeHighWater, parseSlot } from '../src/storage/journal-slot.js';
+import { runTearCampaign, type CampaignStorage } from '../src/testing/tear-campaign.js';
 
 /**
  * A store WITHOUT a journal: the state is rewritten in place, sector by sector. It is what the campaign

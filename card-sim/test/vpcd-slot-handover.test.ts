@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TransportErrorCode } from '@ehkd/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contactlessAtr, encodeFrame, FrameReader, serveOverVpcd, VpcdControl, VpcdServerState, type VirtualCard, type VpcdCardServer } from '../src/vpcd/index.js';
+import { contactlessAtr, encodeFrame, FrameReader, serveOverVpcd, VpcdControl, VpcdServerState, type VirtualCard, type VpcdCardServer } from '../src/readers/vpcd/index.js';
 
 const card: VirtualCard = {
   atr: contactlessAtr(Uint8Array.of()),

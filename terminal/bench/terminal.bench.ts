@@ -12,8 +12,8 @@ import { Limits, Role, TrustStore, decodeCardReceipt, decodeCoseSign1, decodeSel
 import { createNodeVerifier } from '@ehkd/core/node';
 import { FileCardStore, SimulatedReader } from '@ehkd/card-sim';
 import { ForwardingCard } from '@ehkd/card-sim/vpcd';
-import type { BenchRow } from '../../scripts/bench/bench-row.js';
-import { percentile } from '../../scripts/bench/measure.js';
+import type { BenchRow } from '@ehkd/bench-kit';
+import { percentile } from '@ehkd/bench-kit';
 import { BENCH_TERMINAL_ID, benchCard, benchScheme, enrolBenchTerminal } from './bench-fixture.js';
 
 const TAPS = 300;

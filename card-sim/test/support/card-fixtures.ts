@@ -1,7 +1,7 @@
 import { Currency, Limits, decodeCertificate, decodeCoseSign1, parseResponseApdu, type Certificate, type PayCommand, type ResponseApdu, purseApdus } from '@ehkd/core';
 import { createDevScheme } from '@ehkd/core/testing';
 import { MemoryCardStore, PurseApplet, personalizeCard, type IssuerCredentials, type PersonalizeOptions } from '../../src/index.js';
-import { loadCard } from '../../src/issuer-online.js';
+import { loadCard } from '../../src/applet/issuer-online.js';
 
 /** One development scheme for every test: deterministic keys and certificates. */
 export const scheme = createDevScheme(new Uint8Array(32).fill(1));

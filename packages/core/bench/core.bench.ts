@@ -1,8 +1,8 @@
 import { Currency, ES256_PROTECTED_HEADER, Role, coseSigStructure, createSigner, decodeCardReceipt, decodeCbor, decodeCoseSign1, encodeCardReceipt, encodeSelectResponse, nobleVerifier, privateKeyFromSeed, signCoseSign1, type PayReceipt } from '../src/index.js';
 import { certifyLeaf, createDevScheme, devId } from '../src/testing.js';
 import { createNodeVerifier } from '../src/node.js';
-import type { BenchRow } from '../../../scripts/bench/bench-row.js';
-import { opsPerSecond } from '../../../scripts/bench/measure.js';
+import type { BenchRow } from '@ehkd/bench-kit';
+import { opsPerSecond } from '@ehkd/bench-kit';
 
 /** Short APDU response data limit (Le = 00 means 256 bytes). */
 const SHORT_RESPONSE = 256;

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Limits, ReceiptStatus, coseSigStructure, decodeCardReceipt, decodeCertificate, decodeCoseSign1, decodeUploadBatch, sha256, toHex } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
-import type { BenchRow } from '../../../scripts/bench/bench-row.js';
+import type { BenchRow } from '@ehkd/bench-kit';
 import { spawnTsWorker } from '../src/ingest/spawn-ts-worker.js';
 import { Ledger } from '../src/ledger.js';
 import { ReceiptKind, type ReceiptApplication } from '../src/store/ledger-store.js';

@@ -10,8 +10,8 @@ import { TransportError, TransportErrorCode, type CardConnection, type CardTrans
 import { SimulatedReader } from '@ehkd/card-sim';
 import { serveOverVpcd } from '@ehkd/card-sim/vpcd';
 import { benchCard, enrolBenchTerminal } from '../../../terminal/bench/bench-fixture.js';
-import type { BenchRow } from '../../../scripts/bench/bench-row.js';
-import { percentile } from '../../../scripts/bench/measure.js';
+import type { BenchRow } from '@ehkd/bench-kit';
+import { percentile } from '@ehkd/bench-kit';
 import { openPcsc, type PcscTransport } from '../src/index.js';
 import { prepareStack, runStack, VPCD_SLOTS } from '../test/support/pcsc-stack.js';
 import { SELECT_TEST_APPLET, TestApplet, TestIns } from '../test/support/test-applet.js';

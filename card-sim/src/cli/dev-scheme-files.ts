@@ -3,8 +3,8 @@ import { getRandomValues } from 'node:crypto';
 import { join } from 'node:path';
 import { encodeTrustAnchorBundle, formatKeyFile } from '@ehkd/core';
 import { createDevScheme } from '@ehkd/core/testing';
-import { CardError, CardErrorCode } from './card-error.js';
-import { createFileAtomically } from './file-card-store.js';
+import { CardError, CardErrorCode } from '../card-error.js';
+import { createFileAtomically } from '../storage/file-card-store.js';
 
 /** File names of a development scheme directory (the ledger's CLI writes and reads the same names). */
 export const DEV_SCHEME_FILES = {

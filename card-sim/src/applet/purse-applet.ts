@@ -37,11 +37,11 @@ import {
   type Signed,
   type Signer,
 } from '@ehkd/core';
-import { isPowerLoss } from './card-error.js';
-import type { CardStore } from './card-store.js';
+import { isPowerLoss } from '../card-error.js';
+import type { CardStore } from '../storage/card-store.js';
 import { purseCommandSpec } from './purse-command-spec.js';
 import { LOG_CAPACITY, isLocked, publicState, type LogEntry, type PurseState } from './purse-state.js';
-import { SIMULATOR_ATR, type VirtualCard } from './vpcd/index.js';
+import { SIMULATOR_ATR, type VirtualCard } from '../readers/vpcd/index.js';
 
 /** Options of PurseApplet. */
 export interface PurseAppletOptions {

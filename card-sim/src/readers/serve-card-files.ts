@@ -1,6 +1,6 @@
 import { CLA_PROPRIETARY, Ins, StatusWord, parseResponseApdu, statusWordName, toHex } from '@ehkd/core';
-import { FileCardStore } from './file-card-store.js';
-import { PurseApplet } from './purse-applet.js';
+import { FileCardStore } from '../storage/file-card-store.js';
+import { PurseApplet } from '../applet/purse-applet.js';
 import { VPCD_DEFAULT_PORT, serveOverVpcd, type TornExchange, type VpcdCardServer } from './vpcd/index.js';
 
 /** Options of `serveCardFiles`. */

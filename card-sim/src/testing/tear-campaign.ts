@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Currency, IssuerAction, Limits, StatusWord, bytesEqual, concatBytes, decodeCardChallenge, decodeCardReceipt, decodeCoseSign1, encodeIssuerCommand, encodeLoadAuthorization, parseResponseApdu, sha256, signCoseSign1, toHex, type CardChallenge, type CardLimits, type ResponseApdu, purseApdus } from '@ehkd/core';
 import { createDevScheme, type DevScheme } from '@ehkd/core/testing';
-import { CardError, CardErrorCode, isPowerLoss, powerLost } from './card-error.js';
-import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, parseSlot } from './journal-slot.js';
-import { StorageOp, type CardStore, type StorageHook, type StorageStep } from './card-store.js';
-import { FileCardStore } from './file-card-store.js';
-import { personalizeCard } from './personalize-card.js';
-import { PurseApplet } from './purse-applet.js';
-import { encodePurseState, type PurseState } from './purse-state.js';
+import { CardError, CardErrorCode, isPowerLoss, powerLost } from '../card-error.js';
+import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, parseSlot } from '../storage/journal-slot.js';
+import { StorageOp, type CardStore, type StorageHook, type StorageStep } from '../storage/card-store.js';
+import { FileCardStore } from '../storage/file-card-store.js';
+import { personalizeCard } from '../applet/personalize-card.js';
+import { PurseApplet } from '../applet/purse-applet.js';
+import { encodePurseState, type PurseState } from '../applet/purse-state.js';
 
 /** How the campaign creates and opens card files; the default is FileCardStore. */
 export interface CampaignStorage {

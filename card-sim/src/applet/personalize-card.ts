@@ -20,7 +20,7 @@ import {
   type CardLimits,
   type Signer,
 } from '@ehkd/core';
-import { CardError, CardErrorCode } from './card-error.js';
+import { CardError, CardErrorCode } from '../card-error.js';
 import type { PurseState } from './purse-state.js';
 
 /**

@@ -5,13 +5,13 @@ import { Currency, EhkdError, MoneyError, StatusWord, fromHex, parseAmount, pars
 import { exposedMode } from '@ehkd/core/node';
 import { cardReport, formatCardReport } from './card-report.js';
 import { DEV_SCHEME_FILES, writeDevScheme } from './dev-scheme-files.js';
-import { CardError, CardErrorCode } from './card-error.js';
-import { FileCardStore } from './file-card-store.js';
-import { loadCard } from './issuer-online.js';
-import { personalizeCard } from './personalize-card.js';
-import { PurseApplet } from './purse-applet.js';
-import { serveCardFiles } from './serve-card-files.js';
-import { VPCD_DEFAULT_PORT } from './vpcd/index.js';
+import { CardError, CardErrorCode } from '../card-error.js';
+import { FileCardStore } from '../storage/file-card-store.js';
+import { loadCard } from '../applet/issuer-online.js';
+import { personalizeCard } from '../applet/personalize-card.js';
+import { PurseApplet } from '../applet/purse-applet.js';
+import { serveCardFiles } from '../readers/serve-card-files.js';
+import { VPCD_DEFAULT_PORT } from '../readers/vpcd/index.js';
 
 /** Where the CLI writes, and (for `serve`) reads its control commands. */
 export interface CliIo {

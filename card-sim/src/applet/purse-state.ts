@@ -17,7 +17,7 @@ import {
   type CardPublicState,
   type CborValue,
 } from '@ehkd/core';
-import { CardError, CardErrorCode } from './card-error.js';
+import { CardError, CardErrorCode } from '../card-error.js';
 
 /** Receipts the card keeps (pay and load, newest first): READ LOG P1 = 1..LOG_CAPACITY. */
 export const LOG_CAPACITY = 16;

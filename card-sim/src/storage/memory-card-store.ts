@@ -1,5 +1,5 @@
 import type { CardStore } from './card-store.js';
-import { decodePurseState, encodePurseState, type PurseState } from './purse-state.js';
+import { decodePurseState, encodePurseState, type PurseState } from '../applet/purse-state.js';
 
 /**
  * A card store in memory, for pure in-process use (tests, fuzzing, benches, the demo's throwaway cards).

@@ -1,5 +1,5 @@
 import { Limits, decodeCardReceipt, decodeCertificate, decodeCoseSign1, formatAmount, isSupportedCurrency, sha256, toHex } from '@ehkd/core';
-import { isLocked, type PurseState } from './purse-state.js';
+import { isLocked, type PurseState } from '../applet/purse-state.js';
 
 /** One logged receipt as `inspect` shows it. */
 export interface LogLine {

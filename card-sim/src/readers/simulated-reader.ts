@@ -1,5 +1,5 @@
 import { TransportError, TransportErrorCode, type CardConnection, type CardTransport } from '@ehkd/core';
-import { isPowerLoss } from './card-error.js';
+import { isPowerLoss } from '../card-error.js';
 import type { TornExchange, VirtualCard } from './vpcd/index.js';
 
 interface Presence {

@@ -2,10 +2,10 @@ import { closeSync, fchmodSync, fdatasyncSync, fstatSync, fsyncSync, linkSync, o
 import { GROUP_OTHER_BITS } from '@ehkd/core/node';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { CardError, CardErrorCode, isPowerLoss, type DamageReason } from './card-error.js';
+import { CardError, CardErrorCode, isPowerLoss, type DamageReason } from '../card-error.js';
 import { StorageOp, type CardStore, type StorageHook, type StorageStep } from './card-store.js';
 import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, MAX_GENERATION, SECTOR_SIZE, SLOT_SIZE, encodeHighWater, encodeSlot, parseHighWater, parseSlot, type HighWater } from './journal-slot.js';
-import { decodePurseState, encodePurseState, type PurseState } from './purse-state.js';
+import { decodePurseState, encodePurseState, type PurseState } from '../applet/purse-state.js';
 
 /** Options of FileCardStore. */
 export interface FileCardStoreOptions {

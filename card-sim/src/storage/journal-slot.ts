@@ -1,5 +1,5 @@
 import { bytesEqual, sha256 } from '@ehkd/core';
-import { MAX_STATE_BYTES } from './purse-state.js';
+import { MAX_STATE_BYTES } from '../applet/purse-state.js';
 
 /**
  * One slot of the card file's two-slot journal, and the high-water record beside it. Slot layout (big-endian):

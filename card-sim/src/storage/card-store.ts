@@ -1,4 +1,4 @@
-import type { PurseState } from './purse-state.js';
+import type { PurseState } from '../applet/purse-state.js';
 
 /** Kinds of storage steps a tear hook can interrupt. */
 export const StorageOp = {

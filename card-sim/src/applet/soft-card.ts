@@ -1,9 +1,9 @@
 import { StatusWord, statusWordName } from '@ehkd/core';
-import { CardError, CardErrorCode } from './card-error.js';
-import type { CardStore } from './card-store.js';
-import { FileCardStore } from './file-card-store.js';
+import { CardError, CardErrorCode } from '../card-error.js';
+import type { CardStore } from '../storage/card-store.js';
+import { FileCardStore } from '../storage/file-card-store.js';
 import { loadCard } from './issuer-online.js';
-import { MemoryCardStore } from './memory-card-store.js';
+import { MemoryCardStore } from '../storage/memory-card-store.js';
 import { personalizeCard, type PersonalizeOptions } from './personalize-card.js';
 import { PurseApplet, type PurseAppletOptions } from './purse-applet.js';
 
