@@ -17,6 +17,11 @@ export const HeadFailure = {
 
 const EMPTY = new Uint8Array(0);
 
+/** Out of line, so that {@link CborCursor.reset} stays small enough to be inlined. */
+function outside(bytes: Uint8Array, pos: number, end: number): never {
+  throw new RangeError(`CborCursor: [${pos}, ${end}) is not within ${bytes.length} bytes`);
+}
+
 /**
  * A zero-copy reader of CBOR heads over `bytes[pos..end)`: the one place where the project parses a CBOR head
  * (RFC 8949 3.1), shared by core's strict decoder and the ledger's in-place readers of receipts and batches.
@@ -59,7 +64,7 @@ export class CborCursor {
    */
   reset(bytes: Uint8Array, pos = 0, end: number = bytes.length): this {
     // Negated so that NaN fails too.
-    if (!(pos >= 0 && pos <= end && end <= bytes.length)) throw new RangeError(`CborCursor: [${pos}, ${end}) is not within ${bytes.length} bytes`);
+    if (!(pos >= 0 && pos <= end && end <= bytes.length)) outside(bytes, pos, end);
     this.bytes = bytes;
     this.pos = pos;
     this.end = end;
@@ -72,10 +77,10 @@ export class CborCursor {
    * @returns the argument, or a negative {@link HeadFailure} (nothing consumed, except past a `Beyond2To53` head).
    */
   head(): number {
-    const bytes = this.bytes;
     const pos = this.pos;
     const left = this.end - pos;
     if (left < 1) return HeadFailure.Truncated;
+    const bytes = this.bytes;
     const ib = bytes[pos] as number;
     this.major = ib >> 5;
     const ai = ib & 0x1f;
@@ -100,18 +105,25 @@ export class CborCursor {
       v = (bytes[pos + 1] as number) * 0x100_0000 + (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number));
       if (v < 0x1_0000) return HeadFailure.NonShortest;
       this.pos = pos + 5;
-    } else if (ai === 27) {
-      if (left < 9) return HeadFailure.Truncated;
-      const hi = (bytes[pos + 1] as number) * 0x100_0000 + (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number));
-      if (hi === 0) return HeadFailure.NonShortest;
-      this.pos = pos + 9;
-      // 2^53 or more cannot be a number; the strict decoder reads it again as a bigint where the profile allows one.
-      if (hi >= 0x20_0000) return HeadFailure.Beyond2To53;
-      v = hi * 0x1_0000_0000 + ((bytes[pos + 5] as number) * 0x100_0000 + (((bytes[pos + 6] as number) << 16) | ((bytes[pos + 7] as number) << 8) | (bytes[pos + 8] as number)));
     } else {
-      return ai === 31 ? HeadFailure.Indefinite : HeadFailure.Reserved;
+      // Rare in our messages (8-byte arguments, reserved and indefinite heads): out of line, to keep head() short.
+      return this.rareHead(ai);
     }
     return v;
+  }
+
+  /** The rest of {@link head}: an 8-byte argument (additional information 27), or 28-31. */
+  private rareHead(ai: number): number {
+    if (ai !== 27) return ai === 31 ? HeadFailure.Indefinite : HeadFailure.Reserved;
+    const bytes = this.bytes;
+    const pos = this.pos;
+    if (this.end - pos < 9) return HeadFailure.Truncated;
+    const hi = (bytes[pos + 1] as number) * 0x100_0000 + (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number));
+    if (hi === 0) return HeadFailure.NonShortest;
+    this.pos = pos + 9;
+    // 2^53 or more cannot be a number; the strict decoder reads it again as a bigint where the profile allows one.
+    if (hi >= 0x20_0000) return HeadFailure.Beyond2To53;
+    return hi * 0x1_0000_0000 + ((bytes[pos + 5] as number) * 0x100_0000 + (((bytes[pos + 6] as number) << 16) | ((bytes[pos + 7] as number) << 8) | (bytes[pos + 8] as number)));
   }
 
   /**
@@ -121,8 +133,19 @@ export class CborCursor {
    */
   argument(major: number, max: number): number {
     const pos = this.pos;
-    if (pos >= this.end || (this.bytes[pos] as number) >> 5 !== major) return -1;
-    const v = this.head();
+    if (pos >= this.end) return -1;
+    const ib = this.bytes[pos] as number;
+    if (ib >> 5 !== major) return -1;
+    // One-byte heads (keys, types, short strings' lengths: most heads of our messages) decided here, without a
+    // call: head() is too large for the JIT to inline at every call site of a reader.
+    const ai = ib & 0x1f;
+    let v: number;
+    if (ai < 24) {
+      v = ai;
+      this.pos = pos + 1;
+    } else {
+      v = this.head();
+    }
     return v >= 0 && v <= max ? v : -1;
   }
 
