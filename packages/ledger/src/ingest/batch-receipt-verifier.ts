@@ -5,11 +5,9 @@ import {
   CoseError,
   Limits,
   Role,
-  bytesEqual,
   decodeCardReceipt,
   decodeCertificate,
   decodeCoseSign1,
-  coseSigStructure,
   ES256_SIGNATURE_LENGTH,
   MessageType,
   toHex,
@@ -21,7 +19,6 @@ import {
 import { byteKey, idKeyAt } from '../ids/byte-key.js';
 import { CheckRecords } from './checked-receipt-codec.js';
 import type { PackedBytes } from './packed-bytes.js';
-import type { ReceiptCheck } from './receipt-check.js';
 import { inPlaceReceipt, readReceiptInPlace, type InPlaceReceipt } from './receipt-in-place.js';
 
 /** A card certificate's verification, cached by its exact bytes; `subject` is the card id's byteKey (null if unreadable). */
@@ -46,20 +43,21 @@ export function cardKeys(cards: BatchCards): Uint8Array[] {
 }
 
 /**
- * Verifies the pay receipts of an upload batch, one by one: structure, a certificate of the card in the batch
- * that chains to an issuer of the trust store, the validity of card, issuer and root at the receipt's time
- * (payments stay valid after a certificate expires: a hand-carried batch can arrive late), currency, the amount
- * within the certificate's maximum payment, the card's signature over the bytes received, and that the payee is
- * the uploading terminal.
+ * Verifies the pay receipts of an upload batch, one by one (spec 7.2 step 4.1 to 4.7): structure, a certificate of
+ * the card in the batch that chains to an issuer of the trust store, the validity of card, issuer and root at the
+ * receipt's time (payments stay valid after a certificate expires: a hand-carried batch can arrive late), currency,
+ * the amount within the certificate's maximum payment, the card's signature over the bytes received, and that the
+ * payee is the uploading terminal. Step 4.8 is BatchIngestor's (see `check`).
  * Card certificates are verified once per verifier and cached, because a card pays many times.
  * Receipts are read in place (readReceiptInPlace) and their verdicts written straight into the packed records:
  * an accepted receipt allocates two short strings (its card's key and its SHA-256) and nothing else. What that
- * reader declines goes through core's generic decoders, which reject it with their usual reason.
+ * reader declines goes through core's generic decoders, which reject it with their usual reason; either reader
+ * fills the same fields, and one function (`check`) runs the checks on them.
  * Runs in verification workers; usable in any thread.
  */
 export class BatchReceiptVerifier {
   private readonly certCache = new Map<string, CertEntry>();
-  private readonly receipt = inPlaceReceipt();
+  private readonly fields = receiptFields();
   /** The Sig_structure under construction: the fixed prefix, then each receipt's payload head and payload. */
   private readonly sig1 = Buffer.alloc(SIG1_PREFIX.length + 2 + Limits.receiptBytes);
   /** Views of `sig1`, by payload length: the whole Sig_structure, and the payload within it. */
@@ -98,28 +96,44 @@ export class BatchReceiptVerifier {
     const data = receipts.data;
     const offsets = receipts.offsets;
     const out = new CheckRecords(offsets.length);
-    const r = this.receipt;
+    const f = this.fields;
     let start = 0;
     for (let i = 0; i < offsets.length; i++) {
       const end = offsets[i] as number;
-      if (readReceiptInPlace(data, start, end, r)) this.verifyInPlace(i, data, r, cards, payee, out);
-      else out.put(i, this.verifyGeneric(data.subarray(start, end), cards, payee));
+      if (readReceiptInPlace(data, start, end, f)) {
+        f.cardIdIn = f.field5In = f.nonceIn = f.prevHashIn = f.payloadIn = f.signatureIn = data;
+        this.check(i, f, cards, payee, out);
+      } else {
+        const malformed = readGeneric(data.subarray(start, end), f);
+        if (malformed === null) this.check(i, f, cards, payee, out);
+        else out.reject(i, CheckId.Structure, malformed);
+      }
       start = end;
     }
     return out;
   }
 
-  private verifyInPlace(i: number, data: Uint8Array, r: InPlaceReceipt, cards: BatchCards, payee: Uint8Array, out: CheckRecords): void {
-    if (r.type !== MessageType.PayReceipt) return out.reject(i, CheckId.Structure, LOAD_IN_BATCH);
-    const card = cards.get(idKeyAt(data, r.cardIdAt));
-    if (card === undefined) return out.reject(i, CheckId.CertChain, noCertificate(data.subarray(r.cardIdAt, r.cardIdAt + 8)));
+  /**
+   * The receipt checks of spec 7.2 step 4.1 to 4.7, in the spec's order, on the fields either reader filled (the
+   * reader did 4.1's decoding): records the first failure's check and reason, or the verified fields. The only
+   * place that order and those reasons are written. Step 4.8 (time within the terminal certificate) needs the
+   * terminal certificate, which the verification workers never see: BatchIngestor.verify applies it to what this
+   * accepts.
+   */
+  private check(i: number, f: ReceiptFields, cards: BatchCards, payee: Uint8Array, out: CheckRecords): void {
+    if (f.type !== MessageType.PayReceipt) return out.reject(i, CheckId.Structure, LOAD_IN_BATCH);
+    const card = cards.get(idKeyAt(f.cardIdIn, f.cardIdAt));
+    if (card === undefined) return out.reject(i, CheckId.CertChain, noCertificate(f.cardIdIn.subarray(f.cardIdAt, f.cardIdAt + 8)));
     const entry = card.entry;
     if (!entry.ok) return out.reject(i, entry.check, entry.reason);
-    const invalid = invalidAt(entry, r.time);
+    const invalid = invalidAt(entry, f.time);
     if (invalid !== null) return out.reject(i, CheckId.CertExpiry, invalid);
-    if (entry.cert.card === undefined || r.currency !== entry.cert.card.currency) return out.reject(i, CheckId.Currency, wrongCurrency(r.currency));
-    if (r.amount > entry.cert.card.maxPayment) return out.reject(i, CheckId.Amount, overMaxPayment(r.amount, entry.cert.card.maxPayment));
-    const length = r.payloadEnd - r.payloadStart;
+    if (entry.cert.card === undefined || f.currency !== entry.cert.card.currency) return out.reject(i, CheckId.Currency, wrongCurrency(f.currency));
+    if (f.amount > entry.cert.card.maxPayment) return out.reject(i, CheckId.Amount, overMaxPayment(f.amount, entry.cert.card.maxPayment));
+    // Both readers accept only the protected header {1: -7}, so the Sig_structure is the fixed prefix, the
+    // payload's byte-string head and the payload, copied into place instead of encoded.
+    const payload = f.payloadIn;
+    const length = f.payloadEnd - f.payloadStart;
     const sig1 = this.sig1;
     let at = SIG1_PREFIX.length;
     if (length < 24) sig1[at++] = 0x40 + length;
@@ -127,55 +141,17 @@ export class BatchReceiptVerifier {
       sig1[at++] = 0x58;
       sig1[at++] = length;
     }
-    for (let k = r.payloadStart; k < r.payloadEnd; k++) sig1[at++] = data[k] as number;
+    for (let k = f.payloadStart; k < f.payloadEnd; k++) sig1[at++] = payload[k] as number;
     const signature = this.signature;
-    for (let k = 0; k < ES256_SIGNATURE_LENGTH; k++) signature[k] = data[r.signatureAt + k] as number;
+    for (let k = 0; k < ES256_SIGNATURE_LENGTH; k++) signature[k] = f.signatureIn[f.signatureAt + k] as number;
     if (!this.verifier.verify(entry.cert.publicKey, this.sig1Views[length] as Buffer, signature)) return out.reject(i, CheckId.Signature, BAD_SIGNATURE);
     for (let k = 0; k < 8; k++) {
-      if (data[r.field5At + k] !== payee[k]) return out.reject(i, CheckId.Payee, wrongPayee(data.subarray(r.field5At, r.field5At + 8), payee));
+      if (f.field5In[f.field5At + k] !== payee[k]) return out.reject(i, CheckId.Payee, wrongPayee(f.field5In.subarray(f.field5At, f.field5At + 8), payee));
     }
     // node:crypto's one-shot SHA-256 is several times core's portable one; the identity is the same SHA-256 of the
     // payload. As a 'binary' (latin1) string it costs no buffer: a third of the CPU, garbage collection included.
     const id = hash('sha256', this.payloadViews[length] as Buffer, 'binary');
-    out.accept(i, card.index, r.counter, r.currency, r.amount, r.balanceAfter, r.time, id, data, r.cardIdAt, data, r.prevHashAt, entry.cert.signer);
-  }
-
-  /** The reference path, on core's generic decoders: for whatever the in-place reader declines. */
-  private verifyGeneric(bytes: Uint8Array, cards: BatchCards, payee: Uint8Array): ReceiptCheck {
-    let cose;
-    let receipt;
-    try {
-      cose = decodeCoseSign1(bytes, Limits.receiptBytes);
-      receipt = decodeCardReceipt(cose.payload);
-    } catch (e) {
-      if (e instanceof CoseError || e instanceof CodecError) return { ok: false, check: CheckId.Structure, reason: `receipt: ${e.message}` };
-      throw e;
-    }
-    if (receipt.kind !== 'pay') return { ok: false, check: CheckId.Structure, reason: LOAD_IN_BATCH };
-    const card = cards.get(byteKey(receipt.cardId));
-    if (card === undefined) return { ok: false, check: CheckId.CertChain, reason: noCertificate(receipt.cardId) };
-    const entry = card.entry;
-    if (!entry.ok) return { ok: false, check: entry.check, reason: entry.reason };
-    const invalid = invalidAt(entry, receipt.time);
-    if (invalid !== null) return { ok: false, check: CheckId.CertExpiry, reason: invalid };
-    if (entry.cert.card === undefined || receipt.currency !== entry.cert.card.currency) return { ok: false, check: CheckId.Currency, reason: wrongCurrency(receipt.currency) };
-    if (receipt.amount > entry.cert.card.maxPayment) return { ok: false, check: CheckId.Amount, reason: overMaxPayment(receipt.amount, entry.cert.card.maxPayment) };
-    if (!this.verifier.verify(entry.cert.publicKey, coseSigStructure(cose.protectedBytes, cose.payload), cose.signature)) return { ok: false, check: CheckId.Signature, reason: BAD_SIGNATURE };
-    if (!bytesEqual(receipt.payee, payee)) return { ok: false, check: CheckId.Payee, reason: wrongPayee(receipt.payee, payee) };
-    const digest = hash('sha256', cose.payload, 'buffer');
-    return {
-      ok: true,
-      id: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength),
-      cardId: receipt.cardId,
-      prevHash: receipt.prevHash,
-      counter: receipt.counter,
-      amount: receipt.amount,
-      currency: receipt.currency,
-      balanceAfter: receipt.balanceAfter,
-      time: receipt.time,
-      certIndex: card.index,
-      issuerId: entry.cert.signer,
-    };
+    out.accept(i, card.index, f.counter, f.currency, f.amount, f.balanceAfter, f.time, id, f.cardIdIn, f.cardIdAt, f.prevHashIn, f.prevHashAt, entry.cert.signer);
   }
 
   private entry(bytes: Uint8Array): CertEntry {
@@ -206,6 +182,68 @@ export class BatchReceiptVerifier {
     this.certCache.set(key, entry);
     return entry;
   }
+}
+
+/**
+ * The fields of one receipt that the checks read, from either reader: the in-place reader's numbers and offsets,
+ * plus the array each byte field lies in (the received chunk for the in-place reader, core's decoded copies for
+ * the generic one). One instance per verifier, overwritten for every receipt, so the hot path allocates none.
+ */
+interface ReceiptFields extends InPlaceReceipt {
+  cardIdIn: Uint8Array;
+  field5In: Uint8Array;
+  nonceIn: Uint8Array;
+  prevHashIn: Uint8Array;
+  payloadIn: Uint8Array;
+  signatureIn: Uint8Array;
+}
+
+function receiptFields(): ReceiptFields {
+  const none = new Uint8Array(0);
+  return { ...inPlaceReceipt(), cardIdIn: none, field5In: none, nonceIn: none, prevHashIn: none, payloadIn: none, signatureIn: none };
+}
+
+/**
+ * The reference reader, core's generic decoders, for whatever the in-place reader declines: fills `f` from the
+ * decoded receipt, or returns why the receipt does not decode (check `structure`, spec 7.2 step 4.1).
+ */
+function readGeneric(bytes: Uint8Array, f: ReceiptFields): string | null {
+  let cose;
+  let receipt;
+  try {
+    cose = decodeCoseSign1(bytes, Limits.receiptBytes);
+    receipt = decodeCardReceipt(cose.payload);
+  } catch (e) {
+    if (e instanceof CoseError || e instanceof CodecError) return `receipt: ${e.message}`;
+    throw e;
+  }
+  f.payloadIn = cose.payload;
+  f.payloadStart = 0;
+  f.payloadEnd = cose.payload.length;
+  f.signatureIn = cose.signature;
+  f.signatureAt = 0;
+  f.cardIdIn = receipt.cardId;
+  f.cardIdAt = 0;
+  f.counter = receipt.counter;
+  f.amount = receipt.amount;
+  f.currency = receipt.currency;
+  f.field5At = 0;
+  if (receipt.kind === 'pay') {
+    f.type = MessageType.PayReceipt;
+    f.field5In = receipt.payee;
+    f.nonceIn = receipt.nonce;
+    f.nonceAt = 0;
+    f.time = receipt.time;
+  } else {
+    f.type = MessageType.LoadReceipt;
+    f.field5In = receipt.authorizationId;
+    f.nonceAt = -1;
+    f.time = -1;
+  }
+  f.balanceAfter = receipt.balanceAfter;
+  f.prevHashIn = receipt.prevHash;
+  f.prevHashAt = 0;
+  return null;
 }
 
 const LOAD_IN_BATCH = 'a load receipt in an upload batch (loads are recorded online)';

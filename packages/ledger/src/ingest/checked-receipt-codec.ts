@@ -61,12 +61,6 @@ export class CheckRecords {
     for (let k = 0; k < 32; k++) bytes[at + PREV + k] = prevHashIn[prevHashAt + k] as number;
     for (let k = 0; k < 8; k++) bytes[at + ISSUER + k] = issuerId[k] as number;
   }
-
-  /** Records a verdict reached as an object (the generic path). */
-  put(i: number, c: ReceiptCheck): void {
-    if (!c.ok) this.reject(i, c.check, c.reason);
-    else this.accept(i, c.certIndex, c.counter, c.currency, c.amount, c.balanceAfter, c.time, Buffer.from(c.id).toString('latin1'), c.cardId, 0, c.prevHash, 0, c.issuerId);
-  }
 }
 
 /** Main side: the verdicts of a chunk (byte fields are views into `records`). */
