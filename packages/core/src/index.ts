@@ -1,6 +1,6 @@
 // Public surface of @ehkd/core: pure TypeScript, no I/O, no native modules. Node-only helpers live in './node'.
 export { EhkdError } from './errors/ehkd-error.js';
-export { type CborDecodeLimits, CborError, CborErrorCode, CborTag, type CborValue, decodeCbor, encodeCbor } from './cbor/index.js';
+export { CborCursor, type CborDecodeLimits, CborError, CborErrorCode, CborTag, type CborValue, decodeCbor, encodeCbor } from './cbor/index.js';
 export { CodecError, CodecErrorCode } from './codec/codec-error.js';
 export { MapReader, checkBytes, checkTag, truncateUtf8, utf8Length } from './codec/map-reader.js';
 export { CoseError, CoseErrorCode } from './cose/cose-error.js';

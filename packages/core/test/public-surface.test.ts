@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const SURFACE: Readonly<Record<string, readonly string[]>> = {
   '@ehkd/core': [
-    'CBOR_CONTENT_TYPE', 'CLA_ISO', 'CLA_PROPRIETARY', 'COSE_SIGN1_TAG', 'CardStatusFlag', 'CborError',
+    'CborCursor', 'CBOR_CONTENT_TYPE', 'CLA_ISO', 'CLA_PROPRIETARY', 'COSE_SIGN1_TAG', 'CardStatusFlag', 'CborError',
     'CborErrorCode', 'CborTag', 'CheckId', 'CodecError', 'CodecErrorCode', 'CommandApduProblem', 'CoseError',
     'CoseErrorCode', 'Currency', 'ES256_PROTECTED_HEADER', 'ES256_SIGNATURE_LENGTH', 'EVIDENCE_KIND_NAME',
     'EhkdError', 'EvidenceKind', 'GENESIS_HASH', 'HASH_LENGTH', 'ID_LENGTH', 'Ins', 'IssuerAction', 'LedgerApi',
