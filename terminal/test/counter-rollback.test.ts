@@ -53,7 +53,7 @@ async function tap(terminal: Terminal, file: string, amount: number): Promise<{ 
 }
 
 describe('a card whose counter went back below a receipt the terminal holds', () => {
-  it('the same honest card again: its newest logged receipt is the held one, so it pays (SELECT, READ LOG, PAY)', async () => {
+  it('the same honest card again: two exchanges, its receipt links to the one held, so it pays', async () => {
     const { terminal } = await shop();
     const file = await cardFile(10_000);
     const first = await tap(terminal, file, 500);
@@ -61,11 +61,11 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     expect(first.ins).toEqual([Ins.Select, Ins.Pay]); // nothing held from this card yet: two exchanges
     const second = await tap(terminal, file, 700);
     expect(second.result.outcome).toBe('approved');
-    expect(second.ins).toEqual([Ins.Select, Ins.ReadLog, Ins.Pay]);
+    expect(second.ins).toEqual([Ins.Select, Ins.Pay]);
     expect(terminal.status().incidents).toEqual([]);
   });
 
-  it('a card file restored from an old copy is declined before PAY, with or without a held receipt at its counter', async () => {
+  it('a card file restored from an old copy is declined before PAY, on its counter alone', async () => {
     const { terminal } = await shop();
     const file = await cardFile(10_000);
     const copy = `${file}.copy`;
@@ -82,11 +82,11 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     expect(older.ins).toEqual([Ins.Select]);
     expect(older.counter).toBe(1); // no PAY: the card signed nothing
 
-    // Restored to counter 2: the held receipt 2 is what the card's log shows (no conflict, no proof), still declined.
+    // Restored to counter 2, one receipt behind what is held here: declined as well, still without PAY.
     copyFileSync(atTwo, file);
     const behind = await tap(terminal, file, 3_000);
     expect(behind.result).toMatchObject({ outcome: 'declined', check: CheckId.Counter });
-    expect(behind.ins).toEqual([Ins.Select, Ins.ReadLog]);
+    expect(behind.ins).toEqual([Ins.Select]);
     expect(behind.counter).toBe(2);
 
     const incidents = terminal.status().incidents;
@@ -122,7 +122,7 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     expect(restored.counter).toBe(2);
   });
 
-  it('a copy that paid elsewhere at the same counter: declined, its two receipts become evidence, the ledger revokes the card at sync', async () => {
+  it('a copy that paid elsewhere at the same counter: its next receipt forks from the one held, so it is declined and the two become evidence; the ledger revokes the card at sync', async () => {
     const a = await shop();
     const b = await shop();
     const file = await cardFile(20_000);
@@ -131,18 +131,20 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     expect((await tap(a.terminal, file, 4_000)).result.outcome).toBe('approved'); // counter 2 at A
     expect((await tap(b.terminal, cloneFile, 6_000)).result.outcome).toBe('approved'); // counter 2 again, at B
 
-    // The clone at A: its counter equals the one A holds, but its newest receipt is another payload.
+    // The clone at A shows the counter A holds a receipt at; its PAY receipt 3 links to its own receipt 2, not A's.
     const caught = await tap(a.terminal, cloneFile, 100);
-    expect(caught.result).toMatchObject({ outcome: 'declined', check: CheckId.Counter, reason: expect.stringMatching(/two different receipts for counter 2/) });
-    expect(caught.ins).toEqual([Ins.Select, Ins.ReadLog]);
-    expect(caught.counter).toBe(2);
-    // Tapped again: the same proof is recorded once.
-    expect((await tap(a.terminal, cloneFile, 100)).result).toMatchObject({ outcome: 'declined', check: CheckId.Counter });
+    expect(caught.result).toMatchObject({ outcome: 'declined', check: CheckId.Counter, reason: expect.stringMatching(/another chain/) });
+    expect(caught.ins).toEqual([Ins.Select, Ins.Pay]);
+    expect(a.terminal.receipts()).toHaveLength(1); // the forked receipt is evidence, not a payment taken
+    // Tapped again: the terminal holds proof against the card and takes nothing from it, before PAY.
+    const again = await tap(a.terminal, cloneFile, 100);
+    expect(again.result).toMatchObject({ outcome: 'declined', check: CheckId.Counter });
+    expect(again.ins).toEqual([Ins.Select]);
     const [incident, ...others] = a.terminal.status().incidents;
     expect(others).toEqual([]);
-    expect(incident).toMatchObject({ kind: CardIncidentKind.ConflictingCounter, counterSeen: 2, heldCounter: 2, evidenceState: EvidenceState.Pending });
+    expect(incident).toMatchObject({ kind: CardIncidentKind.ChainFork, counterSeen: 2, heldCounter: 2, evidenceState: EvidenceState.Pending });
     const proof = verifyDoubleSpendEvidence(incident!.evidence!, scheme.root.certificate, nobleVerifier);
-    expect(proof).toMatchObject({ ok: true, value: { kind: EvidenceKind.ConflictingCounter, counters: [2] } });
+    expect(proof).toMatchObject({ ok: true, value: { kind: EvidenceKind.ChainFork, counters: [2, 3] } });
 
     // A's sync uploads its receipt, then delivers the evidence: the case opens, the card is revoked, and the deny
     // list fetched right after already names it.
@@ -153,7 +155,7 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     const cardId = a.terminal.receipts()[0]!.cardId;
     const cases = await L.store.fraudCases();
     const reported = cases.find((c) => bytesEqual(c.cardId, cardId));
-    expect(reported).toMatchObject({ kind: EvidenceKind.ConflictingCounter, counters: [2], batchId: null, flaggedCount: 0 });
+    expect(reported).toMatchObject({ kind: EvidenceKind.ChainFork, counters: [2, 3], batchId: null, flaggedCount: 0 });
     expect(bytesEqual(reported!.evidence!, incident!.evidence!)).toBe(true);
     expect((await L.store.card(cardId))?.revokedAt).not.toBeNull();
     expect(a.terminal.status().incidents[0]).toMatchObject({ evidenceState: EvidenceState.Delivered, evidenceAnswer: expect.stringContaining(`"caseId":${reported!.caseId}`) });

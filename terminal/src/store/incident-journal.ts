@@ -8,7 +8,7 @@ import { blob, type TerminalDatabase } from './terminal-database.js';
  * - conflicting-counter: the card's newest logged receipt and a receipt this terminal holds have one counter and
  *   different payloads: card-signed proof of a double spend, delivered to the ledger as DoubleSpendEvidence.
  */
-export const CardIncidentKind = { Rollback: 'rollback', ConflictingCounter: 'conflicting-counter' } as const;
+export const CardIncidentKind = { Rollback: 'rollback', ConflictingCounter: 'conflicting-counter', ChainFork: 'chain-fork' } as const;
 export type CardIncidentKind = (typeof CardIncidentKind)[keyof typeof CardIncidentKind];
 
 /** Where an incident's evidence is on its way to the ledger. */
@@ -61,6 +61,11 @@ export class IncidentJournal {
         .run(incident.cardId, incident.kind, incident.counterSeen, incident.heldCounter, incident.detail.slice(0, 1000), now,
           evidence ?? null, evidence === undefined ? null : sha256(evidence), evidence === undefined ? null : EvidenceState.Pending).changes > 0,
     );
+  }
+
+  /** Whether the terminal holds card-signed proof that this card was cloned (it then takes no payment from it). */
+  hasProofAgainst(cardId: Uint8Array): boolean {
+    return this.database.db.prepare('SELECT 1 FROM card_incidents WHERE card_id = ? AND evidence IS NOT NULL LIMIT 1').get(cardId) !== undefined;
   }
 
   /** Every incident, newest first. */

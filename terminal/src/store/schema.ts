@@ -38,7 +38,7 @@ const CARD_INCIDENTS_SQL = `
 CREATE TABLE card_incidents (
   seq              INTEGER PRIMARY KEY AUTOINCREMENT,
   card_id          BLOB NOT NULL,
-  kind             TEXT NOT NULL CHECK (kind IN ('rollback', 'conflicting-counter')),
+  kind             TEXT NOT NULL CHECK (kind IN ('rollback', 'conflicting-counter', 'chain-fork')),
   counter_seen     INTEGER NOT NULL,
   held_counter     INTEGER NOT NULL,
   detail           TEXT NOT NULL,

@@ -13,7 +13,6 @@ import {
   encodeDoubleSpendEvidence,
   purseApdus,
   toHex,
-  verifyCardReceipt,
   verifyDoubleSpendEvidence,
   verifyPayReceipt,
   type CardConnection,
@@ -68,10 +67,9 @@ type RecoveryStep =
  * The tap algorithm of docs/protocol.md ("Terminal"), on a card already in the field:
  * SELECT; card certificate (chain, expiry); settle earlier interrupted taps of this card with RECOVER, and show
  * a payment of this card whose approval was never shown (the terminal stopped first) instead of charging again;
- * the card's counter against the receipts this terminal holds from it (READ LOG 1 only when it holds one at the
- * card's counter); deny list, lock, currency, terminal limits; intent persisted; PAY; receipt verified; receipt
- * persisted; approved. A normal tap is exactly two exchanges (SELECT, PAY) and one card signature; the same card
- * again at the same terminal with nothing in between takes three (SELECT, READ LOG, PAY).
+ * the card's counter against the receipts this terminal holds from it; deny list, lock, currency, terminal limits;
+ * intent persisted; PAY; receipt verified (and linked to the receipt held at the card's counter); receipt
+ * persisted; approved. A tap is exactly two exchanges (SELECT, PAY) and one card signature.
  */
 export class TapEngine {
   constructor(private readonly deps: TapDependencies) {}
@@ -120,8 +118,8 @@ export class TapEngine {
       return { outcome: 'recovered', payment: unannounced, requestedAmount: amount, cardId, resolved };
     }
 
-    const wentBack = await this.checkCounter(connection, card, selected.certificate, state, resolved);
-    if (wentBack !== undefined) return wentBack;
+    const counter = this.checkCounter(card, state, resolved);
+    if ('stop' in counter) return counter.stop;
 
     if (deps.trust.denied.has(cardId)) return this.declined(CheckId.DenyList, `card ${toHex(cardId)} is on the deny list (sequence ${deps.trust.denyList?.sequence ?? 0})`, cardId, resolved);
     if ((state.flags & CardStatusFlag.Locked) !== 0) return this.declined(TerminalCheck.CardLocked, `card ${toHex(cardId)} is locked`, cardId, resolved);
@@ -162,6 +160,14 @@ export class TapEngine {
     if (!receipt.ok) {
       deps.journal.voidIntent(nonce, IntentResolution.InvalidReceipt, `${receipt.check}: ${receipt.reason}; answer ${toHex(pay.data)}`, deps.now());
       return this.declined(receipt.check, `the card's receipt failed verification: ${receipt.reason}`, cardId, resolved);
+    }
+    const fork = this.forkedFrom(card, selected.certificate, counter.linkTo, receipt.value);
+    if (fork !== undefined) {
+      // Not a payment this terminal takes: the card signed it on another chain than its receipt held here.
+      const detail = `card ${toHex(cardId)} signed receipt ${state.counter + 1} on another chain than its receipt ${state.counter} held here (${toHex(fork.held.id)})`;
+      deps.journal.voidIntent(nonce, IntentResolution.InvalidReceipt, `chain fork: ${detail}; answer ${toHex(pay.data)}`, deps.now());
+      deps.incidents.record({ cardId, kind: CardIncidentKind.ChainFork, counterSeen: state.counter, heldCounter: state.counter, detail, ...(fork.evidence !== undefined && { evidence: fork.evidence }) }, deps.now());
+      return this.declined(CheckId.Counter, detail, cardId, resolved);
     }
     try {
       deps.journal.recordReceipt(nonce, receipt.value, IntentResolution.Approved, deps.now());
@@ -214,62 +220,51 @@ export class TapEngine {
   /**
    * Step 5 of docs/protocol.md 6.2: a genuine card's counter never goes back, so a card whose counter at SELECT is
    * below the highest counter of a receipt this terminal holds from it presents an older state than one it signed
-   * (a card file restored from an old copy, a copied card). At that highest counter it is normal only if the
-   * card's newest logged receipt (READ LOG 1, card-signed) IS the held receipt. The log is read only when the
-   * terminal holds a receipt at the card's counter: that is the one case where the card can show, with its own
-   * signature, either that it is the card that signed the held receipt, or a second receipt for that counter,
-   * which is the ledger's proof of a double spend (recorded as evidence for the next sync). The unsigned counter
-   * only ever makes the terminal decline, never accept.
-   * @returns the declined (or interrupted, or card-refused) result, or undefined when the card may go on.
+   * (a card file restored from an old copy, a copied card), and is declined before PAY. At that highest counter the
+   * card goes on to PAY, with no extra exchange: its receipt must then link (prevHash) to the receipt held at that
+   * counter, which a genuine card's always does; one that does not is the card's own proof of a fork, checked after
+   * PAY (`forkedFrom`). A card this terminal already holds such proof against pays nothing here. The unsigned
+   * counter only ever makes the terminal decline, never accept.
+   * @returns the declined result, or the receipts the PAY receipt must link to (none: no check).
    */
-  private async checkCounter(connection: CardConnection, card: Certificate, cardCertificate: Uint8Array, state: CardPublicState, resolved: readonly ResolvedIntent[]): Promise<TapResult | undefined> {
+  private checkCounter(card: Certificate, state: CardPublicState, resolved: readonly ResolvedIntent[]): { readonly stop: TapResult } | { readonly linkTo: readonly HeldReceipt[] } {
     const { deps } = this;
     const cardId = card.subject;
+    if (deps.incidents.hasProofAgainst(cardId)) {
+      return { stop: this.declined(CheckId.Counter, `this terminal holds card-signed proof that card ${toHex(cardId)} signed two chains`, cardId, resolved) };
+    }
     const held = deps.journal.highestHeldCounter(cardId);
-    if (held === undefined || state.counter > held) return undefined;
-    const incident = (kind: CardIncidentKind, detail: string, evidence?: Uint8Array): TapResult => {
-      deps.incidents.record({ cardId, kind, counterSeen: state.counter, heldCounter: held, detail, ...(evidence !== undefined && { evidence }) }, deps.now());
-      return this.declined(CheckId.Counter, detail, cardId, resolved);
-    };
-    const behind = `card ${toHex(cardId)} shows counter ${state.counter}, but this terminal holds its receipt at counter ${held}`;
-    const atCounter = deps.journal.heldAt(cardId, state.counter);
-    if (atCounter.length === 0) return incident(CardIncidentKind.Rollback, `${behind}: the card went back in time (restored or copied)`);
-
-    let answer;
-    try {
-      answer = await exchange(connection, purseApdus.readLog(1));
-    } catch (e) {
-      return interruptedBeforePay(TapStage.ReadLog, e, resolved, cardId);
-    }
-    if (answer.sw === StatusWord.RecordNotFound) return incident(CardIncidentKind.Rollback, `${behind} and shows no logged receipt: the card went back in time (restored or copied)`);
-    if (answer.sw !== StatusWord.Ok) return this.refused(TapStage.ReadLog, answer.sw, state, cardId, resolved);
-    const newest = verifyCardReceipt(answer.data, card, deps.verifier);
-    if (!newest.ok) return this.declined(newest.check, `the card's newest logged receipt failed verification: ${newest.reason}`, cardId, resolved);
-    const n = newest.value.payload.counter;
-    const other = deps.journal.heldAt(cardId, n).find((h) => !bytesEqual(h.id, newest.value.id));
-    if (other !== undefined) {
-      const detail = `card ${toHex(cardId)} signed two different receipts for counter ${n}: this terminal holds ${toHex(other.id)}, the card's log shows ${toHex(newest.value.id)}`;
-      return incident(CardIncidentKind.ConflictingCounter, detail, this.evidence(card, cardCertificate, other, answer.data));
-    }
-    const same = n === state.counter && atCounter.some((h) => bytesEqual(h.id, newest.value.id));
-    if (same && state.counter === held) return undefined;
-    return incident(CardIncidentKind.Rollback, same
-      ? `${behind}; its newest logged receipt is the one held at counter ${n}: the card went back in time (restored or copied)`
-      : `${behind}, and its newest logged receipt is at counter ${n}: the card's state does not match its own receipts`);
+    if (held === undefined || state.counter > held) return { linkTo: [] };
+    if (state.counter === held) return { linkTo: deps.journal.heldAt(cardId, held) };
+    const detail = `card ${toHex(cardId)} shows counter ${state.counter}, but this terminal holds its receipt at counter ${held}: the card went back in time (restored or copied)`;
+    deps.incidents.record({ cardId, kind: CardIncidentKind.Rollback, counterSeen: state.counter, heldCounter: held, detail }, deps.now());
+    return { stop: this.declined(CheckId.Counter, detail, cardId, resolved) };
   }
 
   /**
-   * ConflictingCounter evidence from a held receipt and the card's logged one, with the card certificate of this
-   * tap and its issuer's certificate from the trust anchors; checked with core's verifier against the pinned root,
-   * so that only evidence the ledger will accept is kept. Undefined when it does not verify (for example a held
-   * receipt taken under another certificate of the card): the incident is then recorded without proof.
+   * After PAY, for a card that showed the counter of a held receipt: the new receipt's prevHash must be that
+   * receipt's id. When it is not, the held receipt and the new one are ChainFork evidence (two chains signed with
+   * the card's key), recorded for the next sync.
+   * @returns the evidence, or undefined when the receipt links (or there is nothing to link to).
    */
-  private evidence(card: Certificate, cardCertificate: Uint8Array, held: HeldReceipt, logged: Uint8Array): Uint8Array | undefined {
+  private forkedFrom(card: Certificate, cardCertificate: Uint8Array, linkTo: readonly HeldReceipt[], receipt: Signed<PayReceipt>): { readonly held: HeldReceipt; readonly evidence: Uint8Array | undefined } | undefined {
+    const held = linkTo[0];
+    if (held === undefined || linkTo.some((h) => bytesEqual(h.id, receipt.payload.prevHash))) return undefined;
+    return { held, evidence: this.evidence(EvidenceKind.ChainFork, card, cardCertificate, held, receipt.cose.bytes) };
+  }
+
+  /**
+   * Double-spend evidence from a held receipt and the card's newer one, with the card certificate of this tap and
+   * its issuer's certificate from the trust anchors; checked with core's verifier against the pinned root, so that
+   * only evidence the ledger will accept is kept. Undefined when it does not verify (for example a held receipt
+   * taken under another certificate of the card): the incident is then recorded without proof.
+   */
+  private evidence(kind: EvidenceKind, card: Certificate, cardCertificate: Uint8Array, held: HeldReceipt, newer: Uint8Array): Uint8Array | undefined {
     const { trust } = this.deps.trust;
     const issuer = trust.get(Role.Issuer, card.signer);
     if (issuer === undefined) return undefined;
     const bytes = encodeDoubleSpendEvidence({
-      kind: EvidenceKind.ConflictingCounter, cardCertificate, issuerCertificate: issuer.cose.bytes, receipts: [held.bytes, logged], loadAuthorizations: [],
+      kind, cardCertificate, issuerCertificate: issuer.cose.bytes, receipts: [held.bytes, newer], loadAuthorizations: [],
     });
     return verifyDoubleSpendEvidence(bytes, trust.root.cose.bytes, this.deps.verifier).ok ? bytes : undefined;
   }

@@ -26,7 +26,7 @@ export interface ResolvedIntent {
 }
 
 /** Which exchange of the tap an outcome comes from. */
-export const TapStage = { Select: 'select', Recover: 'recover', ReadLog: 'read-log', Pay: 'pay' } as const;
+export const TapStage = { Select: 'select', Recover: 'recover', Pay: 'pay' } as const;
 export type TapStage = (typeof TapStage)[keyof typeof TapStage];
 
 interface TapResultBase {
