@@ -1,4 +1,4 @@
-import { Currency, EvidenceKind, ReceiptStatus, Role, TrustStore, decodeCoseSign1, encodeBatchResult, encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, sha256, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence, verifyLoadRequest, verifyPayReceipt, verifyUploadBatch, encodeCardChallenge, encodeLoadAuthorization, encodeLoadRequest, type Verification } from '@ehkd/core';
+import { Currency, EVIDENCE_KIND_NAME, EvidenceKind, ReceiptStatus, Role, TrustStore, decodeCoseSign1, encodeBatchResult, encodeDenyList, encodeDoubleSpendEvidence, encodeUploadBatch, nobleVerifier, sha256, signCoseSign1, verifyBatchResult, verifyDenyList, verifyDoubleSpendEvidence, verifyLoadRequest, verifyPayReceipt, verifyUploadBatch, encodeCardChallenge, encodeLoadAuthorization, encodeLoadRequest, type Verification } from '@ehkd/core';
 import { certifyLeaf, createDevScheme, devId } from '@ehkd/core/testing';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { VECTOR_NOW, VECTOR_PROFILE, VectorChain, hex, vectorCard, vectorTerminal, vscheme } from './vector-scheme.js';
@@ -118,8 +118,14 @@ export function verificationVectors(): VectorFile {
   const badStart = wrongStart.loadAuthorized(1_000).receipt;
   const evidence = (kind: EvidenceKind, rs: Uint8Array[], auths: Uint8Array[] = []) =>
     encodeDoubleSpendEvidence({ kind, cardCertificate: card.certificate, issuerCertificate: vscheme.issuer.certificate, receipts: rs, loadAuthorizations: auths });
-  const ev = (comment: string, bytes: Uint8Array, expected: string) =>
-    test(comment, expected, outcome(verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, nobleVerifier), verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, node)), { evidence: hex(bytes) });
+  const ev = (comment: string, bytes: Uint8Array, expected: string) => {
+    const proven = verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, nobleVerifier);
+    // What valid evidence establishes, which an implementation's verifier must report too.
+    const proves = proven.ok
+      ? { kind: EVIDENCE_KIND_NAME[proven.value.kind], cardId: hex(proven.value.cardId), issuerId: hex(proven.value.issuerId), counters: proven.value.counters, ...(proven.value.paid !== undefined && { paid: proven.value.paid, authorised: proven.value.authorised }) }
+      : undefined;
+    return test(comment, expected, outcome(proven, verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, node)), { evidence: hex(bytes), ...(proves !== undefined && { proves }) });
+  };
   const evidences = [
     ev('a clone spent counter 2 at another terminal', evidence(EvidenceKind.ConflictingCounter, [honest, cloned]), 'valid'),
     ev("the clone's receipt 3 does not link to the honest receipt 2", evidence(EvidenceKind.ChainFork, [honest, cloneNext]), 'valid'),
@@ -151,7 +157,7 @@ export function verificationVectors(): VectorFile {
   return vectorFile(
     'verification',
     'Verification with stable check ids (docs/protocol.md): trust anchors are given once; each case names its inputs and the check that must fail (or valid). Both reference verifiers (noble, node:crypto) agree on every case.',
-    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, counter, payee, deny-list-age, evidence)', batchResult: 'a BatchResult COSE_Sign1, verified with the acquirer key of acquirerId from the anchors, for the batch batchId' },
+    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, counter, payee, deny-list-age, evidence)', batchResult: 'a BatchResult COSE_Sign1, verified with the acquirer key of acquirerId from the anchors, for the batch batchId', proves: 'for valid evidence: what it establishes (kind name, card and issuer ids, the counters the proof rests on, and for over-spend the distinct signed payments paid and the non-void authorised total), which a verifier must report alike', role: 'the role the certificate must have (card or terminal)', now: 'the verification time, Unix seconds', heldSequence: 'the sequence of the deny list the receiver holds', expected: 'what the receiver asked for (amount, currency, nonce, payee)' },
     [
       { type: 'CertificateChain', fields: anchors, tests: chains },
       { type: 'PayReceipt', fields: anchors, tests: receipts },
