@@ -108,7 +108,7 @@ describe('LOAD', () => {
     challengeOf(card);
     expectRefused(card, purseApdus.load(new Uint8Array(100).fill(0xd2)), StatusWord.WrongData);
     const c = challengeOf(card);
-    // A validly signed issuer command is not a load authorisation (message type differs).
+    // A validly signed issuer command is not a load authorization (message type differs).
     expectRefused(card, purseApdus.load(command(issuer.signer, c)), StatusWord.WrongData);
   });
 
@@ -132,7 +132,7 @@ describe('LOAD', () => {
     expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { currency: 840 })), StatusWord.CardLocked);
   });
 
-  it('executes no load once the counter is exhausted: no authorisation can bind that counter', async () => {
+  it('executes no load once the counter is exhausted: no authorization can bind that counter', async () => {
     const { state } = personalizeCard({ issuer, seed: new Uint8Array(32).fill(8) });
     const store = new MemoryCardStore({ ...state, counter: Limits.maxCounter });
     const applet = new PurseApplet(store);
@@ -143,7 +143,7 @@ describe('LOAD', () => {
     expect(applet.state.counter).toBe(Limits.maxCounter);
   });
 
-  it('refuses an authorisation bound to another counter than its own (6982), whatever the challenge', async () => {
+  it('refuses an authorization bound to another counter than its own (6982), whatever the challenge', async () => {
     const card = await newCard({ initialLoad: 1_000 });
     expectOk(card.send(purseApdus.select()));
     for (const counter of [0, 2, 1_000]) {
@@ -204,7 +204,7 @@ describe('ISSUER COMMAND', () => {
     expectRefused(card, purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { cardId: new Uint8Array(8) })), StatusWord.SecurityStatusNotSatisfied);
   });
 
-  it('answers 6A80 to a load authorisation sent as an issuer command, and 6985 without challenge', async () => {
+  it('answers 6A80 to a load authorization sent as an issuer command, and 6985 without challenge', async () => {
     const card = await newCard();
     expectRefused(card, purseApdus.issuerCommand(command(issuer.signer, { challenge: new Uint8Array(16), cardId: card.applet.state.cardId, counter: 0 })), StatusWord.ConditionsNotSatisfied);
     expectRefused(card, purseApdus.issuerCommand(load(issuer.signer, challengeOf(card))), StatusWord.WrongData);

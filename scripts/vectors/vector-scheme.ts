@@ -19,7 +19,7 @@ export function vectorTerminal(n: number): VectorParty {
   return devTerminal(VECTOR_SEED, vscheme.acquirer, n, { mcc: 5812, name: `Cha chaan teng ${n}` });
 }
 
-/** A card's receipt chain (core's DevCardChain) whose loads come with issuer-signed authorisations. */
+/** A card's receipt chain (core's DevCardChain) whose loads come with issuer-signed authorizations. */
 export class VectorChain extends DevCardChain {
   constructor(readonly card: VectorParty) {
     super(card.id, card.signer, Currency.HKD);

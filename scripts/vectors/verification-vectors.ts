@@ -106,7 +106,7 @@ export function verificationVectors(): VectorFile {
   }));
   const honest = honestChain.payTo(15_000, terminal.id);
   const misplacedChain = honestChain.fork();
-  // The first load's authorisation (bound to counter 0) executed again, at counter 3.
+  // The first load's authorization (bound to counter 0) executed again, at counter 3.
   const misplaced = misplacedChain.load(20_000, sha256(decodeCoseSign1(loaded.authorization, 512).payload));
   const cloned = clone.payTo(15_000, t2.id);
   const cloneNext = clone.payTo(5_000, t2.id);
@@ -122,25 +122,25 @@ export function verificationVectors(): VectorFile {
     const proven = verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, nobleVerifier);
     // What valid evidence establishes, which an implementation's verifier must report too.
     const proves = proven.ok
-      ? { kind: EVIDENCE_KIND_NAME[proven.value.kind], cardId: hex(proven.value.cardId), issuerId: hex(proven.value.issuerId), counters: proven.value.counters, ...(proven.value.paid !== undefined && { paid: proven.value.paid, authorised: proven.value.authorised }) }
+      ? { kind: EVIDENCE_KIND_NAME[proven.value.kind], cardId: hex(proven.value.cardId), issuerId: hex(proven.value.issuerId), counters: proven.value.counters, ...(proven.value.paid !== undefined && { paid: proven.value.paid, authorized: proven.value.authorized }) }
       : undefined;
     return test(comment, expected, outcome(proven, verifyDoubleSpendEvidence(bytes, vscheme.root.certificate, node)), { evidence: hex(bytes), ...(proves !== undefined && { proves }) });
   };
   const evidences = [
     ev('a clone spent counter 2 at another terminal', evidence(EvidenceKind.ConflictingCounter, [honest, cloned]), 'valid'),
     ev("the clone's receipt 3 does not link to the honest receipt 2", evidence(EvidenceKind.ChainFork, [honest, cloneNext]), 'valid'),
-    ev('payments of 35,000 against authorised loads of 20,000', evidence(EvidenceKind.OverSpend, [honest, cloned, cloneNext], [loaded.authorization]), 'valid'),
+    ev('payments of 35,000 against authorized loads of 20,000', evidence(EvidenceKind.OverSpend, [honest, cloned, cloneNext], [loaded.authorization]), 'valid'),
     ev('the same receipt twice is no conflict', evidence(EvidenceKind.ConflictingCounter, [honest, honest]), 'evidence'),
     ev('a linked chain is no fork', evidence(EvidenceKind.ChainFork, [cloned, cloneNext]), 'evidence'),
     ev('receipt 3 links to receipt 2 but spends from a balance 50,000 higher', evidence(EvidenceKind.BalanceMismatch, [honest, inflated]), 'valid'),
     ev('linked receipts whose balances add up are no mismatch', evidence(EvidenceKind.BalanceMismatch, [cloned, cloneNext]), 'evidence'),
     ev('a first receipt that does not start from the genesis hash', evidence(EvidenceKind.BadGenesis, [badStart]), 'valid'),
     ev('a first receipt from the genesis state is no bad genesis', evidence(EvidenceKind.BadGenesis, [loaded.receipt]), 'evidence'),
-    ev('payments of 35,000 against 20,000 executed: the 30,000 authorised for counter 1 is void (counter 2 is a payment)', evidence(EvidenceKind.OverSpend, [honest, cloned, cloneNext], [loaded.authorization, voidAuthorization]), 'valid'),
+    ev('payments of 35,000 against 20,000 executed: the 30,000 authorized for counter 1 is void (counter 2 is a payment)', evidence(EvidenceKind.OverSpend, [honest, cloned, cloneNext], [loaded.authorization, voidAuthorization]), 'valid'),
     ev('the same payments against both loads when no receipt at counter 2 is shown: nothing is void', evidence(EvidenceKind.OverSpend, [cloneNext], [loaded.authorization, voidAuthorization]), 'evidence'),
-    ev('the load authorised for counter 0 executed again at counter 3', evidence(EvidenceKind.MisplacedLoad, [misplaced], [loaded.authorization]), 'valid'),
-    ev('a load executed at its authorisation\'s counter + 1 is not misplaced', evidence(EvidenceKind.MisplacedLoad, [loaded.receipt], [loaded.authorization]), 'evidence'),
-    ev('a load receipt without its authorisation proves no misplacement', evidence(EvidenceKind.MisplacedLoad, [misplaced]), 'evidence'),
+    ev('the load authorized for counter 0 executed again at counter 3', evidence(EvidenceKind.MisplacedLoad, [misplaced], [loaded.authorization]), 'valid'),
+    ev('a load executed at its authorization\'s counter + 1 is not misplaced', evidence(EvidenceKind.MisplacedLoad, [loaded.receipt], [loaded.authorization]), 'evidence'),
+    ev('a load receipt without its authorization proves no misplacement', evidence(EvidenceKind.MisplacedLoad, [misplaced]), 'evidence'),
   ];
 
   const resultPayload = encodeBatchResult({ batchId: sha256(batchPayload), processedAt: VECTOR_NOW, outcomes: [{ receiptId: sha256(decodeCoseSign1(receipt, 512).payload), status: ReceiptStatus.Accepted }] });
@@ -157,7 +157,7 @@ export function verificationVectors(): VectorFile {
   return vectorFile(
     'verification',
     'Verification with stable check ids (docs/protocol.md): trust anchors are given once; each case names its inputs and the check that must fail (or valid). Both reference verifiers (noble, node:crypto) agree on every case.',
-    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, counter, payee, deny-list-age, evidence)', batchResult: 'a BatchResult COSE_Sign1, verified with the acquirer key of acquirerId from the anchors, for the batch batchId', proves: 'for valid evidence: what it establishes (kind name, card and issuer ids, the counters the proof rests on, and for over-spend the distinct signed payments paid and the non-void authorised total), which a verifier must report alike', role: 'the role the certificate must have (card or terminal)', now: 'the verification time, Unix seconds', heldSequence: 'the sequence of the deny list the receiver holds', expected: 'what the receiver asked for (amount, currency, nonce, payee)' },
+    { error: 'the stable check id that fails first (structure, cert-chain, cert-role, cert-expiry, signature, card, nonce, amount, currency, counter, payee, deny-list-age, evidence)', batchResult: 'a BatchResult COSE_Sign1, verified with the acquirer key of acquirerId from the anchors, for the batch batchId', proves: 'for valid evidence: what it establishes (kind name, card and issuer ids, the counters the proof rests on, and for over-spend the distinct signed payments paid and the non-void authorized total), which a verifier must report alike', role: 'the role the certificate must have (card or terminal)', now: 'the verification time, Unix seconds', heldSequence: 'the sequence of the deny list the receiver holds', expected: 'what the receiver asked for (amount, currency, nonce, payee)' },
     [
       { type: 'CertificateChain', fields: anchors, tests: chains },
       { type: 'PayReceipt', fields: anchors, tests: receipts },

@@ -308,7 +308,7 @@ export class Terminal {
   /** The journal's part in a top-up: no new load while one for the card is unresolved; each step durable. */
   private loadHooks(onSent?: (load: SentLoad) => void): TopUpHooks {
     return {
-      beforeAuthorise: (cardId) => {
+      beforeAuthorize: (cardId) => {
         const open = this.#loads.sent(cardId);
         if (open.length > 0) {
           throw new TerminalError(TerminalErrorCode.TopUpUncertain, `an earlier load of ${formatAmount(open[0]!.amount, this.currency)} to card ${toHex(cardId)} was cut during LOAD and is not resolved: no new load before its outcome is known`, {
@@ -357,8 +357,8 @@ export class Terminal {
     try {
       const resumed = await this.settleSentLoad(again, await selectCard(again), ledger, sent);
       if (resumed !== null) return resumed;
-      throw new TerminalError(TerminalErrorCode.TopUpFailed, `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorisation can no longer be used`, {
-        action: 'Run the top-up again (a new authorisation); the one that was cut shows as unconfirmed in the ledger\'s audit.',
+      throw new TerminalError(TerminalErrorCode.TopUpFailed, `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorization can no longer be used`, {
+        action: 'Run the top-up again (a new authorization); the one that was cut shows as unconfirmed in the ledger\'s audit.',
       });
     } catch (e) {
       if (e instanceof TransportError) throw uncertain(e);

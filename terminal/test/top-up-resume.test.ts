@@ -28,11 +28,11 @@ async function freshCard(): Promise<SoftCard> {
   return softCard(0, { limits: ROOMY_CARD_LIMITS });
 }
 
-/** What the ledger knows of the card's loads: authorised, and confirmed by a recorded load receipt. */
-async function ledgerLoads(card: SoftCard): Promise<{ authorised: number; loadsSold: number }> {
+/** What the ledger knows of the card's loads: authorized, and confirmed by a recorded load receipt. */
+async function ledgerLoads(card: SoftCard): Promise<{ authorized: number; loadsSold: number }> {
   const record = await L.store.card(card.cardId);
   const line = (await L.store.merchantSettlement()).find((m) => toHex(m.merchantId) === toHex(shop.merchantId));
-  return { authorised: record?.authorised ?? 0, loadsSold: line?.loadAmount ?? 0 };
+  return { authorized: record?.authorized ?? 0, loadsSold: line?.loadAmount ?? 0 };
 }
 
 describe('an online top-up at a load point', () => {
@@ -45,7 +45,7 @@ describe('an online top-up at a load point', () => {
     expect(report).toMatchObject({ amount: 12_000, balanceAfter: 12_000, counter: 1, resumed: false });
     expect(card.applet.state.balance).toBe(12_000);
     const after = await ledgerLoads(card);
-    expect(after.authorised).toBe(12_000);
+    expect(after.authorized).toBe(12_000);
     expect(after.loadsSold - before.loadsSold).toBe(12_000);
   });
 

@@ -40,7 +40,7 @@ export interface IssuerOrder {
 
 /**
  * Tops a card up online, as the issuer's host does through a terminal: SELECT, GET CHALLENGE, then LOAD
- * with an authorisation the issuer signs for that challenge.
+ * with an authorization the issuer signs for that challenge.
  * @returns the last R-APDU split: the load receipt with 9000, or the status word of the step that failed.
  * @throws whatever `exchange` throws (e.g. TransportError); CodecError for an order out of range (misuse).
  * @example const { sw, data } = await loadCard((c) => applet.process(c), issuer.signer, { amount: 50_000 })

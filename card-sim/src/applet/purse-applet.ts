@@ -276,7 +276,7 @@ export class PurseApplet implements VirtualCard {
     if (typeof opened === 'number') return sw(opened);
     const auth: LoadAuthorization = opened.payload;
     const s = this.#state;
-    // The authorisation binds the counter the challenge reported: executed here, its receipt sits at counter + 1,
+    // The authorization binds the counter the challenge reported: executed here, its receipt sits at counter + 1,
     // so the ledger can prove from the card's own receipts whether it ever was.
     if (auth.counter !== s.counter) return sw(StatusWord.SecurityStatusNotSatisfied);
     if (isLocked(s)) return sw(StatusWord.CardLocked);

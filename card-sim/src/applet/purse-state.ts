@@ -40,7 +40,7 @@ export interface PurseState {
   /** The card certificate (COSE_Sign1 bytes), returned by SELECT. */
   readonly certificate: Uint8Array;
   readonly issuerId: Uint8Array;
-  /** Compressed key that must have signed LOAD authorisations and issuer commands. */
+  /** Compressed key that must have signed LOAD authorizations and issuer commands. */
   readonly issuerPublicKey: Uint8Array;
   readonly currency: number;
   readonly balance: number;

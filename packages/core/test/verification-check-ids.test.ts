@@ -144,13 +144,13 @@ describe('verifyDoubleSpendEvidence (anyone, with only the root certificate)', (
     expect(failedCheck(verify(evidence(EvidenceKind.BalanceMismatch, [afterClone, inflated])))).toBe('ok');
     expect(failedCheck(verify(evidence(EvidenceKind.BalanceMismatch, [cloned, afterClone])))).toBe(CheckId.Evidence);
   });
-  it('over-spend: a card whose key was extracted signs itself an unauthorised load and spends it', () => {
+  it('over-spend: a card whose key was extracted signs itself an unauthorized load and spends it', () => {
     const forger = new CardChain(card);
     Object.assign(forger, { counter: original.counter, balance: original.balance, lastHash: original.lastHash });
-    forger.loadAuthorized(50_000); // no issuer authorisation exists for this load
+    forger.loadAuthorized(50_000); // no issuer authorization exists for this load
     const spend = forger.payTo(30_000, t2.id);
     const v = verify(evidence(EvidenceKind.OverSpend, [first, honest, spend], [load.authorization]));
-    expect(v.ok && v.value).toMatchObject({ paid: 36_000, authorised: 10_000, counters: [2, 3, 5] });
+    expect(v.ok && v.value).toMatchObject({ paid: 36_000, authorized: 10_000, counters: [2, 3, 5] });
     expect(failedCheck(verify(evidence(EvidenceKind.OverSpend, [first, honest], [load.authorization])))).toBe(CheckId.Evidence);
   });
   it('refuses evidence from a card of another scheme, and a forged receipt', () => {

@@ -1,5 +1,5 @@
 // Generates (or reads from the cache under .tmp/) a large set of upload batches for the ledger bench and the
-// crash test: a scheme, cards loaded through issuer-signed authorisations, and terminal-signed batches of pay
+// crash test: a scheme, cards loaded through issuer-signed authorizations, and terminal-signed batches of pay
 // receipts that keep every card's counter, hash chain and balance exact. Signing uses node:crypto (OpenSSL), about
 // 25x faster than the portable signer, so 100k receipts take seconds rather than minutes.
 import { randomBytes } from 'node:crypto';
@@ -43,7 +43,7 @@ export interface ReceiptSet {
   readonly params: ReceiptSetParams;
   readonly scheme: TestScheme;
   readonly terminals: readonly TerminalRecord[];
-  /** Per card: its certificate, the issuer-signed authorisation and the card's load receipt. */
+  /** Per card: its certificate, the issuer-signed authorization and the card's load receipt. */
   readonly loads: readonly { readonly certificate: Uint8Array; readonly authorization: Uint8Array; readonly loadReceipt: Uint8Array; readonly amount: number; readonly time: number }[];
   /** Upload batches (COSE_Sign1 bytes). */
   readonly batches: readonly Uint8Array[];
@@ -53,7 +53,7 @@ export interface ReceiptSet {
   readonly loaded: number;
 }
 
-// 3: load authorisations bind the card's counter (key 7).
+// 3: load authorizations bind the card's counter (key 7).
 const FORMAT = 3;
 const CACHE = new URL('../../../.tmp/ledger-bench/', import.meta.url);
 
@@ -84,7 +84,7 @@ export function receiptSet(params: ReceiptSetParams): ReceiptSet {
 
 /**
  * Records what the ledger must know before the set's batches arrive: the terminals (as enrolled), the cards'
- * certificates and load authorisations (as the issuer signed them), and the cards' load receipts (through the
+ * certificates and load authorizations (as the issuer signed them), and the cards' load receipts (through the
  * ledger's verified path).
  */
 export async function recordSetPrerequisites(set: ReceiptSet, store: LedgerStore, ledger: Ledger): Promise<void> {

@@ -14,7 +14,7 @@ export {
   parseEnrolmentRequest, signTerminalCertificate, newEnrolmentCode, enrolmentCodeHash, TERMINAL_VALIDITY_SECONDS, ENROLMENT_CODE_BYTES, DEFAULT_INVITE_TTL_SECONDS,
   MAX_INVITE_TTL_SECONDS, type CertificateRequest, type OnlineEnrolmentRequest, type NewMerchant, type NewInvite, type IssuedInvite,
 } from './scheme/terminal-enrolment.js';
-export type { DeskLoadRequest, LoadAuthorizationResult, LoadRefusal } from './scheme/load-authorisation.js';
+export type { DeskLoadRequest, LoadAuthorizationResult, LoadRefusal } from './scheme/load-authorization.js';
 export { EnrolmentThrottle, DEFAULT_ENROLMENT_LIMITS, type EnrolmentLimits } from './http/enrolment-throttle.js';
 export { buildLedgerServer, DEFAULT_LEDGER_SERVER_LIMITS, type LedgerServer, type LedgerServerLimits, type LedgerServerOptions, type LedgerServerTls } from './http/ledger-server.js';
 export { createDevCertificate, type DevCertificate, type DevCertificateOptions } from './http/dev-certificate.js';

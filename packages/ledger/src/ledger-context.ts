@@ -11,7 +11,7 @@ export interface LedgerContext {
   readonly verifier: SignatureVerifier;
   /** This ledger's acquirer: enrols terminals, signs batch results and deny lists. */
   readonly acquirer: PartyKey;
-  /** Issuers whose loads this ledger authorises, by lower-case hex id. */
+  /** Issuers whose loads this ledger authorizes, by lower-case hex id. */
   readonly issuers: ReadonlyMap<string, PartyKey>;
   /** Unix seconds. */
   readonly clock: () => number;

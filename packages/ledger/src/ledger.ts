@@ -18,7 +18,7 @@ import { recordReportedEvidence } from './detect/reported-evidence.js';
 import { BatchIngestor, type BatchRefusal, type IngestedBatch, type VerifiedBatch } from './ingest/batch-ingestor.js';
 import { VerifyPool } from './ingest/verify-pool.js';
 import type { LedgerContext } from './ledger-context.js';
-import { authorizeDeskLoad, authorizeLoad, recordLoadReceipt, type DeskLoadRequest, type LoadAuthorizationResult } from './scheme/load-authorisation.js';
+import { authorizeDeskLoad, authorizeLoad, recordLoadReceipt, type DeskLoadRequest, type LoadAuthorizationResult } from './scheme/load-authorization.js';
 import type { PartyKey } from './scheme/party-key.js';
 import {
   addMerchant, enrolByOperator, enrolWithCode, inviteTerminal, type IssuedInvite, type NewInvite, type NewMerchant, type OnlineEnrolmentRequest,
@@ -39,7 +39,7 @@ export interface LedgerOptions {
   readonly store: LedgerStore;
   /** This ledger's acquirer key: its certificate must be one of the stored trust anchors. */
   readonly acquirer: PartyKey;
-  /** Issuer keys for online load authorisation (none: loads are refused with UNKNOWN_ISSUER). */
+  /** Issuer keys for online load authorization (none: loads are refused with UNKNOWN_ISSUER). */
   readonly issuers?: readonly PartyKey[];
   /** Unix seconds; default the system clock. */
   readonly clock?: () => number;
@@ -52,7 +52,7 @@ export interface LedgerOptions {
 const systemClock = (): number => Math.floor(Date.now() / 1000);
 
 /**
- * The settlement ledger: scheme operations (terminal enrolment, load authorisation, deny list, trust anchors)
+ * The settlement ledger: scheme operations (terminal enrolment, load authorization, deny list, trust anchors)
  * and batch ingestion on one store. The HTTP service and the CLI are thin layers over it.
  * @example const ledger = await Ledger.open({ store, acquirer }); await ledger.ingestBatch(bytes, 'file')
  */
@@ -148,7 +148,7 @@ export class Ledger {
 
   /**
    * Online enrolment: redeems an invite code and certifies the terminal's key for the invite's merchant.
-   * @throws LedgerError UNAUTHORISED, TERMINAL_CONFLICT, NOT_FOUND
+   * @throws LedgerError UNAUTHORIZED, TERMINAL_CONFLICT, NOT_FOUND
    */
   enrolWithCode(code: string, request: OnlineEnrolmentRequest): Promise<TerminalRecord> {
     return enrolWithCode(this.context, code, request);
@@ -168,19 +168,19 @@ export class Ledger {
   }
 
   /**
-   * Authorises an online load a load point asked for with a signed LoadRequest; its merchant is debited the amount
-   * (see scheme/load-authorisation.ts). @throws LedgerError UNKNOWN_ISSUER, STORAGE
+   * Authorizes an online load a load point asked for with a signed LoadRequest; its merchant is debited the amount
+   * (see scheme/load-authorization.ts). @throws LedgerError UNKNOWN_ISSUER, STORAGE
    */
   authorizeLoad(signedRequest: Uint8Array): Promise<LoadAuthorizationResult> {
     return authorizeLoad(this.context, signedRequest);
   }
 
-  /** Authorises an online load at the issuer's own desk (no load point; see scheme/load-authorisation.ts). @throws LedgerError UNKNOWN_ISSUER, STORAGE */
+  /** Authorizes an online load at the issuer's own desk (no load point; see scheme/load-authorization.ts). @throws LedgerError UNKNOWN_ISSUER, STORAGE */
   authorizeDeskLoad(request: DeskLoadRequest): Promise<LoadAuthorizationResult> {
     return authorizeDeskLoad(this.context, request);
   }
 
-  /** Records a card's load receipt (see scheme/load-authorisation.ts). */
+  /** Records a card's load receipt (see scheme/load-authorization.ts). */
   recordLoadReceipt(bytes: Uint8Array): Promise<Verification<ReceiptOutcome>> {
     return recordLoadReceipt(this.context, bytes);
   }

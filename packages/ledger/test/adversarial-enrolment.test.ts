@@ -92,7 +92,7 @@ describe('attacks on enrolment', () => {
     await enrolled(code);
     const again = await enrol({ publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey) }, code);
     expect(again.status).toBe(401);
-    expect(await again.json()).toMatchObject({ error: 'LEDGER_UNAUTHORISED', reason: 'this enrolment code was already used' });
+    expect(await again.json()).toMatchObject({ error: 'LEDGER_UNAUTHORIZED', reason: 'this enrolment code was already used' });
 
     // Racing requests on a service of its own, whose limits let all seven losers through to the code.
     const racing = await startTestServer(scheme, { enrolmentLimits: { ...LIMITS, clientFailures: 100, globalFailures: 100 } });

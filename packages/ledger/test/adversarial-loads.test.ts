@@ -1,6 +1,6 @@
 /**
  * The load edge under attack (issue "No value from nowhere"): a hostile load point that edits the card challenge
- * it forwards, a card cloner that spends authorisations the card never executed or executes one twice, and card
+ * it forwards, a card cloner that spends authorizations the card never executed or executes one twice, and card
  * limits the ledger must hold against a clone. Each test names the attack and what stops it.
  */
 import Database from 'better-sqlite3';
@@ -86,11 +86,11 @@ describe('a hostile load point', () => {
       const refused = await ledger.authorizeLoad(signLoadRequest(loadPoint, card, withCounter(card.challenge(), forged), 50_000));
       expect(refused).toMatchObject({ ok: false, check: CheckId.Counter });
     }
-    expect((await store.card(card.id))?.authorised).toBe(10_000);
+    expect((await store.card(card.id))?.authorized).toBe(10_000);
     expect(await loadPointLine()).toEqual(before);
   });
 
-  it('gets an authorisation bound to the counter it claimed, which the card refuses to execute; it is void once the card signs at that counter + 1, and counts for nothing', async () => {
+  it('gets an authorization bound to the counter it claimed, which the card refuses to execute; it is void once the card signs at that counter + 1, and counts for nothing', async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 10_000);
     const claimed = card.counter + 5;
@@ -98,20 +98,20 @@ describe('a hostile load point', () => {
     if (!auth.ok) throw new Error(auth.reason);
     expect(authorizationOf(auth.value).counter).toBe(claimed);
     expect(() => card.load(auth.value)).toThrow(/bound to counter/);
-    // Pending: debited to the load point that asked for it, counted as authorised, until the chain shows otherwise.
-    expect((await store.card(card.id))?.authorised).toBe(60_000);
+    // Pending: debited to the load point that asked for it, counted as authorized, until the chain shows otherwise.
+    expect((await store.card(card.id))?.authorized).toBe(60_000);
     for (let i = 0; i < 5; i++) await upload([card.pay(100, shop.id)], card);
-    expect((await store.card(card.id))?.authorised).toBe(60_000);
+    expect((await store.card(card.id))?.authorized).toBe(60_000);
     await upload([card.pay(100, shop.id)], card);
-    expect((await store.card(card.id))?.authorised).toBe(10_000);
+    expect((await store.card(card.id))?.authorized).toBe(10_000);
     const totals = (await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id));
-    expect(totals).toMatchObject({ authorisedAmount: 10_000, voidAmount: 50_000, voidCount: 1 });
+    expect(totals).toMatchObject({ authorizedAmount: 10_000, voidAmount: 50_000, voidCount: 1 });
     expect((await valueAudit(store)).balanced).toBe(true);
   });
 });
 
 describe('a card cloner', () => {
-  it('cannot spend an authorisation the card never executed: payments beyond the executed loads are an over-spend, and the audit does not balance them away', async () => {
+  it('cannot spend an authorization the card never executed: payments beyond the executed loads are an over-spend, and the audit does not balance them away', async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 10_000);
     // A top-up cut before LOAD: the card never executes it, and its next payment proves that.
@@ -127,21 +127,21 @@ describe('a card cloner', () => {
     expect(cases.map((c) => c.kind)).toContain(EvidenceKind.OverSpend);
     const evidence = cases.find((c) => c.kind === EvidenceKind.OverSpend)?.evidence;
     if (evidence === null || evidence === undefined) throw new Error('no evidence');
-    expect(verifyDoubleSpendEvidence(evidence, scheme.root.certificate, nobleVerifier)).toMatchObject({ ok: true, value: { authorised: 10_000 } });
+    expect(verifyDoubleSpendEvidence(evidence, scheme.root.certificate, nobleVerifier)).toMatchObject({ ok: true, value: { authorized: 10_000 } });
     expect((await store.card(card.id))?.revokedAt).not.toBeNull();
     const audit = await valueAudit(store);
     const exception = audit.exceptions.find((e) => e.cardId === toHex(card.id));
     expect(exception).toMatchObject({ unfunded: 50_000 });
   });
 
-  it('executing one authorisation a second time, at another counter, is a misplaced-load double spend: evidence, revocation, a new deny list', async () => {
+  it('executing one authorization a second time, at another counter, is a misplaced-load double spend: evidence, revocation, a new deny list', async () => {
     const card = TestCard.issue(scheme.issuer);
     const auth = await ledger.authorizeLoad(signLoadRequest(loadPoint, card, card.challenge(), 20_000));
     if (!auth.ok) throw new Error(auth.reason);
     expect(await ledger.recordLoadReceipt(card.load(auth.value))).toMatchObject({ ok: true, value: { status: ReceiptStatus.Accepted } });
     await upload([card.pay(500, shop.id)], card);
     const a = authorizationOf(auth.value);
-    // A clone with the card's key and state executes the same authorisation again, after a payment of its own.
+    // A clone with the card's key and state executes the same authorization again, after a payment of its own.
     const clone = card.clone();
     clone.pay(100, shop.id);
     const replay = clone.commit({ kind: 'load', cardId: card.id, counter: clone.counter + 1, amount: 20_000, currency: 344, authorizationId: a.id, balanceAfter: clone.balance + 20_000, prevHash: clone.lastHash });
@@ -154,11 +154,11 @@ describe('a card cloner', () => {
     expect((await store.card(card.id))?.revokedAt).not.toBeNull();
     expect((await store.latestDenyList()).sequence).toBe(sequenceBefore + 1);
     const audit = await valueAudit(store);
-    expect(audit.exceptions.find((e) => e.cardId === toHex(card.id))).toMatchObject({ unauthorisedLoads: 20_000, loadsUnexplained: 0 });
+    expect(audit.exceptions.find((e) => e.cardId === toHex(card.id))).toMatchObject({ unauthorizedLoads: 20_000, loadsUnexplained: 0 });
     expect((await loadPointLine())?.loadAmount).toBeGreaterThanOrEqual(20_000);
   });
 
-  it('a first execution away from the counter the authorisation binds is a misplaced-load double spend, and leaves the authorisation unexecuted', async () => {
+  it('a first execution away from the counter the authorization binds is a misplaced-load double spend, and leaves the authorization unexecuted', async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 5_000);
     const auth = await ledger.authorizeLoad(signLoadRequest(loadPoint, card, card.challenge(), 7_000));

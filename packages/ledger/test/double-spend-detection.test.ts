@@ -142,11 +142,11 @@ describe('balances that do not add up (BalanceMismatch)', () => {
   });
 });
 
-describe('spending beyond the authorised loads (OverSpend)', () => {
-  it('flags payments above what the issuer authorised, with the authorisations in the evidence', async () => {
+describe('spending beyond the authorized loads (OverSpend)', () => {
+  it('flags payments above what the issuer authorized, with the authorizations in the evidence', async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 5_000);
-    // The leaked key signs a load receipt for a load the issuer never authorised; it never reaches the ledger.
+    // The leaked key signs a load receipt for a load the issuer never authorized; it never reaches the ledger.
     card.commit({ kind: 'load', cardId: card.id, counter: card.counter + 1, amount: 50_000, currency: Currency.HKD, authorizationId: new Uint8Array(32), balanceAfter: card.balance + 50_000, prevHash: card.lastHash });
     const pays = [card.pay(3_000, shopA.id), card.pay(3_000, shopA.id), card.pay(3_000, shopA.id)];
     const r = await ingest(signBatch(shopA, pays, [card]));
@@ -155,9 +155,9 @@ describe('spending beyond the authorised loads (OverSpend)', () => {
     expect(cases).toHaveLength(1);
     const proof = proven(cases[0] as FraudCaseRecord);
     if (!proof.ok) throw new Error(proof.reason);
-    expect(proof.value).toMatchObject({ kind: EvidenceKind.OverSpend, paid: 6_000, authorised: 5_000 });
+    expect(proof.value).toMatchObject({ kind: EvidenceKind.OverSpend, paid: 6_000, authorized: 5_000 });
     expect(cases[0]).toMatchObject({ flaggedCount: 2, flaggedAmount: 6_000 });
-    // The gap at counter 2 (the unauthorised load) shows as value moving in flight in the opposite direction.
+    // The gap at counter 2 (the unauthorized load) shows as value moving in flight in the opposite direction.
     const audit = await valueAudit(store, { allCards: true });
     expect(audit.balanced).toBe(true);
     expect(audit.cards.find((c) => c.cardId === toHex(card.id))).toMatchObject({ loaded: 5_000, settled: 3_000, flagged: 6_000, inFlight: -50_000, onCard: 46_000, difference: 0 });
@@ -202,7 +202,7 @@ describe('who carries the loss', () => {
 });
 
 describe('load receipts', () => {
-  it('are recorded only for an authorisation this ledger issued, for that amount', async () => {
+  it('are recorded only for an authorization this ledger issued, for that amount', async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 1_000);
     const forgedLoad = card.commit({ kind: 'load', cardId: card.id, counter: card.counter + 1, amount: 99_000, currency: Currency.HKD, authorizationId: new Uint8Array(32), balanceAfter: card.balance + 99_000, prevHash: card.lastHash });

@@ -65,7 +65,7 @@ describe('terminal enrolment (POST /v1/terminals)', () => {
     expect((await enrol(request)).status).toBe(401);
     const wrong = await enrol(request, 'not-a-code');
     expect(wrong.status).toBe(401);
-    expect(await wrong.json()).toMatchObject({ error: 'LEDGER_UNAUTHORISED' });
+    expect(await wrong.json()).toMatchObject({ error: 'LEDGER_UNAUTHORIZED' });
     expect((await enrol({ ...request, publicKey: '02ff' }, code)).status).toBe(400);
     expect((await enrol({ ...request, name: 'Shop' }, code)).status).toBe(400);
     expect((await enrol(request, code.toUpperCase().replaceAll('-', ' '))).status).toBe(200);
@@ -73,7 +73,7 @@ describe('terminal enrolment (POST /v1/terminals)', () => {
 });
 
 describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
-  it("authorises a load point's signed request bound to the card's challenge, and records the card's load receipt once", async () => {
+  it("authorizes a load point's signed request bound to the card's challenge, and records the card's load receipt once", async () => {
     const point = await enrolTerminal(server.ledger);
     const card = TestCard.issue(scheme.issuer);
     const request = signLoadRequest(point, card, card.challenge(), 25_000);
@@ -81,7 +81,7 @@ describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe(CBOR_CONTENT_TYPE);
     const authorization = new Uint8Array(await res.arrayBuffer());
-    // A retry of the same request (its answer was lost) gets the same authorisation, not a second one.
+    // A retry of the same request (its answer was lost) gets the same authorization, not a second one.
     const retry = await post(LedgerApi.authorizeLoad, request, CBOR_CONTENT_TYPE);
     expect(toHex(new Uint8Array(await retry.arrayBuffer()))).toBe(toHex(authorization));
     const receipt = card.load(authorization);
@@ -89,7 +89,7 @@ describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
     expect(await first.json()).toEqual({ status: 'accepted' });
     const again = await post(LedgerApi.loadReceipts, receipt, CBOR_CONTENT_TYPE);
     expect(await again.json()).toMatchObject({ status: 'duplicate' });
-    expect((await store.card(card.id))?.authorised).toBe(25_000);
+    expect((await store.card(card.id))?.authorized).toBe(25_000);
     const line = (await store.merchantSettlement()).find((m) => toHex(m.merchantId) === toHex(point.merchantId));
     expect(line).toMatchObject({ loadCount: 1, loadAmount: 25_000, creditedAmount: 0 });
   });
@@ -109,7 +109,7 @@ describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
     const notEnrolled = await post(LedgerApi.authorizeLoad, signLoadRequest(stranger, card, card.challenge(), 100), CBOR_CONTENT_TYPE);
     expect(notEnrolled.status).toBe(403);
     expect(await notEnrolled.json()).toMatchObject({ check: 'cert-chain' });
-    expect((await store.card(card.id))?.authorised ?? 0).toBe(0);
+    expect((await store.card(card.id))?.authorized ?? 0).toBe(0);
   });
 
   it("refuses a challenge from another card than the certificate's (422), a load above the card's maximum balance, and a second load on one challenge", async () => {
@@ -126,7 +126,7 @@ describe('online loads (POST /v1/loads, POST /v1/load-receipts)', () => {
     const second = await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, challenge, 200), CBOR_CONTENT_TYPE);
     expect(second.status).toBe(422);
     expect(await second.json()).toMatchObject({ check: 'nonce' });
-    expect((await store.card(card.id))?.authorised).toBe(100);
+    expect((await store.card(card.id))?.authorized).toBe(100);
   });
 });
 

@@ -78,7 +78,7 @@ describe('POST /v1/evidence', () => {
     });
     const forged = evidence(stranger, [load(100), load(200)], EvidenceKind.ConflictingCounter, foreign.issuer.certificate);
     expect(await post(forged)).toMatchObject({ status: 422, json: { check: CheckId.CertChain } });
-    // Over-spend rests on the issuer's full disclosure, which only the authorising ledger can give.
+    // Over-spend rests on the issuer's full disclosure, which only the authorizing ledger can give.
     expect(await post(evidence(card, [atA], EvidenceKind.OverSpend))).toMatchObject({ status: 422, json: { check: CheckId.Evidence } });
     expect(await post(Uint8Array.of(0xa0))).toMatchObject({ status: 422, json: { check: CheckId.Structure } });
     expect((await post(new TextEncoder().encode('{}'), 'application/json')).status).toBe(415);

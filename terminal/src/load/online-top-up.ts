@@ -16,7 +16,7 @@ export interface TopUpReport {
   readonly counter: number;
   /** Identity of the card's load receipt (SHA-256 of its payload). */
   readonly receiptId: Uint8Array;
-  /** Identity of the issuer's authorisation the card executed. */
+  /** Identity of the issuer's authorization the card executed. */
   readonly authorizationId: Uint8Array;
   /** The answer to LOAD was lost and the receipt was read back from the card's log (resumeTopUp). */
   readonly resumed: boolean;
@@ -31,7 +31,7 @@ export interface TopUpReport {
 /** Where the caller (the Terminal, with its journal) takes part in a top-up; each hook may throw to stop it. */
 export interface TopUpHooks {
   /** The card is known (SELECT), nothing asked of the ledger yet. */
-  readonly beforeAuthorise?: (cardId: Uint8Array) => void;
+  readonly beforeAuthorize?: (cardId: Uint8Array) => void;
   /** Just before LOAD goes to the card. */
   readonly onLoadSent?: (load: SentLoad) => void;
   /** The card's load receipt verified, before it goes to the ledger. */
@@ -77,7 +77,7 @@ export function selectCard(connection: CardConnection): Promise<SelectedCard> {
   });
 }
 
-/** A load the ledger authorised and the terminal sent to the card: what it takes to find out later whether it happened. */
+/** A load the ledger authorized and the terminal sent to the card: what it takes to find out later whether it happened. */
 export interface SentLoad {
   readonly cardId: Uint8Array;
   readonly cardCertificate: Uint8Array;
@@ -107,7 +107,7 @@ export async function topUpOnline(
   const { certificate, cert: cardCert } = await selectCard(connection);
   const challenge = await exchange(connection, purseApdus.getChallenge(), 'GET CHALLENGE');
   const { counter } = await purseAnswer(async () => decodeCardChallenge(challenge));
-  hooks.beforeAuthorise?.(cardCert.subject);
+  hooks.beforeAuthorize?.(cardCert.subject);
   const request = encodeLoadRequest({
     terminalId: identity.terminalId, terminalCertificate: identity.certificate, cardCertificate: certificate,
     challenge, amount, currency: cardCert.card?.currency ?? Currency.HKD, time: now,
@@ -120,13 +120,13 @@ export async function topUpOnline(
     bound = decodeLoadAuthorization(payload);
     authorizationId = sha256(payload);
   } catch (e) {
-    if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorisation is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
+    if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorization is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
     throw e;
   }
   // The card checks the issuer's signature; the load point checks that it is the load it asked for, so that what it
   // journals (amount, counter) is what the card will be asked to execute.
   if (!bytesEqual(bound.cardId, cardCert.subject) || bound.counter !== counter || bound.amount !== amount) {
-    throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorisation is not for this load (card ${toHex(bound.cardId)}, counter ${bound.counter}, amount ${bound.amount})`, { action: 'Try again; if it repeats, call your acquirer.' });
+    throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorization is not for this load (card ${toHex(bound.cardId)}, counter ${bound.counter}, amount ${bound.amount})`, { action: 'Try again; if it repeats, call your acquirer.' });
   }
   hooks.onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
   const receiptBytes = await exchange(connection, purseApdus.load(authorization), 'LOAD');
@@ -136,7 +136,7 @@ export async function topUpOnline(
 /**
  * After a LOAD whose answer was lost: with the card back in the field and selected (`selectCard`; it must be the
  * same card), finds out whether it executed the load from its counter and its log, from the newest receipt down
- * to the one after the challenge's counter: the load receipt naming this authorisation means it did (the receipt then goes to the
+ * to the one after the challenge's counter: the load receipt naming this authorization means it did (the receipt then goes to the
  * ledger as usual); none means it did not, and never will (the challenge died with the power-off).
  * @returns the report of the load, or null when the card did not execute it.
  * @throws TerminalError TOP_UP_FAILED (another card, an unverifiable answer), TOP_UP_UNCERTAIN (the card's log no
@@ -165,8 +165,8 @@ export async function resumeTopUp(
 }
 
 /**
- * Checks that the card's verified receipt is this load's (its authorisation, amount, and the counter after the one
- * the authorisation binds: a genuine card executes it nowhere else) and hands it to the ledger.
+ * Checks that the card's verified receipt is this load's (its authorization, amount, and the counter after the one
+ * the authorization binds: a genuine card executes it nowhere else) and hands it to the ledger.
  */
 async function recordLoad(
   ledger: LedgerClient, receiptBytes: Uint8Array, receipt: Verification<Signed<CardReceipt>>, load: Pick<SentLoad, 'amount' | 'counter' | 'authorizationId'>, resumed: boolean, hooks: TopUpHooks,

@@ -143,7 +143,7 @@ export class LedgerClient {
   }
 
   /**
-   * POST /v1/loads: hands the ledger this load point's signed LoadRequest, asking the card's issuer to authorise a
+   * POST /v1/loads: hands the ledger this load point's signed LoadRequest, asking the card's issuer to authorize a
    * load bound to the card's challenge. Answers the issuer-signed LoadAuthorization bytes (the card verifies them).
    */
   async authorizeLoad(signedRequest: Uint8Array): Promise<Uint8Array> {

@@ -22,7 +22,7 @@ export const LedgerApi = {
   /**
    * POST, body: LoadRequest COSE_Sign1 (CBOR) signed by an enrolled load point, which is debited the amount in settlement.
    * 200: LoadAuthorization COSE_Sign1 signed by the card's issuer (CBOR). Idempotent per card challenge: the same request
-   * again gets the same authorisation.
+   * again gets the same authorization.
    */
   authorizeLoad: '/v1/loads',
   /** POST, body: LoadReceipt COSE_Sign1 (CBOR). 200 JSON { status: 'accepted' | 'duplicate' | 'rejected' | 'double-spend', check?, reason? }. */

@@ -31,7 +31,7 @@ export interface PayReceipt extends ChainLink {
   readonly time: number;
 }
 
-/** Payload of a load receipt (message type 3): the card's signed acknowledgement of an issuer-authorised load. */
+/** Payload of a load receipt (message type 3): the card's signed acknowledgement of an issuer-authorized load. */
 export interface LoadReceipt extends ChainLink {
   readonly kind: 'load';
   /** SHA-256 of the LoadAuthorization payload the card executed. */

@@ -7,8 +7,8 @@ import { MessageType } from './message-type.js';
 
 /**
  * What the evidence proves. Every kind is provable from card-signed receipts alone, except OverSpend, which also
- * needs the issuer's signed load authorisations (and is as complete as the issuer's disclosure), and
- * MisplacedLoad, which needs the one authorisation the load receipt names.
+ * needs the issuer's signed load authorizations (and is as complete as the issuer's disclosure), and
+ * MisplacedLoad, which needs the one authorization the load receipt names.
  */
 export const EvidenceKind = {
   /** Two receipts of one card with one counter value and different payloads. */
@@ -17,13 +17,13 @@ export const EvidenceKind = {
   ChainFork: 2,
   /** Receipts n and n+1 of one card, linked by hash, whose balances do not add up. */
   BalanceMismatch: 3,
-  /** Distinct signed payments whose total exceeds everything the issuer authorised to load. */
+  /** Distinct signed payments whose total exceeds everything the issuer authorized to load. */
   OverSpend: 4,
   /** A receipt with counter 1 that does not start the chain (prevHash not the genesis hash, or balance before not 0). */
   BadGenesis: 5,
   /**
-   * A load receipt that executes an authorisation at a counter other than the authorisation's counter + 1: a
-   * genuine card executes an authorisation only at the counter it binds, and so at most once.
+   * A load receipt that executes an authorization at a counter other than the authorization's counter + 1: a
+   * genuine card executes an authorization only at the counter it binds, and so at most once.
    */
   MisplacedLoad: 6,
 } as const;
@@ -48,7 +48,7 @@ export interface DoubleSpendEvidence {
   readonly issuerCertificate: Uint8Array;
   /** The card-signed receipts (COSE_Sign1 bytes) that prove the claim. */
   readonly receipts: readonly Uint8Array[];
-  /** Issuer-signed load authorisations (COSE_Sign1 bytes), for OverSpend and MisplacedLoad only. */
+  /** Issuer-signed load authorizations (COSE_Sign1 bytes), for OverSpend and MisplacedLoad only. */
   readonly loadAuthorizations: readonly Uint8Array[];
 }
 

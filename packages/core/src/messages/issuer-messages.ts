@@ -8,7 +8,7 @@ import { decodePayload } from './decode-payload.js';
 import { Limits } from './limits.js';
 import { MessageType } from './message-type.js';
 
-/** Payload of an issuer-signed load authorisation (message type 4), bound to one card challenge. */
+/** Payload of an issuer-signed load authorization (message type 4), bound to one card challenge. */
 export interface LoadAuthorization {
   readonly cardId: Uint8Array;
   /** The challenge the card issued for this load (single use). */
@@ -39,7 +39,7 @@ export interface IssuerCommand {
   readonly time: number;
 }
 
-/** Encodes a load authorisation payload. @throws CodecError on out-of-range fields (misuse). */
+/** Encodes a load authorization payload. @throws CodecError on out-of-range fields (misuse). */
 export function encodeLoadAuthorization(a: LoadAuthorization): Uint8Array {
   const bytes = encodeCbor(new Map<number, CborValue>([
     [0, MessageType.LoadAuthorization], [1, a.cardId], [2, a.challenge], [3, a.amount], [4, a.currency], [5, a.loadId], [6, a.time], [7, a.counter],
@@ -48,7 +48,7 @@ export function encodeLoadAuthorization(a: LoadAuthorization): Uint8Array {
   return bytes;
 }
 
-/** Decodes a load authorisation payload. @throws CodecError */
+/** Decodes a load authorization payload. @throws CodecError */
 export function decodeLoadAuthorization(payload: Uint8Array): LoadAuthorization {
   const r = new MapReader(decodePayload(payload, Limits.issuerMessageBytes, 'LoadAuthorization'), 'LoadAuthorization');
   r.messageType(MessageType.LoadAuthorization);

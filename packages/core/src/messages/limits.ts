@@ -9,7 +9,7 @@ export const Limits = {
   receiptBytes: 254,
   /** PAY command data. */
   payCommandBytes: 128,
-  /** A load authorisation or issuer command (COSE_Sign1), sent as one short C-APDU. */
+  /** A load authorization or issuer command (COSE_Sign1), sent as one short C-APDU. */
   issuerMessageBytes: 255,
   /** SELECT response data (certificate + state): must fit one short R-APDU with its status word. */
   selectResponseBytes: 254,

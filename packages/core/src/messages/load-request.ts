@@ -8,9 +8,9 @@ import { MessageType } from './message-type.js';
 
 /**
  * Payload of a terminal-signed load request (message type 11): an enrolled load point asks the card's issuer,
- * through the ledger, to authorise a load it has been paid for. The signature makes the load point accountable:
+ * through the ledger, to authorize a load it has been paid for. The signature makes the load point accountable:
  * the ledger debits the loaded value to the load point's merchant in settlement. Bound to one card challenge, so
- * it yields at most one authorisation.
+ * it yields at most one authorization.
  */
 export interface LoadRequest {
   readonly terminalId: Uint8Array;

@@ -24,7 +24,7 @@ export const CheckId = {
   /** The currency is not the one asked, or not the card's. */
   Currency: 'currency',
   /**
-   * A counter is not the one the card is bound to: a load receipt not at its authorisation's counter + 1, a card
+   * A counter is not the one the card is bound to: a load receipt not at its authorization's counter + 1, a card
    * challenge whose counter is behind the card's chain as the ledger knows it, or (terminal, before PAY) a card
    * whose counter is behind a receipt of it the terminal holds, or at that receipt's counter while its newest logged
    * receipt is another one: a card file restored from an old copy, a copied card, or a clone.

@@ -20,9 +20,9 @@ export interface ProvenDoubleSpend {
   readonly issuerId: Uint8Array;
   /** The counter values the proof rests on. */
   readonly counters: readonly number[];
-  /** For OverSpend: total paid and total authorised, in minor units. */
+  /** For OverSpend: total paid and total authorized, in minor units. */
   readonly paid?: number;
-  readonly authorised?: number;
+  readonly authorized?: number;
 }
 
 /**
@@ -83,24 +83,24 @@ export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Ui
   }
 }
 
-/** The issuer-signed load authorisations of evidence, each checked to be for this card, in its currency. */
+/** The issuer-signed load authorizations of evidence, each checked to be for this card, in its currency. */
 function openAuthorizations(evidence: DoubleSpendEvidence, trust: TrustStore, card: Certificate, verifier: SignatureVerifier, issuerId: Uint8Array): Verification<Signed<LoadAuthorization>[]> {
   const issuer = trust.get(Role.Issuer, issuerId);
   if (issuer === undefined) return fail(CheckId.CertChain, 'issuer certificate missing');
   const out: Signed<LoadAuthorization>[] = [];
   for (const bytes of evidence.loadAuthorizations) {
-    const a = openOrFail(bytes, Limits.issuerMessageBytes, decodeLoadAuthorization, 'load authorisation');
+    const a = openOrFail(bytes, Limits.issuerMessageBytes, decodeLoadAuthorization, 'load authorization');
     if (!a.ok) return a;
-    if (!bytesEqual(a.value.payload.cardId, card.subject)) return fail(CheckId.Card, `load authorisation for another card ${toHex(a.value.payload.cardId)}`);
-    if (a.value.payload.currency !== card.card?.currency) return fail(CheckId.Currency, `load authorisation in currency ${a.value.payload.currency}, not the card's`);
-    if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier)) return fail(CheckId.Signature, 'load authorisation signature does not verify');
+    if (!bytesEqual(a.value.payload.cardId, card.subject)) return fail(CheckId.Card, `load authorization for another card ${toHex(a.value.payload.cardId)}`);
+    if (a.value.payload.currency !== card.card?.currency) return fail(CheckId.Currency, `load authorization in currency ${a.value.payload.currency}, not the card's`);
+    if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier)) return fail(CheckId.Signature, 'load authorization signature does not verify');
     out.push(a.value);
   }
   return pass(out);
 }
 
-// A genuine card executes an authorisation only while its counter is the one the authorisation binds, so the
-// load receipt of an authorisation for counter n has counter n + 1; one anywhere else is not a genuine card's.
+// A genuine card executes an authorization only while its counter is the one the authorization binds, so the
+// load receipt of an authorization for counter n has counter n + 1; one anywhere else is not a genuine card's.
 function verifyMisplacedLoad(
   evidence: DoubleSpendEvidence,
   trust: TrustStore,
@@ -117,10 +117,10 @@ function verifyMisplacedLoad(
     const a = opened.value.find((x) => bytesEqual(x.id, load.authorizationId));
     if (a !== undefined && load.counter !== a.payload.counter + 1) return pass({ ...base, counters: [load.counter] });
   }
-  return fail(CheckId.Evidence, 'misplaced-load: no load receipt executes one of the authorisations away from its counter + 1');
+  return fail(CheckId.Evidence, 'misplaced-load: no load receipt executes one of the authorizations away from its counter + 1');
 }
 
-/** Whether `receipts` hold the card's receipt at the authorisation's counter + 1 and it is not that load. */
+/** Whether `receipts` hold the card's receipt at the authorization's counter + 1 and it is not that load. */
 function voidedBy(a: Signed<LoadAuthorization>, receipts: readonly Signed<CardReceipt>[]): boolean {
   const at = a.payload.counter + 1;
   return receipts.some((r) => r.payload.counter === at && !(r.payload.kind === 'load' && bytesEqual(r.payload.authorizationId, a.id)));
@@ -132,8 +132,8 @@ function consecutivePairs(receipts: readonly Signed<CardReceipt>[]): [Signed<Car
   return out;
 }
 
-// Cards are personalised with a zero balance, so everything a card may ever pay is what its issuer authorised
-// it to load and the card executed; signed payments above the authorised total are proof. An authorisation for
+// Cards are personalised with a zero balance, so everything a card may ever pay is what its issuer authorized
+// it to load and the card executed; signed payments above the authorized total are proof. An authorization for
 // counter n is void, and counts for nothing, when the evidence holds the card's receipt at n + 1 and that receipt
 // does not execute it: a genuine card executes it only at n + 1, where it now signed something else.
 function verifyOverSpend(
@@ -147,12 +147,12 @@ function verifyOverSpend(
   const opened = openAuthorizations(evidence, trust, card, verifier, base.issuerId);
   if (!opened.ok) return opened;
   const loadIds = new Set<string>();
-  let authorised = 0;
+  let authorized = 0;
   for (const a of opened.value) {
     const id = toHex(a.payload.loadId);
     if (loadIds.has(id) || voidedBy(a, receipts)) continue;
     loadIds.add(id);
-    authorised += a.payload.amount;
+    authorized += a.payload.amount;
   }
   // Distinct payments are distinct payload identities: a genuine card never signs two for one counter,
   // so every distinct signed payment moved value to a merchant, clones' payments included.
@@ -166,6 +166,6 @@ function verifyOverSpend(
     counters.add(r.payload.counter);
     paid += r.payload.amount;
   }
-  if (paid <= authorised) return fail(CheckId.Evidence, `over-spend: paid ${paid} does not exceed authorised loads ${authorised}`);
-  return pass({ ...base, counters: [...counters].sort((a, b) => a - b), paid, authorised });
+  if (paid <= authorized) return fail(CheckId.Evidence, `over-spend: paid ${paid} does not exceed authorized loads ${authorized}`);
+  return pass({ ...base, counters: [...counters].sort((a, b) => a - b), paid, authorized });
 }

@@ -16,7 +16,7 @@ export interface VerifiedLoadRequest {
 /**
  * Verifies a load request's envelope: structure, the load point's terminal certificate (role, chain, validity at
  * `now`: no grace, a load is online), that it is this terminal's request, and the terminal's signature. The card
- * certificate and challenge inside are checked by the issuer's authorisation, not here.
+ * certificate and challenge inside are checked by the issuer's authorization, not here.
  * @example verifyLoadRequest(bytes, trust, verifier, Math.floor(Date.now() / 1000))
  */
 export function verifyLoadRequest(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number): Verification<VerifiedLoadRequest> {

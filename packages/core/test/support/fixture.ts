@@ -33,13 +33,13 @@ export function makeTerminal(n: number): TestTerminal {
   return devTerminal(SEED, scheme.acquirer, n, { mcc: 5411, name: `Shop ${n}` });
 }
 
-/** A card's receipt chain (core's DevCardChain), with issuer-signed load authorisations for its loads. */
+/** A card's receipt chain (core's DevCardChain), with issuer-signed load authorizations for its loads. */
 export class CardChain extends DevCardChain {
   constructor(readonly card: TestCard) {
     super(card.id, card.signer, Currency.HKD);
   }
 
-  /** An issuer-authorised load: the authorisation and the card's load receipt for it. */
+  /** An issuer-authorized load: the authorization and the card's load receipt for it. */
   loadAuthorized(amount: number, loadId = new Uint8Array(16).fill(this.counter + 1)): { receipt: Uint8Array; authorization: Uint8Array } {
     const authorization = signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(9), counter: this.counter, amount, currency: Currency.HKD, loadId, time: NOW }));
     return { receipt: super.load(amount, sha256(decodeCoseSign1(authorization, 512).payload)), authorization };

@@ -36,11 +36,11 @@ export function evidenceCommand(): Command {
       const result = verifyDoubleSpendEvidence(readBytes(file, Limits.evidenceBytes), readCertificate(o.root).bytes, createNodeVerifier());
       if (o.json === true) {
         printJson(result.ok
-          ? { valid: true, kind: EVIDENCE_KIND_NAME[result.value.kind], cardId: toHex(result.value.cardId), issuerId: toHex(result.value.issuerId), counters: result.value.counters, ...(result.value.paid !== undefined && { paid: result.value.paid, authorised: result.value.authorised }) }
+          ? { valid: true, kind: EVIDENCE_KIND_NAME[result.value.kind], cardId: toHex(result.value.cardId), issuerId: toHex(result.value.issuerId), counters: result.value.counters, ...(result.value.paid !== undefined && { paid: result.value.paid, authorized: result.value.authorized }) }
           : { valid: false, check: result.check, reason: result.reason });
       } else if (result.ok) {
         const v = result.value;
-        print(`VALID: ${EVIDENCE_KIND_NAME[v.kind]} by card ${toHex(v.cardId)} of issuer ${toHex(v.issuerId)} at counter(s) ${v.counters.join(', ')}${v.paid === undefined ? '' : `; paid ${v.paid} > authorised ${v.authorised}`}`);
+        print(`VALID: ${EVIDENCE_KIND_NAME[v.kind]} by card ${toHex(v.cardId)} of issuer ${toHex(v.issuerId)} at counter(s) ${v.counters.join(', ')}${v.paid === undefined ? '' : `; paid ${v.paid} > authorized ${v.authorized}`}`);
       } else {
         print(`INVALID (${result.check}): ${result.reason}`);
       }

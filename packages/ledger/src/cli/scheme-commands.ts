@@ -182,11 +182,11 @@ export function terminalCommand(): Command {
   return terminal;
 }
 
-/** `load ...`: online load authorisation and load receipts, from files (for load stations without HTTP). */
+/** `load ...`: online load authorization and load receipts, from files (for load stations without HTTP). */
 export function loadCommand(): Command {
   const load = new Command('load').description('online loads');
   dbOption(load.command('authorize'))
-    .description("the issuer's desk: sign a load authorisation for a card's challenge with its issuer key, and record it (no merchant is debited)")
+    .description("the issuer's desk: sign a load authorization for a card's challenge with its issuer key, and record it (no merchant is debited)")
     .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
     .requiredOption('--issuer-key <file>', 'issuer key file (repeatable)', collect, [])
     .requiredOption('--card-cert <file>', "the card's certificate (COSE_Sign1 bytes, from SELECT)")
@@ -199,7 +199,7 @@ export function loadCommand(): Command {
         const result = await ledger.authorizeDeskLoad({ challenge: hexArg(o.challenge, 'challenge'), amount: parseAmount(o.amount, Currency.HKD), currency: Currency.HKD, cardCertificate: readBytes(o.cardCert, Limits.certificateBytes) });
         if (!result.ok) throw new LedgerError(LedgerErrorCode.BadRequest, `load refused (${result.check}): ${result.reason}`);
         writeOutput(o.out, result.value);
-        print(`authorised ${o.amount}; authorisation ${o.out}`);
+        print(`authorized ${o.amount}; authorization ${o.out}`);
       } finally {
         await close();
       }

@@ -28,7 +28,7 @@ export function serveCommand(): Command {
   return dbOption(new Command('serve'))
     .description('run the HTTPS service (core LedgerApi): batches, deny list, trust anchors, enrolment with invite codes, loads')
     .requiredOption('--acquirer-key <file>', "this ledger's acquirer key file")
-    .option('--issuer-key <file>', 'issuer key file for load authorisation (repeatable)', collect, [])
+    .option('--issuer-key <file>', 'issuer key file for load authorization (repeatable)', collect, [])
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port', integer, 8080)
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM, the chain after it)')

@@ -9,7 +9,7 @@ export interface EvidencePayment {
 /**
  * DoubleSpendEvidence resting on card signatures: a pair of receipts in counter order (ConflictingCounter,
  * ChainFork, BalanceMismatch), the one receipt that breaks the genesis state (BadGenesis), or a load receipt with
- * the authorisation it executes away from that authorisation's counter + 1 (MisplacedLoad).
+ * the authorization it executes away from that authorization's counter + 1 (MisplacedLoad).
  * @example receiptEvidence(EvidenceKind.ChainFork, cardCert, issuerCert, [receiptN, receiptN1])
  */
 export function receiptEvidence(kind: EvidenceKind, cardCertificate: Uint8Array, issuerCertificate: Uint8Array, receipts: readonly Uint8Array[], loadAuthorizations: readonly Uint8Array[] = []): Uint8Array {
@@ -17,10 +17,10 @@ export function receiptEvidence(kind: EvidenceKind, cardCertificate: Uint8Array,
 }
 
 /**
- * OverSpend evidence: every load authorisation of the card, the receipts that prove the void ones void (the
+ * OverSpend evidence: every load authorization of the card, the receipts that prove the void ones void (the
  * card's receipt at each one's counter + 1), and the fewest payments (largest first, distinct counters) whose sum
- * exceeds the authorised total (void authorisations left out). Core caps evidence at Limits.evidenceReceipts
- * receipts and authorisations and Limits.evidenceBytes bytes; when the proof cannot fit, this returns null and
+ * exceeds the authorized total (void authorizations left out). Core caps evidence at Limits.evidenceReceipts
+ * receipts and authorizations and Limits.evidenceBytes bytes; when the proof cannot fit, this returns null and
  * the case is kept without a portable proof (the receipts stay in the ledger).
  * `payments` must be the card's primary-chain payments, largest first.
  */
@@ -28,7 +28,7 @@ export function overSpendEvidence(
   cardCertificate: Uint8Array,
   issuerCertificate: Uint8Array,
   loadAuthorizations: readonly Uint8Array[],
-  authorised: number,
+  authorized: number,
   payments: readonly EvidencePayment[],
   voidingReceipts: readonly Uint8Array[] = [],
 ): Uint8Array | null {
@@ -44,11 +44,11 @@ export function overSpendEvidence(
   for (const v of voidingReceipts) take(v);
   let paid = 0;
   for (const p of payments) {
-    if (paid > authorised || chosen.length >= Limits.evidenceReceipts) break;
+    if (paid > authorized || chosen.length >= Limits.evidenceReceipts) break;
     take(p.bytes);
     paid += p.amount;
   }
-  if (paid <= authorised || chosen.length > Limits.evidenceReceipts) return null;
+  if (paid <= authorized || chosen.length > Limits.evidenceReceipts) return null;
   const bytes = encodeDoubleSpendEvidence({ kind: EvidenceKind.OverSpend, cardCertificate, issuerCertificate, receipts: chosen, loadAuthorizations: [...loadAuthorizations] });
   return bytes.length <= Limits.evidenceBytes ? bytes : null;
 }

@@ -14,8 +14,8 @@ export interface ChainNeighbour {
 
 /** The card's standing before the new receipt is applied. */
 export interface CardStanding {
-  /** Sum of issued load authorisations, less the void ones (the receipt being classified may void some). */
-  readonly authorised: number;
+  /** Sum of issued load authorizations, less the void ones (the receipt being classified may void some). */
+  readonly authorized: number;
   /** Sum of payments on the primary chain. */
   readonly paid: number;
   readonly revokedAt: number | null;
@@ -35,8 +35,8 @@ export type Verdict =
  * implementation: same id -> duplicate; another payload for the (card, counter) -> ConflictingCounter; a counter-1
  * receipt that does not start from the personalised state (genesis hash, balance 0) -> BadGenesis; n+1 not linked
  * to n when both are known -> ChainFork; linked n, n+1 whose balances do not add up -> BalanceMismatch; payments on
- * the primary chain above the authorised loads -> OverSpend. A load receipt away from its authorisation's counter + 1
- * -> MisplacedLoad (right after ConflictingCounter: a second execution of one authorisation lands here or there).
+ * the primary chain above the authorized loads -> OverSpend. A load receipt away from its authorization's counter + 1
+ * -> MisplacedLoad (right after ConflictingCounter: a second execution of one authorization lands here or there).
  * `neighbours` are the stored receipts of the card at counters counter-1 .. counter+1.
  * @example classifyReceipt(receipt, rowsNear, standing, policy.now, policy.denyListGraceSeconds)
  */
@@ -52,7 +52,7 @@ export function classifyReceipt(r: VerifiedReceipt, neighbours: readonly ChainNe
   if (next !== undefined && !bytesEqual(next.prevHash, r.id)) return fraud(EvidenceKind.ChainFork, next, 'new-first');
   if (prev !== undefined && before(r.kind, r.amount, r.balanceAfter) !== prev.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, prev, 'stored-first');
   if (next !== undefined && before(next.kind, next.amount, next.balanceAfter) !== r.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, next, 'new-first');
-  if (r.kind === ReceiptKind.Pay && card.paid + r.amount > card.authorised) return fraud(EvidenceKind.OverSpend, null, 'stored-first');
+  if (r.kind === ReceiptKind.Pay && card.paid + r.amount > card.authorized) return fraud(EvidenceKind.OverSpend, null, 'stored-first');
   if (r.kind === ReceiptKind.Pay && card.revokedAt !== null && r.time > card.revokedAt + graceSeconds) return DENIED;
   return CREDIT;
 }

@@ -3,7 +3,7 @@ import { Liability } from '../store/ledger-store.js';
 /**
  * Who carries the loss of a flagged payment. The rule (packages/ledger/README.md, "Who carries the loss"):
  * - A genuine payment that is the first the ledger sees for its (card, counter), fits the card's chain and stays
- *   within the card's authorised loads is credited to the merchant, whatever is discovered about the card later.
+ *   within the card's authorized loads is credited to the merchant, whatever is discovered about the card later.
  * - A payment that reveals a double spend is flagged and not credited: the value it claims was never loaded.
  *   The card's issuer is liable when the terminal took it (receipt time) no later than the card's revocation plus
  *   the grace period terminals have to fetch the new deny list: the issuer's certificate vouched for a card that

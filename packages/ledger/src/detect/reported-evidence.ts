@@ -23,7 +23,7 @@ import type { RecordedCase } from '../store/ledger-store.js';
  * ledger's root (`verifyDoubleSpendEvidence`), and its issuer certificate must be this ledger's trust anchor for
  * that issuer (same key): then the card's own key signed what no genuine card signs, and the card is revoked with
  * a fraud case holding the evidence. Over-spend evidence is refused: it rests on the issuer's statement that the
- * authorisations shown are all it signed, which only the authorising ledger can make. The receipts are not stored:
+ * authorizations shown are all it signed, which only the authorizing ledger can make. The receipts are not stored:
  * they are credited or flagged when the terminals they pay upload them, by the usual rules of 7.4.
  * @returns the recorded case, or the failed check (`structure`, `cert-role`, `cert-chain`, `card`, `currency`,
  *   `signature`, `evidence`).
@@ -35,7 +35,7 @@ export async function recordReportedEvidence(ctx: LedgerContext, bytes: Uint8Arr
   const proven = verifyDoubleSpendEvidence(bytes, ctx.trust.root.cose.bytes, ctx.verifier);
   if (!proven.ok) return proven;
   const p = proven.value;
-  if (p.kind === EvidenceKind.OverSpend) return fail(CheckId.Evidence, 'over-spend evidence is only built by the ledger that authorised the loads');
+  if (p.kind === EvidenceKind.OverSpend) return fail(CheckId.Evidence, 'over-spend evidence is only built by the ledger that authorized the loads');
   // Decoding cannot fail now: the verifier decoded the same bytes.
   const evidence = decodeDoubleSpendEvidence(bytes);
   const issuer = ctx.trust.get(Role.Issuer, p.issuerId);

@@ -15,7 +15,7 @@ export const LedgerErrorCode = {
   /** A request or command argument is malformed (bad hex, out-of-range number, missing field). */
   BadRequest: 'LEDGER_BAD_REQUEST',
   /** An enrolment without a valid invite code: none, malformed, unknown, expired or already used (HTTP 401). */
-  Unauthorised: 'LEDGER_UNAUTHORISED',
+  Unauthorized: 'LEDGER_UNAUTHORIZED',
   /** Too many requests from one client (any route), or too many failed enrolment attempts from it or from everyone (HTTP 429, retry-after). */
   RateLimited: 'LEDGER_RATE_LIMITED',
   /** No such case, card, merchant, terminal or file. */
@@ -24,9 +24,9 @@ export const LedgerErrorCode = {
   TerminalConflict: 'LEDGER_TERMINAL_CONFLICT',
   /** A merchant with that id is already registered. */
   MerchantConflict: 'LEDGER_MERCHANT_CONFLICT',
-  /** This ledger holds no key for the issuer of that card, so it cannot authorise its loads. */
+  /** This ledger holds no key for the issuer of that card, so it cannot authorize its loads. */
   UnknownIssuer: 'LEDGER_UNKNOWN_ISSUER',
-  /** A load was already authorised for that card challenge (a challenge is good for one load). */
+  /** A load was already authorized for that card challenge (a challenge is good for one load). */
   ChallengeUsed: 'LEDGER_CHALLENGE_USED',
   /**
    * A file holding secrets (a key file, a key-holding or ledger database) can be read or written by group or others;

@@ -88,7 +88,7 @@ const JSON_BODY_LIMIT = 16 * 1024;
 
 const STATUS_OF_ERROR: Readonly<Record<string, number>> = {
   [LedgerErrorCode.BadRequest]: 400,
-  [LedgerErrorCode.Unauthorised]: 401,
+  [LedgerErrorCode.Unauthorized]: 401,
   [LedgerErrorCode.NotFound]: 404,
   [LedgerErrorCode.TerminalConflict]: 409,
   [LedgerErrorCode.UnknownIssuer]: 422,
@@ -171,7 +171,7 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
     try {
       record = await ledger.enrolWithCode(code, body);
     } catch (e) {
-      if (e instanceof LedgerError && e.code === LedgerErrorCode.Unauthorised) throttle.fail(request.ip);
+      if (e instanceof LedgerError && e.code === LedgerErrorCode.Unauthorized) throttle.fail(request.ip);
       throw e;
     }
     return {

@@ -18,7 +18,7 @@ export interface InPlaceReceipt {
   counter: number;
   amount: number;
   currency: number;
-  /** Field 5: the 8-byte payee of a payment, or the 32-byte authorisation id of a load. */
+  /** Field 5: the 8-byte payee of a payment, or the 32-byte authorization id of a load. */
   field5At: number;
   /** The 16-byte nonce of a payment (-1 for a load). */
   nonceAt: number;
@@ -69,7 +69,7 @@ export function readReceiptInPlace(bytes: Uint8Array, start: number, end: number
   if (signatureAt < 0 || c.pos !== end) return false;
 
   // The payload, within its own bounds: {0: type, 1: card id, 2: counter, 3: amount, 4: currency, 5: payee or
-  // authorisation id, [6: nonce, 7: time,] 8: balanceAfter, 9: previous hash}.
+  // authorization id, [6: nonce, 7: time,] 8: balanceAfter, 9: previous hash}.
   c.reset(bytes, payloadStart, payloadEnd);
   const entries = c.argument(5, 10);
   if (!c.skip(0)) return false;

@@ -7,7 +7,7 @@ export interface CardHistory {
   readonly cardId: string;
   readonly issuerId: string;
   readonly currency: number;
-  readonly authorised: number;
+  readonly authorized: number;
   readonly revokedAt: string | null;
   /** Balance after the highest counter the ledger holds (null before any receipt). */
   readonly lastKnownBalance: number | null;
@@ -38,7 +38,7 @@ export async function cardHistory(store: LedgerStore, cardId: Uint8Array): Promi
     cardId: toHex(card.cardId),
     issuerId: toHex(card.issuerId),
     currency: card.currency,
-    authorised: card.authorised,
+    authorized: card.authorized,
     revokedAt: card.revokedAt === null ? null : new Date(card.revokedAt * 1000).toISOString(),
     lastKnownBalance: last === undefined ? null : last.balanceAfter,
     lastKnownCounter: last === undefined ? 0 : last.counter,
@@ -64,7 +64,7 @@ export function renderCardHistory(h: CardHistory): string {
   const money = (minor: number): string => formatAmount(minor, h.currency);
   const head = [
     `card ${h.cardId}  issuer ${h.issuerId}  ${h.revokedAt === null ? 'active' : `REVOKED ${h.revokedAt}`}`,
-    `last known balance ${h.lastKnownBalance === null ? '-' : money(h.lastKnownBalance)} at counter ${h.lastKnownCounter}; loads authorised ${money(h.authorised)}`,
+    `last known balance ${h.lastKnownBalance === null ? '-' : money(h.lastKnownBalance)} at counter ${h.lastKnownCounter}; loads authorized ${money(h.authorized)}`,
   ];
   const table = renderTable(
     ['counter', 'kind', 'amount', 'balance', 'time', 'disposition', 'case', 'merchant', 'receipt'],

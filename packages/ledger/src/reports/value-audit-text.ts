@@ -15,9 +15,9 @@ export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRec
         (t.difference === 0 ? '' : ` + double-spent ${m(-t.difference)}`),
       `  difference ${m(t.difference)}: explained by fraud cases ${m(t.explained)}, unexplained ${m(t.unexplained)}`,
       `  merchant settlement credited ${m(t.merchantSettlement)} (${t.merchantSettlement === t.settled ? 'agrees' : 'DISAGREES'} with settled)`,
-      `  loads authorised ${m(t.authorised)} (sold by load points ${m(t.loadsSold)}, debited to their merchants; at the issuer's desk ${m(t.authorised - t.loadsSold)}), not confirmed by a card receipt ${m(t.authorisedUnconfirmed)}; void (the card's chain shows it never executed them) ${m(t.authorisedVoid)}`,
-      ...(t.unfunded === 0 ? [] : [`  in flight that no authorisation can fund ${m(t.unfunded)} (a cloned card's payments; each such card needs a fraud case)`]),
-      ...(t.unauthorisedLoads === 0 && t.loadsUnexplained === 0 ? [] : [`  loads no authorisation of their own accounts for ${m(t.unauthorisedLoads)}, of which unexplained ${m(t.loadsUnexplained)}`]),
+      `  loads authorized ${m(t.authorized)} (sold by load points ${m(t.loadsSold)}, debited to their merchants; at the issuer's desk ${m(t.authorized - t.loadsSold)}), not confirmed by a card receipt ${m(t.authorizedUnconfirmed)}; void (the card's chain shows it never executed them) ${m(t.authorizedVoid)}`,
+      ...(t.unfunded === 0 ? [] : [`  in flight that no authorization can fund ${m(t.unfunded)} (a cloned card's payments; each such card needs a fraud case)`]),
+      ...(t.unauthorizedLoads === 0 && t.loadsUnexplained === 0 ? [] : [`  loads no authorization of their own accounts for ${m(t.unauthorizedLoads)}, of which unexplained ${m(t.loadsUnexplained)}`]),
     );
   }
   out.push(`${audit.cardCount} cards audited; ${audit.exceptions.length} with a difference.`);
@@ -27,9 +27,9 @@ export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRec
       `card ${e.cardId} (issuer ${e.issuerId}): loaded ${m(e.loaded)}, settled ${m(e.settled)}, on card ${m(e.onCard)}, in flight ${m(e.inFlight)}, flagged ${m(e.flagged)}; difference ${m(e.difference)}`,
       ...e.items.map((i) => `  ${m(i.amount)}  ${auditItemName(i, byId)}`),
       ...(e.unexplained === 0 ? [] : [`  ${m(e.unexplained)}  UNEXPLAINED`]),
-      ...(e.unauthorisedLoads === 0 ? [] : [`  ${m(e.unauthorisedLoads)}  loaded without an authorisation of its own${e.loadsUnexplained === 0 ? ' (backed by fraud cases)' : ''}`]),
+      ...(e.unauthorizedLoads === 0 ? [] : [`  ${m(e.unauthorizedLoads)}  loaded without an authorization of its own${e.loadsUnexplained === 0 ? ' (backed by fraud cases)' : ''}`]),
       ...(e.loadsUnexplained === 0 ? [] : [`  ${m(e.loadsUnexplained)}  load value UNEXPLAINED`]),
-      ...(e.unfunded === 0 ? [] : [`  ${m(e.unfunded)}  in flight that no authorisation can fund${byCard.has(e.cardId) ? ' (the card has fraud cases)' : ': UNEXPLAINED'}`]),
+      ...(e.unfunded === 0 ? [] : [`  ${m(e.unfunded)}  in flight that no authorization can fund${byCard.has(e.cardId) ? ' (the card has fraud cases)' : ': UNEXPLAINED'}`]),
     );
   }
   out.push(audit.balanced ? 'AUDIT BALANCES: every cent is accounted for.' : 'AUDIT FAILS: see the unexplained amounts above.');

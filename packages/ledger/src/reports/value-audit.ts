@@ -32,22 +32,22 @@ export interface CardAudit {
   readonly items: readonly AuditItem[];
   /** difference - the items backed by a fraud case: zero when the card's books are fully explained. */
   readonly unexplained: number;
-  /** Load authorisations issued for the card (void ones left out), and how much of that no load receipt executed (yet). */
-  readonly authorised: number;
-  readonly authorisedUnconfirmed: number;
+  /** Load authorizations issued for the card (void ones left out), and how much of that no load receipt executed (yet). */
+  readonly authorized: number;
+  readonly authorizedUnconfirmed: number;
   /**
-   * Load receipts that execute no authorisation of their own (a second execution of one, or one away from the
+   * Load receipts that execute no authorization of their own (a second execution of one, or one away from the
    * counter it binds): value a genuine card could not have loaded. Each must be backed by a fraud case.
    */
-  readonly unauthorisedLoads: number;
+  readonly unauthorizedLoads: number;
   /**
-   * Load value the books cannot account for: unauthorised loads without a fraud case, and any difference between
-   * the confirmed load receipts and the authorisations recorded as executed by them. Zero for a sound ledger.
+   * Load value the books cannot account for: unauthorized loads without a fraud case, and any difference between
+   * the confirmed load receipts and the authorizations recorded as executed by them. Zero for a sound ledger.
    */
   readonly loadsUnexplained: number;
   /**
-   * Value the card's gaps bring in that no authorisation can fund: -inFlight above `authorisedUnconfirmed`. Loads
-   * in a gap are executions of authorisations not yet confirmed (a void one has a receipt where its load would
+   * Value the card's gaps bring in that no authorization can fund: -inFlight above `authorizedUnconfirmed`. Loads
+   * in a gap are executions of authorizations not yet confirmed (a void one has a receipt where its load would
    * be), and payments in a gap only lower inFlight, so a genuine card never has any. Explained only by a fraud case.
    */
   readonly unfunded: number;
@@ -67,15 +67,15 @@ export interface ValueAudit {
 
 /** Totals of one currency: the cards' figures summed, and what only the whole ledger has. */
 export interface AuditTotals
-  extends Pick<CardAudit, 'currency' | 'loaded' | 'settled' | 'onCard' | 'inFlight' | 'flagged' | 'difference' | 'unexplained' | 'authorised' | 'authorisedUnconfirmed' | 'unauthorisedLoads' | 'loadsUnexplained' | 'unfunded'> {
+  extends Pick<CardAudit, 'currency' | 'loaded' | 'settled' | 'onCard' | 'inFlight' | 'flagged' | 'difference' | 'unexplained' | 'authorized' | 'authorizedUnconfirmed' | 'unauthorizedLoads' | 'loadsUnexplained' | 'unfunded'> {
   /** The part of `difference` backed by fraud cases. */
   readonly explained: number;
   /** Credited total from the per-merchant settlement, which must equal `settled`. */
   readonly merchantSettlement: number;
-  /** Of `authorised`: the loads load points sold, debited to their merchants (the rest was authorised at the issuer's desk). */
+  /** Of `authorized`: the loads load points sold, debited to their merchants (the rest was authorized at the issuer's desk). */
   readonly loadsSold: number;
-  /** Authorisations the cards' chains prove were never executed (cut during LOAD); not in `authorised`. */
-  readonly authorisedVoid: number;
+  /** Authorizations the cards' chains prove were never executed (cut during LOAD); not in `authorized`. */
+  readonly authorizedVoid: number;
 }
 
 /** Per-currency totals while the audit adds card after card. */
@@ -102,7 +102,7 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     cases.set(key, [...(cases.get(key) ?? []), c]);
   }
   const loadTotals = await store.loadTotals();
-  const authorisations = new Map(loadTotals.map((l) => [toHex(l.cardId), { authorised: l.authorisedAmount, executed: l.executedAmount }]));
+  const authorizations = new Map(loadTotals.map((l) => [toHex(l.cardId), { authorized: l.authorizedAmount, executed: l.executedAmount }]));
   const issuers = new Map((await store.cards()).map((c) => [toHex(c.cardId), { issuer: toHex(c.issuerId), currency: c.currency }]));
   const totals = new Map<number, RunningTotals>();
   const exceptions: CardAudit[] = [];
@@ -113,11 +113,11 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     const first = current[0] as StoredReceipt;
     const key = toHex(first.cardId);
     const info = issuers.get(key);
-    const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? first.currency, current, cases.get(key) ?? [], authorisations.get(key) ?? NO_LOADS);
-    authorisations.delete(key);
+    const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? first.currency, current, cases.get(key) ?? [], authorizations.get(key) ?? NO_LOADS);
+    authorizations.delete(key);
     add(totals, audit);
     cardCount++;
-    if (audit.difference !== 0 || audit.unexplained !== 0 || audit.unauthorisedLoads !== 0 || audit.loadsUnexplained !== 0 || audit.unfunded !== 0) exceptions.push(audit);
+    if (audit.difference !== 0 || audit.unexplained !== 0 || audit.unauthorizedLoads !== 0 || audit.loadsUnexplained !== 0 || audit.unfunded !== 0) exceptions.push(audit);
     if (options.allCards === true) all.push(audit);
     current = [];
   };
@@ -126,8 +126,8 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     current.push(r);
   }
   finish();
-  // Cards authorised but with no receipt recorded yet: all their authorised value is unconfirmed.
-  for (const [key, loads] of authorisations) {
+  // Cards authorized but with no receipt recorded yet: all their authorized value is unconfirmed.
+  for (const [key, loads] of authorizations) {
     const info = issuers.get(key);
     const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? 0, [], [], loads);
     add(totals, audit);
@@ -143,7 +143,7 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
   }
   for (const l of loadTotals) {
     const t = totals.get(issuers.get(toHex(l.cardId))?.currency ?? 0);
-    if (t !== undefined) t.authorisedVoid += l.voidAmount;
+    if (t !== undefined) t.authorizedVoid += l.voidAmount;
   }
   const list = [...totals.values()].sort((a, b) => a.currency - b.currency);
   const balanced =
@@ -152,19 +152,19 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
   return { totals: list, exceptions, cards: all, cardCount, balanced };
 }
 
-/** A card's load authorisations: their total (void ones left out) and the part its load receipts executed. */
+/** A card's load authorizations: their total (void ones left out) and the part its load receipts executed. */
 export interface CardLoads {
-  readonly authorised: number;
+  readonly authorized: number;
   readonly executed: number;
 }
 
-const NO_LOADS: CardLoads = Object.freeze({ authorised: 0, executed: 0 });
+const NO_LOADS: CardLoads = Object.freeze({ authorized: 0, executed: 0 });
 
-/** Audits one card from its receipts (ordered by counter), its fraud cases and its load authorisations. */
+/** Audits one card from its receipts (ordered by counter), its fraud cases and its load authorizations. */
 export function auditCard(cardId: string, issuerId: string, currency: number, receipts: readonly StoredReceipt[], cases: readonly FraudCaseRecord[], loads: CardLoads): CardAudit {
   let loaded = 0;
   let confirmedLoads = 0;
-  let unauthorisedLoads = 0;
+  let unauthorizedLoads = 0;
   let unbackedLoads = 0;
   let settled = 0;
   let flagged = 0;
@@ -173,10 +173,10 @@ export function auditCard(cardId: string, issuerId: string, currency: number, re
   for (const r of receipts) {
     if (r.kind === ReceiptKind.Load) {
       loaded += r.amount;
-      // A load the ledger took as the execution of its authorisation, or one it flagged: then it needs a case.
+      // A load the ledger took as the execution of its authorization, or one it flagged: then it needs a case.
       if (r.disposition === Disposition.Loaded) confirmedLoads += r.amount;
       else {
-        unauthorisedLoads += r.amount;
+        unauthorizedLoads += r.amount;
         if (r.caseId === null) unbackedLoads += r.amount;
       }
     } else if (r.disposition === Disposition.Credited) settled += r.amount;
@@ -213,9 +213,9 @@ export function auditCard(cardId: string, issuerId: string, currency: number, re
   const explained = items.reduce((sum, i) => sum + (i.caseIds.length > 0 ? i.amount : 0), 0);
   return {
     cardId, issuerId, currency, loaded, settled, onCard, inFlight, flagged, difference, items, unexplained: difference - explained,
-    authorised: loads.authorised, authorisedUnconfirmed: loads.authorised - confirmedLoads,
-    unauthorisedLoads, loadsUnexplained: unbackedLoads + Math.abs(confirmedLoads - loads.executed),
-    unfunded: Math.max(0, -inFlight - (loads.authorised - confirmedLoads)),
+    authorized: loads.authorized, authorizedUnconfirmed: loads.authorized - confirmedLoads,
+    unauthorizedLoads, loadsUnexplained: unbackedLoads + Math.abs(confirmedLoads - loads.executed),
+    unfunded: Math.max(0, -inFlight - (loads.authorized - confirmedLoads)),
   };
 }
 
@@ -227,8 +227,8 @@ function casesOf(cases: readonly FraudCaseRecord[], kinds: readonly number[], co
 
 function add(totals: Map<number, RunningTotals>, a: CardAudit): void {
   const t = totals.get(a.currency) ?? {
-    currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorised: 0, authorisedUnconfirmed: 0,
-    unauthorisedLoads: 0, loadsUnexplained: 0, unfunded: 0, merchantSettlement: 0, loadsSold: 0, authorisedVoid: 0,
+    currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorized: 0, authorizedUnconfirmed: 0,
+    unauthorizedLoads: 0, loadsUnexplained: 0, unfunded: 0, merchantSettlement: 0, loadsSold: 0, authorizedVoid: 0,
   };
   totals.set(a.currency, {
     ...t,
@@ -240,9 +240,9 @@ function add(totals: Map<number, RunningTotals>, a: CardAudit): void {
     difference: t.difference + a.difference,
     explained: t.explained + (a.difference - a.unexplained),
     unexplained: t.unexplained + a.unexplained,
-    authorised: t.authorised + a.authorised,
-    authorisedUnconfirmed: t.authorisedUnconfirmed + a.authorisedUnconfirmed,
-    unauthorisedLoads: t.unauthorisedLoads + a.unauthorisedLoads,
+    authorized: t.authorized + a.authorized,
+    authorizedUnconfirmed: t.authorizedUnconfirmed + a.authorizedUnconfirmed,
+    unauthorizedLoads: t.unauthorizedLoads + a.unauthorizedLoads,
     loadsUnexplained: t.loadsUnexplained + a.loadsUnexplained,
     unfunded: t.unfunded + a.unfunded,
   });

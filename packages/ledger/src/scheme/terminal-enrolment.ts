@@ -79,11 +79,11 @@ export function newEnrolmentCode(): { readonly code: string; readonly hash: Uint
 /**
  * The stored hash of an enrolment code as a terminal presents it; case, dashes and spaces do not matter. The
  * ledger looks the hash up and never compares codes, so no comparison's timing depends on the secret.
- * @throws LedgerError UNAUTHORISED if it is not 32 hex digits
+ * @throws LedgerError UNAUTHORIZED if it is not 32 hex digits
  */
 export function enrolmentCodeHash(code: string): Uint8Array {
   const digits = code.replace(/[-\s]/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(digits)) throw new LedgerError(LedgerErrorCode.Unauthorised, 'an enrolment code (32 hex digits, from `ehkd-ledger terminal invite`) is required');
+  if (!/^[0-9a-fA-F]{32}$/.test(digits)) throw new LedgerError(LedgerErrorCode.Unauthorized, 'an enrolment code (32 hex digits, from `ehkd-ledger terminal invite`) is required');
   return sha256(fromHex(digits));
 }
 
@@ -132,7 +132,7 @@ export async function inviteTerminal(ctx: Pick<LedgerContext, 'store' | 'clock'>
 /**
  * Online enrolment (POST /v1/terminals): redeems the invite code and certifies the key for the invite's merchant,
  * with the name and MCC of the merchant record, under the invite's terminal id or a fresh one.
- * @throws LedgerError UNAUTHORISED (code malformed, unknown, expired or used), TERMINAL_CONFLICT, NOT_FOUND
+ * @throws LedgerError UNAUTHORIZED (code malformed, unknown, expired or used), TERMINAL_CONFLICT, NOT_FOUND
  */
 export function enrolWithCode(ctx: LedgerContext, code: string, request: OnlineEnrolmentRequest): Promise<TerminalRecord> {
   const codeHash = enrolmentCodeHash(code);
@@ -172,8 +172,8 @@ export function signTerminalCertificate(acquirer: PartyKey, request: Certificate
 /** The enrolment policy, run inside the store's enrolment transaction on what it found. */
 function certify(acquirer: PartyKey, publicKey: Uint8Array, found: EnrolmentFound, now: number): TerminalRecord {
   const { invite, merchant, replaced } = found;
-  if (invite !== null && invite.usedAt !== null) throw new LedgerError(LedgerErrorCode.Unauthorised, 'this enrolment code was already used');
-  if (invite !== null && now >= invite.expiresAt) throw new LedgerError(LedgerErrorCode.Unauthorised, `this enrolment code expired at ${new Date(invite.expiresAt * 1000).toISOString()}`);
+  if (invite !== null && invite.usedAt !== null) throw new LedgerError(LedgerErrorCode.Unauthorized, 'this enrolment code was already used');
+  if (invite !== null && now >= invite.expiresAt) throw new LedgerError(LedgerErrorCode.Unauthorized, `this enrolment code expired at ${new Date(invite.expiresAt * 1000).toISOString()}`);
   if (merchant === undefined) throw new LedgerError(LedgerErrorCode.NotFound, 'the merchant to enrol for is not registered (`ehkd-ledger merchant add`)');
   if (replaced !== undefined) replaceable(replaced, merchant.merchantId);
   return signTerminalCertificate(acquirer, { publicKey, terminalId: found.terminalId, merchantId: merchant.merchantId, mcc: merchant.mcc, name: merchant.name }, now);

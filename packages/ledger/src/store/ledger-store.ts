@@ -30,7 +30,7 @@ export interface LedgerStore {
    * terminal id the operator named) and the terminal it would replace, lets `decide` check them and sign the
    * certificate (it throws to refuse), then records the terminal, replacing the named one, and marks the invite
    * used. Of two redemptions of one invite exactly one succeeds, however they interleave.
-   * @throws LedgerError UNAUTHORISED (unknown invite, or used by a concurrent redemption), TERMINAL_CONFLICT (a fresh
+   * @throws LedgerError UNAUTHORIZED (unknown invite, or used by a concurrent redemption), TERMINAL_CONFLICT (a fresh
    * terminal id already taken), whatever `decide` throws, STORAGE
    */
   enrolTerminal(grant: EnrolmentGrant, decide: (found: EnrolmentFound) => TerminalRecord): Promise<TerminalRecord>;
@@ -53,12 +53,12 @@ export interface LedgerStore {
   card(cardId: Uint8Array): Promise<CardRecord | undefined>;
 
   /**
-   * Records an issued load authorisation and adds its amount to the card's authorised total, in one transaction.
-   * @throws LedgerError CHALLENGE_USED if the card's challenge was already authorised (one load per challenge)
+   * Records an issued load authorization and adds its amount to the card's authorized total, in one transaction.
+   * @throws LedgerError CHALLENGE_USED if the card's challenge was already authorized (one load per challenge)
    */
   putLoadAuthorization(authorization: LoadAuthorizationRecord): Promise<void>;
   loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
-  /** The authorisation issued for this card challenge, if any (a challenge is good for one load). */
+  /** The authorization issued for this card challenge, if any (a challenge is good for one load). */
   loadAuthorizationForChallenge(cardId: Uint8Array, challenge: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
 
   /**
@@ -89,7 +89,7 @@ export interface LedgerStore {
   cardReceipts(cardId: Uint8Array): Promise<StoredReceipt[]>;
   /** Every stored receipt ordered by card then counter, for the value-conservation audit. */
   receiptsByCard(): AsyncIterable<StoredReceipt>;
-  /** Load authorisation totals per card (authorised amount and how much of it the card confirmed). */
+  /** Load authorization totals per card (authorized amount and how much of it the card confirmed). */
   loadTotals(): Promise<LoadTotalsRow[]>;
   fraudCases(): Promise<FraudCaseRecord[]>;
   fraudCase(caseId: number): Promise<FraudCaseRecord | undefined>;
@@ -184,8 +184,8 @@ export interface CardCertificateRecord {
 
 /** A card as the ledger knows it. Amounts in minor units. */
 export interface CardRecord extends CardCertificateRecord {
-  /** Sum of the load authorisations the issuer signed for the card, less the void ones (never executed). */
-  readonly authorised: number;
+  /** Sum of the load authorizations the issuer signed for the card, less the void ones (never executed). */
+  readonly authorized: number;
   /** Sum of the card's payments on its primary chain (one per counter value), credited or flagged. */
   readonly paid: number;
   /** Unix seconds of revocation (the card is on the deny list), or null. */
@@ -195,9 +195,9 @@ export interface CardRecord extends CardCertificateRecord {
   readonly lastBalance: number;
 }
 
-/** An issued load authorisation. */
+/** An issued load authorization. */
 export interface LoadAuthorizationRecord {
-  /** SHA-256 of the authorisation payload: what the card's load receipt names. */
+  /** SHA-256 of the authorization payload: what the card's load receipt names. */
   readonly authorizationId: Uint8Array;
   readonly loadId: Uint8Array;
   readonly cardId: Uint8Array;
@@ -210,11 +210,11 @@ export interface LoadAuthorizationRecord {
   readonly challenge: Uint8Array;
   /**
    * The load point that asked for it (its signed LoadRequest) and that point's merchant, who took the customer's
-   * money and is debited the amount in settlement; null for a load authorised at the issuer's own desk (CLI).
+   * money and is debited the amount in settlement; null for a load authorized at the issuer's own desk (CLI).
    */
   readonly terminalId: Uint8Array | null;
   readonly merchantId: Uint8Array | null;
-  /** The card's counter the authorisation binds (its key 7): its load receipt, if any, has counter + 1. */
+  /** The card's counter the authorization binds (its key 7): its load receipt, if any, has counter + 1. */
   readonly cardCounter: number;
 }
 
@@ -256,11 +256,11 @@ export interface VerifiedReceipt {
   readonly currency: number;
   readonly balanceAfter: number;
   readonly prevHash: Uint8Array;
-  /** Terminal time of a payment (Unix seconds); for a load, the authorisation's time. */
+  /** Terminal time of a payment (Unix seconds); for a load, the authorization's time. */
   readonly time: number;
-  /** For a load receipt: the id of the authorisation it executed. */
+  /** For a load receipt: the id of the authorization it executed. */
   readonly authorizationId?: Uint8Array;
-  /** For a load receipt: the card counter that authorisation binds (the receipt belongs at counter + 1). */
+  /** For a load receipt: the card counter that authorization binds (the receipt belongs at counter + 1). */
   readonly authorizedCounter?: number;
 }
 
@@ -370,7 +370,7 @@ export interface MerchantSettlementRow {
   /** Flagged payments the merchant is liable for (taken from a card after revocation + grace). */
   readonly merchantLossCount: number;
   readonly merchantLossAmount: number;
-  /** Loads the merchant's load points sold (authorised at their signed request): money the merchant owes the issuer. */
+  /** Loads the merchant's load points sold (authorized at their signed request): money the merchant owes the issuer. */
   readonly loadCount: number;
   readonly loadAmount: number;
   /** Loads sold that the card's chain proves it never executed (cut during LOAD): not debited. */
@@ -378,15 +378,15 @@ export interface MerchantSettlementRow {
   readonly voidLoadAmount: number;
 }
 
-/** Authorised and confirmed load totals of one card. */
+/** Authorized and confirmed load totals of one card. */
 export interface LoadTotalsRow {
   readonly cardId: Uint8Array;
-  readonly authorisedCount: number;
-  readonly authorisedAmount: number;
-  /** Authorisations the card's chain proves it never executed (not in `authorised*`). */
+  readonly authorizedCount: number;
+  readonly authorizedAmount: number;
+  /** Authorizations the card's chain proves it never executed (not in `authorized*`). */
   readonly voidCount: number;
   readonly voidAmount: number;
-  /** Of `authorisedAmount`: the authorisations a load receipt on record executed at their counter + 1. */
+  /** Of `authorizedAmount`: the authorizations a load receipt on record executed at their counter + 1. */
   readonly executedAmount: number;
 }
 

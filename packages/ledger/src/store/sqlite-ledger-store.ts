@@ -158,7 +158,7 @@ export class SqliteLedgerStore implements LedgerStore {
         let named: Uint8Array | null;
         if (grant.via === 'invite') {
           const r = this.db.prepare('SELECT * FROM enrolment_invites WHERE code_hash = ?').get(grant.codeHash) as Row | undefined;
-          if (r === undefined) throw new LedgerError(LedgerErrorCode.Unauthorised, 'not a valid enrolment code');
+          if (r === undefined) throw new LedgerError(LedgerErrorCode.Unauthorized, 'not a valid enrolment code');
           invite = inviteRow(r);
           ({ merchantId, terminalId: named } = invite);
         } else {
@@ -172,7 +172,7 @@ export class SqliteLedgerStore implements LedgerStore {
         const record = decide({ invite, merchant: merchantRow === undefined ? undefined : merchantRecord(merchantRow), terminalId, replaced });
         // The condition makes the invite single-use even against a writer this transaction did not see.
         if (invite !== null && this.s.redeemInvite.run(grant.now, record.terminalId, invite.codeHash).changes !== 1) {
-          throw new LedgerError(LedgerErrorCode.Unauthorised, 'this enrolment code was already used');
+          throw new LedgerError(LedgerErrorCode.Unauthorized, 'this enrolment code was already used');
         }
         this.s.putTerminal.run(record.terminalId, record.merchantId, record.mcc, record.name, record.publicKey, record.certificate, record.enrolledAt);
         return record;
@@ -234,7 +234,7 @@ export class SqliteLedgerStore implements LedgerStore {
     storage(() =>
       this.db.transaction(() => {
         if (this.s.loadAuthorizationForChallenge.get(a.cardId, a.challenge) !== undefined) {
-          throw new LedgerError(LedgerErrorCode.ChallengeUsed, `a load was already authorised for this challenge of card ${toHex(a.cardId)}`, { detail: { cardId: toHex(a.cardId) } });
+          throw new LedgerError(LedgerErrorCode.ChallengeUsed, `a load was already authorized for this challenge of card ${toHex(a.cardId)}`, { detail: { cardId: toHex(a.cardId) } });
         }
         this.s.insertLoadAuthorization.run(a.authorizationId, a.loadId, a.cardId, a.amount, a.currency, a.time, a.bytes, a.challenge, a.terminalId, a.merchantId, a.cardCounter);
         if (this.s.card.get(a.cardId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(a.cardId)} is not known: record its certificate first`);
@@ -242,7 +242,7 @@ export class SqliteLedgerStore implements LedgerStore {
     );
     const cached = this.cardCache.get(byteKey(a.cardId));
     if (cached !== undefined) {
-      cached.authorised += a.amount;
+      cached.authorized += a.amount;
       cached.pendingLoads.push({ authorizationId: a.authorizationId, counter: a.cardCounter, amount: a.amount });
     }
   }
@@ -386,8 +386,8 @@ export class SqliteLedgerStore implements LedgerStore {
           .all() as Row[]
       ).map((r) => ({
         cardId: bytes(r['card_id']),
-        authorisedCount: r['n'] as number,
-        authorisedAmount: r['amount'] as number,
+        authorizedCount: r['n'] as number,
+        authorizedAmount: r['amount'] as number,
         voidCount: r['void_n'] as number,
         voidAmount: r['void_amount'] as number,
         executedAmount: r['executed_amount'] as number,
@@ -474,10 +474,10 @@ export class SqliteLedgerStore implements LedgerStore {
         r.counter > card.maxCounter
           ? tail !== null && tail.counter === r.counter - 1 ? [tail] : NO_NEIGHBOURS
           : (s.near.all(r.cardId, r.counter - 1, r.counter + 1) as unknown[][]).map(neighbourRow);
-      // A receipt at the counter + 1 of an authorisation it does not execute proves that authorisation void: it
+      // A receipt at the counter + 1 of an authorization it does not execute proves that authorization void: it
       // stops counting toward what the card may spend from this receipt on (this receipt included).
       const voided = card.pendingLoads.length === 0 ? 0 : voidedAmount(card.pendingLoads, r);
-      const verdict = classifyReceipt(r, near, voided === 0 ? card : { ...card, authorised: card.authorised - voided }, policy.denyListGraceSeconds);
+      const verdict = classifyReceipt(r, near, voided === 0 ? card : { ...card, authorized: card.authorized - voided }, policy.denyListGraceSeconds);
       switch (verdict.kind) {
         case 'duplicate':
           duplicates++;
@@ -540,7 +540,7 @@ export class SqliteLedgerStore implements LedgerStore {
       primary ? 1 : 0, disposition, liability, caseId, at.terminalId, at.merchantId, at.batchId, at.now, r.bytes,
     );
     if (primary && r.kind === ReceiptKind.Pay) card.paid += r.amount;
-    // In the same transaction: an authorisation is executed exactly when its load receipt is on record at the
+    // In the same transaction: an authorization is executed exactly when its load receipt is on record at the
     // counter it binds (a misplaced one executes nothing a genuine card could have).
     else if (r.authorizationId !== undefined && r.authorizedCounter !== undefined && r.counter === r.authorizedCounter + 1) this.s.confirmLoadAuthorization.run(r.id, r.authorizationId);
     if (card.pendingLoads.length > 0 && (primary || r.counter === (r.authorizedCounter ?? -2) + 1)) settlePendingLoads(card, r, primary);
@@ -556,16 +556,16 @@ export class SqliteLedgerStore implements LedgerStore {
     const issuerCertificate = bytes(issuer['certificate']);
     if (kind === EvidenceKind.OverSpend) {
       const auths = (this.s.cardLoadAuthorizations.all(card.cardId) as Row[]).map((a) => bytes(a['bytes']));
-      // Void authorisations go in with the receipt that voids each, so that a verifier excludes them as we did.
+      // Void authorizations go in with the receipt that voids each, so that a verifier excludes them as we did.
       const voiding = (this.s.voidingReceipts.all(card.cardId) as Row[]).map((v) => bytes(v['bytes']));
       if (r.kind === ReceiptKind.Pay && voidedAmount(card.pendingLoads, r) > 0) voiding.push(r.bytes);
       const stored = (this.s.largestPayments.all(card.cardId) as Row[]).map((p): EvidencePayment => ({ bytes: bytes(p['bytes']), amount: p['amount'] as number }));
       const payments = [...stored, { bytes: r.bytes, amount: r.amount }].sort((a, b) => b.amount - a.amount);
-      return overSpendEvidence(card.certificate, issuerCertificate, auths, card.authorised - voidedAmount(card.pendingLoads, r), payments, voiding);
+      return overSpendEvidence(card.certificate, issuerCertificate, auths, card.authorized - voidedAmount(card.pendingLoads, r), payments, voiding);
     }
     if (kind === EvidenceKind.MisplacedLoad) {
       const a = r.authorizationId === undefined ? undefined : (this.s.authorizationBytes.get(r.authorizationId) as Row | undefined);
-      if (a === undefined) throw new LedgerError(LedgerErrorCode.Storage, 'misplaced-load without its authorisation');
+      if (a === undefined) throw new LedgerError(LedgerErrorCode.Storage, 'misplaced-load without its authorization');
       return receiptEvidence(kind, card.certificate, issuerCertificate, [r.bytes], [bytes(a['bytes'])]);
     }
     if (kind === EvidenceKind.BadGenesis) return receiptEvidence(kind, card.certificate, issuerCertificate, [r.bytes]);
@@ -600,22 +600,22 @@ interface Placement {
 /** Cards kept in the cache (about 300 bytes each). */
 const CARD_CACHE = 200_000;
 
-/** A card with its totals derived from the authorisations (void ones left out) and the primary-chain payments. */
+/** A card with its totals derived from the authorizations (void ones left out) and the primary-chain payments. */
 const CARD_SELECT = `SELECT c.*,
-  (SELECT COALESCE(SUM(a.amount), 0) FROM load_authorizations a WHERE a.card_id = c.card_id AND NOT ${LOAD_NEVER_EXECUTED}) AS authorised,
+  (SELECT COALESCE(SUM(a.amount), 0) FROM load_authorizations a WHERE a.card_id = c.card_id AND NOT ${LOAD_NEVER_EXECUTED}) AS authorized,
   (SELECT COALESCE(SUM(r.amount), 0) FROM receipts r WHERE r.card_id = c.card_id AND r.kind = ${ReceiptKind.Pay} AND r.is_primary = 1) AS paid,
   (SELECT r.counter FROM receipts r WHERE r.card_id = c.card_id AND r.is_primary = 1 ORDER BY r.counter DESC LIMIT 1) AS last_counter,
   (SELECT r.balance_after FROM receipts r WHERE r.card_id = c.card_id AND r.is_primary = 1 ORDER BY r.counter DESC LIMIT 1) AS last_balance
   FROM cards c`;
 
-/** An authorisation not executed and not yet proven void: a receipt at counter + 1 decides which. */
+/** An authorization not executed and not yet proven void: a receipt at counter + 1 decides which. */
 interface PendingLoad {
   readonly authorizationId: Uint8Array;
   readonly counter: number;
   readonly amount: number;
 }
 
-/** The amount of the pending authorisations that receipt `r` proves void (it sits at their counter + 1 and executes none of them). */
+/** The amount of the pending authorizations that receipt `r` proves void (it sits at their counter + 1 and executes none of them). */
 function voidedAmount(pending: readonly PendingLoad[], r: VerifiedReceipt): number {
   let amount = 0;
   for (const p of pending) if (p.counter + 1 === r.counter && !executes(r, p)) amount += p.amount;
@@ -627,21 +627,21 @@ function executes(r: VerifiedReceipt, p: PendingLoad): boolean {
 }
 
 /**
- * After `r` is stored: the pending authorisations it executes (at their counter + 1) are settled, and those it
- * proves void (a primary receipt at their counter + 1 that executes none of them) leave the authorised total.
+ * After `r` is stored: the pending authorizations it executes (at their counter + 1) are settled, and those it
+ * proves void (a primary receipt at their counter + 1 that executes none of them) leave the authorized total.
  */
 function settlePendingLoads(card: MutableCard, r: VerifiedReceipt, primary: boolean): void {
   card.pendingLoads = card.pendingLoads.filter((p) => {
     if (p.counter + 1 !== r.counter) return true;
     if (executes(r, p)) return false;
     if (!primary) return true;
-    card.authorised -= p.amount;
+    card.authorized -= p.amount;
     return false;
   });
 }
 
 interface MutableCard extends CardRecord {
-  authorised: number;
+  authorized: number;
   paid: number;
   revokedAt: number | null;
   overSpendCase: number | null;
@@ -726,7 +726,7 @@ function cardRow(r: Row): CardRecord {
     issuerId: bytes(r['issuer_id']),
     currency: r['currency'] as number,
     certificate: bytes(r['certificate']),
-    authorised: r['authorised'] as number,
+    authorized: r['authorized'] as number,
     paid: r['paid'] as number,
     revokedAt: r['revoked_at'] as number | null,
     lastCounter: (r['last_counter'] as number | null) ?? 0,

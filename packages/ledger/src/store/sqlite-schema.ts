@@ -1,14 +1,14 @@
 /**
  * Version of the schema below, stored in `meta`; any other version is refused. Version 3 changed what a load
- * authorisation signs (the card's counter, key 7): the authorisations of a version 1 or 2 database cannot be
+ * authorization signs (the card's counter, key 7): the authorizations of a version 1 or 2 database cannot be
  * re-signed, so such a database is refused rather than migrated (no pilot ran on one).
  */
 export const SQLITE_SCHEMA_VERSION = 3;
 
 /**
  * SQL condition on load_authorizations `a`: the card cannot have executed it. Its receipt is not recorded, and
- * the card's primary chain holds another receipt at the counter + 1 the authorisation binds (signed by the
- * issuer into the authorisation, and checked by the card before it executes a load): the card signed something
+ * the card's primary chain holds another receipt at the counter + 1 the authorization binds (signed by the
+ * issuer into the authorization, and checked by the card before it executes a load): the card signed something
  * else where the load would have been.
  */
 export const LOAD_NEVER_EXECUTED = `(a.receipt_id IS NULL AND EXISTS (
@@ -16,7 +16,7 @@ export const LOAD_NEVER_EXECUTED = `(a.receipt_id IS NULL AND EXISTS (
 
 /**
  * SQL condition on load_authorizations `a`: void (LOAD_NEVER_EXECUTED) and not debited to its load point. A void
- * authorisation of a card with a fraud case is debited all the same: the proof that it was never executed rests on
+ * authorization of a card with a fraud case is debited all the same: the proof that it was never executed rests on
  * the receipt at counter + 1 being a genuine card's, which a cloned card's chain no longer shows.
  */
 export const LOAD_NOT_DEBITED = `(${LOAD_NEVER_EXECUTED} AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.card_id = a.card_id))`;
@@ -26,7 +26,7 @@ export const LOAD_NOT_DEBITED = `(${LOAD_NEVER_EXECUTED} AND NOT EXISTS (SELECT 
  * Receipts are appended in rowid order (a batch's rows land on a few consecutive pages, so a commit writes little)
  * and found through the one index (card_id, counter) that every lookup needs: the per-receipt chain lookup
  * (counter-1 .. counter+1 of one card) also finds a duplicate, since equal payloads have equal card and counter.
- * A card's authorised and paid totals are derived (sums over load_authorizations and receipts), never stored twice.
+ * A card's authorized and paid totals are derived (sums over load_authorizations and receipts), never stored twice.
  * Merchants, enrolment invites (only a hash of each code) and terminal revocations are tables of their own, created
  * IF NOT EXISTS: a database of an earlier version gets them on open without a schema version step.
  */

@@ -13,7 +13,7 @@ import { emit, lines, money } from '../output.js';
 export function registerTopUp(program: Command): void {
   program
     .command('top-up')
-    .description('load value onto a card online (the issuer authorises it through the ledger; resets the card\'s offline limits)')
+    .description('load value onto a card online (the issuer authorizes it through the ledger; resets the card\'s offline limits)')
     .argument('[amount]', 'amount in HKD, e.g. 200')
     .option('--resolve', "instead of loading: find out from the card's log whether loads cut during LOAD happened")
     .option('--reader <name>', 'PC/SC reader name (default: the first reader)')

@@ -38,7 +38,7 @@ export interface DeskLoadRequest {
   readonly cardCertificate: Uint8Array;
 }
 
-/** Why a load was not authorised. `forbidden` (HTTP 403): the load point is not enrolled here, or the card is revoked. */
+/** Why a load was not authorized. `forbidden` (HTTP 403): the load point is not enrolled here, or the card is revoked. */
 export type LoadRefusal = { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly forbidden: boolean };
 
 /** The LoadAuthorization COSE_Sign1 bytes to send to the card, or why not. */
@@ -48,10 +48,10 @@ export type LoadAuthorizationResult = { readonly ok: true; readonly value: Uint8
 type LoadPoint = { readonly terminalId: Uint8Array; readonly merchantId: Uint8Array } | null;
 
 /**
- * Authorises a load a load point asked for with a signed LoadRequest (POST /v1/loads). The request must verify
+ * Authorizes a load a load point asked for with a signed LoadRequest (POST /v1/loads). The request must verify
  * (`verifyLoadRequest`: structure, terminal certificate valid now, signature) and come from a terminal enrolled
  * here with that key; its merchant is debited the amount in settlement. Then as `authorizeDeskLoad`. The same
- * request again (a retry) gets the same authorisation; another request for an already authorised challenge is
+ * request again (a retry) gets the same authorization; another request for an already authorized challenge is
  * refused (`nonce`).
  * @throws LedgerError UNKNOWN_ISSUER (no key of the card's issuer), STORAGE
  * @example const result = await authorizeLoad(ctx, signedLoadRequest); if (result.ok) await card.load(result.value);
@@ -66,10 +66,10 @@ export async function authorizeLoad(ctx: LedgerContext, signedRequest: Uint8Arra
 }
 
 /**
- * The issuer's online load authorisation at its own desk (trusted: the operator runs it locally, and no merchant is
+ * The issuer's online load authorization at its own desk (trusted: the operator runs it locally, and no merchant is
  * debited): verifies the card certificate (chain, validity now), refuses revoked cards and amounts above the card's
  * maximum balance, signs a LoadAuthorization bound to the card's challenge with the card's issuer key, and records
- * it (the card's authorised total grows by `amount`). One authorisation per card challenge.
+ * it (the card's authorized total grows by `amount`). One authorization per card challenge.
  * @throws LedgerError UNKNOWN_ISSUER (no key of the card's issuer), STORAGE
  */
 export function authorizeDeskLoad(ctx: LedgerContext, request: DeskLoadRequest): Promise<LoadAuthorizationResult> {
@@ -96,7 +96,7 @@ async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: Lo
   if (known !== undefined && known.revokedAt !== null) return refusal(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`, true);
   if (challenge.counter >= Limits.maxCounter) return refusal(CheckId.Counter, `the card's counter is at its maximum ${Limits.maxCounter}: it can execute no more loads`);
   // The card's counter never goes back: a challenge behind a receipt the ledger holds is not the card's now (a
-  // stale or invented one), and an authorisation for it could never execute on a genuine card.
+  // stale or invented one), and an authorization for it could never execute on a genuine card.
   if (known !== undefined && challenge.counter < known.lastCounter) {
     return refusal(CheckId.Counter, `the challenge says counter ${challenge.counter}, but the ledger holds the card's receipt at counter ${known.lastCounter}: read a new challenge from the card`);
   }
@@ -127,11 +127,11 @@ async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: Lo
   return { ok: true, value: bytes };
 }
 
-/** A challenge already authorised: the same load from the same load point again is a retry, anything else a refusal. */
+/** A challenge already authorized: the same load from the same load point again is a retry, anything else a refusal. */
 function sameLoadAgain(earlier: LoadAuthorizationRecord, request: DeskLoadRequest, loadPoint: LoadPoint): LoadAuthorizationResult {
   const samePoint = loadPoint === null ? earlier.terminalId === null : earlier.terminalId !== null && bytesEqual(earlier.terminalId, loadPoint.terminalId);
   if (samePoint && earlier.amount === request.amount && earlier.currency === request.currency) return { ok: true, value: earlier.bytes };
-  return refusal(CheckId.Nonce, 'a load was already authorised for this card challenge: read a new challenge from the card');
+  return refusal(CheckId.Nonce, 'a load was already authorized for this card challenge: read a new challenge from the card');
 }
 
 function refusal(check: CheckId, reason: string, forbidden = false): LoadRefusal {
@@ -140,7 +140,7 @@ function refusal(check: CheckId, reason: string, forbidden = false): LoadRefusal
 
 /**
  * Records a card's load receipt: it must be a load receipt of a card whose certificate the ledger holds, signed by
- * that card, for an authorisation this ledger issued to that card with the same amount and currency. It then
+ * that card, for an authorization this ledger issued to that card with the same amount and currency. It then
  * goes through the same chain checks as payments (a load receipt can reveal a double spend too).
  */
 export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): Promise<Verification<ReceiptOutcome>> {
@@ -155,10 +155,10 @@ export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): 
   const verified = verifyCardReceipt(bytes, stored.value.payload, ctx.verifier);
   if (!verified.ok) return verified;
   const authorization = await ctx.store.loadAuthorization(r.authorizationId);
-  if (authorization === undefined) return fail(CheckId.Structure, `no load authorisation ${toHex(r.authorizationId)} was issued by this ledger`);
-  if (!bytesEqual(authorization.cardId, r.cardId)) return fail(CheckId.Card, 'the authorisation was issued to another card');
-  if (authorization.amount !== r.amount) return fail(CheckId.Amount, `amount ${r.amount}, authorised ${authorization.amount}`);
-  if (authorization.currency !== r.currency) return fail(CheckId.Currency, `currency ${r.currency}, authorised ${authorization.currency}`);
+  if (authorization === undefined) return fail(CheckId.Structure, `no load authorization ${toHex(r.authorizationId)} was issued by this ledger`);
+  if (!bytesEqual(authorization.cardId, r.cardId)) return fail(CheckId.Card, 'the authorization was issued to another card');
+  if (authorization.amount !== r.amount) return fail(CheckId.Amount, `amount ${r.amount}, authorized ${authorization.amount}`);
+  if (authorization.currency !== r.currency) return fail(CheckId.Currency, `currency ${r.currency}, authorized ${authorization.currency}`);
   const applied = await ctx.store.applyReceipts(
     {
       batch: null,

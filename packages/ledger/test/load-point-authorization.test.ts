@@ -1,5 +1,5 @@
 /**
- * Loads asked for by a load point (protocol 7.1, load flow): a terminal-signed LoadRequest, one authorisation per
+ * Loads asked for by a load point (protocol 7.1, load flow): a terminal-signed LoadRequest, one authorization per
  * card challenge (a retry gets the same one, also when two arrive at once), the loaded value debited to the load
  * point's merchant in settlement, and databases of an older schema refused.
  */
@@ -40,11 +40,11 @@ describe('a load point pays for the loads it sells', () => {
     expect(line).toMatchObject({ creditedCount: 1, creditedAmount: 1_200, loadCount: 1, loadAmount: 30_000, netAmount: -28_800, terminals: 1 });
     await loadCard(ledger, TestCard.issue(scheme.issuer), 4_000);
     const audit = await valueAudit(store);
-    expect(audit.totals).toMatchObject([{ currency: Currency.HKD, authorised: 34_000, loadsSold: 30_000, settled: 1_200 }]);
+    expect(audit.totals).toMatchObject([{ currency: Currency.HKD, authorized: 34_000, loadsSold: 30_000, settled: 1_200 }]);
     expect(audit.balanced).toBe(true);
   });
 
-  it('answers a retried request with the same authorisation, also when both copies arrive at once, and debits once', async () => {
+  it('answers a retried request with the same authorization, also when both copies arrive at once, and debits once', async () => {
     const shop = await enrolTerminal(ledger);
     const card = TestCard.issue(scheme.issuer);
     const request = signLoadRequest(shop, card, card.challenge(), 5_000);
@@ -52,7 +52,7 @@ describe('a load point pays for the loads it sells', () => {
     expect(a.ok && b.ok && toHex(a.value) === toHex(b.value)).toBe(true);
     const again = await ledger.authorizeLoad(request);
     expect(again.ok && a.ok && toHex(again.value)).toBe(a.ok && toHex(a.value));
-    expect((await store.card(card.id))?.authorised).toBe(5_000);
+    expect((await store.card(card.id))?.authorized).toBe(5_000);
     const line = (await settlementReport(store)).find((m) => m.merchantId === toHex(shop.merchantId));
     expect(line).toMatchObject({ loadCount: 1, loadAmount: 5_000 });
   });
@@ -69,8 +69,8 @@ describe('a load point pays for the loads it sells', () => {
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     for (const r of results.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, check: CheckId.Nonce, forbidden: false });
-    const authorised = (await store.card(card.id))?.authorised;
-    expect([1_000, 2_000]).toContain(authorised);
+    const authorized = (await store.card(card.id))?.authorized;
+    expect([1_000, 2_000]).toContain(authorized);
   });
 
   it("refuses a request signed with another key than the load point's (signature), and an acquirer-certified key that is not the enrolled one (403)", async () => {
@@ -82,7 +82,7 @@ describe('a load point pays for the loads it sells', () => {
     const record = signTerminalCertificate(scheme.acquirer, { publicKey: otherKey.publicKey, terminalId: shop.id, merchantId: shop.merchantId, mcc: 5812, name: 'Twin' }, Math.floor(Date.now() / 1000));
     const twin = await ledger.authorizeLoad(signLoadRequest({ ...shop, signer: otherKey, certificate: record.certificate }, card, card.challenge(), 100));
     expect(twin).toMatchObject({ ok: false, check: CheckId.CertChain, forbidden: true });
-    expect((await store.card(card.id))?.authorised ?? 0).toBe(0);
+    expect((await store.card(card.id))?.authorized ?? 0).toBe(0);
   });
 });
 
@@ -91,7 +91,7 @@ describe('a load the card never executed', () => {
     const shop = await enrolTerminal(ledger);
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 10_000, shop);
-    // Authorised for counter 2, but the card left before LOAD: it never executes it.
+    // Authorized for counter 2, but the card left before LOAD: it never executes it.
     expect((await ledger.authorizeLoad(signLoadRequest(shop, card, card.challenge(), 3_000))).ok).toBe(true);
     const line = async () => (await settlementReport(store)).find((m) => m.merchantId === toHex(shop.merchantId));
     expect(await line()).toMatchObject({ loadCount: 2, loadAmount: 13_000, voidLoadCount: 0 });
@@ -107,14 +107,14 @@ describe('a load the card never executed', () => {
     expect(await ledger.recordLoadReceipt(lateReceipt)).toMatchObject({ ok: true });
     expect(await line()).toMatchObject({ loadCount: 2, loadAmount: 12_000, voidLoadCount: 1, voidLoadAmount: 3_000, creditedAmount: 1_000, netAmount: -11_000 });
     const audit = await valueAudit(store);
-    expect(audit.totals[0]).toMatchObject({ authorisedVoid: 3_000 });
+    expect(audit.totals[0]).toMatchObject({ authorizedVoid: 3_000 });
     expect(audit.balanced).toBe(true);
-    expect((await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id))).toMatchObject({ authorisedAmount: 12_000, voidAmount: 3_000 });
+    expect((await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id))).toMatchObject({ authorizedAmount: 12_000, voidAmount: 3_000 });
   });
 });
 
 describe('a ledger database of another schema version', () => {
-  it('from before load authorisations bound the card counter (versions 1 and 2) is refused, not touched', async () => {
+  it('from before load authorizations bound the card counter (versions 1 and 2) is refused, not touched', async () => {
     const opened = await openTestLedger(scheme, { workers: 1 });
     await opened.ledger.close();
     await opened.store.close();
