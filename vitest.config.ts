@@ -17,7 +17,15 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: roots.map((r) => `${r}/**/*.test.ts`), exclude: [...pcsc, ...packed], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: roots.map((r) => `${r}/**/*.test.ts`),
+          exclude: [...pcsc, ...packed],
+          sequence: { groupOrder: 0 },
+        },
+      },
       { extends: true, test: { name: 'pcsc', include: pcsc, fileParallelism: false, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'packed', include: packed, sequence: { groupOrder: 2 } } },
     ],

@@ -45,9 +45,17 @@ for (const [name, file] of SECTIONS) {
 
 const machine = `${cpus().length} x ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 const header = ['section', 'figure', 'value', 'unit', 'limit or peer', 'ratio'];
-const table = rows.map((r) => [r.section, r.name, fmt(r.value), r.unit, r.limit ? `${fmt(r.limit.value)} (${r.limit.name})` : '', r.ratio !== undefined ? (r.ratio < 0.01 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)) : '']);
+const table = rows.map((r) => [
+  r.section,
+  r.name,
+  fmt(r.value),
+  r.unit,
+  r.limit ? `${fmt(r.limit.value)} (${r.limit.name})` : '',
+  r.ratio !== undefined ? (r.ratio < 0.01 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)) : '',
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => (t[i] ?? '').length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 2 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+const line = (cells: string[]) =>
+  `| ${cells.map((c, i) => (i === 2 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
 console.log(`Measured on ${machine}, ${new Date().toISOString().slice(0, 10)}\n`);
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i === 2 || i === 5 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
@@ -55,4 +63,7 @@ for (const t of table) console.log(line(t));
 for (const n of rows.filter((r) => r.note)) console.log(`\n- ${n.section} / ${n.name}: ${n.note}`);
 for (const s of skipped) console.log(`\nnot measured: ${s}`);
 mkdirSync(join(root, 'bench-results'), { recursive: true });
-writeFileSync(join(root, 'bench-results', 'latest.json'), `${JSON.stringify({ machine, date: new Date().toISOString(), rows, skipped }, null, 2)}\n`);
+writeFileSync(
+  join(root, 'bench-results', 'latest.json'),
+  `${JSON.stringify({ machine, date: new Date().toISOString(), rows, skipped }, null, 2)}\n`,
+);

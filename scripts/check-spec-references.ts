@@ -23,17 +23,31 @@ function sources(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const code = SOURCES.flatMap((d) => sources(join(root, d))).map((f) => readFileSync(f, 'utf8')).join('\n');
+const code = SOURCES.flatMap((d) => sources(join(root, d)))
+  .map((f) => readFileSync(f, 'utf8'))
+  .join('\n');
 const words = new Set(code.match(/[A-Za-z_$][\w$]*/g) ?? []);
 
 const spec = readFileSync(SPEC, 'utf8');
 // Names the spec defines itself (its CDDL rules) and the vector files' test groups are names too.
-for (const block of spec.matchAll(/```cddl\n([\s\S]*?)```/g)) for (const m of (block[1] as string).matchAll(/^([A-Za-z][\w-]*)\s*=/gm)) words.add(m[1] as string);
+for (const block of spec.matchAll(/```cddl\n([\s\S]*?)```/g))
+  for (const m of (block[1] as string).matchAll(/^([A-Za-z][\w-]*)\s*=/gm)) words.add(m[1] as string);
 for (const file of readdirSync(join(root, 'test-vectors')).filter((f) => f.endsWith('.json'))) {
-  for (const m of readFileSync(join(root, 'test-vectors', file), 'utf8').matchAll(/"type":\s*"(\w+)"/g)) words.add(m[1] as string);
+  for (const m of readFileSync(join(root, 'test-vectors', file), 'utf8').matchAll(/"type":\s*"(\w+)"/g))
+    words.add(m[1] as string);
 }
 /** Names of other specifications the spec refers to (RFC 9052, Java Card): not ours to declare. */
-const EXTERNAL = ['COSE_Sign1_Tagged', 'Sig_structure', 'Signature', 'ALG_ECDSA_SHA_256', 'JCint', 'JCSystem', 'beginTransaction', 'commitTransaction', 'TransactionException'];
+const EXTERNAL = [
+  'COSE_Sign1_Tagged',
+  'Sig_structure',
+  'Signature',
+  'ALG_ECDSA_SHA_256',
+  'JCint',
+  'JCSystem',
+  'beginTransaction',
+  'commitTransaction',
+  'TransactionException',
+];
 for (const name of EXTERNAL) words.add(name);
 
 const problems: string[] = [];
@@ -44,7 +58,10 @@ for (const m of spec.matchAll(/`([^`\n]+)`/g)) {
   seen.add(token);
   const line = spec.slice(0, m.index).split('\n').length;
   // A repository path: has a slash and a file extension or names a known top-level directory.
-  if (/^[\w.-]+(\/[\w.-]+)+$/.test(token) && /\.(ts|md|json|sh|c|mjs)$|^(packages|card-sim|terminal|scripts|docs|test-vectors)\//.test(token)) {
+  if (
+    /^[\w.-]+(\/[\w.-]+)+$/.test(token) &&
+    /\.(ts|md|json|sh|c|mjs)$|^(packages|card-sim|terminal|scripts|docs|test-vectors)\//.test(token)
+  ) {
     if (!existsSync(join(root, token))) problems.push(`docs/protocol.md:${line}: path \`${token}\` does not exist`);
     continue;
   }
@@ -55,10 +72,15 @@ for (const m of spec.matchAll(/`([^`\n]+)`/g)) {
   const codeLike = parts.some((p) => /[A-Z]/.test(p.slice(1)) || p.includes('_') || /^[A-Z][a-z]+[A-Z]/.test(p));
   if (!codeLike || name.length < 4) continue;
   const missing = parts.filter((p) => !words.has(p));
-  if (missing.length > 0) problems.push(`docs/protocol.md:${line}: \`${token}\` names ${missing.join(', ')}, which neither the sources nor the spec's CDDL define`);
+  if (missing.length > 0)
+    problems.push(
+      `docs/protocol.md:${line}: \`${token}\` names ${missing.join(', ')}, which neither the sources nor the spec's CDDL define`,
+    );
 }
 if (problems.length > 0) {
-  process.stderr.write(`${problems.join('\n')}\n${problems.length} reference(s) of the spec do not resolve (${relative(root, SPEC)}).\n`);
+  process.stderr.write(
+    `${problems.join('\n')}\n${problems.length} reference(s) of the spec do not resolve (${relative(root, SPEC)}).\n`,
+  );
   process.exit(1);
 }
 process.stdout.write(`spec references: ${seen.size} code spans checked, every path and identifier resolves\n`);

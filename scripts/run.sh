@@ -47,6 +47,8 @@ case "$cmd" in
     pnpm --silent typecheck
     echo "==> lint (eslint: typescript-eslint, no import cycles, no enums)" >&2
     pnpm --silent lint
+    echo "==> format (prettier --check)" >&2
+    pnpm --silent format:check
     echo "==> spec references resolve (every path and code name docs/protocol.md gives)" >&2
     pnpm --silent spec:check
     echo "==> test vectors regenerate byte for byte" >&2

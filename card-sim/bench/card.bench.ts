@@ -10,13 +10,27 @@ import { Currency, Limits, parseResponseApdu, type PayCommand, purseApdus } from
 import { createDevScheme } from '@ehkd/core/testing';
 import type { BenchRow } from '@ehkd/bench-kit';
 import { percentile } from '@ehkd/bench-kit';
-import { FileCardStore, MemoryCardStore, PurseApplet, StorageOp, loadCard, personalizeCard, type CardStore, type StorageStep } from '../src/index.js';
+import {
+  FileCardStore,
+  MemoryCardStore,
+  PurseApplet,
+  StorageOp,
+  loadCard,
+  personalizeCard,
+  type CardStore,
+  type StorageStep,
+} from '../src/index.js';
 import { runTearCampaign } from '../src/testing/tear-campaign.js';
 
 const OCTOPUS_TAP_MS = 300;
 const scheme = createDevScheme(new Uint8Array(32).fill(0xbe));
 const issuer = { signer: scheme.issuer.signer, certificate: scheme.issuer.certificate };
-const limits = { maxBalance: 4_000_000_000, maxPayment: 100_000, maxOfflineCount: 0xffff, maxOfflineAmount: 4_000_000_000 };
+const limits = {
+  maxBalance: 4_000_000_000,
+  maxPayment: 100_000,
+  maxOfflineCount: 0xffff,
+  maxOfflineAmount: 4_000_000_000,
+};
 
 let nonceCounter = 0;
 function pay(): PayCommand {
@@ -52,13 +66,27 @@ export async function run(): Promise<BenchRow[]> {
   const tap = { name: 'Octopus tap, whole transaction', value: OCTOPUS_TAP_MS };
   const msRow = (name: string, samples: number[], note: string): BenchRow => {
     const median = percentile(samples, 50);
-    return { section: 'card', name, value: median, unit: 'ms', limit: tap, ratio: median / OCTOPUS_TAP_MS, note: `${note}; p99 ${percentile(samples, 99).toFixed(2)} ms over ${samples.length} PAYs` };
+    return {
+      section: 'card',
+      name,
+      value: median,
+      unit: 'ms',
+      limit: tap,
+      ratio: median / OCTOPUS_TAP_MS,
+      note: `${note}; p99 ${percentile(samples, 99).toFixed(2)} ms over ${samples.length} PAYs`,
+    };
   };
 
   const personalised = personalizeCard({ issuer, seed: new Uint8Array(32).fill(1), limits });
   const memory = await readyApplet(new MemoryCardStore(personalised.state));
   timePays(memory, 50);
-  rows.push(msRow('PAY card-side, noble signing, in-memory store (median)', timePays(memory, 400), 'receipt built, signed (noble, S not normalised) and committed'));
+  rows.push(
+    msRow(
+      'PAY card-side, noble signing, in-memory store (median)',
+      timePays(memory, 400),
+      'receipt built, signed (noble, S not normalised) and committed',
+    ),
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'ehkd-card-bench-'));
   try {
@@ -73,22 +101,50 @@ export async function run(): Promise<BenchRow[]> {
     const samples = timePays(file, 200);
     rows.push(msRow('PAY card-side, file store with fdatasync (median)', samples, `two-slot journal in ${tmpdir()}`));
     const perPay = (op: string): number => steps.filter((s) => s.op === op).length / samples.length;
-    rows.push({ section: 'card', name: 'storage writes per PAY (512-byte sectors, full log)', value: perPay(StorageOp.Write), unit: 'writes' });
-    rows.push({ section: 'card', name: 'fsyncs per PAY', value: perPay(StorageOp.Fsync), unit: 'fsyncs', note: 'fdatasync of the card file; no rename, no directory fsync per commit' });
+    rows.push({
+      section: 'card',
+      name: 'storage writes per PAY (512-byte sectors, full log)',
+      value: perPay(StorageOp.Write),
+      unit: 'writes',
+    });
+    rows.push({
+      section: 'card',
+      name: 'fsyncs per PAY',
+      value: perPay(StorageOp.Fsync),
+      unit: 'fsyncs',
+      note: 'fdatasync of the card file; no rename, no directory fsync per commit',
+    });
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
   const select = parseResponseApdu(memory.process(purseApdus.select())).data.length;
-  rows.push({ section: 'card', name: 'SELECT answer (certificate + state)', value: select, unit: 'bytes', limit: { name: 'one short R-APDU', value: Limits.selectResponseBytes }, ratio: select / Limits.selectResponseBytes });
+  rows.push({
+    section: 'card',
+    name: 'SELECT answer (certificate + state)',
+    value: select,
+    unit: 'bytes',
+    limit: { name: 'one short R-APDU', value: Limits.selectResponseBytes },
+    ratio: select / Limits.selectResponseBytes,
+  });
   const receipt = parseResponseApdu(memory.process(purseApdus.pay(pay()))).data.length;
-  rows.push({ section: 'card', name: 'pay receipt (COSE_Sign1)', value: receipt, unit: 'bytes', limit: { name: 'one short R-APDU', value: Limits.receiptBytes }, ratio: receipt / Limits.receiptBytes });
+  rows.push({
+    section: 'card',
+    name: 'pay receipt (COSE_Sign1)',
+    value: receipt,
+    unit: 'bytes',
+    limit: { name: 'one short R-APDU', value: Limits.receiptBytes },
+    ratio: receipt / Limits.receiptBytes,
+  });
 
   const t0 = performance.now();
   const campaign = runTearCampaign();
   rows.push({
-    section: 'card', name: 'tear points covered (power cuts, reopened from disk)', value: campaign.tearPoints, unit: 'points',
+    section: 'card',
+    name: 'tear points covered (power cuts, reopened from disk)',
+    value: campaign.tearPoints,
+    unit: 'points',
     note: `${campaign.ioFailures} storage failures injected too; ${campaign.violations.length} violations; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   });
   return rows;

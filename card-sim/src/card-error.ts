@@ -29,13 +29,17 @@ export type CardErrorCode = (typeof CardErrorCode)[keyof typeof CardErrorCode];
  * Why a card file was refused as damaged (CORRUPT_STATE): its length, no valid slot, both slots at one generation,
  * no intact high-water record, the last released commit lost, or a slot ahead of what any commit could write.
  */
-export type DamageReason = 'length' | 'no-state' | 'same-generation' | 'no-high-water' | 'released-commit-lost' | 'ahead-of-high-water';
+export type DamageReason =
+  'length' | 'no-state' | 'same-generation' | 'no-high-water' | 'released-commit-lost' | 'ahead-of-high-water';
 
 /**
  * Error of the card layer; `detail.path` names the card file where there is one, `detail.reason` a damage,
  * `detail.mode` a file's permission bits.
  */
-export class CardError extends EhkdError<CardErrorCode, { path?: string; reason?: DamageReason; size?: number; released?: number; mode?: number }> {
+export class CardError extends EhkdError<
+  CardErrorCode,
+  { path?: string; reason?: DamageReason; size?: number; released?: number; mode?: number }
+> {
   readonly layer = 'card';
 }
 

@@ -37,16 +37,36 @@ describe('ehkd-card', () => {
     const again = await cli('dev-scheme', scheme);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/already exists.*CARD_FILE_EXISTS/);
-    expect(toHex(parseKeyFile(readFileSync(join(scheme, DEV_SCHEME_FILES.issuer), 'utf8')).privateKey)).toBe(toHex(issuer.privateKey));
+    expect(toHex(parseKeyFile(readFileSync(join(scheme, DEV_SCHEME_FILES.issuer), 'utf8')).privateKey)).toBe(
+      toHex(issuer.privateKey),
+    );
   });
 
   it('personalise creates a card with the given limits and loads it through the card', async () => {
-    const r = await cli('personalise', '--issuer', join(scheme, DEV_SCHEME_FILES.issuer), '--out', card, '--max-payment', '250', '--max-offline-count', '7', '--load', '1,000.50', '--seed', SEED);
+    const r = await cli(
+      'personalise',
+      '--issuer',
+      join(scheme, DEV_SCHEME_FILES.issuer),
+      '--out',
+      card,
+      '--max-payment',
+      '250',
+      '--max-offline-count',
+      '7',
+      '--load',
+      '1,000.50',
+      '--seed',
+      SEED,
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/balance\s+HK\$1,000\.50/);
     const store = FileCardStore.open(card);
-    expect(store.load()).toMatchObject({ balance: 100_050, counter: 1, limits: { maxPayment: 25_000, maxOfflineCount: 7 } });
+    expect(store.load()).toMatchObject({
+      balance: 100_050,
+      counter: 1,
+      limits: { maxPayment: 25_000, maxOfflineCount: 7 },
+    });
     store.close();
     const refused = await cli('personalise', '--issuer', join(scheme, DEV_SCHEME_FILES.issuer), '--out', card);
     expect(refused.code).toBe(1);
@@ -54,7 +74,15 @@ describe('ehkd-card', () => {
   });
 
   it('rejects bad option values before doing anything', async () => {
-    const r = await cli('personalise', '--issuer', join(scheme, DEV_SCHEME_FILES.issuer), '--out', join(dir, 'x.card'), '--max-payment', '12.345');
+    const r = await cli(
+      'personalise',
+      '--issuer',
+      join(scheme, DEV_SCHEME_FILES.issuer),
+      '--out',
+      join(dir, 'x.card'),
+      '--max-payment',
+      '12.345',
+    );
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/decimal places/);
     expect(existsSync(join(dir, 'x.card'))).toBe(false);
@@ -92,7 +120,9 @@ describe('ehkd-card', () => {
   it('runs through the bin shim (the built CLI in dist/)', async () => {
     const bin = fileURLToPath(new URL('../bin/ehkd-card.js', import.meta.url));
     const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
-      execFile(process.execPath, [bin, 'inspect', card, '--json'], (error, stdout) => resolve({ stdout, code: error === null ? 0 : Number(error.code) }));
+      execFile(process.execPath, [bin, 'inspect', card, '--json'], (error, stdout) =>
+        resolve({ stdout, code: error === null ? 0 : Number(error.code) }),
+      );
     });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ balance: 100_050 });

@@ -56,7 +56,10 @@ describe('card file permissions', () => {
     const key = join(dir, 'issuer.key.json');
     writeFileSync(key, formatKeyFile(scheme.issuer.keyFile), { mode: 0o644 });
     chmodSync(key, 0o644);
-    for (const [args, file] of [[['inspect', card], card], [['personalise', '--issuer', key, '--out', join(dir, 'd.card')], key]] as const) {
+    for (const [args, file] of [
+      [['inspect', card], card],
+      [['personalise', '--issuer', key, '--out', join(dir, 'd.card')], key],
+    ] as const) {
       let err = '';
       const code = await runCardCli(args, { out: () => undefined, err: (t) => (err += t) });
       expect(code).toBe(1);

@@ -3,7 +3,17 @@
  * truncation, extension, Lc/Le tweaks, CLA/INS/P1/P2 changes) must never throw, always answer at least
  * SW1 SW2 with a status word of the protocol, and leave the persisted state unchanged unless 9000.
  */
-import { Currency, IssuerAction, StatusWord, decodeCardChallenge, encodeIssuerCommand, encodeLoadAuthorization, parseResponseApdu, signCoseSign1, purseApdus } from '@ehkd/core';
+import {
+  Currency,
+  IssuerAction,
+  StatusWord,
+  decodeCardChallenge,
+  encodeIssuerCommand,
+  encodeLoadAuthorization,
+  parseResponseApdu,
+  signCoseSign1,
+  purseApdus,
+} from '@ehkd/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePurseState } from '../src/index.js';
@@ -21,7 +31,12 @@ const SEEDS: readonly ((card: TestCard) => Uint8Array)[] = [
   () => purseApdus.getChallenge(),
   (card) => {
     const c = decodeCardChallenge(card.send(purseApdus.getChallenge()).data);
-    return purseApdus.load(signCoseSign1(issuer.signer, encodeLoadAuthorization({ ...c, amount: 500, currency: Currency.HKD, loadId: c.challenge, time: 1 })));
+    return purseApdus.load(
+      signCoseSign1(
+        issuer.signer,
+        encodeLoadAuthorization({ ...c, amount: 500, currency: Currency.HKD, loadId: c.challenge, time: 1 }),
+      ),
+    );
   },
   (card) => {
     const c = decodeCardChallenge(card.send(purseApdus.getChallenge()).data);
@@ -38,8 +53,16 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     out[i % out.length]! ^= 1 << bit;
     return out;
   }),
-  fc.nat().map((n): Mutation => (a) => a.slice(0, n % (a.length + 1))),
-  fc.uint8Array({ minLength: 1, maxLength: 8 }).map((tail): Mutation => (a) => Uint8Array.of(...a, ...tail)),
+  fc.nat().map(
+    (n): Mutation =>
+      (a) =>
+        a.slice(0, n % (a.length + 1)),
+  ),
+  fc.uint8Array({ minLength: 1, maxLength: 8 }).map(
+    (tail): Mutation =>
+      (a) =>
+        Uint8Array.of(...a, ...tail),
+  ),
   fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 255 })).map(([i, v]): Mutation => (a) => {
     const out = a.slice();
     out[i] = v;
@@ -85,7 +108,12 @@ function sendChecked(card: TestCard, command: Uint8Array): number {
 }
 
 describe('command handler fuzzing', () => {
-  const limits = { maxBalance: 100_000_000, maxPayment: 1_000_000, maxOfflineCount: 0xffff, maxOfflineAmount: 100_000_000 };
+  const limits = {
+    maxBalance: 100_000_000,
+    maxPayment: 1_000_000,
+    maxOfflineCount: 0xffff,
+    maxOfflineAmount: 100_000_000,
+  };
 
   it('survives random bytes', async () => {
     const card = await newCard({ initialLoad: 1_000_000, limits });
@@ -100,7 +128,12 @@ describe('command handler fuzzing', () => {
 
   it('survives random headers with random bodies (every CLA/INS/P1/P2 reached)', async () => {
     const card = await newCard({ initialLoad: 1_000_000, limits });
-    const header = fc.tuple(fc.constantFrom(0x00, 0x80, 0x84, 0xff), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }));
+    const header = fc.tuple(
+      fc.constantFrom(0x00, 0x80, 0x84, 0xff),
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0, max: 255 }),
+    );
     fc.assert(
       fc.property(header, fc.uint8Array({ maxLength: 260 }), ([cla, ins, p1, p2], body) => {
         card.send(purseApdus.select());
@@ -114,16 +147,31 @@ describe('command handler fuzzing', () => {
     const card = await newCard({ initialLoad: 1_000_000, limits });
     const outcomes = new Map<number, number>();
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: SEEDS.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 3 }), (seed, mutations) => {
-        card.send(purseApdus.select());
-        const command = mutations.reduce((apdu, mutate) => (apdu.length === 0 ? apdu : mutate(apdu)), SEEDS[seed]!(card));
-        const sw = sendChecked(card, command);
-        outcomes.set(sw, (outcomes.get(sw) ?? 0) + 1);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: SEEDS.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        (seed, mutations) => {
+          card.send(purseApdus.select());
+          const command = mutations.reduce(
+            (apdu, mutate) => (apdu.length === 0 ? apdu : mutate(apdu)),
+            SEEDS[seed]!(card),
+          );
+          const sw = sendChecked(card, command);
+          outcomes.set(sw, (outcomes.get(sw) ?? 0) + 1);
+        },
+      ),
       { numRuns: 2_000 },
     );
     // The mutations reached the deep checks, not only the ISO parser.
-    for (const sw of [StatusWord.Ok, StatusWord.SecurityStatusNotSatisfied, StatusWord.WrongLength, StatusWord.WrongData, StatusWord.InsNotSupported, StatusWord.ClaNotSupported, StatusWord.WrongP1P2]) {
+    for (const sw of [
+      StatusWord.Ok,
+      StatusWord.SecurityStatusNotSatisfied,
+      StatusWord.WrongLength,
+      StatusWord.WrongData,
+      StatusWord.InsNotSupported,
+      StatusWord.ClaNotSupported,
+      StatusWord.WrongP1P2,
+    ]) {
       expect(outcomes.get(sw) ?? 0, `SW ${sw.toString(16)} never seen`).toBeGreaterThan(0);
     }
   });

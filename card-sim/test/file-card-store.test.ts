@@ -8,7 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatusWord, parseResponseApdu, purseApdus } from '@ehkd/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CARD_FILE_SIZE, CardError, CardErrorCode, FileCardStore, HIGH_WATER_OFFSET, PurseApplet, SECTOR_SIZE, SLOT_SIZE, StorageOp, encodePurseState, personalizeCard, type StorageStep } from '../src/index.js';
+import {
+  CARD_FILE_SIZE,
+  CardError,
+  CardErrorCode,
+  FileCardStore,
+  HIGH_WATER_OFFSET,
+  PurseApplet,
+  SECTOR_SIZE,
+  SLOT_SIZE,
+  StorageOp,
+  encodePurseState,
+  personalizeCard,
+  type StorageStep,
+} from '../src/index.js';
 import { loadCard } from '../src/applet/issuer-online.js';
 import { hex, issuer, payCommand } from './support/card-fixtures.js';
 
@@ -29,7 +42,10 @@ function codeOf(fn: () => unknown): string | undefined {
   }
 }
 
-async function loadedCard(path: string, onStep?: (s: StorageStep) => void): Promise<{ applet: PurseApplet; store: FileCardStore }> {
+async function loadedCard(
+  path: string,
+  onStep?: (s: StorageStep) => void,
+): Promise<{ applet: PurseApplet; store: FileCardStore }> {
   FileCardStore.create(path, personalised.state).close();
   const store = FileCardStore.open(path, onStep === undefined ? {} : { onStep });
   const applet = new PurseApplet(store);
@@ -64,10 +80,18 @@ describe('FileCardStore', () => {
     const { applet } = await loadedCard(join(dir, 'a.card'), (s) => {
       if (s.phase === 'before') steps.push(s);
     });
-    const regionOf = (s: StorageStep): string => (s.offset! >= HIGH_WATER_OFFSET ? `mark ${(s.offset! - HIGH_WATER_OFFSET) / SECTOR_SIZE}` : `slot ${Math.floor(s.offset! / SLOT_SIZE)}`);
+    const regionOf = (s: StorageStep): string =>
+      s.offset! >= HIGH_WATER_OFFSET
+        ? `mark ${(s.offset! - HIGH_WATER_OFFSET) / SECTOR_SIZE}`
+        : `slot ${Math.floor(s.offset! / SLOT_SIZE)}`;
     const firstSlot = steps.filter((s) => s.op === StorageOp.Write).map(regionOf);
     expect([...new Set(firstSlot)]).toEqual(['slot 1', 'mark 0', 'mark 1']);
-    expect(steps.slice(-4).map((s) => s.op)).toEqual([StorageOp.Write, StorageOp.Fsync, StorageOp.Write, StorageOp.Fsync]);
+    expect(steps.slice(-4).map((s) => s.op)).toEqual([
+      StorageOp.Write,
+      StorageOp.Fsync,
+      StorageOp.Write,
+      StorageOp.Fsync,
+    ]);
     steps.length = 0;
     applet.process(purseApdus.select());
     expect(parseResponseApdu(applet.process(purseApdus.pay(payCommand(100)))).sw).toBe(StatusWord.Ok);
@@ -87,16 +111,30 @@ describe('FileCardStore', () => {
     const bytes = new Uint8Array(readFileSync(path));
     bytes[100] ^= 0xff;
     writeFileSync(path, bytes);
-    expect(() => FileCardStore.open(path)).toThrow(expect.objectContaining({ code: CardErrorCode.CorruptState, detail: expect.objectContaining({ reason: 'released-commit-lost', released: 2 }) }));
+    expect(() => FileCardStore.open(path)).toThrow(
+      expect.objectContaining({
+        code: CardErrorCode.CorruptState,
+        detail: expect.objectContaining({ reason: 'released-commit-lost', released: 2 }),
+      }),
+    );
   });
 
   it('refuses a file cut short or extended (a short file would hide its second slot)', async () => {
     const path = join(dir, 'a.card');
     (await loadedCard(path)).store.close();
     const bytes = new Uint8Array(readFileSync(path));
-    for (const image of [bytes.subarray(0, CARD_FILE_SIZE - 1), bytes.subarray(0, SLOT_SIZE + 100), Uint8Array.from([...bytes, 0])]) {
+    for (const image of [
+      bytes.subarray(0, CARD_FILE_SIZE - 1),
+      bytes.subarray(0, SLOT_SIZE + 100),
+      Uint8Array.from([...bytes, 0]),
+    ]) {
       writeFileSync(path, image);
-      expect(() => FileCardStore.open(path)).toThrow(expect.objectContaining({ code: CardErrorCode.CorruptState, detail: expect.objectContaining({ reason: 'length', size: image.length }) }));
+      expect(() => FileCardStore.open(path)).toThrow(
+        expect.objectContaining({
+          code: CardErrorCode.CorruptState,
+          detail: expect.objectContaining({ reason: 'length', size: image.length }),
+        }),
+      );
     }
   });
 
@@ -109,14 +147,17 @@ describe('FileCardStore', () => {
     const cut = FileCardStore.open(path, {
       onStep: (s) => {
         if (s.phase === 'before') steps.push(s);
-        if (s.phase === 'before' && s.op === StorageOp.Write && s.offset! >= HIGH_WATER_OFFSET) throw new CardError(CardErrorCode.PowerLost, 'cut');
+        if (s.phase === 'before' && s.op === StorageOp.Write && s.offset! >= HIGH_WATER_OFFSET)
+          throw new CardError(CardErrorCode.PowerLost, 'cut');
       },
     });
     const applet = new PurseApplet(cut);
     applet.process(purseApdus.select());
     expect(() => applet.process(purseApdus.pay(payCommand(100)))).toThrow();
     cut.close();
-    expect(hex(new Uint8Array(readFileSync(path)).subarray(HIGH_WATER_OFFSET))).toBe(hex(intact.subarray(HIGH_WATER_OFFSET)));
+    expect(hex(new Uint8Array(readFileSync(path)).subarray(HIGH_WATER_OFFSET))).toBe(
+      hex(intact.subarray(HIGH_WATER_OFFSET)),
+    );
     const reopened = FileCardStore.open(path);
     expect(reopened.load().counter).toBe(2);
     const marks = new Uint8Array(readFileSync(path)).subarray(HIGH_WATER_OFFSET);

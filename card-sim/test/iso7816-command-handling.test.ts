@@ -12,7 +12,8 @@ const apdu = (...bytes: number[]): Uint8Array => Uint8Array.of(...bytes);
 describe('ISO 7816-4 command handling', () => {
   it('answers 6700 to fewer than 4 bytes and to extended-length APDUs', async () => {
     const card = await newCard();
-    for (const bytes of [apdu(), apdu(0x80), apdu(0x80, 0x5c, 0x00)]) expect(card.send(bytes).sw).toBe(StatusWord.WrongLength);
+    for (const bytes of [apdu(), apdu(0x80), apdu(0x80, 0x5c, 0x00)])
+      expect(card.send(bytes).sw).toBe(StatusWord.WrongLength);
     // Extended case 2 (00 Le1 Le2) and extended case 3 (00 Lc1 Lc2 data).
     expect(card.send(apdu(0x80, 0x5c, 0, 0, 0x00, 0x01, 0x00)).sw).toBe(StatusWord.WrongLength);
     expect(card.send(apdu(0x00, 0xa4, 0x04, 0x00, 0x00, 0x00, 0x06, ...PURSE_AID)).sw).toBe(StatusWord.WrongLength);
@@ -28,10 +29,19 @@ describe('ISO 7816-4 command handling', () => {
   it('answers 6D00 to instructions unknown for the class (SELECT is CLA 00 only, purse commands CLA 80 only)', async () => {
     const card = await newCard();
     expect(card.send(apdu(0x80, 0xa4, 0x04, 0x00, 0x06, ...PURSE_AID, 0)).sw).toBe(StatusWord.InsNotSupported);
-    for (const ins of [Ins.Pay, Ins.Recover, Ins.ReadLog, Ins.GetState, Ins.GetChallenge, Ins.Load, Ins.IssuerCommand]) {
+    for (const ins of [
+      Ins.Pay,
+      Ins.Recover,
+      Ins.ReadLog,
+      Ins.GetState,
+      Ins.GetChallenge,
+      Ins.Load,
+      Ins.IssuerCommand,
+    ]) {
       expect(card.send(apdu(0x00, ins, 0, 0, 0)).sw).toBe(StatusWord.InsNotSupported);
     }
-    for (const ins of [0x00, 0x20, 0xb0, 0xc0, 0xca, 0xff]) expect(card.send(apdu(0x80, ins, 0, 0, 0)).sw).toBe(StatusWord.InsNotSupported);
+    for (const ins of [0x00, 0x20, 0xb0, 0xc0, 0xca, 0xff])
+      expect(card.send(apdu(0x80, ins, 0, 0, 0)).sw).toBe(StatusWord.InsNotSupported);
   });
 
   it('answers 6A86 to wrong P1/P2', async () => {
@@ -59,7 +69,9 @@ describe('ISO 7816-4 command handling', () => {
     expect(card.send(apdu(0x80, Ins.GetState, 0, 0)).sw).toBe(StatusWord.WrongLength); // case 1, needs Le
     expect(card.send(apdu(0x80, Ins.GetState, 0, 0, 1, 0xaa, 0)).sw).toBe(StatusWord.WrongLength); // case 4, no data expected
     expect(card.send(apdu(0x80, Ins.GetState, 0, 0, 4)).sw).toBe(StatusWord.WrongLength); // Ne 4 < the state's size
-    expect(card.send(buildCommandApdu({ cla: 0x80, ins: Ins.Recover, p1: 0, p2: 0, data: new Uint8Array(15), ne: 256 })).sw).toBe(StatusWord.WrongLength);
+    expect(
+      card.send(buildCommandApdu({ cla: 0x80, ins: Ins.Recover, p1: 0, p2: 0, data: new Uint8Array(15), ne: 256 })).sw,
+    ).toBe(StatusWord.WrongLength);
     expect(card.send(apdu(0x00, 0xa4, 0x04, 0x00)).sw).toBe(StatusWord.WrongLength); // SELECT without AID
     expect(card.send(apdu(0x00, 0xa4, 0x04, 0x00, 0x06, ...PURSE_AID, 0x10)).sw).toBe(StatusWord.WrongLength); // Ne 16 < SELECT answer
     expect(card.applet.state.counter).toBe(1);
@@ -70,8 +82,13 @@ describe('ISO 7816-4 command handling', () => {
     card.applet.powerOff();
     card.applet.powerOn();
     const commands = [
-      purseApdus.pay(payCommand(100)), purseApdus.recover(new Uint8Array(16)), purseApdus.readLog(1),
-      purseApdus.getState(), purseApdus.getChallenge(), purseApdus.load(new Uint8Array(100)), purseApdus.issuerCommand(new Uint8Array(100)),
+      purseApdus.pay(payCommand(100)),
+      purseApdus.recover(new Uint8Array(16)),
+      purseApdus.readLog(1),
+      purseApdus.getState(),
+      purseApdus.getChallenge(),
+      purseApdus.load(new Uint8Array(100)),
+      purseApdus.issuerCommand(new Uint8Array(100)),
     ];
     for (const c of commands) expect(card.send(c).sw).toBe(StatusWord.ConditionsNotSatisfied);
     expect(card.send(apdu(0x00, 0xa4, 0x04, 0x00, 0x05, 0xa0, 0, 0, 0, 1, 0)).sw).toBe(StatusWord.FileNotFound);
@@ -82,7 +99,9 @@ describe('ISO 7816-4 command handling', () => {
 
   it('keeps the selection after a SELECT of an unknown AID', async () => {
     const card = await newCard();
-    expect(card.send(apdu(0x00, 0xa4, 0x04, 0x00, 0x06, 0xf0, 0x65, 0x48, 0x4b, 0x44, 0x02, 0)).sw).toBe(StatusWord.FileNotFound);
+    expect(card.send(apdu(0x00, 0xa4, 0x04, 0x00, 0x06, 0xf0, 0x65, 0x48, 0x4b, 0x44, 0x02, 0)).sw).toBe(
+      StatusWord.FileNotFound,
+    );
     expect(card.send(purseApdus.getState()).sw).toBe(StatusWord.Ok);
   });
 

@@ -21,7 +21,9 @@ import {
   type CardChallenge,
   type IssuerCommand,
   type LoadAuthorization,
-  type Signer, purseApdus } from '@ehkd/core';
+  type Signer,
+  purseApdus,
+} from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 import { MemoryCardStore, PurseApplet, personalizeCard } from '../src/index.js';
 import { expectOk, hex, issuer, newCard, payCommand, rogueScheme, type TestCard } from './support/card-fixtures.js';
@@ -31,13 +33,32 @@ function challengeOf(card: TestCard): CardChallenge {
 }
 
 function load(signer: Signer, c: CardChallenge, overrides: Partial<LoadAuthorization> = {}): Uint8Array {
-  return signCoseSign1(signer, encodeLoadAuthorization({
-    cardId: c.cardId, challenge: c.challenge, counter: c.counter, amount: 5_000, currency: Currency.HKD, loadId: new Uint8Array(16).fill(3), time: 1_800_000_000, ...overrides,
-  }));
+  return signCoseSign1(
+    signer,
+    encodeLoadAuthorization({
+      cardId: c.cardId,
+      challenge: c.challenge,
+      counter: c.counter,
+      amount: 5_000,
+      currency: Currency.HKD,
+      loadId: new Uint8Array(16).fill(3),
+      time: 1_800_000_000,
+      ...overrides,
+    }),
+  );
 }
 
 function command(signer: Signer, c: CardChallenge, overrides: Partial<IssuerCommand> = {}): Uint8Array {
-  return signCoseSign1(signer, encodeIssuerCommand({ cardId: c.cardId, challenge: c.challenge, action: IssuerAction.Lock, time: 1_800_000_000, ...overrides }));
+  return signCoseSign1(
+    signer,
+    encodeIssuerCommand({
+      cardId: c.cardId,
+      challenge: c.challenge,
+      action: IssuerAction.Lock,
+      time: 1_800_000_000,
+      ...overrides,
+    }),
+  );
 }
 
 function expectRefused(card: TestCard, apdu: Uint8Array, sw: number): void {
@@ -114,9 +135,21 @@ describe('LOAD', () => {
 
   it('answers 6982 to another key, another card or another challenge', async () => {
     const card = await newCard();
-    expectRefused(card, purseApdus.load(load(rogueScheme.issuer.signer, challengeOf(card))), StatusWord.SecurityStatusNotSatisfied);
-    expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { cardId: new Uint8Array(8) })), StatusWord.SecurityStatusNotSatisfied);
-    expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { challenge: new Uint8Array(16) })), StatusWord.SecurityStatusNotSatisfied);
+    expectRefused(
+      card,
+      purseApdus.load(load(rogueScheme.issuer.signer, challengeOf(card))),
+      StatusWord.SecurityStatusNotSatisfied,
+    );
+    expectRefused(
+      card,
+      purseApdus.load(load(issuer.signer, challengeOf(card), { cardId: new Uint8Array(8) })),
+      StatusWord.SecurityStatusNotSatisfied,
+    );
+    expectRefused(
+      card,
+      purseApdus.load(load(issuer.signer, challengeOf(card), { challenge: new Uint8Array(16) })),
+      StatusWord.SecurityStatusNotSatisfied,
+    );
     const tampered = load(issuer.signer, challengeOf(card));
     tampered[tampered.length - 1]! ^= 1;
     expectRefused(card, purseApdus.load(tampered), StatusWord.SecurityStatusNotSatisfied);
@@ -124,12 +157,28 @@ describe('LOAD', () => {
 
   it('answers 9F05 locked, 9F06 currency, 9F08 over the maximum balance', async () => {
     const card = await newCard({ limits: { maxBalance: 10_000 } });
-    expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { currency: 840 })), StatusWord.CurrencyMismatch);
-    expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { amount: 10_001 })), StatusWord.BalanceLimitExceeded);
+    expectRefused(
+      card,
+      purseApdus.load(load(issuer.signer, challengeOf(card), { currency: 840 })),
+      StatusWord.CurrencyMismatch,
+    );
+    expectRefused(
+      card,
+      purseApdus.load(load(issuer.signer, challengeOf(card), { amount: 10_001 })),
+      StatusWord.BalanceLimitExceeded,
+    );
     expectOk(card.send(purseApdus.load(load(issuer.signer, challengeOf(card), { amount: 10_000 }))));
-    expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { amount: 1 })), StatusWord.BalanceLimitExceeded);
+    expectRefused(
+      card,
+      purseApdus.load(load(issuer.signer, challengeOf(card), { amount: 1 })),
+      StatusWord.BalanceLimitExceeded,
+    );
     expectOk(card.send(purseApdus.issuerCommand(command(issuer.signer, challengeOf(card)))));
-    expectRefused(card, purseApdus.load(load(issuer.signer, challengeOf(card), { currency: 840 })), StatusWord.CardLocked);
+    expectRefused(
+      card,
+      purseApdus.load(load(issuer.signer, challengeOf(card), { currency: 840 })),
+      StatusWord.CardLocked,
+    );
   });
 
   it('executes no load once the counter is exhausted: no authorization can bind that counter', async () => {
@@ -139,7 +188,9 @@ describe('LOAD', () => {
     applet.process(purseApdus.select());
     const c = decodeCardChallenge(applet.process(purseApdus.getChallenge()).subarray(0, -2));
     expect(() => load(issuer.signer, c)).toThrow(CodecError);
-    expect(hex(applet.process(purseApdus.load(load(issuer.signer, c, { counter: Limits.maxCounter - 1 }))))).toBe('6982');
+    expect(hex(applet.process(purseApdus.load(load(issuer.signer, c, { counter: Limits.maxCounter - 1 }))))).toBe(
+      '6982',
+    );
     expect(applet.state.counter).toBe(Limits.maxCounter);
   });
 
@@ -164,7 +215,11 @@ describe('ISSUER COMMAND', () => {
     expect(locked.flags & CardStatusFlag.Locked).toBe(CardStatusFlag.Locked);
     expect(locked.counter).toBe(1);
     expect(card.send(purseApdus.pay(payCommand(100))).sw).toBe(StatusWord.CardLocked);
-    const unlocked = stateOf(expectOk(card.send(purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { action: IssuerAction.Unlock })))));
+    const unlocked = stateOf(
+      expectOk(
+        card.send(purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { action: IssuerAction.Unlock }))),
+      ),
+    );
     expect(unlocked.flags).toBe(0);
     expect(card.send(purseApdus.pay(payCommand(100))).sw).toBe(StatusWord.Ok);
   });
@@ -172,41 +227,85 @@ describe('ISSUER COMMAND', () => {
   it('resets the offline risk counters', async () => {
     const card = await newCard({ initialLoad: 5_000 });
     expectOk(card.send(purseApdus.pay(payCommand(100))));
-    const s = stateOf(expectOk(card.send(purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { action: IssuerAction.ResetOfflineCounters })))));
+    const s = stateOf(
+      expectOk(
+        card.send(
+          purseApdus.issuerCommand(
+            command(issuer.signer, challengeOf(card), { action: IssuerAction.ResetOfflineCounters }),
+          ),
+        ),
+      ),
+    );
     expect(s).toMatchObject({ offlineCount: 0, offlineAmount: 0, counter: 2, balance: 4_900 });
   });
 
   it('updates the limits in force', async () => {
     const card = await newCard({ initialLoad: 5_000 });
     const limits = { maxBalance: 9_000, maxPayment: 50, maxOfflineCount: 2, maxOfflineAmount: 80 };
-    const s = stateOf(expectOk(card.send(purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { action: IssuerAction.UpdateLimits, limits })))));
+    const s = stateOf(
+      expectOk(
+        card.send(
+          purseApdus.issuerCommand(
+            command(issuer.signer, challengeOf(card), { action: IssuerAction.UpdateLimits, limits }),
+          ),
+        ),
+      ),
+    );
     expect(s.limits).toEqual(limits);
     expect(stateOf(expectOk(card.send(purseApdus.getState()))).limits).toEqual(limits);
     expect(card.send(purseApdus.pay(payCommand(51))).sw).toBe(StatusWord.AmountOverLimit);
   });
 
-  it('refuses limits above the certificate\'s (6A80): the ledger checks receipts and loads against the certificate', async () => {
+  it("refuses limits above the certificate's (6A80): the ledger checks receipts and loads against the certificate", async () => {
     const card = await newCard({ initialLoad: 5_000 });
     const certified = card.applet.state.limits;
-    for (const raise of [{ maxBalance: certified.maxBalance + 1 }, { maxPayment: certified.maxPayment + 1 }, { maxOfflineCount: certified.maxOfflineCount + 1 }, { maxOfflineAmount: certified.maxOfflineAmount + 1 }]) {
-      expectRefused(card, purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { action: IssuerAction.UpdateLimits, limits: { ...certified, ...raise } })), StatusWord.WrongData);
+    for (const raise of [
+      { maxBalance: certified.maxBalance + 1 },
+      { maxPayment: certified.maxPayment + 1 },
+      { maxOfflineCount: certified.maxOfflineCount + 1 },
+      { maxOfflineAmount: certified.maxOfflineAmount + 1 },
+    ]) {
+      expectRefused(
+        card,
+        purseApdus.issuerCommand(
+          command(issuer.signer, challengeOf(card), {
+            action: IssuerAction.UpdateLimits,
+            limits: { ...certified, ...raise },
+          }),
+        ),
+        StatusWord.WrongData,
+      );
     }
   });
 
   it('refuses a wrong key (6982) and a replay (6985, then 6982) with the state unchanged', async () => {
     const card = await newCard({ initialLoad: 5_000 });
-    expectRefused(card, purseApdus.issuerCommand(command(rogueScheme.issuer.signer, challengeOf(card))), StatusWord.SecurityStatusNotSatisfied);
+    expectRefused(
+      card,
+      purseApdus.issuerCommand(command(rogueScheme.issuer.signer, challengeOf(card))),
+      StatusWord.SecurityStatusNotSatisfied,
+    );
     const cmd = command(issuer.signer, challengeOf(card), { action: IssuerAction.ResetOfflineCounters });
     expectOk(card.send(purseApdus.issuerCommand(cmd)));
     expectRefused(card, purseApdus.issuerCommand(cmd), StatusWord.ConditionsNotSatisfied);
     challengeOf(card);
     expectRefused(card, purseApdus.issuerCommand(cmd), StatusWord.SecurityStatusNotSatisfied);
-    expectRefused(card, purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { cardId: new Uint8Array(8) })), StatusWord.SecurityStatusNotSatisfied);
+    expectRefused(
+      card,
+      purseApdus.issuerCommand(command(issuer.signer, challengeOf(card), { cardId: new Uint8Array(8) })),
+      StatusWord.SecurityStatusNotSatisfied,
+    );
   });
 
   it('answers 6A80 to a load authorization sent as an issuer command, and 6985 without challenge', async () => {
     const card = await newCard();
-    expectRefused(card, purseApdus.issuerCommand(command(issuer.signer, { challenge: new Uint8Array(16), cardId: card.applet.state.cardId, counter: 0 })), StatusWord.ConditionsNotSatisfied);
+    expectRefused(
+      card,
+      purseApdus.issuerCommand(
+        command(issuer.signer, { challenge: new Uint8Array(16), cardId: card.applet.state.cardId, counter: 0 }),
+      ),
+      StatusWord.ConditionsNotSatisfied,
+    );
     expectRefused(card, purseApdus.issuerCommand(load(issuer.signer, challengeOf(card))), StatusWord.WrongData);
   });
 });

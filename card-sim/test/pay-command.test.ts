@@ -16,7 +16,9 @@ import {
   verifyPayReceipt,
   buildCommandApdu,
   Ins,
-  IssuerAction, purseApdus } from '@ehkd/core';
+  IssuerAction,
+  purseApdus,
+} from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 import { MemoryCardStore, PurseApplet, encodePurseState, personalizeCard, sendIssuerCommand } from '../src/index.js';
 import { PAYEE, expectOk, freshNonce, hex, issuer, newCard, payCommand } from './support/card-fixtures.js';
@@ -31,7 +33,12 @@ describe('PAY', () => {
     const r = card.send(purseApdus.pay(cmd));
     expect(r.sw).toBe(StatusWord.Ok);
     expect(r.data.length).toBeLessThanOrEqual(Limits.receiptBytes);
-    const v = verifyPayReceipt(r.data, card.cert, { amount: 1_250, currency: cmd.currency, nonce: cmd.nonce, payee: PAYEE }, nobleVerifier);
+    const v = verifyPayReceipt(
+      r.data,
+      card.cert,
+      { amount: 1_250, currency: cmd.currency, nonce: cmd.nonce, payee: PAYEE },
+      nobleVerifier,
+    );
     expect(v.ok).toBe(true);
     if (!v.ok) return;
     const p = v.value.payload;
@@ -40,7 +47,12 @@ describe('PAY', () => {
     expect(p.time).toBe(cmd.time);
     expect(hex(p.prevHash)).toBe(hex(before.lastHash));
     const after = card.applet.state;
-    expect(after).toMatchObject({ balance: 98_750, counter: before.counter + 1, offlineCount: 1, offlineAmount: 1_250 });
+    expect(after).toMatchObject({
+      balance: 98_750,
+      counter: before.counter + 1,
+      offlineCount: 1,
+      offlineAmount: 1_250,
+    });
     expect(hex(after.lastHash)).toBe(hex(v.value.id));
     expect(hex(after.log[0]!.receipt)).toBe(hex(r.data));
   });
@@ -70,14 +82,21 @@ describe('PAY', () => {
       const bytes = expectOk(card.send(purseApdus.pay(cmd)));
       const s = BigInt(`0x${hex(decodeCoseSign1(bytes, Limits.receiptBytes).signature.subarray(32))}`);
       if (s > P256_N / 2n) highS++;
-      expect(verifyPayReceipt(bytes, card.cert, { amount: 10, currency: 344, nonce: cmd.nonce, payee: PAYEE }, nobleVerifier).ok).toBe(true);
+      expect(
+        verifyPayReceipt(bytes, card.cert, { amount: 10, currency: 344, nonce: cmd.nonce, payee: PAYEE }, nobleVerifier)
+          .ok,
+      ).toBe(true);
     }
     expect(highS).toBeGreaterThan(0);
     expect(highS).toBeLessThan(24);
   });
 
   /** Each refusal, with the state unchanged (persisted bytes compared). */
-  async function expectRefused(card: Awaited<ReturnType<typeof newCard>>, command: Uint8Array, sw: number): Promise<void> {
+  async function expectRefused(
+    card: Awaited<ReturnType<typeof newCard>>,
+    command: Uint8Array,
+    sw: number,
+  ): Promise<void> {
     const snapshot = card.store.snapshot();
     expect(card.send(command).sw.toString(16)).toBe(sw.toString(16));
     expect(hex(card.store.snapshot())).toBe(hex(snapshot));
@@ -86,24 +105,35 @@ describe('PAY', () => {
   it('answers 6A80 to data that is not a strictly encoded PayCommand', async () => {
     const card = await newCard({ initialLoad: 100_000 });
     const good = encodePayCommand(payCommand(100));
-    const payWith = (data: Uint8Array): Uint8Array => buildCommandApdu({ cla: 0x80, ins: Ins.Pay, p1: 0, p2: 0, data, ne: 256 });
+    const payWith = (data: Uint8Array): Uint8Array =>
+      buildCommandApdu({ cla: 0x80, ins: Ins.Pay, p1: 0, p2: 0, data, ne: 256 });
     await expectRefused(card, payWith(good.subarray(0, good.length - 1)), StatusWord.WrongData); // truncated
     await expectRefused(card, payWith(Uint8Array.of(...good, 0x00)), StatusWord.WrongData); // trailing byte
     await expectRefused(card, payWith(Uint8Array.of(0xa0)), StatusWord.WrongData); // empty map
     const nonCanonical = Uint8Array.of(0xa5, 0x01, 0x19, 0x00, 0x64, ...good.subarray(3)); // amount 100 as 19 0064
     await expectRefused(card, payWith(nonCanonical), StatusWord.WrongData);
-    await expectRefused(card, purseApdus.pay({ ...payCommand(100), currency: 344 }).fill(0x41, 5, 7), StatusWord.WrongData);
+    await expectRefused(
+      card,
+      purseApdus.pay({ ...payCommand(100), currency: 344 }).fill(0x41, 5, 7),
+      StatusWord.WrongData,
+    );
   });
 
   it('answers 9F05 on a locked card, before any other purse check', async () => {
     const card = await newCard({ initialLoad: 100_000 });
-    expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action: IssuerAction.Lock, time: 1 })).sw).toBe(StatusWord.Ok);
+    expect(
+      (await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action: IssuerAction.Lock, time: 1 }))
+        .sw,
+    ).toBe(StatusWord.Ok);
     expectOk(card.send(purseApdus.select()));
     await expectRefused(card, purseApdus.pay(payCommand(999_999, { currency: 840 })), StatusWord.CardLocked);
   });
 
   it('answers 9F06 to another currency, 9F07 to a nonce already used, then the limits in order', async () => {
-    const card = await newCard({ initialLoad: 20_000, limits: { maxPayment: 5_000, maxOfflineCount: 3, maxOfflineAmount: 12_000 } });
+    const card = await newCard({
+      initialLoad: 20_000,
+      limits: { maxPayment: 5_000, maxOfflineCount: 3, maxOfflineAmount: 12_000 },
+    });
     await expectRefused(card, purseApdus.pay(payCommand(100, { currency: 840 })), StatusWord.CurrencyMismatch);
     const used = payCommand(100);
     expectOk(card.send(purseApdus.pay(used)));
@@ -117,7 +147,10 @@ describe('PAY', () => {
   });
 
   it('answers 9F04 past the offline amount cap and 9F01 past the balance', async () => {
-    const card = await newCard({ initialLoad: 3_000, limits: { maxPayment: 5_000, maxOfflineCount: 10, maxOfflineAmount: 4_000 } });
+    const card = await newCard({
+      initialLoad: 3_000,
+      limits: { maxPayment: 5_000, maxOfflineCount: 10, maxOfflineAmount: 4_000 },
+    });
     expectOk(card.send(purseApdus.pay(payCommand(1_000))));
     await expectRefused(card, purseApdus.pay(payCommand(3_001)), StatusWord.OfflineAmountExceeded);
     await expectRefused(card, purseApdus.pay(payCommand(2_001)), StatusWord.InsufficientFunds);

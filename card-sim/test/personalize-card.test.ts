@@ -10,7 +10,16 @@ describe('personalizeCard', () => {
   it('starts at balance 0, counter 0, the genesis hash, unlocked, with the certificate profile as limits', () => {
     const limits = { maxBalance: 200_000, maxPayment: 10_000, maxOfflineCount: 5, maxOfflineAmount: 30_000 };
     const { state, certificate, cardId } = personalizeCard({ issuer, seed, limits });
-    expect(state).toMatchObject({ balance: 0, counter: 0, flags: 0, offlineCount: 0, offlineAmount: 0, limits, currency: 344, log: [] });
+    expect(state).toMatchObject({
+      balance: 0,
+      counter: 0,
+      flags: 0,
+      offlineCount: 0,
+      offlineAmount: 0,
+      limits,
+      currency: 344,
+      log: [],
+    });
     expect(hex(state.lastHash)).toBe(hex(GENESIS_HASH));
     expect(hex(state.issuerId)).toBe(hex(scheme.issuer.id));
     expect(hex(state.issuerPublicKey)).toBe(hex(scheme.issuer.signer.publicKey));
@@ -42,10 +51,18 @@ describe('personalizeCard', () => {
         return e instanceof CardError ? e.code : String(e);
       }
     };
-    expect(code(() => personalizeCard({ issuer: { signer: scheme.root.signer, certificate: scheme.root.certificate } }))).toBe(CardErrorCode.Personalisation);
-    expect(code(() => personalizeCard({ issuer: { signer: rogueScheme.issuer.signer, certificate: scheme.issuer.certificate } }))).toBe(CardErrorCode.Personalisation);
+    expect(
+      code(() => personalizeCard({ issuer: { signer: scheme.root.signer, certificate: scheme.root.certificate } })),
+    ).toBe(CardErrorCode.Personalisation);
+    expect(
+      code(() =>
+        personalizeCard({ issuer: { signer: rogueScheme.issuer.signer, certificate: scheme.issuer.certificate } }),
+      ),
+    ).toBe(CardErrorCode.Personalisation);
     expect(code(() => personalizeCard({ issuer, limits: { maxPayment: -1 } }))).toBe(CardErrorCode.Personalisation);
     expect(code(() => personalizeCard({ issuer, cardId: new Uint8Array(4) }))).toBe(CardErrorCode.Personalisation);
-    expect(code(() => personalizeCard({ issuer: { signer: issuer.signer, certificate: new Uint8Array(10) } }))).toBe(CardErrorCode.Personalisation);
+    expect(code(() => personalizeCard({ issuer: { signer: issuer.signer, certificate: new Uint8Array(10) } }))).toBe(
+      CardErrorCode.Personalisation,
+    );
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { LOG_CAPACITY } from '../src/index.js';
 import { expectOk, freshNonce, hex, newCard, payCommand } from './support/card-fixtures.js';
 
-const counterOf = (receipt: Uint8Array): number => decodeCardReceipt(decodeCoseSign1(receipt, Limits.receiptBytes).payload).counter;
+const counterOf = (receipt: Uint8Array): number =>
+  decodeCardReceipt(decodeCoseSign1(receipt, Limits.receiptBytes).payload).counter;
 
 describe('RECOVER', () => {
   it('returns byte for byte the receipt signed for that nonce, without changing anything', async () => {
@@ -41,7 +42,9 @@ describe('READ LOG', () => {
     const p2 = expectOk(card.send(purseApdus.pay(payCommand(20))));
     expect(hex(expectOk(card.send(purseApdus.readLog(1))))).toBe(hex(p2));
     expect(hex(expectOk(card.send(purseApdus.readLog(2))))).toBe(hex(p1));
-    const load = decodeCardReceipt(decodeCoseSign1(expectOk(card.send(purseApdus.readLog(3))), Limits.receiptBytes).payload);
+    const load = decodeCardReceipt(
+      decodeCoseSign1(expectOk(card.send(purseApdus.readLog(3))), Limits.receiptBytes).payload,
+    );
     expect(load).toMatchObject({ kind: 'load', counter: 1, amount: 10_000 });
     expect(card.send(purseApdus.readLog(4)).sw).toBe(StatusWord.RecordNotFound);
     expect(card.send(purseApdus.readLog(255)).sw).toBe(StatusWord.RecordNotFound);
@@ -50,7 +53,9 @@ describe('READ LOG', () => {
   it('keeps the 16 newest receipts', async () => {
     const card = await newCard({ initialLoad: 100_000, limits: { maxOfflineCount: 100 } });
     for (let i = 0; i < 20; i++) expectOk(card.send(purseApdus.pay(payCommand(1))));
-    const counters = Array.from({ length: LOG_CAPACITY }, (_, i) => counterOf(expectOk(card.send(purseApdus.readLog(i + 1)))));
+    const counters = Array.from({ length: LOG_CAPACITY }, (_, i) =>
+      counterOf(expectOk(card.send(purseApdus.readLog(i + 1)))),
+    );
     expect(counters).toEqual(Array.from({ length: LOG_CAPACITY }, (_, i) => 21 - i));
     expect(card.send(purseApdus.readLog(LOG_CAPACITY + 1)).sw).toBe(StatusWord.RecordNotFound);
   });

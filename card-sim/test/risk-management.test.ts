@@ -9,9 +9,16 @@ import { loadCard, sendIssuerCommand } from '../src/index.js';
 import { expectOk, issuer, newCard, payCommand, type TestCard } from './support/card-fixtures.js';
 
 const online = {
-  load: async (card: TestCard) => expect((await loadCard((c) => card.applet.process(c), issuer.signer, { amount: 100 })).sw).toBe(StatusWord.Ok),
+  load: async (card: TestCard) =>
+    expect((await loadCard((c) => card.applet.process(c), issuer.signer, { amount: 100 })).sw).toBe(StatusWord.Ok),
   reset: async (card: TestCard) =>
-    expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action: IssuerAction.ResetOfflineCounters })).sw).toBe(StatusWord.Ok),
+    expect(
+      (
+        await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, {
+          action: IssuerAction.ResetOfflineCounters,
+        })
+      ).sw,
+    ).toBe(StatusWord.Ok),
 };
 
 describe('card-side risk management', () => {
@@ -52,16 +59,32 @@ describe('card-side risk management', () => {
     // The certificate allows 2 offline payments; the issuer lowered that to 1 (an update may not go above it).
     const card = await newCard({ initialLoad: 1_000, limits: { maxOfflineCount: 2 } });
     const lowered = { ...card.applet.state.limits, maxOfflineCount: 1 };
-    expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action: IssuerAction.UpdateLimits, limits: lowered })).sw).toBe(StatusWord.Ok);
+    expect(
+      (
+        await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, {
+          action: IssuerAction.UpdateLimits,
+          limits: lowered,
+        })
+      ).sw,
+    ).toBe(StatusWord.Ok);
     expectOk(card.send(purseApdus.select()));
     expectOk(card.send(purseApdus.pay(payCommand(10))));
     for (const action of [IssuerAction.Lock, IssuerAction.Unlock]) {
-      expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action })).sw).toBe(StatusWord.Ok);
+      expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action })).sw).toBe(
+        StatusWord.Ok,
+      );
     }
     expectOk(card.send(purseApdus.select()));
     expect(card.send(purseApdus.pay(payCommand(10))).sw).toBe(StatusWord.OfflineCountExceeded);
     const limits = { ...card.applet.state.limits, maxOfflineCount: 2 };
-    expect((await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, { action: IssuerAction.UpdateLimits, limits })).sw).toBe(StatusWord.Ok);
+    expect(
+      (
+        await sendIssuerCommand((c) => card.applet.process(c), issuer.signer, {
+          action: IssuerAction.UpdateLimits,
+          limits,
+        })
+      ).sw,
+    ).toBe(StatusWord.Ok);
     expectOk(card.send(purseApdus.select()));
     expect(card.applet.state.offlineCount).toBe(1);
     expectOk(card.send(purseApdus.pay(payCommand(10))));

@@ -1,5 +1,14 @@
 /** docs/protocol.md "SELECT" and "GET STATE": the card certificate and public state in one short response. */
-import { Limits, Role, StatusWord, TrustStore, decodeCardState, decodeSelectResponse, nobleVerifier, purseApdus } from '@ehkd/core';
+import {
+  Limits,
+  Role,
+  StatusWord,
+  TrustStore,
+  decodeCardState,
+  decodeSelectResponse,
+  nobleVerifier,
+  purseApdus,
+} from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 
 import { expectOk, hex, newCard, payCommand, scheme } from './support/card-fixtures.js';
@@ -12,7 +21,14 @@ describe('SELECT and GET STATE', () => {
     expect(data.length).toBeLessThanOrEqual(Limits.selectResponseBytes);
     const r = decodeSelectResponse(data);
     expect(hex(r.certificate)).toBe(hex(card.applet.state.certificate));
-    expect(r.state).toEqual({ balance: 49_000, counter: 2, flags: 0, offlineCount: 1, offlineAmount: 1_000, limits: card.applet.state.limits });
+    expect(r.state).toEqual({
+      balance: 49_000,
+      counter: 2,
+      flags: 0,
+      offlineCount: 1,
+      offlineAmount: 1_000,
+      limits: card.applet.state.limits,
+    });
     const trust = TrustStore.create(scheme.root.certificate, [scheme.issuer.certificate], nobleVerifier);
     expect(trust.ok).toBe(true);
     if (trust.ok) expect(trust.value.verifyLeaf(r.certificate, Role.Card, nobleVerifier, 1_800_000_000).ok).toBe(true);

@@ -5,7 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ins, StatusWord, TransportError, TransportErrorCode, nobleVerifier, parseResponseApdu, verifyPayReceipt, purseApdus } from '@ehkd/core';
+import {
+  Ins,
+  StatusWord,
+  TransportError,
+  TransportErrorCode,
+  nobleVerifier,
+  parseResponseApdu,
+  verifyPayReceipt,
+  purseApdus,
+} from '@ehkd/core';
 import { describe, expect, it } from 'vitest';
 import { FileCardStore, PurseApplet, SimulatedReader, StorageOp, powerLost } from '../src/index.js';
 import { SIMULATOR_ATR } from '../src/readers/vpcd/index.js';
@@ -28,7 +37,9 @@ describe('SimulatedReader', () => {
     const waiting = reader.waitForCard({ signal: controller.signal });
     controller.abort();
     expect((await rejection(waiting)).code).toBe(TransportErrorCode.Aborted);
-    expect((await rejection(reader.waitForCard({ signal: AbortSignal.abort() }))).code).toBe(TransportErrorCode.Aborted);
+    expect((await rejection(reader.waitForCard({ signal: AbortSignal.abort() }))).code).toBe(
+      TransportErrorCode.Aborted,
+    );
   });
 
   it('resolves a wait when a card is inserted, with its ATR, and the card answers', async () => {
@@ -75,7 +86,14 @@ describe('SimulatedReader', () => {
     const recovered = parseResponseApdu(await next.transmit(purseApdus.recover(cmd.nonce)));
     expect(recovered.sw).toBe(StatusWord.Ok);
     expect(hex(recovered.data)).toBe(hex(parseResponseApdu(exchange.response).data));
-    expect(verifyPayReceipt(recovered.data, card.cert, { amount: 700, currency: 344, nonce: cmd.nonce, payee: PAYEE }, nobleVerifier).ok).toBe(true);
+    expect(
+      verifyPayReceipt(
+        recovered.data,
+        card.cert,
+        { amount: 700, currency: 344, nonce: cmd.nonce, payee: PAYEE },
+        nobleVerifier,
+      ).ok,
+    ).toBe(true);
   });
 
   it('ends a superseded or disconnected session (CLOSED) and rejects short commands (TRANSMIT_FAILED)', async () => {
@@ -100,7 +118,10 @@ describe('SimulatedReader', () => {
     expect((await rejection(reader.waitForCard())).code).toBe(TransportErrorCode.Closed);
   });
 
-  for (const [where, committed] of [['before the first write', false], ['after the fsync', true]] as const) {
+  for (const [where, committed] of [
+    ['before the first write', false],
+    ['after the fsync', true],
+  ] as const) {
     it(`a power cut inside the card ${where} is CARD_REMOVED; reinserted, the card boots from its file`, async () => {
       const card = await newCard({ initialLoad: 10_000 });
       const dir = mkdtempSync(join(tmpdir(), 'ehkd-reader-'));
@@ -108,7 +129,9 @@ describe('SimulatedReader', () => {
       FileCardStore.create(join(dir, 'a.card'), card.applet.state).close();
       const store = FileCardStore.open(join(dir, 'a.card'), {
         onStep: (step) => {
-          const at = committed ? step.op === StorageOp.Fsync && step.phase === 'after' : step.index === 0 && step.phase === 'before';
+          const at = committed
+            ? step.op === StorageOp.Fsync && step.phase === 'after'
+            : step.index === 0 && step.phase === 'before';
           if (cut && at) throw powerLost();
         },
       });

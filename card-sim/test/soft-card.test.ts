@@ -36,7 +36,9 @@ describe('createSoftCard', () => {
   });
 
   it('fails when the card refuses the initial load', async () => {
-    const error = await createSoftCard({ issuer, initialLoad: 1_000, limits: { maxBalance: 999 } }).catch((e: unknown) => e);
+    const error = await createSoftCard({ issuer, initialLoad: 1_000, limits: { maxBalance: 999 } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CardError);
     expect((error as CardError).code).toBe(CardErrorCode.Personalisation);
     expect((error as CardError).message).toMatch(/BalanceLimitExceeded/);

@@ -5,7 +5,19 @@
  */
 import { closeSync, fdatasyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CardError, FileCardStore, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, decodePurseState, encodePurseState, StorageOp, type CardStore, type PurseState, type StorageHook } from '../src/index.js';
+import {
+  CardError,
+  FileCardStore,
+  HIGH_WATER_OFFSET,
+  SECTOR_SIZE,
+  SLOT_SIZE,
+  decodePurseState,
+  encodePurseState,
+  StorageOp,
+  type CardStore,
+  type PurseState,
+  type StorageHook,
+} from '../src/index.js';
 import { encodeHighWater, parseSlot } from '../src/storage/journal-slot.js';
 import { runTearCampaign, type CampaignStorage } from '../src/testing/tear-campaign.js';
 
@@ -75,7 +87,11 @@ const fallingBack: CampaignStorage = {
       if (!(e instanceof CardError && e.detail?.reason === 'released-commit-lost')) throw e;
       // Forget the released commit: high-water records that claim only the older slot's generation.
       const image = new Uint8Array(readFileSync(path));
-      const older = Math.max(...[parseSlot(image.subarray(0, SLOT_SIZE)), parseSlot(image.subarray(SLOT_SIZE, 2 * SLOT_SIZE))].map((s) => s?.generation ?? 0));
+      const older = Math.max(
+        ...[parseSlot(image.subarray(0, SLOT_SIZE)), parseSlot(image.subarray(SLOT_SIZE, 2 * SLOT_SIZE))].map(
+          (s) => s?.generation ?? 0,
+        ),
+      );
       const mark = encodeHighWater({ generation: older, counter: 0 });
       image.set(mark, HIGH_WATER_OFFSET);
       image.set(mark, HIGH_WATER_OFFSET + SECTOR_SIZE);
@@ -90,11 +106,23 @@ describe('tearing', () => {
     const started = performance.now();
     const result = runTearCampaign();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`tear campaign: ${result.tearPoints} tear points and ${result.ioFailures} storage failures covered in ${seconds} s`, result.byOperation);
+    console.log(
+      `tear campaign: ${result.tearPoints} tear points and ${result.ioFailures} storage failures covered in ${seconds} s`,
+      result.byOperation,
+    );
     expect(result.violations).toEqual([]);
     // Every operation was torn at each step of its commit (at least one write and one fsync: 2 x 2 + 3).
     for (const [op, points] of Object.entries(result.byOperation)) expect(points, op).toBeGreaterThanOrEqual(7);
-    expect(Object.keys(result.byOperation)).toEqual(expect.arrayContaining(['PAY (fresh)', 'LOAD (full log)', 'ISSUER Lock', 'ISSUER Unlock', 'ISSUER ResetOfflineCounters', 'ISSUER UpdateLimits']));
+    expect(Object.keys(result.byOperation)).toEqual(
+      expect.arrayContaining([
+        'PAY (fresh)',
+        'LOAD (full log)',
+        'ISSUER Lock',
+        'ISSUER Unlock',
+        'ISSUER ResetOfflineCounters',
+        'ISSUER UpdateLimits',
+      ]),
+    );
     expect(result.tearPoints).toBeGreaterThan(100);
     expect(result.ioFailures).toBeGreaterThan(30);
     // Every damage class on every base card; most are refused, the rest (older slot, one high-water copy) recover.

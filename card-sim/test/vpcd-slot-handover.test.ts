@@ -10,7 +10,16 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TransportErrorCode } from '@ehkd/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contactlessAtr, encodeFrame, FrameReader, serveOverVpcd, VpcdControl, VpcdServerState, type VirtualCard, type VpcdCardServer } from '../src/readers/vpcd/index.js';
+import {
+  contactlessAtr,
+  encodeFrame,
+  FrameReader,
+  serveOverVpcd,
+  VpcdControl,
+  VpcdServerState,
+  type VirtualCard,
+  type VpcdCardServer,
+} from '../src/readers/vpcd/index.js';
 
 const card: VirtualCard = {
   atr: contactlessAtr(Uint8Array.of()),
@@ -63,7 +72,9 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-async function served(minAbsenceMs = 600): Promise<{ vpcd: Awaited<ReturnType<typeof fakeVpcd>>; server: VpcdCardServer }> {
+async function served(
+  minAbsenceMs = 600,
+): Promise<{ vpcd: Awaited<ReturnType<typeof fakeVpcd>>; server: VpcdCardServer }> {
   const vpcd = await fakeVpcd();
   cleanup.push(() => new Promise<void>((resolve) => vpcd.server.close(() => resolve())));
   const server = serveOverVpcd(card, { port: vpcd.port, maxReconnectDelayMs: 50, minAbsenceMs });
@@ -83,7 +94,7 @@ describe('a card served over vpcd is in the reader once vpcd polls it', () => {
     expect(server.state).toBe(VpcdServerState.Connecting);
   });
 
-  it('is connected from vpcd\'s first poll, which it answers with its ATR', async () => {
+  it("is connected from vpcd's first poll, which it answers with its ATR", async () => {
     const { vpcd, server } = await served();
     const socket = await vpcd.nextCard();
     const connected = server.whenConnected({ timeoutMs: 2_000 });

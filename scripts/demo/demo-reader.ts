@@ -53,7 +53,8 @@ export class PcscDemoStack {
     const wasRunning = spawnSync('bash', [script, 'status'], { stdio: 'ignore' }).status === 0;
     for (const step of ['install', 'start']) {
       const r = spawnSync('bash', [script, step], { stdio: ['ignore', 'ignore', 'inherit'] });
-      if (r.status !== 0) throw new Error(`scripts/pcsc-stack.sh ${step} failed (the PC/SC demo needs root to install pcscd and vpcd)`);
+      if (r.status !== 0)
+        throw new Error(`scripts/pcsc-stack.sh ${step} failed (the PC/SC demo needs root to install pcscd and vpcd)`);
     }
     return new PcscDemoStack(await openPcsc(), !wasRunning);
   }

@@ -3,8 +3,27 @@ import { runDemo } from '../demo/story.js';
 
 // The main job's outcome, not its wording: every step came out as narrated.
 const STORY = [
-  'code-single-use', 'load-Alice', 'load-Bob', 'load-Carol', 'offline', 'offline-taps', 'pull-away', 'recovered', 'charged-once', 'clone-offline',
-  'same-counter', 'offline-cap', 'double-spend-flagged', 'idempotent', 'fraud-case', 'evidence', 'clone-refused', 'online-reset', 'audit', 'settled', 'loads-debited',
+  'code-single-use',
+  'load-Alice',
+  'load-Bob',
+  'load-Carol',
+  'offline',
+  'offline-taps',
+  'pull-away',
+  'recovered',
+  'charged-once',
+  'clone-offline',
+  'same-counter',
+  'offline-cap',
+  'double-spend-flagged',
+  'idempotent',
+  'fraud-case',
+  'evidence',
+  'clone-refused',
+  'online-reset',
+  'audit',
+  'settled',
+  'loads-debited',
 ];
 
 describe('the end-to-end offline story (in-process readers)', () => {

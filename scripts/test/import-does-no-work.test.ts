@@ -11,14 +11,28 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Resolved from the terminal package, which depends on every other one (the ledger as a dev dependency).
 const FROM = join(ROOT, 'terminal');
-const ENTRIES = ['@ehkd/core', '@ehkd/core/node', '@ehkd/core/testing', '@ehkd/pcsc', '@ehkd/card-sim', '@ehkd/card-sim/vpcd', '@ehkd/card-sim/testing', '@ehkd/ledger', '@ehkd/terminal'];
+const ENTRIES = [
+  '@ehkd/core',
+  '@ehkd/core/node',
+  '@ehkd/core/testing',
+  '@ehkd/pcsc',
+  '@ehkd/card-sim',
+  '@ehkd/card-sim/vpcd',
+  '@ehkd/card-sim/testing',
+  '@ehkd/ledger',
+  '@ehkd/terminal',
+];
 
 /** Resources a fresh process holds after importing `entry` (none: the bare process's own, its stdio pipes). */
 function resourcesAfter(entry: string | undefined): { status: number | null; stdout: string; resources: string[] } {
   // The loader's own file reads settle within a few ticks; what is still open after that, the module started.
   const load = entry === undefined ? '' : `await import(${JSON.stringify(entry)}); `;
   const probe = `${load}await new Promise((r) => setTimeout(r, 100)); process.stderr.write(JSON.stringify(process.getActiveResourcesInfo()));`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: FROM, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+    cwd: FROM,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   let resources: string[] = [];
   try {
     resources = JSON.parse(r.stderr) as string[];

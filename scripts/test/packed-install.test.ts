@@ -23,8 +23,16 @@ function bin(name: string): string {
   return join(prefix, 'node_modules', '.bin', name);
 }
 
-function run(name: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin(name), ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, ...env } });
+function run(
+  name: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin(name), ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -38,13 +46,18 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'ehkd-packed-'));
   const tarballs = join(work, 'tarballs');
   mkdirSync(tarballs);
-  for (const p of PACKAGES) execFileSync('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(ROOT, p), stdio: 'ignore' });
+  for (const p of PACKAGES)
+    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(ROOT, p), stdio: 'ignore' });
   prefix = join(work, 'install');
   mkdirSync(prefix);
   writeFileSync(join(prefix, 'package.json'), '{ "name": "clean-machine", "private": true }\n');
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));
   // Plain npm, outside the workspace: only the tarballs and the registry (native addons compile from source).
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], { cwd: prefix, stdio: 'ignore', env: { ...process.env, npm_config_nodedir: process.env['npm_config_nodedir'] ?? '/usr' } });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], {
+    cwd: prefix,
+    stdio: 'ignore',
+    env: { ...process.env, npm_config_nodedir: process.env['npm_config_nodedir'] ?? '/usr' },
+  });
 }, 600_000);
 
 afterAll(() => {
@@ -59,7 +72,9 @@ describe('the packed packages on a clean machine', () => {
     for (const p of ['core', 'pcsc', 'card-sim', 'ledger', 'terminal']) {
       const dir = join(modules, '@ehkd', p);
       expect(existsSync(join(dir, 'src')), `${p} ships no sources`).toBe(false);
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> };
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        exports: Record<string, Record<string, string>>;
+      };
       for (const entry of Object.values(manifest.exports)) {
         expect(Object.keys(entry), `${p} exports`).toEqual(['types', 'import']);
         expect(existsSync(join(dir, entry['import'] as string)), `${p} ${entry['import']}`).toBe(true);
@@ -70,17 +85,90 @@ describe('the packed packages on a clean machine', () => {
   });
 
   it('run: the ledger serves HTTPS, the terminal enrols with a single-use code and charges a card, and EHKD_CRASH_AT does nothing', async () => {
-    ok('ehkd-ledger', 'keys', 'create-root', '--name', 'Packed root', '--out', 'root.key.json', '--cert-out', 'root.cert');
-    ok('ehkd-ledger', 'keys', 'create-issuer', '--root-key', 'root.key.json', '--name', 'Bank', '--out', 'issuer.key.json');
-    ok('ehkd-ledger', 'keys', 'create-acquirer', '--root-key', 'root.key.json', '--name', 'Acquirer', '--out', 'acquirer.key.json');
-    ok('ehkd-ledger', 'init', '--db', 'ledger.db', '--root', 'root.cert', '--issuer', 'issuer.key.json', '--acquirer-key', 'acquirer.key.json');
-    ok('ehkd-ledger', 'merchant', 'add', '--db', 'ledger.db', '--id', '0600000000000042', '--name', 'Packed cafe', '--mcc', '5814');
+    ok(
+      'ehkd-ledger',
+      'keys',
+      'create-root',
+      '--name',
+      'Packed root',
+      '--out',
+      'root.key.json',
+      '--cert-out',
+      'root.cert',
+    );
+    ok(
+      'ehkd-ledger',
+      'keys',
+      'create-issuer',
+      '--root-key',
+      'root.key.json',
+      '--name',
+      'Bank',
+      '--out',
+      'issuer.key.json',
+    );
+    ok(
+      'ehkd-ledger',
+      'keys',
+      'create-acquirer',
+      '--root-key',
+      'root.key.json',
+      '--name',
+      'Acquirer',
+      '--out',
+      'acquirer.key.json',
+    );
+    ok(
+      'ehkd-ledger',
+      'init',
+      '--db',
+      'ledger.db',
+      '--root',
+      'root.cert',
+      '--issuer',
+      'issuer.key.json',
+      '--acquirer-key',
+      'acquirer.key.json',
+    );
+    ok(
+      'ehkd-ledger',
+      'merchant',
+      'add',
+      '--db',
+      'ledger.db',
+      '--id',
+      '0600000000000042',
+      '--name',
+      'Packed cafe',
+      '--mcc',
+      '5814',
+    );
     const code = ok('ehkd-ledger', 'terminal', 'invite', '--db', 'ledger.db', '--merchant', '0600000000000042').trim();
     ok('ehkd-ledger', 'tls', 'create-dev-cert', '--out-cert', 'tls.crt', '--out-key', 'tls.key', '--host', '127.0.0.1');
 
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    ledger = spawn(process.execPath, [bin('ehkd-ledger'), 'serve', '--db', 'ledger.db', '--acquirer-key', 'acquirer.key.json', '--issuer-key', 'issuer.key.json',
-      '--tls-cert', 'tls.crt', '--tls-key', 'tls.key', '--port', String(port), '--workers', '1'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    ledger = spawn(
+      process.execPath,
+      [
+        bin('ehkd-ledger'),
+        'serve',
+        '--db',
+        'ledger.db',
+        '--acquirer-key',
+        'acquirer.key.json',
+        '--issuer-key',
+        'issuer.key.json',
+        '--tls-cert',
+        'tls.crt',
+        '--tls-key',
+        'tls.key',
+        '--port',
+        String(port),
+        '--workers',
+        '1',
+      ],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     await new Promise<void>((resolve, reject) => {
       let out = '';
       ledger?.stdout?.on('data', (chunk: Buffer) => {
@@ -91,16 +179,36 @@ describe('the packed packages on a clean machine', () => {
     });
 
     const url = `https://127.0.0.1:${port}`;
-    const enrolled = JSON.parse(ok('ehkd-terminal', '-d', 'terminal', '--json', 'enrol', '--ledger', url, '--ledger-ca', 'tls.crt', '--code', code, '--root', 'root.cert')) as { merchantId: string };
+    const enrolled = JSON.parse(
+      ok(
+        'ehkd-terminal',
+        '-d',
+        'terminal',
+        '--json',
+        'enrol',
+        '--ledger',
+        url,
+        '--ledger-ca',
+        'tls.crt',
+        '--code',
+        code,
+        '--root',
+        'root.cert',
+      ),
+    ) as { merchantId: string };
     expect(enrolled.merchantId).toBe('0600000000000042');
 
     // A card made by the installed card CLI and loaded through the ledger at the terminal (a load point).
     ok('ehkd-card', 'personalise', '--issuer', 'issuer.key.json', '--out', 'alice.card');
     ok('ehkd-terminal', '-d', 'terminal', 'top-up', '50.00', '--sim', 'alice.card');
-    const charged = run('ehkd-terminal', ['-d', 'terminal', '--json', 'charge', '12.50', '--sim', 'alice.card'], { EHKD_CRASH_AT: 'tap-after-pay' });
+    const charged = run('ehkd-terminal', ['-d', 'terminal', '--json', 'charge', '12.50', '--sim', 'alice.card'], {
+      EHKD_CRASH_AT: 'tap-after-pay',
+    });
     expect(charged.status, charged.stderr).toBe(0);
     expect(JSON.parse(charged.stdout)).toMatchObject({ outcome: 'approved' });
-    const synced = JSON.parse(ok('ehkd-terminal', '-d', 'terminal', '--json', 'sync')) as { totals: { accepted: number } };
+    const synced = JSON.parse(ok('ehkd-terminal', '-d', 'terminal', '--json', 'sync')) as {
+      totals: { accepted: number };
+    };
     expect(synced.totals.accepted).toBe(1);
   }, 180_000);
 });

@@ -11,15 +11,71 @@ export function diagnostic(v: CborValue): string {
   return String(v);
 }
 
-const big = (x: bigint): CborValue => (x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x);
+const big = (x: bigint): CborValue =>
+  x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x;
 
 const VALID: CborValue[] = [
-  0, 1, 10, 23, 24, 25, 100, 255, 256, 1000, 65535, 65536, 1000000, 0xffffffff, 0x100000000, 1000000000000,
-  Number.MAX_SAFE_INTEGER, big(18446744073709551615n), -1, -10, -24, -25, -100, -1000, -0x100000000, big(-18446744073709551616n),
-  false, true, null, new Uint8Array(0), Uint8Array.of(1, 2, 3, 4), new Uint8Array(24).fill(0xee), '', 'a', 'IETF', '"\\', '\u00fc', '\u6c34', '\ud800\udd51',
-  [], [1, 2, 3], [1, [2, 3], [4, 5]], Array.from({ length: 25 }, (_, i) => i + 1),
-  new Map(), new Map<CborValue, CborValue>([[1, 2], [3, 4]]), new Map<CborValue, CborValue>([['a', 1], ['b', [2, 3]]]),
-  new Map<CborValue, CborValue>([[10, 1], [100, 2], [-1, 3], ['z', 4], ['aa', 5], [Uint8Array.of(0), 6], [false, 7]]),
+  0,
+  1,
+  10,
+  23,
+  24,
+  25,
+  100,
+  255,
+  256,
+  1000,
+  65535,
+  65536,
+  1000000,
+  0xffffffff,
+  0x100000000,
+  1000000000000,
+  Number.MAX_SAFE_INTEGER,
+  big(18446744073709551615n),
+  -1,
+  -10,
+  -24,
+  -25,
+  -100,
+  -1000,
+  -0x100000000,
+  big(-18446744073709551616n),
+  false,
+  true,
+  null,
+  new Uint8Array(0),
+  Uint8Array.of(1, 2, 3, 4),
+  new Uint8Array(24).fill(0xee),
+  '',
+  'a',
+  'IETF',
+  '"\\',
+  '\u00fc',
+  '\u6c34',
+  '\ud800\udd51',
+  [],
+  [1, 2, 3],
+  [1, [2, 3], [4, 5]],
+  Array.from({ length: 25 }, (_, i) => i + 1),
+  new Map(),
+  new Map<CborValue, CborValue>([
+    [1, 2],
+    [3, 4],
+  ]),
+  new Map<CborValue, CborValue>([
+    ['a', 1],
+    ['b', [2, 3]],
+  ]),
+  new Map<CborValue, CborValue>([
+    [10, 1],
+    [100, 2],
+    [-1, 3],
+    ['z', 4],
+    ['aa', 5],
+    [Uint8Array.of(0), 6],
+    [false, 7],
+  ]),
   new CborTag(18, [Uint8Array.of(0xa1, 0x01, 0x26), new Map(), Uint8Array.of(0xa0), new Uint8Array(64)]),
 ];
 
@@ -53,7 +109,12 @@ const INVALID: [string, string, string][] = [
 
 /** test-vectors/cbor-deterministic.json */
 export function cborVectors(): VectorFile {
-  const valid = VALID.map((v) => ({ comment: diagnostic(v), result: 'valid' as const, diagnostic: diagnostic(v), encoded: Buffer.from(encodeCbor(v)).toString('hex') }));
+  const valid = VALID.map((v) => ({
+    comment: diagnostic(v),
+    result: 'valid' as const,
+    diagnostic: diagnostic(v),
+    encoded: Buffer.from(encodeCbor(v)).toString('hex'),
+  }));
   const invalid = INVALID.map(([h, code, comment]) => {
     const encoded = h.replace(/ /g, '');
     let actual = 'accepted';
@@ -69,7 +130,14 @@ export function cborVectors(): VectorFile {
   return vectorFile(
     'cbor-deterministic',
     'RFC 8949 section 4.2.1 core deterministic encoding as profiled by docs/protocol.md: valid items give exactly `encoded`; a strict decoder rejects each invalid item with `error`. Limits: depth 16, only tag 18 allowed.',
-    { diagnostic: 'RFC 8949 diagnostic notation of the value', encoded: 'hex of the only acceptable encoding (valid) or of the input to reject (invalid)', error: 'stable CborError code' },
-    [{ type: 'DeterministicEncoding', tests: valid }, { type: 'StrictDecoding', tests: invalid }],
+    {
+      diagnostic: 'RFC 8949 diagnostic notation of the value',
+      encoded: 'hex of the only acceptable encoding (valid) or of the input to reject (invalid)',
+      error: 'stable CborError code',
+    },
+    [
+      { type: 'DeterministicEncoding', tests: valid },
+      { type: 'StrictDecoding', tests: invalid },
+    ],
   );
 }

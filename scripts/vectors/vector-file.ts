@@ -23,9 +23,18 @@ export interface VectorFile {
 }
 
 /** Numbers test cases across a file's groups, 1-based and stable (order of generation). */
-export function vectorFile(name: string, description: string, schema: Record<string, string>, groups: { type: string; fields?: Record<string, unknown>; tests: Omit<VectorTest, 'tcId'>[] }[]): VectorFile {
+export function vectorFile(
+  name: string,
+  description: string,
+  schema: Record<string, string>,
+  groups: { type: string; fields?: Record<string, unknown>; tests: Omit<VectorTest, 'tcId'>[] }[],
+): VectorFile {
   let tcId = 0;
-  const testGroups = groups.map((g) => ({ type: g.type, ...(g.fields ?? {}), tests: g.tests.map((t) => ({ tcId: ++tcId, ...t }) as VectorTest) }));
+  const testGroups = groups.map((g) => ({
+    type: g.type,
+    ...(g.fields ?? {}),
+    tests: g.tests.map((t) => ({ tcId: ++tcId, ...t }) as VectorTest),
+  }));
   return { name, description, schema, numberOfTests: tcId, testGroups };
 }
 
@@ -35,6 +44,7 @@ export function toJsonValue(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJsonValue(v)]));
   if (Array.isArray(value)) return value.map(toJsonValue);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
   return value;
 }

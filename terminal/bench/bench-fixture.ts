@@ -15,9 +15,24 @@ export function enrolBenchTerminal(dataDir: string): Terminal {
   const terminal = Terminal.open({ dataDir });
   const merchantId = devId(6, 1);
   const request = terminal.prepareEnrolment({ merchantId, terminalId: BENCH_TERMINAL_ID });
-  const bundle = encodeTrustAnchorBundle({ root: s.root.certificate, certificates: [s.issuer.certificate, s.acquirer.certificate] });
-  const deny = signCoseSign1(s.acquirer.signer, encodeDenyList({ signer: s.acquirer.id, sequence: 1, issuedAt: Math.floor(Date.now() / 1000), cardIds: [] }));
-  terminal.installEnrolment(certifyLeaf(s.acquirer, { role: Role.Terminal, subject: BENCH_TERMINAL_ID, publicKey: request.publicKey, terminal: { merchantId, mcc: 5411 } }), bundle, { denyList: deny });
+  const bundle = encodeTrustAnchorBundle({
+    root: s.root.certificate,
+    certificates: [s.issuer.certificate, s.acquirer.certificate],
+  });
+  const deny = signCoseSign1(
+    s.acquirer.signer,
+    encodeDenyList({ signer: s.acquirer.id, sequence: 1, issuedAt: Math.floor(Date.now() / 1000), cardIds: [] }),
+  );
+  terminal.installEnrolment(
+    certifyLeaf(s.acquirer, {
+      role: Role.Terminal,
+      subject: BENCH_TERMINAL_ID,
+      publicKey: request.publicKey,
+      terminal: { merchantId, mcc: 5411 },
+    }),
+    bundle,
+    { denyList: deny },
+  );
   terminal.setLimits({ maxOfflineCount: 1_000_000, maxOfflineAmount: 1_000_000_000_000 });
   return terminal;
 }

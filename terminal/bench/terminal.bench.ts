@@ -8,7 +8,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Limits, Role, TrustStore, decodeCardReceipt, decodeCoseSign1, decodeSelectResponse, purseApdus, verifyPayReceipt, type PayReceipt } from '@ehkd/core';
+import {
+  Limits,
+  Role,
+  TrustStore,
+  decodeCardReceipt,
+  decodeCoseSign1,
+  decodeSelectResponse,
+  purseApdus,
+  verifyPayReceipt,
+  type PayReceipt,
+} from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { FileCardStore, SimulatedReader } from '@ehkd/card-sim';
 import { ForwardingCard } from '@ehkd/card-sim/vpcd';
@@ -39,9 +49,13 @@ async function residentMiB(dataDir: string, taps: number): Promise<number> {
   FileCardStore.create(cardFile, card.applet.state).close();
   const probe = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
   // The V8 flags the shipped `ehkd-terminal` starts with (its shebang line), so that the figure is the shipped process's.
-  const shebang = readFileSync(fileURLToPath(new URL('../bin/ehkd-terminal.js', import.meta.url)), 'utf8').split('\n')[0] ?? '';
+  const shebang =
+    readFileSync(fileURLToPath(new URL('../bin/ehkd-terminal.js', import.meta.url)), 'utf8').split('\n')[0] ?? '';
   const flags = shebang.split(/\s+/).filter((a) => a.startsWith('--'));
-  const out = execFileSync(process.execPath, [...flags, probe, dataDir, cardFile, String(taps)], { encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  const out = execFileSync(process.execPath, [...flags, probe, dataDir, cardFile, String(taps)], {
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+  });
   return (JSON.parse(out) as { rss: number }).rss / (1024 * 1024);
 }
 
@@ -91,7 +105,12 @@ export async function run(): Promise<BenchRow[]> {
       const t0 = performance.now();
       const leaf = trust.value.verifyLeaf(selected.certificate, Role.Card, verifier, now);
       if (!leaf.ok) throw new Error(leaf.reason);
-      const v = verifyPayReceipt(last.bytes, leaf.value.payload, { amount: receipt.amount, currency: receipt.currency, nonce: receipt.nonce, payee: BENCH_TERMINAL_ID }, verifier);
+      const v = verifyPayReceipt(
+        last.bytes,
+        leaf.value.payload,
+        { amount: receipt.amount, currency: receipt.currency, nonce: receipt.nonce, payee: BENCH_TERMINAL_ID },
+        verifier,
+      );
       if (!v.ok) throw new Error(v.reason);
       verifySamples.push(performance.now() - t0);
     }
@@ -104,20 +123,56 @@ export async function run(): Promise<BenchRow[]> {
     const cardLimit = { name: 'card-side time per tap (simulated card: noble signing + commit)', value: cardMedian };
     return [
       {
-        section: 'terminal', name: 'tap: terminal-side time excluding the card (median)', value: sideMedian, unit: 'ms', limit: cardLimit, ratio: sideMedian / cardMedian,
+        section: 'terminal',
+        name: 'tap: terminal-side time excluding the card (median)',
+        value: sideMedian,
+        unit: 'ms',
+        limit: cardLimit,
+        ratio: sideMedian / cardMedian,
         note: `verification + 2 durable SQLite commits (WAL, synchronous=FULL) + 1 relaxed commit; p99 ${percentile(terminalSide, 99).toFixed(2)} ms over ${TAPS} taps; data dir on ${tmpdir()}`,
       },
       {
-        section: 'terminal', name: 'tap: verification only (card certificate chain + pay receipt, node:crypto)', value: verifyMedian, unit: 'ms', limit: cardLimit, ratio: verifyMedian / cardMedian,
+        section: 'terminal',
+        name: 'tap: verification only (card certificate chain + pay receipt, node:crypto)',
+        value: verifyMedian,
+        unit: 'ms',
+        limit: cardLimit,
+        ratio: verifyMedian / cardMedian,
         note: 'two ES256 verifications with cached keys; persistence is the rest of the terminal-side time',
       },
-      { section: 'terminal', name: 'tap: durable commits (WAL fsyncs) per tap', value: commits / TAPS, unit: 'fsyncs', note: 'intent before PAY, receipt + intent closed after; the approval-shown mark is committed without fsync' },
-      { section: 'terminal', name: 'tap: APDU exchanges per tap', value: exchanges / TAPS, unit: 'exchanges', limit: { name: 'protocol target (SELECT + PAY)', value: 2 }, ratio: exchanges / TAPS / 2 },
       {
-        section: 'terminal', name: 'tap: full in-process tap, simulated reader + card (median)', value: percentile(total, 50), unit: 'ms',
-        limit: { name: 'Octopus tap, whole transaction', value: 300 }, ratio: percentile(total, 50) / 300, note: `p99 ${percentile(total, 99).toFixed(2)} ms; card-side median ${cardMedian.toFixed(2)} ms`,
+        section: 'terminal',
+        name: 'tap: durable commits (WAL fsyncs) per tap',
+        value: commits / TAPS,
+        unit: 'fsyncs',
+        note: 'intent before PAY, receipt + intent closed after; the approval-shown mark is committed without fsync',
       },
-      { section: 'terminal', name: 'resident memory of a terminal process after 200 taps', value: rss, unit: 'MiB', limit: { name: 'target', value: 70 }, ratio: rss / 70, note: 'fresh Node process on the built packages (no TypeScript loader) with the V8 flags of the bin\'s shebang, the terminal and a card file tapped in-process as `charge --sim` does' },
+      {
+        section: 'terminal',
+        name: 'tap: APDU exchanges per tap',
+        value: exchanges / TAPS,
+        unit: 'exchanges',
+        limit: { name: 'protocol target (SELECT + PAY)', value: 2 },
+        ratio: exchanges / TAPS / 2,
+      },
+      {
+        section: 'terminal',
+        name: 'tap: full in-process tap, simulated reader + card (median)',
+        value: percentile(total, 50),
+        unit: 'ms',
+        limit: { name: 'Octopus tap, whole transaction', value: 300 },
+        ratio: percentile(total, 50) / 300,
+        note: `p99 ${percentile(total, 99).toFixed(2)} ms; card-side median ${cardMedian.toFixed(2)} ms`,
+      },
+      {
+        section: 'terminal',
+        name: 'resident memory of a terminal process after 200 taps',
+        value: rss,
+        unit: 'MiB',
+        limit: { name: 'target', value: 70 },
+        ratio: rss / 70,
+        note: "fresh Node process on the built packages (no TypeScript loader) with the V8 flags of the bin's shebang, the terminal and a card file tapped in-process as `charge --sim` does",
+      },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

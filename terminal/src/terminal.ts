@@ -1,11 +1,35 @@
-import { Currency, Limits, formatAmount, TransportError, TransportErrorCode, toHex, type CardConnection, type CardTransport, type SignatureVerifier } from '@ehkd/core';
+import {
+  Currency,
+  Limits,
+  formatAmount,
+  TransportError,
+  TransportErrorCode,
+  toHex,
+  type CardConnection,
+  type CardTransport,
+  type SignatureVerifier,
+} from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { type TerminalLimits } from './config/terminal-limits.js';
 import { enrolledIdentity, type EnrolledIdentity } from './enrol/enrolled-identity.js';
-import { enrolOnline, installEnrolment, prepareEnrolment, type EnrolmentFields, type EnrolmentReport } from './enrol/enrolment.js';
+import {
+  enrolOnline,
+  installEnrolment,
+  prepareEnrolment,
+  type EnrolmentFields,
+  type EnrolmentReport,
+} from './enrol/enrolment.js';
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
-import { resumeTopUp, selectCard, topUpOnline, type SelectedCard, type SentLoad, type TopUpHooks, type TopUpReport } from './load/online-top-up.js';
+import {
+  resumeTopUp,
+  selectCard,
+  topUpOnline,
+  type SelectedCard,
+  type SentLoad,
+  type TopUpHooks,
+  type TopUpReport,
+} from './load/online-top-up.js';
 import { IncidentJournal, type CardIncident } from './store/incident-journal.js';
 import { LoadJournal, type LoadIntent } from './store/load-journal.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
@@ -18,7 +42,13 @@ import { TerminalDatabase } from './store/terminal-database.js';
 import { BYTES_PER_RECEIPT, STORAGE_RESERVE_BYTES, checkWritable, freeBytes } from './store/storage-space.js';
 import { SYNC_RETRY, type RetryPolicy } from './sync/backoff.js';
 import { runDaemon, type DaemonOptions } from './sync/daemon.js';
-import { DEFAULT_LEDGER_TRUST, LedgerClient, ledgerCaFingerprint, ledgerUrlFor, type LedgerTrust } from './sync/ledger-client.js';
+import {
+  DEFAULT_LEDGER_TRUST,
+  LedgerClient,
+  ledgerCaFingerprint,
+  ledgerUrlFor,
+  type LedgerTrust,
+} from './sync/ledger-client.js';
 import { withRetry } from './sync/sync-retry.js';
 import { syncOnce, type SyncReport } from './sync/synchroniser.js';
 import { limitsLeft, formatAge, type LimitsLeft } from './tap/risk-limits.js';
@@ -102,7 +132,13 @@ export interface TerminalStatus {
    * Loads this terminal sent as a load point that are not settled: `sent` (outcome unknown until the card is
    * presented again: `resolveLoads`), `loaded` (receipt held for the next sync) or `refused` (by the ledger; `detail`).
    */
-  readonly pendingLoads: readonly { readonly cardId: string; readonly amount: number; readonly state: string; readonly createdAt: number; readonly detail?: string }[];
+  readonly pendingLoads: readonly {
+    readonly cardId: string;
+    readonly amount: number;
+    readonly state: string;
+    readonly createdAt: number;
+    readonly detail?: string;
+  }[];
   readonly unansweredBatches: number;
   /**
    * Cards declined because their counter went back below a receipt this terminal holds (restored or copied cards),
@@ -117,7 +153,12 @@ export interface TerminalStatus {
    * receipts on top (`receiptsPerDay`: the larger of the offline count limit and the receipts of the last 24 h, at
    * BYTES_PER_RECEIPT each).
    */
-  readonly storage: { readonly freeBytes: number; readonly reserveBytes: number; readonly receiptsPerDay: number; readonly dayBytes: number };
+  readonly storage: {
+    readonly freeBytes: number;
+    readonly reserveBytes: number;
+    readonly receiptsPerDay: number;
+    readonly dayBytes: number;
+  };
   /** False when the terminal cannot take a payment now; `problems` says why and what to do. */
   readonly canTakePayments: boolean;
   readonly problems: readonly string[];
@@ -149,7 +190,11 @@ export class Terminal {
   readonly #storageReserveBytes: number;
   #identity: EnrolledIdentity | undefined;
 
-  private constructor(readonly dataDir: string, database: TerminalDatabase, options: TerminalOptions) {
+  private constructor(
+    readonly dataDir: string,
+    database: TerminalDatabase,
+    options: TerminalOptions,
+  ) {
     this.#database = database;
     this.#config = new ConfigStore(database);
     this.#journal = new TapJournal(database, options.faultHook);
@@ -223,7 +268,14 @@ export class Terminal {
   private async tapChecked(connection: CardConnection, amount: number, options: TapOptions): Promise<TapResult> {
     const { identity, trust } = this.ready();
     const engine = new TapEngine({
-      journal: this.#journal, incidents: this.#incidents, config: this.#config, identity, trust, verifier: this.#verifier, currency: this.currency, now: this.#now,
+      journal: this.#journal,
+      incidents: this.#incidents,
+      config: this.#config,
+      identity,
+      trust,
+      verifier: this.#verifier,
+      currency: this.currency,
+      now: this.#now,
       ...(this.#fault !== undefined && { fault: this.#fault }),
     });
     const result = await engine.run(connection, amount);
@@ -255,7 +307,17 @@ export class Terminal {
     const connection = await this.waitForCard(transport, timeoutMs, undefined);
     let sent: SentLoad | undefined;
     try {
-      return this.afterDelivery(await topUpOnline(connection, ledger, identity, amount, this.#verifier, this.#now(), this.loadHooks((load) => (sent = load))));
+      return this.afterDelivery(
+        await topUpOnline(
+          connection,
+          ledger,
+          identity,
+          amount,
+          this.#verifier,
+          this.#now(),
+          this.loadHooks((load) => (sent = load)),
+        ),
+      );
     } catch (e) {
       // The card left with LOAD in flight: it may hold the value. Ask for it back and read its log.
       if (!(e instanceof TransportError) || sent === undefined) throw e;
@@ -272,7 +334,10 @@ export class Terminal {
    * @returns one report per load the card executed; a load it did not execute is dropped (nothing was loaded).
    * @throws TerminalError NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, TOP_UP_UNCERTAIN; NO_LEDGER
    */
-  async resolveLoads(transport: CardTransport, options: { timeoutMs?: number } = {}): Promise<{ readonly cardId: Uint8Array; readonly loaded: readonly TopUpReport[]; readonly notLoaded: number }> {
+  async resolveLoads(
+    transport: CardTransport,
+    options: { timeoutMs?: number } = {},
+  ): Promise<{ readonly cardId: Uint8Array; readonly loaded: readonly TopUpReport[]; readonly notLoaded: number }> {
     const ledger = this.loadPointLedger();
     const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, undefined);
     try {
@@ -286,7 +351,13 @@ export class Terminal {
       }
       return { cardId: card.cert.subject, loaded, notLoaded };
     } catch (e) {
-      if (e instanceof TransportError) throw new TerminalError(TerminalErrorCode.TopUpUncertain, 'the card left before its loads were resolved', { action: 'Hold the card to the reader and run the resolution again.' }, e);
+      if (e instanceof TransportError)
+        throw new TerminalError(
+          TerminalErrorCode.TopUpUncertain,
+          'the card left before its loads were resolved',
+          { action: 'Hold the card to the reader and run the resolution again.' },
+          e,
+        );
       throw e;
     } finally {
       await connection.disconnect().catch(() => undefined);
@@ -301,7 +372,10 @@ export class Terminal {
   /** The ledger the terminal asks for loads, as a load point. @throws TerminalError NO_LEDGER */
   private loadPointLedger(): LedgerClient {
     const url = this.#config.ledgerUrl();
-    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Set one with `ehkd-terminal config --ledger <url>`.' });
+    if (url === undefined)
+      throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', {
+        action: 'Set one with `ehkd-terminal config --ledger <url>`.',
+      });
     return new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, trust: this.#config.ledgerTrust() });
   }
 
@@ -311,9 +385,14 @@ export class Terminal {
       beforeAuthorize: (cardId) => {
         const open = this.#loads.sent(cardId);
         if (open.length > 0) {
-          throw new TerminalError(TerminalErrorCode.TopUpUncertain, `an earlier load of ${formatAmount(open[0]!.amount, this.currency)} to card ${toHex(cardId)} was cut during LOAD and is not resolved: no new load before its outcome is known`, {
-            action: 'Resolve it with the card on the reader (`ehkd-terminal top-up --resolve`), then top up again if still wanted.',
-          });
+          throw new TerminalError(
+            TerminalErrorCode.TopUpUncertain,
+            `an earlier load of ${formatAmount(open[0]!.amount, this.currency)} to card ${toHex(cardId)} was cut during LOAD and is not resolved: no new load before its outcome is known`,
+            {
+              action:
+                'Resolve it with the card on the reader (`ehkd-terminal top-up --resolve`), then top up again if still wanted.',
+            },
+          );
         }
       },
       onLoadSent: (load) => {
@@ -335,7 +414,12 @@ export class Terminal {
    * execute is dropped, an executed one goes the way of any load receipt (afterDelivery).
    * @returns the load's report, or null when the card did not execute it.
    */
-  private async settleSentLoad(connection: CardConnection, card: SelectedCard, ledger: LedgerClient, load: SentLoad): Promise<TopUpReport | null> {
+  private async settleSentLoad(
+    connection: CardConnection,
+    card: SelectedCard,
+    ledger: LedgerClient,
+    load: SentLoad,
+  ): Promise<TopUpReport | null> {
     const report = await resumeTopUp(connection, card, ledger, load, this.#verifier, this.loadHooks());
     if (report !== null) return this.afterDelivery(report);
     this.#loads.forget(load.authorizationId);
@@ -343,11 +427,22 @@ export class Terminal {
   }
 
   /** A top-up cut during LOAD: waits for the card to come back and settles the load from its log. */
-  private async awaitCardAndResolve(transport: CardTransport, ledger: LedgerClient, sent: SentLoad, timeoutMs: number): Promise<TopUpReport> {
+  private async awaitCardAndResolve(
+    transport: CardTransport,
+    ledger: LedgerClient,
+    sent: SentLoad,
+    timeoutMs: number,
+  ): Promise<TopUpReport> {
     const uncertain = (cause: unknown): TerminalError =>
-      new TerminalError(TerminalErrorCode.TopUpUncertain, `card ${toHex(sent.cardId)} left during LOAD and was not presented again: whether it holds the ${formatAmount(sent.amount, this.currency)} is unknown`, {
-        action: 'Hold the same card to the reader and resolve the load (`ehkd-terminal top-up --resolve`) before any new top-up of it.',
-      }, cause);
+      new TerminalError(
+        TerminalErrorCode.TopUpUncertain,
+        `card ${toHex(sent.cardId)} left during LOAD and was not presented again: whether it holds the ${formatAmount(sent.amount, this.currency)} is unknown`,
+        {
+          action:
+            'Hold the same card to the reader and resolve the load (`ehkd-terminal top-up --resolve`) before any new top-up of it.',
+        },
+        cause,
+      );
     let again: CardConnection;
     try {
       again = await this.waitForCard(transport, timeoutMs, undefined);
@@ -357,9 +452,14 @@ export class Terminal {
     try {
       const resumed = await this.settleSentLoad(again, await selectCard(again), ledger, sent);
       if (resumed !== null) return resumed;
-      throw new TerminalError(TerminalErrorCode.TopUpFailed, `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorization can no longer be used`, {
-        action: 'Run the top-up again (a new authorization); the one that was cut shows as unconfirmed in the ledger\'s audit.',
-      });
+      throw new TerminalError(
+        TerminalErrorCode.TopUpFailed,
+        `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorization can no longer be used`,
+        {
+          action:
+            "Run the top-up again (a new authorization); the one that was cut shows as unconfirmed in the ledger's audit.",
+        },
+      );
     } catch (e) {
       if (e instanceof TransportError) throw uncertain(e);
       throw e;
@@ -368,15 +468,29 @@ export class Terminal {
     }
   }
 
-  private async waitForCard(transport: CardTransport, timeoutMs: number, signal: AbortSignal | undefined): Promise<CardConnection> {
+  private async waitForCard(
+    transport: CardTransport,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<CardConnection> {
     try {
       return await transport.waitForCard({ timeoutMs, ...(signal !== undefined && { signal }) });
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       if (e.code === TransportErrorCode.Timeout || e.code === TransportErrorCode.Aborted) {
-        throw new TerminalError(TerminalErrorCode.NoCard, 'no card was presented', { action: 'Charge again and ask the customer to tap the card on the reader.' }, e);
+        throw new TerminalError(
+          TerminalErrorCode.NoCard,
+          'no card was presented',
+          { action: 'Charge again and ask the customer to tap the card on the reader.' },
+          e,
+        );
       }
-      throw new TerminalError(TerminalErrorCode.ReaderUnavailable, `the reader ${transport.readerName} is not available: ${e.message}`, { action: 'Check the reader is plugged in (and pcscd running), then charge again.' }, e);
+      throw new TerminalError(
+        TerminalErrorCode.ReaderUnavailable,
+        `the reader ${transport.readerName} is not available: ${e.message}`,
+        { action: 'Check the reader is plugged in (and pcscd running), then charge again.' },
+        e,
+      );
     }
   }
 
@@ -395,24 +509,35 @@ export class Terminal {
     const left = limitsLeft(limits, exposure, deny?.freshAt, now);
     const problems: string[] = [];
     if (id === undefined) problems.push('Not enrolled: run `ehkd-terminal enrol`.');
-    if (id !== undefined && now > id.cert.notAfter) problems.push('The terminal certificate has expired: enrol again (uploads will be refused).');
-    if (deny === undefined) problems.push('No deny list: run `ehkd-terminal sync` (or load one with `ehkd-terminal update --deny-list`).');
-    else if (now - deny.freshAt > limits.maxDenyListAgeSeconds) problems.push(`The deny list is ${formatAge(now - deny.freshAt)} old: run \`ehkd-terminal sync\`.`);
-    if (left.offlineCount === 0 || left.offlineAmount === 0) problems.push('The offline limit is reached: run `ehkd-terminal sync`.');
+    if (id !== undefined && now > id.cert.notAfter)
+      problems.push('The terminal certificate has expired: enrol again (uploads will be refused).');
+    if (deny === undefined)
+      problems.push('No deny list: run `ehkd-terminal sync` (or load one with `ehkd-terminal update --deny-list`).');
+    else if (now - deny.freshAt > limits.maxDenyListAgeSeconds)
+      problems.push(`The deny list is ${formatAge(now - deny.freshAt)} old: run \`ehkd-terminal sync\`.`);
+    if (left.offlineCount === 0 || left.offlineAmount === 0)
+      problems.push('The offline limit is reached: run `ehkd-terminal sync`.');
     const storage = this.storageStanding(now, limits.maxOfflineCount);
     const warnings: string[] = [];
     const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     if (storage.freeBytes < storage.reserveBytes) {
-      problems.push(`The disk is full (${mib(storage.freeBytes)} free, ${mib(storage.reserveBytes)} needed before a tap): free space on the terminal's disk.`);
+      problems.push(
+        `The disk is full (${mib(storage.freeBytes)} free, ${mib(storage.reserveBytes)} needed before a tap): free space on the terminal's disk.`,
+      );
     } else if (storage.freeBytes < storage.reserveBytes + storage.dayBytes) {
-      warnings.push(`Free space (${mib(storage.freeBytes)}) is below what a day of receipts needs (${storage.receiptsPerDay} receipts, ${mib(storage.dayBytes + storage.reserveBytes)} with the reserve): free space on the terminal's disk soon.`);
+      warnings.push(
+        `Free space (${mib(storage.freeBytes)}) is below what a day of receipts needs (${storage.receiptsPerDay} receipts, ${mib(storage.dayBytes + storage.reserveBytes)} with the reserve): free space on the terminal's disk soon.`,
+      );
     }
     const ledgerUrl = this.#config.ledgerUrl();
     const trust = this.#config.ledgerTrust();
     return {
       enrolled: id !== undefined,
       ...(id !== undefined && {
-        terminalId: toHex(id.terminalId), merchantId: toHex(id.merchantId), acquirerId: toHex(id.acquirerId), certificateNotAfter: id.cert.notAfter,
+        terminalId: toHex(id.terminalId),
+        merchantId: toHex(id.merchantId),
+        acquirerId: toHex(id.acquirerId),
+        certificateNotAfter: id.cert.notAfter,
         ...(id.cert.name !== undefined && { merchantName: id.cert.name }),
       }),
       ...(ledgerUrl !== undefined && { ledgerUrl }),
@@ -425,8 +550,16 @@ export class Terminal {
       queue: this.#queue.counts(),
       intents: this.#journal.intentCounts(),
       unannounced: this.#journal.allUnannounced(),
-      pendingTaps: this.#journal.allPending().map((i) => ({ cardId: toHex(i.cardId), amount: i.amount, createdAt: i.createdAt })),
-      pendingLoads: this.#loads.all().map((l) => ({ cardId: toHex(l.cardId), amount: l.amount, state: l.state, createdAt: l.createdAt, ...(l.detail !== null && { detail: l.detail }) })),
+      pendingTaps: this.#journal
+        .allPending()
+        .map((i) => ({ cardId: toHex(i.cardId), amount: i.amount, createdAt: i.createdAt })),
+      pendingLoads: this.#loads.all().map((l) => ({
+        cardId: toHex(l.cardId),
+        amount: l.amount,
+        state: l.state,
+        createdAt: l.createdAt,
+        ...(l.detail !== null && { detail: l.detail }),
+      })),
       unansweredBatches: this.#queue.unansweredUploads().length,
       incidents: this.#incidents.all(),
       ...(deny !== undefined && { denyList: { ...deny, ageSeconds: now - deny.freshAt } }),
@@ -441,7 +574,12 @@ export class Terminal {
   /** Free space against the reserve and a day of receipts (see TerminalStatus.storage). */
   private storageStanding(now: number, maxOfflineCount: number): TerminalStatus['storage'] {
     const receiptsPerDay = Math.max(maxOfflineCount, this.#queue.countSince(now - 86_400));
-    return { freeBytes: freeBytes(this.dataDir), reserveBytes: this.#storageReserveBytes, receiptsPerDay, dayBytes: receiptsPerDay * BYTES_PER_RECEIPT };
+    return {
+      freeBytes: freeBytes(this.dataDir),
+      reserveBytes: this.#storageReserveBytes,
+      receiptsPerDay,
+      dayBytes: receiptsPerDay * BYTES_PER_RECEIPT,
+    };
   }
 
   /**
@@ -453,13 +591,29 @@ export class Terminal {
     const trust = this.#config.ledgerTrust();
     if (options.ledgerUrl !== undefined) this.#config.saveLedgerUrl(ledgerUrlFor(options.ledgerUrl, trust).href);
     const url = this.#config.ledgerUrl();
-    if (url === undefined) throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', { action: 'Pass --ledger <url> once (it is remembered), or export receipts to a file.' });
-    const client = new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, trust, ...(options.signal !== undefined && { signal: options.signal }) });
+    if (url === undefined)
+      throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', {
+        action: 'Pass --ledger <url> once (it is remembered), or export receipts to a file.',
+      });
+    const client = new LedgerClient(url, {
+      timeoutMs: this.#ledgerTimeoutMs,
+      trust,
+      ...(options.signal !== undefined && { signal: options.signal }),
+    });
     return withRetry(
-      () => syncOnce({
-        config: this.#config, queue: this.#queue, loads: this.#loads, incidents: this.#incidents, trust: this.#trust, identity, client, verifier: this.#verifier, now: this.#now,
-        ...(this.#fault !== undefined && { fault: this.#fault }),
-      }),
+      () =>
+        syncOnce({
+          config: this.#config,
+          queue: this.#queue,
+          loads: this.#loads,
+          incidents: this.#incidents,
+          trust: this.#trust,
+          identity,
+          client,
+          verifier: this.#verifier,
+          now: this.#now,
+          ...(this.#fault !== undefined && { fault: this.#fault }),
+        }),
       options.retry ?? SYNC_RETRY,
       {
         onFailure: (e) => {
@@ -467,7 +621,8 @@ export class Terminal {
             this.#config.recordSync(this.#now(), e instanceof Error ? e.message : String(e));
           } catch (markFailure) {
             // The disk may be the failure itself: the error that ends the sync says so; its mark in status can wait.
-            if (!(markFailure instanceof TerminalError && markFailure.code === TerminalErrorCode.StorageUnavailable)) throw markFailure;
+            if (!(markFailure instanceof TerminalError && markFailure.code === TerminalErrorCode.StorageUnavailable))
+              throw markFailure;
           }
         },
         ...(options.signal !== undefined && { signal: options.signal }),
@@ -478,9 +633,17 @@ export class Terminal {
   }
 
   /** Runs the upload daemon until `options.signal` aborts (see runDaemon). */
-  async daemon(options: DaemonOptions & { readonly retry: RetryPolicy; readonly random?: () => number }): Promise<void> {
+  async daemon(
+    options: DaemonOptions & { readonly retry: RetryPolicy; readonly random?: () => number },
+  ): Promise<void> {
     await runDaemon(
-      (onRetry) => this.sync({ retry: options.retry, onRetry, ...(options.signal !== undefined && { signal: options.signal }), ...(options.random !== undefined && { random: options.random }) }),
+      (onRetry) =>
+        this.sync({
+          retry: options.retry,
+          onRetry,
+          ...(options.signal !== undefined && { signal: options.signal }),
+          ...(options.random !== undefined && { random: options.random }),
+        }),
       options,
     );
   }
@@ -505,7 +668,12 @@ export class Terminal {
   importDenyList(bytes: Uint8Array): { sequence: number; issuedAt: number; entries: number; updated: boolean } {
     const { trust } = this.ready();
     const { record } = checkDenyList(bytes, trust.trust, this.#verifier, this.#config.denyList()?.sequence);
-    return { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: this.#config.saveDenyList(record, this.#now()) };
+    return {
+      sequence: record.sequence,
+      issuedAt: record.issuedAt,
+      entries: record.entries,
+      updated: this.#config.saveDenyList(record, this.#now()),
+    };
   }
 
   /** Installs a trust-anchor bundle brought by hand; it must chain to the root already trusted. @throws TerminalError TRUST_REJECTED */
@@ -525,17 +693,42 @@ export class Terminal {
    * CA to pin, whether http: is allowed), and remembers its URL and that trust for every later call.
    * @throws TerminalError BAD_CONFIG (an http: URL without trust.insecureHttp), and those of enrolOnline
    */
-  async enrolOnline(ledgerUrl: string, code: string, pinnedRoot: Uint8Array, trust: LedgerTrust = DEFAULT_LEDGER_TRUST): Promise<EnrolmentReport> {
+  async enrolOnline(
+    ledgerUrl: string,
+    code: string,
+    pinnedRoot: Uint8Array,
+    trust: LedgerTrust = DEFAULT_LEDGER_TRUST,
+  ): Promise<EnrolmentReport> {
     const client = new LedgerClient(ledgerUrl, { timeoutMs: this.#ledgerTimeoutMs, trust });
-    const report = await enrolOnline(this.#config, this.#journal, client, code, pinnedRoot, this.#verifier, this.#now());
+    const report = await enrolOnline(
+      this.#config,
+      this.#journal,
+      client,
+      code,
+      pinnedRoot,
+      this.#verifier,
+      this.#now(),
+    );
     this.#config.saveLedger(ledgerUrl, trust);
     this.#identity = enrolledIdentity(this.#config.identity());
     return report;
   }
 
   /** Installs a certificate signed offline for this terminal's request, with its trust anchors. */
-  installEnrolment(certificate: Uint8Array, trustBundle: Uint8Array, options: { pinnedRoot?: Uint8Array; denyList?: Uint8Array } = {}): EnrolmentReport {
-    const report = installEnrolment(this.#config, this.#journal, certificate, trustBundle, options, this.#verifier, this.#now());
+  installEnrolment(
+    certificate: Uint8Array,
+    trustBundle: Uint8Array,
+    options: { pinnedRoot?: Uint8Array; denyList?: Uint8Array } = {},
+  ): EnrolmentReport {
+    const report = installEnrolment(
+      this.#config,
+      this.#journal,
+      certificate,
+      trustBundle,
+      options,
+      this.#verifier,
+      this.#now(),
+    );
     this.#identity = enrolledIdentity(this.#config.identity());
     return report;
   }
@@ -564,7 +757,9 @@ export class Terminal {
   private checkAmount(amount: number): void {
     // Checked before any intent is recorded: a card cannot hold more than Limits.maxCardAmount, so no PAY may ask it.
     if (!Number.isSafeInteger(amount) || amount < 1 || amount > Limits.maxCardAmount) {
-      throw new TerminalError(TerminalErrorCode.InvalidAmount, `not a payment amount in minor units: ${amount}`, { action: 'Enter an amount above zero and below HK$42,949,672.95, e.g. 12.50.' });
+      throw new TerminalError(TerminalErrorCode.InvalidAmount, `not a payment amount in minor units: ${amount}`, {
+        action: 'Enter an amount above zero and below HK$42,949,672.95, e.g. 12.50.',
+      });
     }
   }
 
@@ -572,7 +767,9 @@ export class Terminal {
     const identity = this.#identity;
     const trust = this.#trust.current();
     if (identity === undefined || trust === undefined) {
-      throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal is not enrolled', { action: 'Run `ehkd-terminal enrol` (online with a token, or offline with --request then --certificate).' });
+      throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal is not enrolled', {
+        action: 'Run `ehkd-terminal enrol` (online with a token, or offline with --request then --certificate).',
+      });
     }
     return { identity, trust };
   }

@@ -5,7 +5,14 @@ import { CheckId, EvidenceKind, Ins, bytesEqual, nobleVerifier, toHex, verifyDou
 import { FileCardStore, PurseApplet, SimulatedReader } from '@ehkd/card-sim';
 import { CardIncidentKind, EvidenceState, ReceiptState, type TapResult, type Terminal } from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';
-import { ROOMY_CARD_LIMITS, credited, loadViaLedger, onlineTerminal, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
+import {
+  ROOMY_CARD_LIMITS,
+  credited,
+  loadViaLedger,
+  onlineTerminal,
+  startLedger,
+  type RunningLedger,
+} from './fixtures/ledger-fixture.js';
 import { scheme, softCard, tempDir } from './fixtures/scheme-fixture.js';
 
 let L: RunningLedger;
@@ -40,7 +47,11 @@ function openCard(file: string): { applet: PurseApplet; counting: CountingCard; 
   return { applet, counting: new CountingCard(applet), close: () => store.close() };
 }
 
-async function tap(terminal: Terminal, file: string, amount: number): Promise<{ result: TapResult; ins: number[]; counter: number }> {
+async function tap(
+  terminal: Terminal,
+  file: string,
+  amount: number,
+): Promise<{ result: TapResult; ins: number[]; counter: number }> {
   const card = openCard(file);
   try {
     const reader = new SimulatedReader();
@@ -78,7 +89,11 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     // Restored to counter 1: no receipt of counter 1 is held here, so the card is declined on its counter alone.
     copyFileSync(copy, file);
     const older = await tap(terminal, file, 3_000);
-    expect(older.result).toMatchObject({ outcome: 'declined', check: CheckId.Counter, action: expect.stringMatching(/restored or copied/) });
+    expect(older.result).toMatchObject({
+      outcome: 'declined',
+      check: CheckId.Counter,
+      action: expect.stringMatching(/restored or copied/),
+    });
     expect(older.ins).toEqual([Ins.Select]);
     expect(older.counter).toBe(1); // no PAY: the card signed nothing
 
@@ -133,7 +148,11 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
 
     // The clone at A shows the counter A holds a receipt at; its PAY receipt 3 links to its own receipt 2, not A's.
     const caught = await tap(a.terminal, cloneFile, 100);
-    expect(caught.result).toMatchObject({ outcome: 'declined', check: CheckId.Counter, reason: expect.stringMatching(/another chain/) });
+    expect(caught.result).toMatchObject({
+      outcome: 'declined',
+      check: CheckId.Counter,
+      reason: expect.stringMatching(/another chain/),
+    });
     expect(caught.ins).toEqual([Ins.Select, Ins.Pay]);
     expect(a.terminal.receipts()).toHaveLength(1); // the forked receipt is evidence, not a payment taken
     // Tapped again: the terminal holds proof against the card and takes nothing from it, before PAY.
@@ -142,7 +161,12 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     expect(again.ins).toEqual([Ins.Select]);
     const [incident, ...others] = a.terminal.status().incidents;
     expect(others).toEqual([]);
-    expect(incident).toMatchObject({ kind: CardIncidentKind.ChainFork, counterSeen: 2, heldCounter: 2, evidenceState: EvidenceState.Pending });
+    expect(incident).toMatchObject({
+      kind: CardIncidentKind.ChainFork,
+      counterSeen: 2,
+      heldCounter: 2,
+      evidenceState: EvidenceState.Pending,
+    });
     const proof = verifyDoubleSpendEvidence(incident!.evidence!, scheme.root.certificate, nobleVerifier);
     expect(proof).toMatchObject({ ok: true, value: { kind: EvidenceKind.ChainFork, counters: [2, 3] } });
 
@@ -158,7 +182,10 @@ describe('a card whose counter went back below a receipt the terminal holds', ()
     expect(reported).toMatchObject({ kind: EvidenceKind.ChainFork, counters: [2, 3], batchId: null, flaggedCount: 0 });
     expect(bytesEqual(reported!.evidence!, incident!.evidence!)).toBe(true);
     expect((await L.store.card(cardId))?.revokedAt).not.toBeNull();
-    expect(a.terminal.status().incidents[0]).toMatchObject({ evidenceState: EvidenceState.Delivered, evidenceAnswer: expect.stringContaining(`"caseId":${reported!.caseId}`) });
+    expect(a.terminal.status().incidents[0]).toMatchObject({
+      evidenceState: EvidenceState.Delivered,
+      evidenceAnswer: expect.stringContaining(`"caseId":${reported!.caseId}`),
+    });
     expect((await a.terminal.sync()).evidence).toEqual({ delivered: 0, refused: 0, held: 0 }); // never re-sent
 
     // Nothing was credited from the evidence: A's payment by its upload, B's clone payment flagged at B's upload.

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrashPoint, ReceiptState, Terminal } from '../src/index.js';
 import { CRASH_AT_ENV } from '../src/faults/crash-hook.js';
 import { json, runCli } from './fixtures/cli-runner.js';
-import { credited, loadedCard, onlineTerminal, pay, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
+import {
+  credited,
+  loadedCard,
+  onlineTerminal,
+  pay,
+  startLedger,
+  type RunningLedger,
+} from './fixtures/ledger-fixture.js';
 
 let L: RunningLedger;
 beforeAll(async () => {
@@ -16,7 +23,10 @@ afterAll(async () => {
 function statesIn(dataDir: string): string[] {
   const t = Terminal.open({ dataDir });
   try {
-    return t.receipts().map((r) => r.state).sort();
+    return t
+      .receipts()
+      .map((r) => r.state)
+      .sort();
   } finally {
     t.close();
   }
@@ -27,7 +37,12 @@ async function waitFor(check: () => Promise<boolean>, ms = 5_000): Promise<void>
   while (!(await check()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 }
 
-const POINTS = [CrashPoint.SyncAfterBatch, CrashPoint.SyncAfterSend, CrashPoint.SyncAfterAnswer, CrashPoint.SyncBeforeMarking] as const;
+const POINTS = [
+  CrashPoint.SyncAfterBatch,
+  CrashPoint.SyncAfterSend,
+  CrashPoint.SyncAfterAnswer,
+  CrashPoint.SyncBeforeMarking,
+] as const;
 
 describe('the terminal process is killed (SIGKILL) during a sync', () => {
   for (const point of POINTS) {
@@ -48,10 +63,15 @@ describe('the terminal process is killed (SIGKILL) during a sync', () => {
 
       const restarted = await runCli(['-d', dataDir, '--json', 'sync']);
       expect(restarted.code, restarted.stderr).toBe(0);
-      const report = json<{ batches: { resent: boolean; receipts: number }[]; totals: Record<string, number> }>(restarted);
+      const report = json<{ batches: { resent: boolean; receipts: number }[]; totals: Record<string, number> }>(
+        restarted,
+      );
       expect(report.batches).toMatchObject([{ resent: true, receipts: 3 }]); // the same batch, not a new one
       const expected = point === CrashPoint.SyncAfterBatch ? ReceiptState.Accepted : ReceiptState.Duplicate;
-      expect(report.totals).toMatchObject({ [expected === ReceiptState.Accepted ? 'accepted' : 'duplicate']: 3, requeued: 0 });
+      expect(report.totals).toMatchObject({
+        [expected === ReceiptState.Accepted ? 'accepted' : 'duplicate']: 3,
+        requeued: 0,
+      });
       expect(statesIn(dataDir)).toEqual([expected, expected, expected]);
       expect(await credited(L, merchantId)).toEqual({ count: 3, amount: 1_200 });
 

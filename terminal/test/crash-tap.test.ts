@@ -52,10 +52,15 @@ describe('the terminal process is killed (SIGKILL) during a tap', () => {
       // The cashier sees nothing, so the customer taps again: same card, same amount.
       const retry = await charge(dataDir, cardFile);
       expect(retry.code, retry.stderr).toBe(0);
-      const result = json<{ outcome: string; payment: { amount: number; balanceAfter: number }; resolved: { resolution: string }[] }>(retry);
+      const result = json<{
+        outcome: string;
+        payment: { amount: number; balanceAfter: number };
+        resolved: { resolution: string }[];
+      }>(retry);
       expect(result.outcome).toBe(c.retry);
       expect(result.payment).toMatchObject({ amount: 2_000, balanceAfter: 8_000 });
-      if (c.point === CrashPoint.TapAfterIntent) expect(result.resolved).toMatchObject([{ resolution: IntentResolution.NotCommitted }]);
+      if (c.point === CrashPoint.TapAfterIntent)
+        expect(result.resolved).toMatchObject([{ resolution: IntentResolution.NotCommitted }]);
       expect(balanceOf(cardFile)).toBe(8_000); // charged exactly once
 
       const terminal = Terminal.open({ dataDir });
@@ -77,7 +82,7 @@ describe('the terminal process is killed (SIGKILL) during a tap', () => {
     });
   }
 
-  it('a crash during the retry itself (at RECOVER\'s receipt) still charges once', async () => {
+  it("a crash during the retry itself (at RECOVER's receipt) still charges once", async () => {
     const { dataDir, cardFile } = await setUp();
     expect((await charge(dataDir, cardFile, { [CRASH_AT_ENV]: CrashPoint.TapAfterPay })).signal).toBe('SIGKILL');
     expect((await charge(dataDir, cardFile, { [CRASH_AT_ENV]: CrashPoint.TapAfterReceipt })).signal).toBe('SIGKILL');

@@ -12,16 +12,33 @@ const TERMINAL_ID = devId(0x05, 42);
 
 /** The acquirer's side of offline enrolment: signs the request file's key into a terminal certificate, with the merchant's registered name and MCC. */
 function signRequest(requestFile: string, acquirer = scheme.acquirer): Uint8Array {
-  const request = JSON.parse(readFileSync(requestFile, 'utf8')) as { publicKey: string; terminalId: string; merchantId: string };
+  const request = JSON.parse(readFileSync(requestFile, 'utf8')) as {
+    publicKey: string;
+    terminalId: string;
+    merchantId: string;
+  };
   return certifyLeaf(acquirer, {
-    role: Role.Terminal, subject: fromHex(request.terminalId), publicKey: fromHex(request.publicKey),
-    terminal: { merchantId: fromHex(request.merchantId), mcc: 5411 }, name: 'Kowloon Noodles',
+    role: Role.Terminal,
+    subject: fromHex(request.terminalId),
+    publicKey: fromHex(request.publicKey),
+    terminal: { merchantId: fromHex(request.merchantId), mcc: 5411 },
+    name: 'Kowloon Noodles',
   });
 }
 
 async function requestEnrolment(dir: string, dataDir: string): Promise<string> {
   const requestFile = join(dir, 'request.json');
-  const r = await runCli(['-d', dataDir, 'enrol', '--request', requestFile, '--merchant', toHex(MERCHANT_ID), '--terminal-id', toHex(TERMINAL_ID)]);
+  const r = await runCli([
+    '-d',
+    dataDir,
+    'enrol',
+    '--request',
+    requestFile,
+    '--merchant',
+    toHex(MERCHANT_ID),
+    '--terminal-id',
+    toHex(TERMINAL_ID),
+  ]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/Give it to your acquirer/);
   return requestFile;
@@ -33,16 +50,40 @@ describe('offline enrolment through the CLI, then a cold start with no network',
     const dataDir = join(dir, 'terminal');
     const requestFile = await requestEnrolment(dir, dataDir);
     const request = JSON.parse(readFileSync(requestFile, 'utf8')) as Record<string, unknown>;
-    expect(request).toEqual({ publicKey: expect.any(String), terminalId: toHex(TERMINAL_ID), merchantId: toHex(MERCHANT_ID) });
+    expect(request).toEqual({
+      publicKey: expect.any(String),
+      terminalId: toHex(TERMINAL_ID),
+      merchantId: toHex(MERCHANT_ID),
+    });
     expect(String(request['publicKey'])).toMatch(/^0[23][0-9a-f]{64}$/);
 
     writeFileSync(join(dir, 'cert.hex'), `${toHex(signRequest(requestFile))}\n`);
     writeFileSync(join(dir, 'anchors.cbor'), trustBundle());
     writeFileSync(join(dir, 'root.hex'), toHex(scheme.root.certificate));
     writeFileSync(join(dir, 'deny.cose'), denyList({ sequence: 4 }));
-    const installed = await runCli(['-d', dataDir, '--json', 'enrol', '--certificate', join(dir, 'cert.hex'), '--trust-anchors', join(dir, 'anchors.cbor'), '--root', join(dir, 'root.hex'), '--deny-list', join(dir, 'deny.cose')]);
+    const installed = await runCli([
+      '-d',
+      dataDir,
+      '--json',
+      'enrol',
+      '--certificate',
+      join(dir, 'cert.hex'),
+      '--trust-anchors',
+      join(dir, 'anchors.cbor'),
+      '--root',
+      join(dir, 'root.hex'),
+      '--deny-list',
+      join(dir, 'deny.cose'),
+    ]);
     expect(installed.code, installed.stderr).toBe(0);
-    expect(json(installed)).toMatchObject({ terminalId: toHex(TERMINAL_ID), merchantId: toHex(MERCHANT_ID), merchantName: 'Kowloon Noodles', mcc: 5411, acquirerId: toHex(scheme.acquirer.id), denyListSequence: 4 });
+    expect(json(installed)).toMatchObject({
+      terminalId: toHex(TERMINAL_ID),
+      merchantId: toHex(MERCHANT_ID),
+      merchantName: 'Kowloon Noodles',
+      mcc: 5411,
+      acquirerId: toHex(scheme.acquirer.id),
+      denyListSequence: 4,
+    });
 
     // A ledger that does not answer: port 9 (discard) on loopback refuses connections.
     expect((await runCli(['-d', dataDir, 'config', '--ledger', 'http://127.0.0.1:9', '--insecure-http'])).code).toBe(0);
@@ -57,9 +98,16 @@ describe('offline enrolment through the CLI, then a cold start with no network',
 
     const sync = await runCli(['-d', dataDir, '--json', 'sync', '--attempts', '2']);
     expect(sync.code).toBe(3);
-    expect(json<{ error: { code: string; action: string } }>(sync).error).toMatchObject({ code: TerminalErrorCode.LedgerUnreachable, action: expect.stringMatching(/Nothing is lost/) });
+    expect(json<{ error: { code: string; action: string } }>(sync).error).toMatchObject({
+      code: TerminalErrorCode.LedgerUnreachable,
+      action: expect.stringMatching(/Nothing is lost/),
+    });
 
-    const status = json<{ queue: Record<string, { count: number }>; sync: { lastError?: string }; canTakePayments: boolean }>(await runCli(['-d', dataDir, '--json', 'status']));
+    const status = json<{
+      queue: Record<string, { count: number }>;
+      sync: { lastError?: string };
+      canTakePayments: boolean;
+    }>(await runCli(['-d', dataDir, '--json', 'status']));
     expect(status.queue[ReceiptState.Queued]?.count).toBe(1);
     expect(status.sync.lastError).toMatch(/unreachable/);
     expect(status.canTakePayments).toBe(true);
@@ -75,17 +123,50 @@ describe('offline enrolment through the CLI, then a cold start with no network',
     const stranger = Terminal.open({ dataDir: tempDir() });
     const otherRequest = stranger.prepareEnrolment({ merchantId: MERCHANT_ID, terminalId: TERMINAL_ID });
     stranger.close();
-    writeFileSync(join(dir, 'wrong.hex'), toHex(certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: TERMINAL_ID, publicKey: otherRequest.publicKey, terminal: { merchantId: MERCHANT_ID, mcc: 5411 } })));
+    writeFileSync(
+      join(dir, 'wrong.hex'),
+      toHex(
+        certifyLeaf(scheme.acquirer, {
+          role: Role.Terminal,
+          subject: TERMINAL_ID,
+          publicKey: otherRequest.publicKey,
+          terminal: { merchantId: MERCHANT_ID, mcc: 5411 },
+        }),
+      ),
+    );
     writeFileSync(join(dir, 'anchors.cbor'), trustBundle());
-    const wrongKey = await runCli(['-d', dataDir, '--json', 'enrol', '--certificate', join(dir, 'wrong.hex'), '--trust-anchors', join(dir, 'anchors.cbor')]);
+    const wrongKey = await runCli([
+      '-d',
+      dataDir,
+      '--json',
+      'enrol',
+      '--certificate',
+      join(dir, 'wrong.hex'),
+      '--trust-anchors',
+      join(dir, 'anchors.cbor'),
+    ]);
     expect(wrongKey.code).toBe(3);
-    expect(json<{ error: { code: string; message: string } }>(wrongKey).error).toMatchObject({ code: TerminalErrorCode.EnrolmentFailed, message: expect.stringMatching(/another key/) });
+    expect(json<{ error: { code: string; message: string } }>(wrongKey).error).toMatchObject({
+      code: TerminalErrorCode.EnrolmentFailed,
+      message: expect.stringMatching(/another key/),
+    });
 
     const other = createDevScheme(new Uint8Array(32).fill(1));
     writeFileSync(join(dir, 'other-anchors.cbor'), trustBundle(other));
     writeFileSync(join(dir, 'root.hex'), toHex(scheme.root.certificate));
     writeFileSync(join(dir, 'cert.hex'), toHex(signRequest(join(dir, 'request.json'), other.acquirer)));
-    const wrongRoot = await runCli(['-d', dataDir, '--json', 'enrol', '--certificate', join(dir, 'cert.hex'), '--trust-anchors', join(dir, 'other-anchors.cbor'), '--root', join(dir, 'root.hex')]);
+    const wrongRoot = await runCli([
+      '-d',
+      dataDir,
+      '--json',
+      'enrol',
+      '--certificate',
+      join(dir, 'cert.hex'),
+      '--trust-anchors',
+      join(dir, 'other-anchors.cbor'),
+      '--root',
+      join(dir, 'root.hex'),
+    ]);
     expect(wrongRoot.code).toBe(3);
     expect(json<{ error: { code: string } }>(wrongRoot).error.code).toBe(TerminalErrorCode.TrustRejected);
 
@@ -105,8 +186,20 @@ describe('offline enrolment through the CLI, then a cold start with no network',
     const terminal = Terminal.open({ dataDir: tempDir() });
     try {
       const request = terminal.prepareEnrolment({ merchantId: MERCHANT_ID, terminalId: TERMINAL_ID });
-      const expired = certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: TERMINAL_ID, publicKey: request.publicKey, terminal: { merchantId: MERCHANT_ID, mcc: 5411 }, notBefore: 1_735_689_600, notAfter: 1_735_776_000 });
-      expect(() => terminal.installEnrolment(expired, trustBundle())).toThrow(expect.objectContaining({ code: TerminalErrorCode.EnrolmentFailed, detail: expect.objectContaining({ check: 'cert-expiry' }) }));
+      const expired = certifyLeaf(scheme.acquirer, {
+        role: Role.Terminal,
+        subject: TERMINAL_ID,
+        publicKey: request.publicKey,
+        terminal: { merchantId: MERCHANT_ID, mcc: 5411 },
+        notBefore: 1_735_689_600,
+        notAfter: 1_735_776_000,
+      });
+      expect(() => terminal.installEnrolment(expired, trustBundle())).toThrow(
+        expect.objectContaining({
+          code: TerminalErrorCode.EnrolmentFailed,
+          detail: expect.objectContaining({ check: 'cert-expiry' }),
+        }),
+      );
       expect(terminal.identity).toBeUndefined();
     } finally {
       terminal.close();

@@ -39,8 +39,17 @@ describe('export for terminals that never get online', () => {
     const report = terminal.export({ file });
     expect(report).toMatchObject({ file, receipts: 3, amount: 600, remaining: 0 });
     const inFile = verifyFile(file);
-    expect(inFile.sort()).toEqual(terminal.receipts().map((r) => Buffer.from(r.bytes).toString('hex')).sort());
-    expect(terminal.receipts().map((r) => r.state)).toEqual([ReceiptState.Exported, ReceiptState.Exported, ReceiptState.Exported]);
+    expect(inFile.sort()).toEqual(
+      terminal
+        .receipts()
+        .map((r) => Buffer.from(r.bytes).toString('hex'))
+        .sort(),
+    );
+    expect(terminal.receipts().map((r) => r.state)).toEqual([
+      ReceiptState.Exported,
+      ReceiptState.Exported,
+      ReceiptState.Exported,
+    ]);
     // Exported is not settled: it still counts against the offline limits.
     expect(terminal.status().exposure).toMatchObject({ receipts: 3, receiptAmount: 600 });
 
@@ -68,7 +77,9 @@ describe('export for terminals that never get online', () => {
     (await terminalWithPayments([100, 250], dataDir)).close();
     open.length = 0;
     const file = join(tempDir(), 'crash.cose');
-    const crashed = await runCli(['-d', dataDir, 'export', '--out', file], { [CRASH_AT_ENV]: CrashPoint.ExportAfterFile });
+    const crashed = await runCli(['-d', dataDir, 'export', '--out', file], {
+      [CRASH_AT_ENV]: CrashPoint.ExportAfterFile,
+    });
     expect(crashed.signal).toBe('SIGKILL');
     expect(verifyFile(file)).toHaveLength(2); // the file is complete
     const terminal = Terminal.open({ dataDir });

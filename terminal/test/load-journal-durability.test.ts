@@ -46,7 +46,9 @@ describe('a load point that stops while LOAD is in flight', () => {
     const { terminal, dataDir } = await loadPoint();
     const card = await softCard(0, { limits: ROOMY_CARD_LIMITS });
     // The card executes LOAD; the terminal never hears back (it stops there).
-    const stuck = new ForwardingCard(card.applet, (command, inner) => (isLoad(command) ? Promise.resolve(inner.process(command)).then(() => never) : inner.process(command)));
+    const stuck = new ForwardingCard(card.applet, (command, inner) =>
+      isLoad(command) ? Promise.resolve(inner.process(command)).then(() => never) : inner.process(command),
+    );
     const reader = new SimulatedReader();
     reader.insert(stuck);
     void terminal.topUp(reader, 6_000, { timeoutMs: 2_000 });
@@ -62,10 +64,16 @@ describe('a load point that stops while LOAD is in flight', () => {
     expect(card.applet.state.balance).toBe(6_000);
 
     const resolved = await restarted.resolveLoads(fresh, { timeoutMs: 2_000 });
-    expect(resolved).toMatchObject({ notLoaded: 0, loaded: [{ amount: 6_000, balanceAfter: 6_000, resumed: true, receiptDelivered: true }] });
+    expect(resolved).toMatchObject({
+      notLoaded: 0,
+      loaded: [{ amount: 6_000, balanceAfter: 6_000, resumed: true, receiptDelivered: true }],
+    });
     expect(restarted.loads()).toEqual([]);
     expect(await L.store.cardReceipts(card.cardId)).toHaveLength(1);
-    expect(await restarted.topUp(fresh, 1_000, { timeoutMs: 2_000 })).toMatchObject({ balanceAfter: 7_000, counter: 2 });
+    expect(await restarted.topUp(fresh, 1_000, { timeoutMs: 2_000 })).toMatchObject({
+      balanceAfter: 7_000,
+      counter: 2,
+    });
   });
 
   it('finds the load never executed after a restart, drops it, and the card can be loaded', async () => {
@@ -88,14 +96,19 @@ describe('a load point that stops while LOAD is in flight', () => {
     fresh.insert(card.applet);
     expect(await restarted.resolveLoads(fresh, { timeoutMs: 2_000 })).toMatchObject({ loaded: [], notLoaded: 1 });
     expect(restarted.loads()).toEqual([]);
-    expect(await restarted.topUp(fresh, 4_000, { timeoutMs: 2_000 })).toMatchObject({ balanceAfter: 4_000, counter: 1 });
+    expect(await restarted.topUp(fresh, 4_000, { timeoutMs: 2_000 })).toMatchObject({
+      balanceAfter: 4_000,
+      counter: 1,
+    });
   });
 });
 
 describe('a load receipt the ledger cannot take at once', () => {
   it('is held by the terminal and delivered by the next sync', async () => {
     let linkDown = true;
-    const proxy = await FaultProxy.start(L.url, (_method, path) => (linkDown && path === '/v1/load-receipts' ? 'down' : 'pass'));
+    const proxy = await FaultProxy.start(L.url, (_method, path) =>
+      linkDown && path === '/v1/load-receipts' ? 'down' : 'pass',
+    );
     try {
       const point = await onlineTerminal({ ...L, url: proxy.url });
       open.push(point.terminal);
@@ -103,7 +116,11 @@ describe('a load receipt the ledger cannot take at once', () => {
       const reader = new SimulatedReader();
       reader.insert(card.applet);
       const report = await point.terminal.topUp(reader, 9_000, { timeoutMs: 2_000 });
-      expect(report).toMatchObject({ balanceAfter: 9_000, receiptDelivered: false, deliveryProblem: { code: TerminalErrorCode.LedgerUnreachable } });
+      expect(report).toMatchObject({
+        balanceAfter: 9_000,
+        receiptDelivered: false,
+        deliveryProblem: { code: TerminalErrorCode.LedgerUnreachable },
+      });
       expect(point.terminal.loads()).toMatchObject([{ state: 'loaded', amount: 9_000 }]);
       expect(await L.store.cardReceipts(card.cardId)).toHaveLength(0);
 
@@ -123,7 +140,9 @@ describe('a version 1 terminal database', () => {
     const dataDir = tempDir();
     Terminal.open({ dataDir }).close();
     const raw = new Database(join(dataDir, DATABASE_FILE));
-    raw.exec("DROP TABLE load_intents; DROP TABLE card_incidents; UPDATE settings SET value = '1' WHERE key = 'schema_version';");
+    raw.exec(
+      "DROP TABLE load_intents; DROP TABLE card_incidents; UPDATE settings SET value = '1' WHERE key = 'schema_version';",
+    );
     raw.close();
     const terminal = reopen(dataDir);
     expect(terminal.loads()).toEqual([]);

@@ -125,7 +125,10 @@ describe('recovery after the card leaves the field', () => {
     const reader = new SimulatedReader();
     reader.insert(card.applet);
     void reader.pullAwayAfter((c) => c[1] === Ins.Select);
-    expect(expectOutcome(await terminal.charge(reader, 900), 'interrupted')).toMatchObject({ stage: 'select', pending: false });
+    expect(expectOutcome(await terminal.charge(reader, 900), 'interrupted')).toMatchObject({
+      stage: 'select',
+      pending: false,
+    });
     expect(terminal.status().intents).toEqual({ pending: 0, completed: 0, voided: 0 });
   });
 

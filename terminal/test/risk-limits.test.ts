@@ -4,7 +4,16 @@ import { certifyLeaf, devId } from '@ehkd/core/testing';
 import { SimulatedReader } from '@ehkd/card-sim';
 import { Terminal, TerminalCheck, TerminalErrorCode } from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';
-import { MERCHANT_ID, denyList, enrolledTerminal, nowSeconds, scheme, softCard, tempDir, trustBundle } from './fixtures/scheme-fixture.js';
+import {
+  MERCHANT_ID,
+  denyList,
+  enrolledTerminal,
+  nowSeconds,
+  scheme,
+  softCard,
+  tempDir,
+  trustBundle,
+} from './fixtures/scheme-fixture.js';
 
 const open: Terminal[] = [];
 afterEach(() => {
@@ -50,7 +59,10 @@ describe('terminal risk limits', () => {
     const { reader } = await readerWith(10_000);
     expect((await terminal.charge(reader, 1_000)).outcome).toBe('approved');
     expect(terminal.status().left).toMatchObject({ offlineAmount: 500, nextPayment: 500 });
-    expect(await terminal.charge(reader, 600)).toMatchObject({ outcome: 'declined', check: TerminalCheck.OfflineAmount });
+    expect(await terminal.charge(reader, 600)).toMatchObject({
+      outcome: 'declined',
+      check: TerminalCheck.OfflineAmount,
+    });
     expect((await terminal.charge(reader, 500)).outcome).toBe('approved');
   });
 
@@ -60,12 +72,17 @@ describe('terminal risk limits', () => {
     void reader.pullAwayAfter((c) => c[1] === Ins.Pay);
     expect((await terminal.charge(reader, 10)).outcome).toBe('interrupted');
     const other = await readerWith(10_000);
-    expect(await terminal.charge(other.reader, 10)).toMatchObject({ outcome: 'declined', check: TerminalCheck.OfflineCount });
+    expect(await terminal.charge(other.reader, 10)).toMatchObject({
+      outcome: 'declined',
+      check: TerminalCheck.OfflineCount,
+    });
   });
 
   it('ages the deny list by its signed issuedAt: an old list replayed stays old, a re-signed one is current', async () => {
     let now = nowSeconds();
-    const terminal = track(enrolledTerminal({ now: () => now, denyList: denyList({ sequence: 1, issuedAt: now - 10 * 86_400 }) }));
+    const terminal = track(
+      enrolledTerminal({ now: () => now, denyList: denyList({ sequence: 1, issuedAt: now - 10 * 86_400 }) }),
+    );
     const { reader, counting } = await readerWith(10_000);
     // Signed ten days ago: too old for the default 24 h, even though it was just received.
     const r = await terminal.charge(reader, 10);
@@ -89,7 +106,15 @@ describe('terminal risk limits', () => {
     const terminal = track(Terminal.open({ dataDir: tempDir() }));
     const terminalId = devId(5, 77);
     const request = terminal.prepareEnrolment({ merchantId: MERCHANT_ID, terminalId });
-    terminal.installEnrolment(certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: terminalId, publicKey: request.publicKey, terminal: { merchantId: MERCHANT_ID, mcc: 5411 } }), trustBundle());
+    terminal.installEnrolment(
+      certifyLeaf(scheme.acquirer, {
+        role: Role.Terminal,
+        subject: terminalId,
+        publicKey: request.publicKey,
+        terminal: { merchantId: MERCHANT_ID, mcc: 5411 },
+      }),
+      trustBundle(),
+    );
     const { reader } = await readerWith(10_000);
     const r = await terminal.charge(reader, 10);
     expect(r).toMatchObject({ outcome: 'declined', check: CheckId.DenyListAge });
@@ -99,8 +124,12 @@ describe('terminal risk limits', () => {
 
   it('rejects invalid limits with BAD_CONFIG and keeps the old ones', () => {
     const terminal = track(enrolledTerminal({ limits: { floorLimit: 700 } }));
-    expect(() => terminal.setLimits({ floorLimit: -1 })).toThrow(expect.objectContaining({ code: TerminalErrorCode.BadConfig }));
-    expect(() => terminal.setLimits({ maxOfflineCount: 1.5 })).toThrow(expect.objectContaining({ code: TerminalErrorCode.BadConfig }));
+    expect(() => terminal.setLimits({ floorLimit: -1 })).toThrow(
+      expect.objectContaining({ code: TerminalErrorCode.BadConfig }),
+    );
+    expect(() => terminal.setLimits({ maxOfflineCount: 1.5 })).toThrow(
+      expect.objectContaining({ code: TerminalErrorCode.BadConfig }),
+    );
     expect(terminal.status().limits.floorLimit).toBe(700);
   });
 });

@@ -3,12 +3,26 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Ins } from '@ehkd/core';
 import { FileCardStore, PurseApplet, SimulatedReader } from '@ehkd/card-sim';
 import {
-  BYTES_PER_RECEIPT, CrashPoint, STORAGE_RESERVE_BYTES, Terminal, TerminalError, TerminalErrorCode, freeBytes, type FaultHook, type TapResult,
+  BYTES_PER_RECEIPT,
+  CrashPoint,
+  STORAGE_RESERVE_BYTES,
+  Terminal,
+  TerminalError,
+  TerminalErrorCode,
+  freeBytes,
+  type FaultHook,
+  type TapResult,
 } from '../src/index.js';
 import { DISK_FULL_FROM_ENV, diskFull } from '../src/faults/crash-hook.js';
 import { runCli, json } from './fixtures/cli-runner.js';
 import { CountingCard } from './fixtures/counting-card.js';
-import { ROOMY_CARD_LIMITS, loadViaLedger, onlineTerminal, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
+import {
+  ROOMY_CARD_LIMITS,
+  loadViaLedger,
+  onlineTerminal,
+  startLedger,
+  type RunningLedger,
+} from './fixtures/ledger-fixture.js';
 import { enrolledTerminal, softCard, tempDir } from './fixtures/scheme-fixture.js';
 
 const open: Terminal[] = [];
@@ -43,7 +57,13 @@ describe('a full disk is an expected state', () => {
     reader.insert(counting);
     const err = await terminal.charge(reader, 500).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TerminalError);
-    expect(err).toMatchObject({ code: TerminalErrorCode.StorageUnavailable, detail: { storage: { reason: 'full', neededBytes: Number.MAX_SAFE_INTEGER }, action: expect.stringMatching(/Free space/) } });
+    expect(err).toMatchObject({
+      code: TerminalErrorCode.StorageUnavailable,
+      detail: {
+        storage: { reason: 'full', neededBytes: Number.MAX_SAFE_INTEGER },
+        action: expect.stringMatching(/Free space/),
+      },
+    });
     expect(counting.exchanges).toEqual([]);
     const connection = await reader.waitForCard({ timeoutMs: 1000 });
     await expect(terminal.tap(connection, 500)).rejects.toMatchObject({ code: TerminalErrorCode.StorageUnavailable });
@@ -57,7 +77,10 @@ describe('a full disk is an expected state', () => {
   it('status warns when free space is below a day of receipts, and not otherwise', () => {
     const roomy = enrolledTerminal({ storageReserveBytes: 1024 });
     open.push(roomy);
-    expect(roomy.status()).toMatchObject({ warnings: [], storage: { receiptsPerDay: 500, dayBytes: 500 * BYTES_PER_RECEIPT, reserveBytes: 1024 } });
+    expect(roomy.status()).toMatchObject({
+      warnings: [],
+      storage: { receiptsPerDay: 500, dayBytes: 500 * BYTES_PER_RECEIPT, reserveBytes: 1024 },
+    });
     // A reserve 256 KiB under the free space: taps may still start, but a day of 500 receipts (500 KiB) does not fit.
     const tight = Terminal.open({ dataDir: roomy.dataDir, storageReserveBytes: freeBytes(roomy.dataDir) - 256 * 1024 });
     open.push(tight);
@@ -69,7 +92,9 @@ describe('a full disk is an expected state', () => {
 
   it('the receipt commit fails after PAY: never approved, "tap the SAME card again", recovered once space returns, charged once', async () => {
     const disk = fillingDisk();
-    const terminal = enrolledTerminal({ faultHook: (p) => (p === CrashPoint.TapAfterPay ? disk.fill() : disk.hook(p)) });
+    const terminal = enrolledTerminal({
+      faultHook: (p) => (p === CrashPoint.TapAfterPay ? disk.fill() : disk.hook(p)),
+    });
     open.push(terminal);
     const card = await softCard(10_000);
     const reader = new SimulatedReader();
@@ -131,7 +156,8 @@ describe('the CLI on a full disk', () => {
 
   it('charge: the receipt commit fails, exit 2 with "tap the SAME card again", no stack trace; the next charge recovers it', async () => {
     const { dataDir, cardFile } = await setUp();
-    const charge = (env: Record<string, string> = {}) => runCli(['--data-dir', dataDir, 'charge', '20.00', '--sim', cardFile], env);
+    const charge = (env: Record<string, string> = {}) =>
+      runCli(['--data-dir', dataDir, 'charge', '20.00', '--sim', cardFile], env);
     const full = await charge({ [DISK_FULL_FROM_ENV]: CrashPoint.TapAfterPay });
     expect(full.code).toBe(2);
     expect(full.stdout).toMatch(/NOT FINISHED/);

@@ -6,7 +6,17 @@ import { certifyLeaf, devId } from '@ehkd/core/testing';
 import { FileCardStore, PurseApplet, type SoftCard } from '@ehkd/card-sim';
 import { ReceiptState, Terminal, TerminalErrorCode, type DaemonEvent } from '../src/index.js';
 import { FaultProxy } from './fixtures/fault-proxy.js';
-import { ROOMY_CARD_LIMITS, enrolmentCode, credited as creditedTo, loadViaLedger, loadedCard as loadCard, onlineTerminal as enrolOnline, pay, startLedger, type RunningLedger } from './fixtures/ledger-fixture.js';
+import {
+  ROOMY_CARD_LIMITS,
+  enrolmentCode,
+  credited as creditedTo,
+  loadViaLedger,
+  loadedCard as loadCard,
+  onlineTerminal as enrolOnline,
+  pay,
+  startLedger,
+  type RunningLedger,
+} from './fixtures/ledger-fixture.js';
 import { denyList, scheme, softCard, tempDir, trustBundle } from './fixtures/scheme-fixture.js';
 
 const FAST = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
@@ -30,7 +40,10 @@ const loadedCard = (balance: number): Promise<SoftCard> => loadCard(L, balance);
 const credited = (merchantId: Uint8Array): Promise<{ count: number; amount: number }> => creditedTo(L, merchantId);
 
 function states(terminal: Terminal): string[] {
-  return terminal.receipts().map((r) => r.state).sort();
+  return terminal
+    .receipts()
+    .map((r) => r.state)
+    .sort();
 }
 
 describe('sync with a real ledger', () => {
@@ -41,7 +54,11 @@ describe('sync with a real ledger', () => {
     expect(terminal.status().exposure).toMatchObject({ receipts: 3, receiptAmount: 6_000 });
 
     const report = await terminal.sync();
-    expect(report).toMatchObject({ attempts: 1, totals: { accepted: 3, duplicate: 0, rejected: 0, doubleSpend: 0, requeued: 0 }, trustAnchorsUpdated: false });
+    expect(report).toMatchObject({
+      attempts: 1,
+      totals: { accepted: 3, duplicate: 0, rejected: 0, doubleSpend: 0, requeued: 0 },
+      trustAnchorsUpdated: false,
+    });
     expect(report.batches).toMatchObject([{ receipts: 3, resent: false }]);
     expect(states(terminal)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(await credited(merchantId)).toEqual({ count: 3, amount: 6_000 });
@@ -55,7 +72,9 @@ describe('sync with a real ledger', () => {
   });
 
   it('a lost answer: the batch is resent byte for byte, the ledger answers duplicate, and nothing is credited twice', async () => {
-    const proxy = await FaultProxy.start(L.url, (_method, path, n) => (path === '/v1/batches' && n === 0 ? 'drop-answer' : 'pass'));
+    const proxy = await FaultProxy.start(L.url, (_method, path, n) =>
+      path === '/v1/batches' && n === 0 ? 'drop-answer' : 'pass',
+    );
     try {
       const { terminal, merchantId } = await onlineTerminal();
       const card = await loadedCard(50_000);
@@ -79,12 +98,18 @@ describe('sync with a real ledger', () => {
   });
 
   it('retries a failing link with backoff inside one sync', async () => {
-    const proxy = await FaultProxy.start(L.url, (_method, path, n) => (path === '/v1/batches' && n === 0 ? 503 : path === '/v1/batches' && n === 1 ? 'drop-answer' : 'pass'));
+    const proxy = await FaultProxy.start(L.url, (_method, path, n) =>
+      path === '/v1/batches' && n === 0 ? 503 : path === '/v1/batches' && n === 1 ? 'drop-answer' : 'pass',
+    );
     try {
       const { terminal, merchantId } = await onlineTerminal();
       await pay(terminal, await loadedCard(10_000), [100, 200, 300]);
       const retries: number[] = [];
-      const report = await terminal.sync({ ledgerUrl: proxy.url, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, onRetry: (_e, delay) => retries.push(delay) });
+      const report = await terminal.sync({
+        ledgerUrl: proxy.url,
+        retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+        onRetry: (_e, delay) => retries.push(delay),
+      });
       expect(report.attempts).toBe(3);
       expect(retries).toHaveLength(2);
       for (const d of retries) expect(d).toBeLessThanOrEqual(20);
@@ -100,13 +125,28 @@ describe('sync with a real ledger', () => {
     terminals.push(terminal);
     const terminalId = devId(0x05, 999);
     const request = terminal.prepareEnrolment({ merchantId: devId(6, 999), terminalId });
-    terminal.installEnrolment(certifyLeaf(scheme.acquirer, { role: Role.Terminal, subject: terminalId, publicKey: request.publicKey, terminal: { merchantId: devId(6, 999), mcc: 5411 } }), trustBundle(), { denyList: denyList({ sequence: 1 }) });
+    terminal.installEnrolment(
+      certifyLeaf(scheme.acquirer, {
+        role: Role.Terminal,
+        subject: terminalId,
+        publicKey: request.publicKey,
+        terminal: { merchantId: devId(6, 999), mcc: 5411 },
+      }),
+      trustBundle(),
+      { denyList: denyList({ sequence: 1 }) },
+    );
     await pay(terminal, await loadedCard(10_000), [100]);
     terminal.setLedgerUrl(L.url, L.trust);
     const err = await terminal.sync({ retry: FAST }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: TerminalErrorCode.LedgerRefused, detail: { httpStatus: 403, action: expect.stringMatching(/acquirer/) } });
+    expect(err).toMatchObject({
+      code: TerminalErrorCode.LedgerRefused,
+      detail: { httpStatus: 403, action: expect.stringMatching(/acquirer/) },
+    });
     expect(states(terminal)).toEqual([ReceiptState.Queued]);
-    expect(terminal.status()).toMatchObject({ unansweredBatches: 0, sync: { lastError: expect.stringMatching(/refused/) } });
+    expect(terminal.status()).toMatchObject({
+      unansweredBatches: 0,
+      sync: { lastError: expect.stringMatching(/refused/) },
+    });
   });
 
   it('never takes an older deny list than the one it holds', async () => {
@@ -164,14 +204,22 @@ describe('sync with a real ledger', () => {
     const stop = new AbortController();
     const events: DaemonEvent[] = [];
     const daemons = fleet.map(({ terminal }) =>
-      terminal.daemon({ intervalMs: 50, retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 80 }, signal: stop.signal, onEvent: (e) => events.push(e) }));
+      terminal.daemon({
+        intervalMs: 50,
+        retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 80 },
+        signal: stop.signal,
+        onEvent: (e) => events.push(e),
+      }),
+    );
     try {
       await new Promise((r) => setTimeout(r, 300));
       expect(events.some((e) => e.kind === 'failed')).toBe(true);
       linkUp = true;
       const deadline = Date.now() + 20_000;
       // Queues empty first, then each daemon reports its round (its sync applies outcomes before it reports).
-      const settled = () => fleet.every(({ terminal }) => terminal.status().exposure.receipts === 0) && events.filter((e) => e.kind === 'synced').length >= fleet.length;
+      const settled = () =>
+        fleet.every(({ terminal }) => terminal.status().exposure.receipts === 0) &&
+        events.filter((e) => e.kind === 'synced').length >= fleet.length;
       while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     } finally {
       stop.abort();
@@ -180,7 +228,9 @@ describe('sync with a real ledger', () => {
     }
     for (const { terminal, merchantId } of fleet) {
       expect(terminal.status().exposure.receipts).toBe(0);
-      expect(terminal.receipts().every((r) => r.state === ReceiptState.Accepted || r.state === ReceiptState.Duplicate)).toBe(true);
+      expect(
+        terminal.receipts().every((r) => r.state === ReceiptState.Accepted || r.state === ReceiptState.Duplicate),
+      ).toBe(true);
       expect(await credited(merchantId)).toEqual({ count: 3, amount: 600 });
     }
     expect(proxy.count('/v1/batches', 'drop-answer')).toBe(4);
@@ -195,8 +245,15 @@ describe('sync with a real ledger', () => {
     const request = terminal.prepareEnrolment({ merchantId, terminalId: devId(5, 7777) });
     // The acquirer enrols the terminal from its request file (offline), and hands back certificate, anchors, deny list.
     await L.ledger.addMerchant({ merchantId, name: 'Island kiosk', mcc: 5411 });
-    const record = await L.ledger.enrolTerminal({ publicKey: request.publicKey, merchantId, terminalId: devId(5, 7777) });
-    terminal.installEnrolment(record.certificate, await L.ledger.trustAnchorBundle(), { pinnedRoot: scheme.root.certificate, denyList: await L.ledger.denyList() });
+    const record = await L.ledger.enrolTerminal({
+      publicKey: request.publicKey,
+      merchantId,
+      terminalId: devId(5, 7777),
+    });
+    terminal.installEnrolment(record.certificate, await L.ledger.trustAnchorBundle(), {
+      pinnedRoot: scheme.root.certificate,
+      denyList: await L.ledger.denyList(),
+    });
     await pay(terminal, await loadedCard(10_000), [250, 750]);
 
     const exported = terminal.export({ file: join(dir, 'batch.cose') });
@@ -210,7 +267,14 @@ describe('sync with a real ledger', () => {
     terminals.pop();
 
     const { runCli, json } = await import('./fixtures/cli-runner.js');
-    const applied = await runCli(['-d', join(dir, 'terminal'), '--json', 'update', '--batch-result', join(dir, 'result.cose')]);
+    const applied = await runCli([
+      '-d',
+      join(dir, 'terminal'),
+      '--json',
+      'update',
+      '--batch-result',
+      join(dir, 'result.cose'),
+    ]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(json(applied)).toMatchObject({ batchResult: { applied: { accepted: 2 } } });
     const after = Terminal.open({ dataDir: join(dir, 'terminal') });
@@ -229,12 +293,16 @@ describe('sync with a real ledger', () => {
     await pay(terminal, await loadedCard(10_000), [150]);
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('./fixtures/cli-runner.js');
-    const child = spawn(process.execPath, [CLI, '-d', terminal.dataDir, 'daemon', '--interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '-d', terminal.dataDir, 'daemon', '--interval', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    const synced = new Promise<void>((resolve) => child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.includes('Synced')) resolve();
-    }));
+    const synced = new Promise<void>((resolve) =>
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('Synced')) resolve();
+      }),
+    );
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     await Promise.race([synced, exited]);
     child.kill('SIGTERM');
@@ -250,14 +318,58 @@ describe('sync with a real ledger', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'root.hex'), toHex(scheme.root.certificate));
     const code = await enrolmentCode(L, devId(6, 4242), { name: 'CLI shop' });
-    const r = await runCli(['-d', join(dir, 't'), '--json', 'enrol', '--ledger', L.url, '--insecure-http', '--code', code, '--root', join(dir, 'root.hex')]);
+    const r = await runCli([
+      '-d',
+      join(dir, 't'),
+      '--json',
+      'enrol',
+      '--ledger',
+      L.url,
+      '--insecure-http',
+      '--code',
+      code,
+      '--root',
+      join(dir, 'root.hex'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r)).toMatchObject({ merchantId: toHex(devId(6, 4242)), merchantName: 'CLI shop', mcc: 5812, acquirerId: toHex(scheme.acquirer.id), denyListSequence: expect.any(Number) });
+    expect(json(r)).toMatchObject({
+      merchantId: toHex(devId(6, 4242)),
+      merchantName: 'CLI shop',
+      mcc: 5812,
+      acquirerId: toHex(scheme.acquirer.id),
+      denyListSequence: expect.any(Number),
+    });
     // The code was used up; another terminal presenting it is refused, as is one naming its merchant itself.
-    const reused = await runCli(['-d', join(dir, 'u'), '--json', 'enrol', '--ledger', L.url, '--insecure-http', '--code', code, '--root', join(dir, 'root.hex')]);
+    const reused = await runCli([
+      '-d',
+      join(dir, 'u'),
+      '--json',
+      'enrol',
+      '--ledger',
+      L.url,
+      '--insecure-http',
+      '--code',
+      code,
+      '--root',
+      join(dir, 'root.hex'),
+    ]);
     expect(reused.code).toBe(3);
     expect(json<{ error: { code: string } }>(reused).error.code).toBe(TerminalErrorCode.LedgerRefused);
-    const named = await runCli(['-d', join(dir, 'v'), '--json', 'enrol', '--ledger', L.url, '--insecure-http', '--code', code, '--root', join(dir, 'root.hex'), '--merchant', toHex(devId(6, 4243))]);
+    const named = await runCli([
+      '-d',
+      join(dir, 'v'),
+      '--json',
+      'enrol',
+      '--ledger',
+      L.url,
+      '--insecure-http',
+      '--code',
+      code,
+      '--root',
+      join(dir, 'root.hex'),
+      '--merchant',
+      toHex(devId(6, 4243)),
+    ]);
     expect(json<{ error: { code: string } }>(named).error.code).toBe(TerminalErrorCode.BadConfig);
   });
 });
@@ -276,7 +388,11 @@ describe('sync over HTTPS, pinned to the certificate given at enrolment', () => 
   it('uploads through the pinned certificate, also under another name for the same ledger; another certificate or plain HTTP is never used', async () => {
     const { terminal, merchantId } = await enrolOnline(S);
     terminals.push(terminal);
-    expect(terminal.status()).toMatchObject({ ledgerUrl: S.url, ledgerCa: expect.stringMatching(/^[0-9A-F:]{95}$/), ledgerInsecureHttp: false });
+    expect(terminal.status()).toMatchObject({
+      ledgerUrl: S.url,
+      ledgerCa: expect.stringMatching(/^[0-9A-F:]{95}$/),
+      ledgerInsecureHttp: false,
+    });
     const card = await loadCard(S, 10_000);
     await pay(terminal, card, [700]);
     expect((await terminal.sync({ retry: FAST })).totals.accepted).toBe(1);
@@ -289,12 +405,18 @@ describe('sync over HTTPS, pinned to the certificate given at enrolment', () => 
     // A ledger with a certificate the terminal was not given is never talked to: nothing is uploaded or acknowledged.
     await pay(terminal, card, [200]);
     const impostor = await terminal.sync({ ledgerUrl: other.url, retry: FAST }).catch((e: unknown) => e);
-    expect(impostor).toMatchObject({ code: TerminalErrorCode.LedgerUnreachable, message: expect.stringMatching(/self-signed certificate|unable to verify/) });
+    expect(impostor).toMatchObject({
+      code: TerminalErrorCode.LedgerUnreachable,
+      message: expect.stringMatching(/self-signed certificate|unable to verify/),
+    });
     expect(states(terminal).filter((s) => s === ReceiptState.Queued)).toHaveLength(1);
     expect(await other.store.merchantSettlement()).toEqual([]);
 
     const http = await terminal.sync({ ledgerUrl: `http://127.0.0.1:${port}`, retry: FAST }).catch((e: unknown) => e);
-    expect(http).toMatchObject({ code: TerminalErrorCode.BadConfig, message: expect.stringContaining('refusing plain HTTP') });
+    expect(http).toMatchObject({
+      code: TerminalErrorCode.BadConfig,
+      message: expect.stringContaining('refusing plain HTTP'),
+    });
     expect(await credited(merchantId)).toEqual({ count: 0, amount: 0 });
     expect(await creditedTo(S, merchantId)).toEqual({ count: 2, amount: 1_000 });
   });
@@ -303,8 +425,12 @@ describe('sync over HTTPS, pinned to the certificate given at enrolment', () => 
     const bare = Terminal.open({ dataDir: tempDir() });
     terminals.push(bare);
     const code = await enrolmentCode(S, devId(0x06, 9_001), { name: 'No CA' });
-    await expect(bare.enrolOnline(S.url, code, scheme.root.certificate)).rejects.toMatchObject({ code: TerminalErrorCode.LedgerUnreachable });
-    await expect(bare.enrolOnline(L.url, code, scheme.root.certificate)).rejects.toMatchObject({ code: TerminalErrorCode.BadConfig });
+    await expect(bare.enrolOnline(S.url, code, scheme.root.certificate)).rejects.toMatchObject({
+      code: TerminalErrorCode.LedgerUnreachable,
+    });
+    await expect(bare.enrolOnline(L.url, code, scheme.root.certificate)).rejects.toMatchObject({
+      code: TerminalErrorCode.BadConfig,
+    });
     expect(bare.identity).toBeUndefined();
   });
 });

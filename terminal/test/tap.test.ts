@@ -1,9 +1,28 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckId, Ins, IssuerAction, StatusWord, bytesEqual, verifyPayReceipt, decodeCertificate, decodeCoseSign1, Limits, nobleVerifier } from '@ehkd/core';
+import {
+  CheckId,
+  Ins,
+  IssuerAction,
+  StatusWord,
+  bytesEqual,
+  verifyPayReceipt,
+  decodeCertificate,
+  decodeCoseSign1,
+  Limits,
+  nobleVerifier,
+} from '@ehkd/core';
 import { devId } from '@ehkd/core/testing';
 import { SimulatedReader, sendIssuerCommand } from '@ehkd/card-sim';
 import { ForwardingCard } from '@ehkd/card-sim/vpcd';
-import { IntentState, ReceiptState, Terminal, TerminalError, TerminalErrorCode, TerminalCheck, type TapResult } from '../src/index.js';
+import {
+  IntentState,
+  ReceiptState,
+  Terminal,
+  TerminalError,
+  TerminalErrorCode,
+  TerminalCheck,
+  type TapResult,
+} from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';
 import { denyList, enrolledTerminal, nowSeconds, scheme, softCard, tempDir } from './fixtures/scheme-fixture.js';
 
@@ -31,7 +50,10 @@ describe('a normal tap', () => {
 
     const result = approved(await terminal.charge(reader, 1_250, { timeoutMs: 1000 }));
 
-    expect(counting.exchanges).toEqual([{ ins: Ins.Select, sw: StatusWord.Ok }, { ins: Ins.Pay, sw: StatusWord.Ok }]);
+    expect(counting.exchanges).toEqual([
+      { ins: Ins.Select, sw: StatusWord.Ok },
+      { ins: Ins.Pay, sw: StatusWord.Ok },
+    ]);
     expect(card.applet.state.balance).toBe(8_750);
     expect(card.applet.state.counter).toBe(2); // the initial load was 1, this payment 2
     expect(result.payment).toMatchObject({ amount: 1_250, balanceAfter: 8_750, counter: 2 });
@@ -42,7 +64,12 @@ describe('a normal tap', () => {
     expect(bytesEqual(stored!.id, result.payment.receiptId)).toBe(true);
     // The stored bytes are the card's own, and verify on their own under the card certificate.
     const cert = decodeCertificate(decodeCoseSign1(card.certificate, Limits.certificateBytes).payload);
-    const v = verifyPayReceipt(stored!.bytes, cert, { amount: 1_250, currency: 344, nonce: result.payment.nonce, payee: terminal.identity!.terminalId }, nobleVerifier);
+    const v = verifyPayReceipt(
+      stored!.bytes,
+      cert,
+      { amount: 1_250, currency: 344, nonce: result.payment.nonce, payee: terminal.identity!.terminalId },
+      nobleVerifier,
+    );
     expect(v.ok).toBe(true);
     const status = terminal.status();
     expect(status.intents).toEqual({ pending: 0, completed: 1, voided: 0 });
@@ -79,7 +106,12 @@ describe('the card refuses', () => {
     const reader = new SimulatedReader();
     reader.insert(card.applet);
     const r = await terminal.charge(reader, 1_000);
-    expect(r).toMatchObject({ outcome: 'card-refused', stage: 'pay', sw: StatusWord.InsufficientFunds, swName: 'InsufficientFunds' });
+    expect(r).toMatchObject({
+      outcome: 'card-refused',
+      stage: 'pay',
+      sw: StatusWord.InsufficientFunds,
+      swName: 'InsufficientFunds',
+    });
     if (r.outcome !== 'card-refused') return;
     expect(r.reason).toContain('HK$5.00');
     expect(r.action).toMatch(/another payment method/);
@@ -91,7 +123,9 @@ describe('the card refuses', () => {
   it('refuses a card the issuer locked, before asking it to pay', async () => {
     const terminal = track(enrolledTerminal());
     const card = await softCard(5_000);
-    const lock = await sendIssuerCommand((c) => card.applet.process(c), scheme.issuer.signer, { action: IssuerAction.Lock });
+    const lock = await sendIssuerCommand((c) => card.applet.process(c), scheme.issuer.signer, {
+      action: IssuerAction.Lock,
+    });
     expect(lock.sw).toBe(StatusWord.Ok);
     const counting = new CountingCard(card.applet);
     const reader = new SimulatedReader();
@@ -104,7 +138,13 @@ describe('the card refuses', () => {
   it('names a card without the purse application', async () => {
     const terminal = track(enrolledTerminal());
     const reader = new SimulatedReader();
-    reader.insert({ atr: Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01), powerOn() {}, powerOff() {}, reset() {}, process: () => Uint8Array.of(0x6a, 0x82) });
+    reader.insert({
+      atr: Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01),
+      powerOn() {},
+      powerOff() {},
+      reset() {},
+      process: () => Uint8Array.of(0x6a, 0x82),
+    });
     const r = await terminal.charge(reader, 100);
     expect(r).toMatchObject({ outcome: 'card-refused', stage: 'select', sw: StatusWord.FileNotFound });
     if (r.outcome === 'card-refused') expect(r.reason).toMatch(/no e-HKD purse/);
@@ -114,7 +154,9 @@ describe('the card refuses', () => {
 describe('the terminal refuses', () => {
   it('a card on the deny list, without sending PAY', async () => {
     const card = await softCard(5_000);
-    const terminal = track(enrolledTerminal({ denyList: denyList({ sequence: 3, cardIds: [devId(9, 9), card.cardId] }) }));
+    const terminal = track(
+      enrolledTerminal({ denyList: denyList({ sequence: 3, cardIds: [devId(9, 9), card.cardId] }) }),
+    );
     const counting = new CountingCard(card.applet);
     const reader = new SimulatedReader();
     reader.insert(counting);
@@ -159,7 +201,13 @@ describe('the terminal refuses', () => {
   it('a card answering garbage to SELECT', async () => {
     const terminal = track(enrolledTerminal());
     const reader = new SimulatedReader();
-    reader.insert({ atr: Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01), powerOn() {}, powerOff() {}, reset() {}, process: () => Uint8Array.of(0xa1, 0x01, 0x90, 0x00) });
+    reader.insert({
+      atr: Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01),
+      powerOn() {},
+      powerOff() {},
+      reset() {},
+      process: () => Uint8Array.of(0xa1, 0x01, 0x90, 0x00),
+    });
     expect(await terminal.charge(reader, 100)).toMatchObject({ outcome: 'declined', check: CheckId.Structure });
   });
 
@@ -232,7 +280,13 @@ describe('showing the approval', () => {
     const reader = new SimulatedReader();
     reader.insert(counting);
     const screenBroken = new Error('display failed');
-    await expect(terminal.charge(reader, 400, { announce: () => { throw screenBroken; } })).rejects.toBe(screenBroken);
+    await expect(
+      terminal.charge(reader, 400, {
+        announce: () => {
+          throw screenBroken;
+        },
+      }),
+    ).rejects.toBe(screenBroken);
     expect(card.applet.state.balance).toBe(4_600);
     expect(terminal.status().unannounced).toMatchObject([{ amount: 400 }]);
 

@@ -34,9 +34,14 @@ afterAll(() => L.close());
 
 function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, '--data-dir', join(dir, 'terminal'), ...args], { timeout: 60_000 }, (error, out, err) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, out, err });
-    });
+    execFile(
+      process.execPath,
+      [BIN, '--data-dir', join(dir, 'terminal'), ...args],
+      { timeout: 60_000 },
+      (error, out, err) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, out, err });
+      },
+    );
   });
 }
 
@@ -47,7 +52,14 @@ describe('ehkd-terminal', () => {
     const unpinned = await cli('enrol', '--ledger', L.url, ...common);
     expect(unpinned.code).toBe(3);
     expect(unpinned.err).toMatch(/unreachable: self-signed certificate/);
-    const http = await cli('enrol', '--ledger', L.url.replace('https:', 'http:'), '--ledger-ca', join(dir, 'ledger-ca.pem'), ...common);
+    const http = await cli(
+      'enrol',
+      '--ledger',
+      L.url.replace('https:', 'http:'),
+      '--ledger-ca',
+      join(dir, 'ledger-ca.pem'),
+      ...common,
+    );
     expect(http.code).toBe(3);
     expect(http.err).toMatch(/refusing plain HTTP[\s\S]*--insecure-http/);
     const enrol = await cli('enrol', '--ledger', L.url, '--ledger-ca', join(dir, 'ledger-ca.pem'), ...common);

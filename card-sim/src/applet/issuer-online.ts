@@ -47,10 +47,18 @@ export interface IssuerOrder {
  */
 export async function loadCard(exchange: ApduExchange, issuer: Signer, order: LoadOrder): Promise<ResponseApdu> {
   return withChallenge(exchange, async (challenge) => {
-    const authorization = signCoseSign1(issuer, encodeLoadAuthorization({
-      cardId: challenge.cardId, challenge: challenge.challenge, counter: challenge.counter, amount: order.amount, currency: order.currency ?? Currency.HKD,
-      loadId: order.loadId ?? getRandomValues(new Uint8Array(NONCE_LENGTH)), time: order.time ?? nowSeconds(),
-    }));
+    const authorization = signCoseSign1(
+      issuer,
+      encodeLoadAuthorization({
+        cardId: challenge.cardId,
+        challenge: challenge.challenge,
+        counter: challenge.counter,
+        amount: order.amount,
+        currency: order.currency ?? Currency.HKD,
+        loadId: order.loadId ?? getRandomValues(new Uint8Array(NONCE_LENGTH)),
+        time: order.time ?? nowSeconds(),
+      }),
+    );
     return parseResponseApdu(await exchange(purseApdus.load(authorization)));
   });
 }
@@ -61,17 +69,30 @@ export async function loadCard(exchange: ApduExchange, issuer: Signer, order: Lo
  * @throws whatever `exchange` throws; CodecError for an inconsistent order (misuse).
  * @example await sendIssuerCommand(exchange, issuer.signer, { action: IssuerAction.Lock })
  */
-export async function sendIssuerCommand(exchange: ApduExchange, issuer: Signer, order: IssuerOrder): Promise<ResponseApdu> {
+export async function sendIssuerCommand(
+  exchange: ApduExchange,
+  issuer: Signer,
+  order: IssuerOrder,
+): Promise<ResponseApdu> {
   return withChallenge(exchange, async (challenge) => {
-    const command = signCoseSign1(issuer, encodeIssuerCommand({
-      cardId: challenge.cardId, challenge: challenge.challenge, action: order.action,
-      ...(order.limits !== undefined && { limits: order.limits }), time: order.time ?? nowSeconds(),
-    }));
+    const command = signCoseSign1(
+      issuer,
+      encodeIssuerCommand({
+        cardId: challenge.cardId,
+        challenge: challenge.challenge,
+        action: order.action,
+        ...(order.limits !== undefined && { limits: order.limits }),
+        time: order.time ?? nowSeconds(),
+      }),
+    );
     return parseResponseApdu(await exchange(purseApdus.issuerCommand(command)));
   });
 }
 
-async function withChallenge(exchange: ApduExchange, then: (challenge: CardChallenge) => Promise<ResponseApdu>): Promise<ResponseApdu> {
+async function withChallenge(
+  exchange: ApduExchange,
+  then: (challenge: CardChallenge) => Promise<ResponseApdu>,
+): Promise<ResponseApdu> {
   const selected = parseResponseApdu(await exchange(purseApdus.select()));
   if (selected.sw !== StatusWord.Ok) return selected;
   const challenge = parseResponseApdu(await exchange(purseApdus.getChallenge()));

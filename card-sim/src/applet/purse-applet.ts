@@ -188,7 +188,8 @@ export class PurseApplet implements VirtualCard {
     if (!parsed.ok) return sw(StatusWord.WrongLength);
     const apdu = parsed.apdu;
     if (!spec.acceptsP1P2(apdu.p1, apdu.p2)) return sw(StatusWord.WrongP1P2);
-    if (!spec.cases.includes(apdu.case) || (spec.lc !== undefined && apdu.data.length !== spec.lc)) return sw(StatusWord.WrongLength);
+    if (!spec.cases.includes(apdu.case) || (spec.lc !== undefined && apdu.data.length !== spec.lc))
+      return sw(StatusWord.WrongLength);
     if (spec.minNe !== undefined && apdu.ne < spec.minNe) return sw(StatusWord.WrongLength);
     if (spec.ins === Ins.Select) return this.#select(apdu);
     if (!this.#selected) return sw(StatusWord.ConditionsNotSatisfied);
@@ -213,7 +214,10 @@ export class PurseApplet implements VirtualCard {
   #select(apdu: CommandApdu): Uint8Array {
     // An unknown AID leaves the current selection as it was (ISO 7816-4 7.1.1).
     if (!bytesEqual(apdu.data, PURSE_AID)) return sw(StatusWord.FileNotFound);
-    const response = reply(apdu, encodeSelectResponse({ certificate: this.#state.certificate, state: publicState(this.#state) }));
+    const response = reply(
+      apdu,
+      encodeSelectResponse({ certificate: this.#state.certificate, state: publicState(this.#state) }),
+    );
     this.#selected = true;
     this.#challenge = undefined;
     return response;
@@ -237,8 +241,16 @@ export class PurseApplet implements VirtualCard {
     if (cmd.amount > s.balance) return sw(StatusWord.InsufficientFunds);
     if (s.counter >= Limits.maxCounter) return sw(StatusWord.ConditionsNotSatisfied);
     const payload = encodeCardReceipt({
-      kind: 'pay', cardId: s.cardId, counter: s.counter + 1, amount: cmd.amount, currency: s.currency,
-      payee: cmd.payee, nonce: cmd.nonce, time: cmd.time, balanceAfter: s.balance - cmd.amount, prevHash: s.lastHash,
+      kind: 'pay',
+      cardId: s.cardId,
+      counter: s.counter + 1,
+      amount: cmd.amount,
+      currency: s.currency,
+      payee: cmd.payee,
+      nonce: cmd.nonce,
+      time: cmd.time,
+      balanceAfter: s.balance - cmd.amount,
+      prevHash: s.lastHash,
     });
     const receipt = signCoseSign1(this.#signer, payload);
     const next: PurseState = {
@@ -283,8 +295,14 @@ export class PurseApplet implements VirtualCard {
     if (auth.currency !== s.currency) return sw(StatusWord.CurrencyMismatch);
     if (s.balance + auth.amount > s.limits.maxBalance) return sw(StatusWord.BalanceLimitExceeded);
     const payload = encodeCardReceipt({
-      kind: 'load', cardId: s.cardId, counter: s.counter + 1, amount: auth.amount, currency: s.currency,
-      authorizationId: opened.id, balanceAfter: s.balance + auth.amount, prevHash: s.lastHash,
+      kind: 'load',
+      cardId: s.cardId,
+      counter: s.counter + 1,
+      amount: auth.amount,
+      currency: s.currency,
+      authorizationId: opened.id,
+      balanceAfter: s.balance + auth.amount,
+      prevHash: s.lastHash,
     });
     const receipt = signCoseSign1(this.#signer, payload);
     const next: PurseState = {
@@ -305,9 +323,12 @@ export class PurseApplet implements VirtualCard {
     if (typeof opened === 'number') return sw(opened);
     // The certificate's limits are the ceiling the ledger checks receipts and loads against: an update may lower
     // them, never raise them above it.
-    if (opened.payload.limits !== undefined && !withinCertificate(opened.payload.limits, this.#state.certificate)) return sw(StatusWord.WrongData);
+    if (opened.payload.limits !== undefined && !withinCertificate(opened.payload.limits, this.#state.certificate))
+      return sw(StatusWord.WrongData);
     const next = applyIssuerAction(this.#state, opened.payload);
-    return this.#commit(next) ? buildResponseApdu(StatusWord.Ok, encodeCardState(publicState(next))) : sw(StatusWord.MemoryFailure);
+    return this.#commit(next)
+      ? buildResponseApdu(StatusWord.Ok, encodeCardState(publicState(next)))
+      : sw(StatusWord.MemoryFailure);
   }
 
   /**
@@ -327,7 +348,8 @@ export class PurseApplet implements VirtualCard {
       if (e instanceof CoseError || e instanceof CodecError) return StatusWord.WrongData;
       throw e;
     }
-    if (!verifyCoseSign1(opened.cose, this.#state.issuerPublicKey, nobleVerifier)) return StatusWord.SecurityStatusNotSatisfied;
+    if (!verifyCoseSign1(opened.cose, this.#state.issuerPublicKey, nobleVerifier))
+      return StatusWord.SecurityStatusNotSatisfied;
     if (!bytesEqual(opened.payload.cardId, this.#state.cardId) || !bytesEqual(opened.payload.challenge, challenge)) {
       return StatusWord.SecurityStatusNotSatisfied;
     }
@@ -385,8 +407,13 @@ function applyIssuerAction(s: PurseState, cmd: IssuerCommand): PurseState {
 
 function withinCertificate(limits: CardLimits, certificate: Uint8Array): boolean {
   const profile = decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload).card;
-  return profile !== undefined && limits.maxBalance <= profile.maxBalance && limits.maxPayment <= profile.maxPayment
-    && limits.maxOfflineCount <= profile.maxOfflineCount && limits.maxOfflineAmount <= profile.maxOfflineAmount;
+  return (
+    profile !== undefined &&
+    limits.maxBalance <= profile.maxBalance &&
+    limits.maxPayment <= profile.maxPayment &&
+    limits.maxOfflineCount <= profile.maxOfflineCount &&
+    limits.maxOfflineAmount <= profile.maxOfflineAmount
+  );
 }
 
 function appendLog(log: readonly LogEntry[], entry: LogEntry): LogEntry[] {

@@ -25,7 +25,12 @@ export const MAX_STATE_ANSWER_BYTES = encodeCardState({
   flags: 0xff,
   offlineCount: 0xffff,
   offlineAmount: Limits.maxCardAmount,
-  limits: { maxBalance: Limits.maxCardAmount, maxPayment: Limits.maxCardAmount, maxOfflineCount: 0xffff, maxOfflineAmount: Limits.maxCardAmount },
+  limits: {
+    maxBalance: Limits.maxCardAmount,
+    maxPayment: Limits.maxCardAmount,
+    maxOfflineCount: 0xffff,
+    maxOfflineAmount: Limits.maxCardAmount,
+  },
 }).length;
 
 const SELECT: PurseCommandSpec = { ins: Ins.Select, cases: [3, 4], acceptsP1P2: p1p2(0x04, 0x00) };

@@ -64,7 +64,14 @@ export const MAX_STATE_BYTES = 8 * 1024;
 
 /** The card's public state as SELECT, GET STATE and issuer commands report it. */
 export function publicState(s: PurseState): CardPublicState {
-  return { balance: s.balance, counter: s.counter, flags: s.flags, offlineCount: s.offlineCount, offlineAmount: s.offlineAmount, limits: s.limits };
+  return {
+    balance: s.balance,
+    counter: s.counter,
+    flags: s.flags,
+    offlineCount: s.offlineCount,
+    offlineAmount: s.offlineAmount,
+    limits: s.limits,
+  };
 }
 
 /** True if the issuer has locked the card. */
@@ -80,9 +87,21 @@ export function encodePurseState(s: PurseState): Uint8Array {
   const log = s.log.map((e) => (e.nonce === undefined ? [e.receipt] : [e.receipt, e.nonce]));
   return encodeCbor(
     new Map<number, CborValue>([
-      [0, STATE_FORMAT], [1, s.cardId], [2, s.privateKey], [3, s.certificate], [4, s.issuerId], [5, s.issuerPublicKey],
-      [6, s.currency], [7, s.balance], [8, s.counter], [9, s.lastHash], [10, s.flags], [11, s.offlineCount],
-      [12, s.offlineAmount], [13, cardLimitsMap(s.limits)], [14, log],
+      [0, STATE_FORMAT],
+      [1, s.cardId],
+      [2, s.privateKey],
+      [3, s.certificate],
+      [4, s.issuerId],
+      [5, s.issuerPublicKey],
+      [6, s.currency],
+      [7, s.balance],
+      [8, s.counter],
+      [9, s.lastHash],
+      [10, s.flags],
+      [11, s.offlineCount],
+      [12, s.offlineAmount],
+      [13, cardLimitsMap(s.limits)],
+      [14, log],
     ]),
   );
 }
@@ -95,7 +114,8 @@ export function encodePurseState(s: PurseState): Uint8Array {
 export function decodePurseState(bytes: Uint8Array): PurseState {
   try {
     const r = new MapReader(decodeCbor(bytes, { maxBytes: MAX_STATE_BYTES, maxDepth: 4, maxItems: 64 }), 'PurseState');
-    if (r.uint(0, 0xff) !== STATE_FORMAT) throw new CardError(CardErrorCode.CorruptState, `unsupported card state format`);
+    if (r.uint(0, 0xff) !== STATE_FORMAT)
+      throw new CardError(CardErrorCode.CorruptState, `unsupported card state format`);
     const s: PurseState = {
       cardId: r.bytes(1, ID_LENGTH),
       privateKey: r.bytes(2, 32),
@@ -111,7 +131,8 @@ export function decodePurseState(bytes: Uint8Array): PurseState {
       offlineAmount: r.uint(12, Limits.maxCardAmount),
       limits: r.nested(13, readCardLimitFields),
       log: r.array(14, LOG_CAPACITY, (v, path) => {
-        if (!Array.isArray(v) || v.length < 1 || v.length > 2) throw new CardError(CardErrorCode.CorruptState, `${path}: a log entry is [receipt] or [receipt, nonce]`);
+        if (!Array.isArray(v) || v.length < 1 || v.length > 2)
+          throw new CardError(CardErrorCode.CorruptState, `${path}: a log entry is [receipt] or [receipt, nonce]`);
         const receipt = checkBytes(v[0], { min: 1, max: Limits.receiptBytes }, `${path}[0]`);
         return v.length === 1 ? { receipt } : { receipt, nonce: checkBytes(v[1], NONCE_LENGTH, `${path}[1]`) };
       }),
@@ -120,7 +141,8 @@ export function decodePurseState(bytes: Uint8Array): PurseState {
     return s;
   } catch (e) {
     if (e instanceof CardError) throw e;
-    if (e instanceof CodecError || e instanceof CborError) throw new CardError(CardErrorCode.CorruptState, `card state does not decode: ${e.message}`, { cause: e });
+    if (e instanceof CodecError || e instanceof CborError)
+      throw new CardError(CardErrorCode.CorruptState, `card state does not decode: ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -35,7 +35,10 @@ export interface SoftCard {
  */
 export async function createSoftCard(options: SoftCardOptions): Promise<SoftCard> {
   const personalised = personalizeCard(options);
-  const store = options.file === undefined ? new MemoryCardStore(personalised.state) : FileCardStore.create(options.file, personalised.state);
+  const store =
+    options.file === undefined
+      ? new MemoryCardStore(personalised.state)
+      : FileCardStore.create(options.file, personalised.state);
   const applet = new PurseApplet(store, options.applet);
   if (options.initialLoad !== undefined) {
     const r = await loadCard((command) => applet.process(command), options.issuer.signer, {
@@ -43,7 +46,10 @@ export async function createSoftCard(options: SoftCardOptions): Promise<SoftCard
       currency: personalised.state.currency,
     });
     if (r.sw !== StatusWord.Ok) {
-      throw new CardError(CardErrorCode.Personalisation, `the initial load of ${options.initialLoad} was refused: ${statusWordName(r.sw)}`);
+      throw new CardError(
+        CardErrorCode.Personalisation,
+        `the initial load of ${options.initialLoad} was refused: ${statusWordName(r.sw)}`,
+      );
     }
   }
   applet.powerOff();

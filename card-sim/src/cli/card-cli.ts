@@ -1,7 +1,18 @@
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { Currency, EhkdError, MoneyError, StatusWord, fromHex, parseAmount, parseKeyFile, statusWordName, toHex, type CardLimits } from '@ehkd/core';
+import {
+  Currency,
+  EhkdError,
+  MoneyError,
+  StatusWord,
+  fromHex,
+  parseAmount,
+  parseKeyFile,
+  statusWordName,
+  toHex,
+  type CardLimits,
+} from '@ehkd/core';
 import { exposedMode } from '@ehkd/core/node';
 import { cardReport, formatCardReport } from './card-report.js';
 import { DEV_SCHEME_FILES, writeDevScheme } from './dev-scheme-files.js';
@@ -23,10 +34,13 @@ export interface CliIo {
   readonly handleSignals?: boolean;
 }
 
-const hexBytes = (length: number) => (value: string): Uint8Array => {
-  if (!/^[0-9a-fA-F]*$/.test(value) || value.length !== 2 * length) throw new InvalidArgumentError(`expected ${length} bytes in hex (${2 * length} digits)`);
-  return fromHex(value);
-};
+const hexBytes =
+  (length: number) =>
+  (value: string): Uint8Array => {
+    if (!/^[0-9a-fA-F]*$/.test(value) || value.length !== 2 * length)
+      throw new InvalidArgumentError(`expected ${length} bytes in hex (${2 * length} digits)`);
+    return fromHex(value);
+  };
 
 const amount = (value: string): number => {
   try {
@@ -37,16 +51,24 @@ const amount = (value: string): number => {
   }
 };
 
-const integer = (min: number, max: number) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected an integer ${min}..${max}`);
-  return n;
-};
+const integer =
+  (min: number, max: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`expected an integer ${min}..${max}`);
+    return n;
+  };
 
 /** A key file's text; one that group or others can read or write is refused. @throws CardError FILE_PERMISSIONS */
 function readKeyFile(path: string): string {
   const mode = exposedMode(path);
-  if (mode !== undefined) throw new CardError(CardErrorCode.FilePermissions, `${path} holds a private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path, mode } });
+  if (mode !== undefined)
+    throw new CardError(
+      CardErrorCode.FilePermissions,
+      `${path} holds a private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`,
+      { detail: { path, mode } },
+    );
   return readFileSync(path, 'utf8');
 }
 
@@ -75,18 +97,26 @@ export function buildCardCli(io: CliIo): Command {
 
   program
     .command('dev-scheme')
-    .description(`create a development scheme (${Object.values(DEV_SCHEME_FILES).join(', ')}) in <dir>, unless one exists`)
+    .description(
+      `create a development scheme (${Object.values(DEV_SCHEME_FILES).join(', ')}) in <dir>, unless one exists`,
+    )
     .argument('<dir>', 'directory for the key files')
     .option('--seed <hex>', 'reproducible keys from a 32-byte seed', hexBytes(32))
     .action((dir: string, opts: { seed?: Uint8Array }) => {
       const paths = writeDevScheme(dir, ...(opts.seed === undefined ? [] : [opts.seed]));
-      io.out(`development scheme written:\n${Object.values(paths).map((p) => `  ${p}`).join('\n')}\n`);
+      io.out(
+        `development scheme written:\n${Object.values(paths)
+          .map((p) => `  ${p}`)
+          .join('\n')}\n`,
+      );
     });
 
   program
     .command('personalise')
     .alias('personalize')
-    .description('personalise a new card: key pair, card certificate from the issuer, limits; written to a new card file')
+    .description(
+      'personalise a new card: key pair, card certificate from the issuer, limits; written to a new card file',
+    )
     .requiredOption('--issuer <keyfile>', 'issuer key file (from dev-scheme)')
     .requiredOption('--out <card file>', 'card file to create (never replaced)')
     .option('--max-balance <HK$>', 'largest balance a load may reach', amount)
@@ -96,31 +126,48 @@ export function buildCardCli(io: CliIo): Command {
     .option('--load <HK$>', 'load this much right away (issuer-signed LOAD through the card)', amount)
     .option('--seed <hex>', 'deterministic card key and id from a 32-byte seed', hexBytes(32))
     .option('--card-id <hex>', 'the 8-byte card id', hexBytes(8))
-    .action(async (opts: { issuer: string; out: string; maxBalance?: number; maxPayment?: number; maxOfflineCount?: number; maxOfflineAmount?: number; load?: number; seed?: Uint8Array; cardId?: Uint8Array }) => {
-      const issuer = parseKeyFile(readKeyFile(opts.issuer));
-      const limits: Partial<CardLimits> = {
-        ...(opts.maxBalance !== undefined && { maxBalance: opts.maxBalance }),
-        ...(opts.maxPayment !== undefined && { maxPayment: opts.maxPayment }),
-        ...(opts.maxOfflineCount !== undefined && { maxOfflineCount: opts.maxOfflineCount }),
-        ...(opts.maxOfflineAmount !== undefined && { maxOfflineAmount: opts.maxOfflineAmount }),
-      };
-      const card = personalizeCard({
-        issuer: { signer: issuer.signer, certificate: issuer.certificate }, limits,
-        ...(opts.seed !== undefined && { seed: opts.seed }), ...(opts.cardId !== undefined && { cardId: opts.cardId }),
-      });
-      const store = FileCardStore.create(opts.out, card.state);
-      try {
-        if (opts.load !== undefined) {
-          const applet = new PurseApplet(store);
-          const r = await loadCard((c) => applet.process(c), issuer.signer, { amount: opts.load });
-          if (r.sw !== StatusWord.Ok) throw new Error(`the card refused the load: ${statusWordName(r.sw)} (the card file was created with balance 0)`);
+    .action(
+      async (opts: {
+        issuer: string;
+        out: string;
+        maxBalance?: number;
+        maxPayment?: number;
+        maxOfflineCount?: number;
+        maxOfflineAmount?: number;
+        load?: number;
+        seed?: Uint8Array;
+        cardId?: Uint8Array;
+      }) => {
+        const issuer = parseKeyFile(readKeyFile(opts.issuer));
+        const limits: Partial<CardLimits> = {
+          ...(opts.maxBalance !== undefined && { maxBalance: opts.maxBalance }),
+          ...(opts.maxPayment !== undefined && { maxPayment: opts.maxPayment }),
+          ...(opts.maxOfflineCount !== undefined && { maxOfflineCount: opts.maxOfflineCount }),
+          ...(opts.maxOfflineAmount !== undefined && { maxOfflineAmount: opts.maxOfflineAmount }),
+        };
+        const card = personalizeCard({
+          issuer: { signer: issuer.signer, certificate: issuer.certificate },
+          limits,
+          ...(opts.seed !== undefined && { seed: opts.seed }),
+          ...(opts.cardId !== undefined && { cardId: opts.cardId }),
+        });
+        const store = FileCardStore.create(opts.out, card.state);
+        try {
+          if (opts.load !== undefined) {
+            const applet = new PurseApplet(store);
+            const r = await loadCard((c) => applet.process(c), issuer.signer, { amount: opts.load });
+            if (r.sw !== StatusWord.Ok)
+              throw new Error(
+                `the card refused the load: ${statusWordName(r.sw)} (the card file was created with balance 0)`,
+              );
+          }
+          io.out(`card ${toHex(card.cardId)} personalised into ${opts.out}\n`);
+          io.out(formatCardReport(cardReport(store.load()), opts.out));
+        } finally {
+          store.close();
         }
-        io.out(`card ${toHex(card.cardId)} personalised into ${opts.out}\n`);
-        io.out(formatCardReport(cardReport(store.load()), opts.out));
-      } finally {
-        store.close();
-      }
-    });
+      },
+    );
 
   program
     .command('inspect')
@@ -158,9 +205,18 @@ export function buildCardCli(io: CliIo): Command {
     .description('serve card files to pcscd through vpcd (one card per port) until quit or SIGINT/SIGTERM')
     .addHelpText('after', SERVE_HELP)
     .addOption(new Option('--vpcd <card files...>', 'card files to serve').makeOptionMandatory())
-    .option('--port <n>', "vpcd port of the first card (next ports for the others)", integer(1, 65535), VPCD_DEFAULT_PORT)
+    .option(
+      '--port <n>',
+      'vpcd port of the first card (next ports for the others)',
+      integer(1, 65535),
+      VPCD_DEFAULT_PORT,
+    )
     .option('--host <host>', 'where vpcd listens', '127.0.0.1')
-    .option('--pull-after-pay <n>', 'tear every Nth PAY of each card (commit, withhold the receipt, leave the field)', integer(1, 1_000_000))
+    .option(
+      '--pull-after-pay <n>',
+      'tear every Nth PAY of each card (commit, withhold the receipt, leave the field)',
+      integer(1, 1_000_000),
+    )
     .option('--reinsert-ms <ms>', 'how long a torn card stays out of the field', integer(0, 600_000), 1000)
     .action(async (opts: { vpcd: string[]; port: number; host: string; pullAfterPay?: number; reinsertMs: number }) => {
       await serve(opts, io);
@@ -169,9 +225,15 @@ export function buildCardCli(io: CliIo): Command {
   return program;
 }
 
-async function serve(opts: { vpcd: string[]; port: number; host: string; pullAfterPay?: number; reinsertMs: number }, io: CliIo): Promise<void> {
+async function serve(
+  opts: { vpcd: string[]; port: number; host: string; pullAfterPay?: number; reinsertMs: number },
+  io: CliIo,
+): Promise<void> {
   const serving = serveCardFiles(opts.vpcd, {
-    basePort: opts.port, host: opts.host, reinsertAfterMs: opts.reinsertMs, onEvent: (m) => io.out(`${m}\n`),
+    basePort: opts.port,
+    host: opts.host,
+    reinsertAfterMs: opts.reinsertMs,
+    onEvent: (m) => io.out(`${m}\n`),
     ...(opts.pullAfterPay !== undefined && { pullAfterPay: opts.pullAfterPay }),
   });
   for (const line of serving.status()) io.out(`${line}\n`);
@@ -229,7 +291,10 @@ export async function runCardCli(args: readonly string[], io: CliIo): Promise<nu
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof CardError && e.code === CardErrorCode.FilePermissions) io.err(`ehkd-card: ${e.message} [${e.code}]\n  Only its owner may read it: run \`chmod 600 ${e.detail?.path ?? 'FILE'}\`.\n`);
+    if (e instanceof CardError && e.code === CardErrorCode.FilePermissions)
+      io.err(
+        `ehkd-card: ${e.message} [${e.code}]\n  Only its owner may read it: run \`chmod 600 ${e.detail?.path ?? 'FILE'}\`.\n`,
+      );
     else if (e instanceof EhkdError) io.err(`ehkd-card: ${e.message} [${e.code}]\n`);
     else io.err(`ehkd-card: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;

@@ -1,4 +1,13 @@
-import { Limits, decodeCardReceipt, decodeCertificate, decodeCoseSign1, formatAmount, isSupportedCurrency, sha256, toHex } from '@ehkd/core';
+import {
+  Limits,
+  decodeCardReceipt,
+  decodeCertificate,
+  decodeCoseSign1,
+  formatAmount,
+  isSupportedCurrency,
+  sha256,
+  toHex,
+} from '@ehkd/core';
 import { isLocked, type PurseState } from '../applet/purse-state.js';
 
 /** One logged receipt as `inspect` shows it. */
@@ -30,7 +39,12 @@ export interface CardReport {
   readonly offlineAmount: number;
   readonly limits: PurseState['limits'];
   readonly lastHash: string;
-  readonly certificate: { readonly notBefore: number; readonly notAfter: number; readonly publicKey: string; readonly bytes: string };
+  readonly certificate: {
+    readonly notBefore: number;
+    readonly notAfter: number;
+    readonly publicKey: string;
+    readonly bytes: string;
+  };
   /** Newest first. */
   readonly log: readonly LogLine[];
 }
@@ -42,22 +56,45 @@ export interface CardReport {
 export function cardReport(s: PurseState): CardReport {
   const cert = decodeCertificate(decodeCoseSign1(s.certificate, Limits.certificateBytes).payload);
   return {
-    cardId: toHex(s.cardId), issuerId: toHex(s.issuerId), currency: s.currency, balance: s.balance, counter: s.counter,
-    locked: isLocked(s), flags: s.flags, offlineCount: s.offlineCount, offlineAmount: s.offlineAmount, limits: s.limits,
+    cardId: toHex(s.cardId),
+    issuerId: toHex(s.issuerId),
+    currency: s.currency,
+    balance: s.balance,
+    counter: s.counter,
+    locked: isLocked(s),
+    flags: s.flags,
+    offlineCount: s.offlineCount,
+    offlineAmount: s.offlineAmount,
+    limits: s.limits,
     lastHash: toHex(s.lastHash),
-    certificate: { notBefore: cert.notBefore, notAfter: cert.notAfter, publicKey: toHex(cert.publicKey), bytes: toHex(s.certificate) },
+    certificate: {
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+      publicKey: toHex(cert.publicKey),
+      bytes: toHex(s.certificate),
+    },
     log: s.log.map((e) => {
       const payload = decodeCoseSign1(e.receipt, Limits.receiptBytes).payload;
       const r = decodeCardReceipt(payload);
-      const common = { counter: r.counter, kind: r.kind, amount: r.amount, balanceAfter: r.balanceAfter, id: toHex(sha256(payload)), receipt: toHex(e.receipt) };
-      return r.kind === 'pay' ? { ...common, payee: toHex(r.payee), nonce: toHex(r.nonce), time: r.time } : { ...common, authorizationId: toHex(r.authorizationId) };
+      const common = {
+        counter: r.counter,
+        kind: r.kind,
+        amount: r.amount,
+        balanceAfter: r.balanceAfter,
+        id: toHex(sha256(payload)),
+        receipt: toHex(e.receipt),
+      };
+      return r.kind === 'pay'
+        ? { ...common, payee: toHex(r.payee), nonce: toHex(r.nonce), time: r.time }
+        : { ...common, authorizationId: toHex(r.authorizationId) };
     }),
   };
 }
 
 /** The report as aligned text lines. */
 export function formatCardReport(r: CardReport, path: string): string {
-  const money = (minor: number): string => (isSupportedCurrency(r.currency) ? formatAmount(minor, r.currency) : `${minor} (currency ${r.currency})`);
+  const money = (minor: number): string =>
+    isSupportedCurrency(r.currency) ? formatAmount(minor, r.currency) : `${minor} (currency ${r.currency})`;
   const day = (t: number): string => new Date(t * 1000).toISOString().slice(0, 10);
   const lines = [
     `card        ${r.cardId} (issuer ${r.issuerId})`,

@@ -23,7 +23,10 @@ export const DEV_SCHEME_FILES = {
  * @throws CardError FILE_EXISTS if a scheme (or part of one) is there, STORAGE_FAILED
  * @example writeDevScheme('./scheme')
  */
-export function writeDevScheme(dir: string, seed: Uint8Array = getRandomValues(new Uint8Array(32))): Record<keyof typeof DEV_SCHEME_FILES, string> {
+export function writeDevScheme(
+  dir: string,
+  seed: Uint8Array = getRandomValues(new Uint8Array(32)),
+): Record<keyof typeof DEV_SCHEME_FILES, string> {
   const paths = {
     root: join(dir, DEV_SCHEME_FILES.root),
     issuer: join(dir, DEV_SCHEME_FILES.issuer),
@@ -31,13 +34,24 @@ export function writeDevScheme(dir: string, seed: Uint8Array = getRandomValues(n
     trustAnchors: join(dir, DEV_SCHEME_FILES.trustAnchors),
   };
   const existing = Object.values(paths).filter((p) => existsSync(p));
-  if (existing.length > 0) throw new CardError(CardErrorCode.FileExists, `a scheme already exists in ${dir} (${existing.join(', ')}); not replacing it`, { detail: { path: dir } });
+  if (existing.length > 0)
+    throw new CardError(
+      CardErrorCode.FileExists,
+      `a scheme already exists in ${dir} (${existing.join(', ')}); not replacing it`,
+      { detail: { path: dir } },
+    );
   mkdirSync(dir, { recursive: true });
   const scheme = createDevScheme(seed);
   const text = (s: string): Uint8Array => new TextEncoder().encode(s);
   createFileAtomically(paths.root, text(formatKeyFile(scheme.root.keyFile)));
   createFileAtomically(paths.issuer, text(formatKeyFile(scheme.issuer.keyFile)));
   createFileAtomically(paths.acquirer, text(formatKeyFile(scheme.acquirer.keyFile)));
-  createFileAtomically(paths.trustAnchors, encodeTrustAnchorBundle({ root: scheme.root.certificate, certificates: [scheme.issuer.certificate, scheme.acquirer.certificate] }));
+  createFileAtomically(
+    paths.trustAnchors,
+    encodeTrustAnchorBundle({
+      root: scheme.root.certificate,
+      certificates: [scheme.issuer.certificate, scheme.acquirer.certificate],
+    }),
+  );
   return paths;
 }

@@ -106,7 +106,10 @@ export class CardServing {
 
   /** One line per card: file, port, connection state, balance and counter. */
   status(): string[] {
-    return this.cards.map((c, i) => `card ${i}: ${c.path} on port ${c.port}, ${c.server.state}, balance ${c.applet.state.balance}, counter ${c.applet.state.counter}`);
+    return this.cards.map(
+      (c, i) =>
+        `card ${i}: ${c.path} on port ${c.port}, ${c.server.state}, balance ${c.applet.state.balance}, counter ${c.applet.state.counter}`,
+    );
   }
 
   /** Disconnects every card and closes the card files. Idempotent. */
@@ -135,7 +138,9 @@ export class CardServing {
       return false;
     }
     const { sw, data } = parseResponseApdu(torn.response);
-    this.#event(`card ${index}: PAY torn after the card answered ${statusWordName(sw)}${sw === StatusWord.Ok ? ` (receipt ${toHex(data).slice(0, 16)}... withheld)` : ''}; card out of the field`);
+    this.#event(
+      `card ${index}: PAY torn after the card answered ${statusWordName(sw)}${sw === StatusWord.Ok ? ` (receipt ${toHex(data).slice(0, 16)}... withheld)` : ''}; card out of the field`,
+    );
     await new Promise((resolve) => setTimeout(resolve, this.#options.reinsertAfterMs ?? 1000));
     if (this.#closed) return false;
     try {

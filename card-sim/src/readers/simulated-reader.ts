@@ -84,7 +84,11 @@ export class SimulatedReader implements CardTransport {
    */
   pullAwayAfter(predicate: (command: Uint8Array) => boolean = () => true): Promise<TornExchange> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    this.#arm?.reject(new TransportError(TransportErrorCode.Closed, 'replaced by a newer pullAwayAfter', { detail: { reader: this.readerName } }));
+    this.#arm?.reject(
+      new TransportError(TransportErrorCode.Closed, 'replaced by a newer pullAwayAfter', {
+        detail: { reader: this.readerName },
+      }),
+    );
     return new Promise<TornExchange>((resolve, reject) => {
       this.#arm = { predicate, resolve, reject };
     });
@@ -94,7 +98,10 @@ export class SimulatedReader implements CardTransport {
     const { timeoutMs, signal } = options;
     const detail = { reader: this.readerName };
     if (this.#closed) return Promise.reject(this.#closedError());
-    if (signal?.aborted) return Promise.reject(new TransportError(TransportErrorCode.Aborted, 'waiting for a card was aborted', { detail }));
+    if (signal?.aborted)
+      return Promise.reject(
+        new TransportError(TransportErrorCode.Aborted, 'waiting for a card was aborted', { detail }),
+      );
     return new Promise<CardConnection>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const settle = (): void => {
@@ -113,7 +120,9 @@ export class SimulatedReader implements CardTransport {
         settle();
         this.#current?.supersede();
         const generation = presence.generation;
-        this.#current = new SimulatedConnection(this.readerName, presence.card.atr, (command) => this.#exchange(generation, command));
+        this.#current = new SimulatedConnection(this.readerName, presence.card.atr, (command) =>
+          this.#exchange(generation, command),
+        );
         resolve(this.#current);
       };
       const onAbort = (): void => {
@@ -125,7 +134,11 @@ export class SimulatedReader implements CardTransport {
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
           settle();
-          reject(new TransportError(TransportErrorCode.Timeout, `no card in '${this.readerName}' within ${timeoutMs} ms`, { detail }));
+          reject(
+            new TransportError(TransportErrorCode.Timeout, `no card in '${this.readerName}' within ${timeoutMs} ms`, {
+              detail,
+            }),
+          );
         }, timeoutMs);
       }
       check();
@@ -163,7 +176,11 @@ export class SimulatedReader implements CardTransport {
         if (this.#presence === presence) this.remove();
         throw cardRemoved(this.readerName, e);
       }
-      throw new TransportError(TransportErrorCode.TransmitFailed, `the card failed to process the command: ${e instanceof Error ? e.message : String(e)}`, { cause: e, detail });
+      throw new TransportError(
+        TransportErrorCode.TransmitFailed,
+        `the card failed to process the command: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e, detail },
+      );
     }
     if (this.#presence !== presence) throw cardRemoved(this.readerName);
     const arm = this.#arm;
@@ -173,12 +190,19 @@ export class SimulatedReader implements CardTransport {
       arm.resolve({ command: command.slice(), response });
       throw cardRemoved(this.readerName);
     }
-    if (response.length < 2) throw new TransportError(TransportErrorCode.MalformedResponse, `the card answered ${response.length} byte(s); an R-APDU ends with SW1 SW2`, { detail });
+    if (response.length < 2)
+      throw new TransportError(
+        TransportErrorCode.MalformedResponse,
+        `the card answered ${response.length} byte(s); an R-APDU ends with SW1 SW2`,
+        { detail },
+      );
     return response;
   }
 
   #closedError(): TransportError {
-    return new TransportError(TransportErrorCode.Closed, `the reader '${this.readerName}' was closed`, { detail: { reader: this.readerName } });
+    return new TransportError(TransportErrorCode.Closed, `the reader '${this.readerName}' was closed`, {
+      detail: { reader: this.readerName },
+    });
   }
 }
 
@@ -202,8 +226,18 @@ class SimulatedConnection implements CardConnection {
    */
   transmit(command: Uint8Array): Promise<Uint8Array> {
     const detail = { reader: this.#readerName };
-    if (this.#ended) return Promise.reject(new TransportError(TransportErrorCode.Closed, `the session with the card in '${detail.reader}' was ended`, { detail }));
-    if (command.length < 4) return Promise.reject(new TransportError(TransportErrorCode.TransmitFailed, `a C-APDU has at least 4 bytes, got ${command.length}`, { detail }));
+    if (this.#ended)
+      return Promise.reject(
+        new TransportError(TransportErrorCode.Closed, `the session with the card in '${detail.reader}' was ended`, {
+          detail,
+        }),
+      );
+    if (command.length < 4)
+      return Promise.reject(
+        new TransportError(TransportErrorCode.TransmitFailed, `a C-APDU has at least 4 bytes, got ${command.length}`, {
+          detail,
+        }),
+      );
     return this.#exchange(command.slice());
   }
 
@@ -217,5 +251,8 @@ class SimulatedConnection implements CardConnection {
 }
 
 function cardRemoved(reader: string, cause?: unknown): TransportError {
-  return new TransportError(TransportErrorCode.CardRemoved, `the card left reader '${reader}'`, { detail: { reader }, ...(cause !== undefined && { cause }) });
+  return new TransportError(TransportErrorCode.CardRemoved, `the card left reader '${reader}'`, {
+    detail: { reader },
+    ...(cause !== undefined && { cause }),
+  });
 }

@@ -1,10 +1,32 @@
-import { closeSync, fchmodSync, fdatasyncSync, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { GROUP_OTHER_BITS } from '@ehkd/core/node';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { CardError, CardErrorCode, isPowerLoss, type DamageReason } from '../card-error.js';
 import { StorageOp, type CardStore, type StorageHook, type StorageStep } from './card-store.js';
-import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, MAX_GENERATION, SECTOR_SIZE, SLOT_SIZE, encodeHighWater, encodeSlot, parseHighWater, parseSlot, type HighWater } from './journal-slot.js';
+import {
+  CARD_FILE_SIZE,
+  HIGH_WATER_OFFSET,
+  MAX_GENERATION,
+  SECTOR_SIZE,
+  SLOT_SIZE,
+  encodeHighWater,
+  encodeSlot,
+  parseHighWater,
+  parseSlot,
+  type HighWater,
+} from './journal-slot.js';
 import { decodePurseState, encodePurseState, type PurseState } from '../applet/purse-state.js';
 
 /** Options of FileCardStore. */
@@ -74,13 +96,19 @@ export class FileCardStore implements CardStore {
     try {
       fd = openSync(path, 'r+');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CardError(CardErrorCode.FileNotFound, `no card file at ${path}`, { cause: e, detail: { path } });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CardError(CardErrorCode.FileNotFound, `no card file at ${path}`, { cause: e, detail: { path } });
       throw storageFailed(`cannot open ${path}`, e, path);
     }
     const store = new FileCardStore(path, fd, options.onStep);
     try {
       const mode = fstatSync(fd).mode & 0o777;
-      if ((mode & GROUP_OTHER_BITS) !== 0) throw new CardError(CardErrorCode.FilePermissions, `${path} holds a card's private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path, mode } });
+      if ((mode & GROUP_OTHER_BITS) !== 0)
+        throw new CardError(
+          CardErrorCode.FilePermissions,
+          `${path} holds a card's private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`,
+          { detail: { path, mode } },
+        );
       store.load();
     } catch (e) {
       store.close();
@@ -104,35 +132,67 @@ export class FileCardStore implements CardStore {
     } catch (e) {
       throw storageFailed(`cannot read ${this.path}`, e, this.path);
     }
-    if (size !== CARD_FILE_SIZE) throw this.#damaged('length', `${this.path} is ${size} bytes; a card file is exactly ${CARD_FILE_SIZE} (it was cut short, extended, or is of an earlier format)`, { size });
+    if (size !== CARD_FILE_SIZE)
+      throw this.#damaged(
+        'length',
+        `${this.path} is ${size} bytes; a card file is exactly ${CARD_FILE_SIZE} (it was cut short, extended, or is of an earlier format)`,
+        { size },
+      );
     const a = parseSlot(image.subarray(0, SLOT_SIZE));
     const b = parseSlot(image.subarray(SLOT_SIZE, 2 * SLOT_SIZE));
-    const mark = highest(parseHighWater(image.subarray(HIGH_WATER_OFFSET, HIGH_WATER_OFFSET + SECTOR_SIZE)), parseHighWater(image.subarray(HIGH_WATER_OFFSET + SECTOR_SIZE, CARD_FILE_SIZE)));
+    const mark = highest(
+      parseHighWater(image.subarray(HIGH_WATER_OFFSET, HIGH_WATER_OFFSET + SECTOR_SIZE)),
+      parseHighWater(image.subarray(HIGH_WATER_OFFSET + SECTOR_SIZE, CARD_FILE_SIZE)),
+    );
     if (a === undefined && b === undefined) throw this.#damaged('no-state', `${this.path} holds no valid card state`);
     if (a !== undefined && b !== undefined && a.generation === b.generation) {
       // Commits always write generation + 1 into the other slot; equal generations mean outside tampering.
       throw this.#damaged('same-generation', `${this.path}: both journal slots claim generation ${a.generation}`);
     }
-    if (mark === undefined) throw this.#damaged('no-high-water', `${this.path}: no intact high-water record, so the last released commit cannot be proven`);
+    if (mark === undefined)
+      throw this.#damaged(
+        'no-high-water',
+        `${this.path}: no intact high-water record, so the last released commit cannot be proven`,
+      );
     const slot: 0 | 1 = b === undefined || (a !== undefined && a.generation > b.generation) ? 0 : 1;
     const chosen = slot === 0 ? a! : b!;
     if (chosen.generation < mark.generation) {
-      throw this.#damaged('released-commit-lost', `${this.path}: the last released commit (generation ${mark.generation}, counter ${mark.counter}) is damaged, and the card would sign that counter again from an older state`, { released: mark.counter });
+      throw this.#damaged(
+        'released-commit-lost',
+        `${this.path}: the last released commit (generation ${mark.generation}, counter ${mark.counter}) is damaged, and the card would sign that counter again from an older state`,
+        { released: mark.counter },
+      );
     }
-    if (chosen.generation > mark.generation + 1) throw this.#damaged('ahead-of-high-water', `${this.path}: a slot of generation ${chosen.generation} is ahead of every commit the high-water record allows (${mark.generation})`);
+    if (chosen.generation > mark.generation + 1)
+      throw this.#damaged(
+        'ahead-of-high-water',
+        `${this.path}: a slot of generation ${chosen.generation} is ahead of every commit the high-water record allows (${mark.generation})`,
+      );
     const state = decodePurseState(chosen.payload);
-    if (state.counter < mark.counter) throw this.#damaged('released-commit-lost', `${this.path}: the state holds counter ${state.counter}, below the released counter ${mark.counter}`, { released: mark.counter });
+    if (state.counter < mark.counter)
+      throw this.#damaged(
+        'released-commit-lost',
+        `${this.path}: the state holds counter ${state.counter}, below the released counter ${mark.counter}`,
+        { released: mark.counter },
+      );
     this.#active = { slot, generation: chosen.generation };
     // A commit durable in its slot whose record update was cut: never released, now completed before anything is.
-    if (chosen.generation === mark.generation + 1) this.#writeHighWater({ generation: chosen.generation, counter: state.counter }, 0);
+    if (chosen.generation === mark.generation + 1)
+      this.#writeHighWater({ generation: chosen.generation, counter: state.counter }, 0);
     return state;
   }
 
   commit(state: PurseState): void {
     const fd = this.#openFd();
     const active = this.#active;
-    if (active === undefined) throw new CardError(CardErrorCode.StorageFailed, `${this.path}: commit before load`, { detail: { path: this.path } });
-    if (active.generation >= MAX_GENERATION) throw new CardError(CardErrorCode.StorageFailed, `${this.path}: journal generation exhausted`, { detail: { path: this.path } });
+    if (active === undefined)
+      throw new CardError(CardErrorCode.StorageFailed, `${this.path}: commit before load`, {
+        detail: { path: this.path },
+      });
+    if (active.generation >= MAX_GENERATION)
+      throw new CardError(CardErrorCode.StorageFailed, `${this.path}: journal generation exhausted`, {
+        detail: { path: this.path },
+      });
     const target: 0 | 1 = active.slot === 0 ? 1 : 0;
     const generation = active.generation + 1;
     const image = encodeSlot(generation, encodePurseState(state));
@@ -182,7 +242,8 @@ export class FileCardStore implements CardStore {
   }
 
   #openFd(): number {
-    if (this.#fd === undefined) throw new CardError(CardErrorCode.StorageFailed, `${this.path} is closed`, { detail: { path: this.path } });
+    if (this.#fd === undefined)
+      throw new CardError(CardErrorCode.StorageFailed, `${this.path} is closed`, { detail: { path: this.path } });
     return this.#fd;
   }
 
@@ -231,7 +292,9 @@ export function createFileAtomically(path: string, image: Uint8Array, hook?: Sto
   try {
     try {
       // The temporary file is invisible until linked, so its write need not be torn sector by sector.
-      runStep(hook, { op: StorageOp.Write, index: 0, path: temp, offset: 0, length: image.length }, () => writeSync(fd, image, 0, image.length, 0));
+      runStep(hook, { op: StorageOp.Write, index: 0, path: temp, offset: 0, length: image.length }, () =>
+        writeSync(fd, image, 0, image.length, 0),
+      );
       runStep(hook, { op: StorageOp.Fsync, index: 1, path: temp }, () => fsyncSync(fd));
     } finally {
       closeSync(fd);
@@ -280,5 +343,9 @@ function highest(a: HighWater | undefined, b: HighWater | undefined): HighWater 
 
 function storageFailed(message: string, cause: unknown, path: string): CardError {
   if (cause instanceof CardError) return cause;
-  return new CardError(CardErrorCode.StorageFailed, `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, detail: { path } });
+  return new CardError(
+    CardErrorCode.StorageFailed,
+    `${message}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    { cause, detail: { path } },
+  );
 }

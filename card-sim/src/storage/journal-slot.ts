@@ -28,8 +28,10 @@ export const MAX_GENERATION = 0xffffffff;
  * @throws RangeError if the payload does not fit a slot or the generation is not 1..MAX_GENERATION (misuse).
  */
 export function encodeSlot(generation: number, payload: Uint8Array): Uint8Array {
-  if (payload.length > MAX_STATE_BYTES) throw new RangeError(`card state of ${payload.length} bytes exceeds ${MAX_STATE_BYTES}`);
-  if (!Number.isInteger(generation) || generation < 1 || generation > MAX_GENERATION) throw new RangeError(`invalid generation ${generation}`);
+  if (payload.length > MAX_STATE_BYTES)
+    throw new RangeError(`card state of ${payload.length} bytes exceeds ${MAX_STATE_BYTES}`);
+  if (!Number.isInteger(generation) || generation < 1 || generation > MAX_GENERATION)
+    throw new RangeError(`invalid generation ${generation}`);
   const out = new Uint8Array(HEADER_SIZE + payload.length + CHECKSUM_SIZE);
   const view = new DataView(out.buffer);
   out.set(MAGIC);
@@ -54,7 +56,8 @@ export function parseSlot(slot: Uint8Array): ValidSlot | undefined {
   if (view.getUint16(4) !== SLOT_FORMAT) return undefined;
   const generation = view.getUint32(6);
   const length = view.getUint32(10);
-  if (generation < 1 || length > MAX_STATE_BYTES || HEADER_SIZE + length + CHECKSUM_SIZE > slot.length) return undefined;
+  if (generation < 1 || length > MAX_STATE_BYTES || HEADER_SIZE + length + CHECKSUM_SIZE > slot.length)
+    return undefined;
   const end = HEADER_SIZE + length;
   if (!bytesEqual(sha256(slot.subarray(0, end)), slot.subarray(end, end + CHECKSUM_SIZE))) return undefined;
   return { generation, payload: slot.slice(HEADER_SIZE, end) };
@@ -76,8 +79,10 @@ const HIGH_WATER_BODY = 14;
 
 /** The bytes of a high-water record (one sector, zero padded). @throws RangeError on out-of-range fields (misuse). */
 export function encodeHighWater(h: HighWater): Uint8Array {
-  if (!Number.isInteger(h.generation) || h.generation < 1 || h.generation > MAX_GENERATION) throw new RangeError(`invalid generation ${h.generation}`);
-  if (!Number.isInteger(h.counter) || h.counter < 0 || h.counter > 0xffffffff) throw new RangeError(`invalid counter ${h.counter}`);
+  if (!Number.isInteger(h.generation) || h.generation < 1 || h.generation > MAX_GENERATION)
+    throw new RangeError(`invalid generation ${h.generation}`);
+  if (!Number.isInteger(h.counter) || h.counter < 0 || h.counter > 0xffffffff)
+    throw new RangeError(`invalid counter ${h.counter}`);
   const out = new Uint8Array(SECTOR_SIZE);
   const view = new DataView(out.buffer);
   out.set(HIGH_WATER_MAGIC);
@@ -90,8 +95,15 @@ export function encodeHighWater(h: HighWater): Uint8Array {
 
 /** Reads a high-water sector; undefined unless it is intact. Never throws. */
 export function parseHighWater(sector: Uint8Array): HighWater | undefined {
-  if (sector.length < HIGH_WATER_BODY + CHECKSUM_SIZE || !bytesEqual(sector.subarray(0, 4), HIGH_WATER_MAGIC)) return undefined;
-  if (!bytesEqual(sha256(sector.subarray(0, HIGH_WATER_BODY)), sector.subarray(HIGH_WATER_BODY, HIGH_WATER_BODY + CHECKSUM_SIZE))) return undefined;
+  if (sector.length < HIGH_WATER_BODY + CHECKSUM_SIZE || !bytesEqual(sector.subarray(0, 4), HIGH_WATER_MAGIC))
+    return undefined;
+  if (
+    !bytesEqual(
+      sha256(sector.subarray(0, HIGH_WATER_BODY)),
+      sector.subarray(HIGH_WATER_BODY, HIGH_WATER_BODY + CHECKSUM_SIZE),
+    )
+  )
+    return undefined;
   const view = new DataView(sector.buffer, sector.byteOffset, sector.byteLength);
   if (view.getUint16(4) !== SLOT_FORMAT) return undefined;
   const generation = view.getUint32(6);

@@ -1,7 +1,37 @@
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Currency, IssuerAction, Limits, StatusWord, bytesEqual, concatBytes, decodeCardChallenge, decodeCardReceipt, decodeCoseSign1, encodeIssuerCommand, encodeLoadAuthorization, parseResponseApdu, sha256, signCoseSign1, toHex, type CardChallenge, type CardLimits, type ResponseApdu, purseApdus } from '@ehkd/core';
+import {
+  Currency,
+  IssuerAction,
+  Limits,
+  StatusWord,
+  bytesEqual,
+  concatBytes,
+  decodeCardChallenge,
+  decodeCardReceipt,
+  decodeCoseSign1,
+  encodeIssuerCommand,
+  encodeLoadAuthorization,
+  parseResponseApdu,
+  sha256,
+  signCoseSign1,
+  toHex,
+  type CardChallenge,
+  type CardLimits,
+  type ResponseApdu,
+  purseApdus,
+} from '@ehkd/core';
 import { createDevScheme, type DevScheme } from '@ehkd/core/testing';
 import { CardError, CardErrorCode, isPowerLoss, powerLost } from '../card-error.js';
 import { CARD_FILE_SIZE, HIGH_WATER_OFFSET, SECTOR_SIZE, SLOT_SIZE, parseSlot } from '../storage/journal-slot.js';
@@ -48,7 +78,12 @@ const fileStorage: CampaignStorage = {
 const SEED = new Uint8Array(32).fill(0x7e);
 const TIME = 1_800_000_000;
 const PAYEE = Uint8Array.of(0x05, 0, 0, 0, 0, 0, 0, 0x42);
-const LIMITS: CardLimits = { maxBalance: 1_000_000, maxPayment: 10_000, maxOfflineCount: 1_000, maxOfflineAmount: 1_000_000 };
+const LIMITS: CardLimits = {
+  maxBalance: 1_000_000,
+  maxPayment: 10_000,
+  maxOfflineCount: 1_000,
+  maxOfflineAmount: 1_000_000,
+};
 
 /** Card challenges from a fixed seed, so that every replay of an operation produces the same bytes. */
 function seededRandom(): (length: number) => Uint8Array {
@@ -63,7 +98,10 @@ function nonce(tag: number): Uint8Array {
 }
 
 type Send = (command: Uint8Array) => ResponseApdu;
-const sender = (applet: PurseApplet): Send => (command) => parseResponseApdu(applet.process(command));
+const sender =
+  (applet: PurseApplet): Send =>
+  (command) =>
+    parseResponseApdu(applet.process(command));
 
 /** The operation under test: preparatory commands, then the one command that commits; returns its R-APDU. */
 interface Operation {
@@ -91,7 +129,10 @@ function issuerMessage(applet: PurseApplet, build: (challenge: CardChallenge) =>
 function loadOp(amount: number, loadTag: number): (applet: PurseApplet) => Uint8Array {
   return (applet) => {
     const auth = issuerMessage(applet, (c) =>
-      signCoseSign1(devScheme().issuer.signer, encodeLoadAuthorization({ ...c, amount, currency: Currency.HKD, loadId: nonce(loadTag), time: TIME })),
+      signCoseSign1(
+        devScheme().issuer.signer,
+        encodeLoadAuthorization({ ...c, amount, currency: Currency.HKD, loadId: nonce(loadTag), time: TIME }),
+      ),
     );
     return applet.process(purseApdus.load(auth));
   };
@@ -100,7 +141,10 @@ function loadOp(amount: number, loadTag: number): (applet: PurseApplet) => Uint8
 function issuerOp(action: IssuerAction, limits?: CardLimits): (applet: PurseApplet) => Uint8Array {
   return (applet) => {
     const cmd = issuerMessage(applet, (c) =>
-      signCoseSign1(devScheme().issuer.signer, encodeIssuerCommand({ ...c, action, ...(limits !== undefined && { limits }), time: TIME })),
+      signCoseSign1(
+        devScheme().issuer.signer,
+        encodeIssuerCommand({ ...c, action, ...(limits !== undefined && { limits }), time: TIME }),
+      ),
     );
     return applet.process(purseApdus.issuerCommand(cmd));
   };
@@ -109,15 +153,25 @@ function issuerOp(action: IssuerAction, limits?: CardLimits): (applet: PurseAppl
 function payOp(amount: number, tag: number): (applet: PurseApplet) => Uint8Array {
   return (applet) => {
     sender(applet)(purseApdus.select());
-    return applet.process(purseApdus.pay({ amount, currency: Currency.HKD, payee: PAYEE, nonce: nonce(tag), time: TIME }));
+    return applet.process(
+      purseApdus.pay({ amount, currency: Currency.HKD, payee: PAYEE, nonce: nonce(tag), time: TIME }),
+    );
   };
 }
 
 /** Histories of the base cards, run once at set-up; the receipts of their loads and payments count as released. */
-const BASES: Readonly<Record<string, readonly { readonly run: (applet: PurseApplet) => Uint8Array; readonly receipt: boolean }[]>> = {
+const BASES: Readonly<
+  Record<string, readonly { readonly run: (applet: PurseApplet) => Uint8Array; readonly receipt: boolean }[]>
+> = {
   fresh: [{ run: loadOp(100_000, 1), receipt: true }],
-  'full log': [{ run: loadOp(100_000, 2), receipt: true }, ...Array.from({ length: 17 }, (_, i) => ({ run: payOp(100 + i, 100 + i), receipt: true }))],
-  locked: [{ run: loadOp(100_000, 3), receipt: true }, { run: issuerOp(IssuerAction.Lock), receipt: false }],
+  'full log': [
+    { run: loadOp(100_000, 2), receipt: true },
+    ...Array.from({ length: 17 }, (_, i) => ({ run: payOp(100 + i, 100 + i), receipt: true })),
+  ],
+  locked: [
+    { run: loadOp(100_000, 3), receipt: true },
+    { run: issuerOp(IssuerAction.Lock), receipt: false },
+  ],
 };
 
 const OPERATIONS: readonly Operation[] = [
@@ -128,7 +182,11 @@ const OPERATIONS: readonly Operation[] = [
   { name: 'ISSUER Lock', base: 'fresh', run: issuerOp(IssuerAction.Lock) },
   { name: 'ISSUER Unlock', base: 'locked', run: issuerOp(IssuerAction.Unlock) },
   { name: 'ISSUER ResetOfflineCounters', base: 'full log', run: issuerOp(IssuerAction.ResetOfflineCounters) },
-  { name: 'ISSUER UpdateLimits', base: 'fresh', run: issuerOp(IssuerAction.UpdateLimits, { ...LIMITS, maxPayment: 777 }) },
+  {
+    name: 'ISSUER UpdateLimits',
+    base: 'fresh',
+    run: issuerOp(IssuerAction.UpdateLimits, { ...LIMITS, maxPayment: 777 }),
+  },
 ];
 
 interface Base {
@@ -170,7 +228,11 @@ export function runTearCampaign(options: TearCampaignOptions = {}): TearCampaign
   let damages = 0;
   let refusedDamages = 0;
   try {
-    const personalised = personalizeCard({ issuer: { signer: devScheme().issuer.signer, certificate: devScheme().issuer.certificate }, seed: SEED, limits: LIMITS });
+    const personalised = personalizeCard({
+      issuer: { signer: devScheme().issuer.signer, certificate: devScheme().issuer.certificate },
+      seed: SEED,
+      limits: LIMITS,
+    });
     tearPoints += personalisationCampaign(storage, dir, personalised.state, violations);
     byOperation['personalise (card file creation)'] = tearPoints;
 
@@ -213,9 +275,17 @@ export function runTearCampaign(options: TearCampaignOptions = {}): TearCampaign
       const after = readState(storage, work);
       const faults: Fault[] = [];
       steps.forEach((s, index) => {
-        faults.push({ index, phase: 'before', kind: 'cut' }, { index, phase: 'after', kind: 'cut' }, { index, phase: 'before', kind: 'io-failure' });
+        faults.push(
+          { index, phase: 'before', kind: 'cut' },
+          { index, phase: 'after', kind: 'cut' },
+          { index, phase: 'before', kind: 'io-failure' },
+        );
         if (s.op === StorageOp.Write) faults.push({ index, phase: 'after', kind: 'torn-sector' });
-        if (s.op === StorageOp.Fsync) faults.push({ index, phase: 'before', kind: 'lost-unsynced-even' }, { index, phase: 'before', kind: 'lost-unsynced-odd' });
+        if (s.op === StorageOp.Fsync)
+          faults.push(
+            { index, phase: 'before', kind: 'lost-unsynced-even' },
+            { index, phase: 'before', kind: 'lost-unsynced-odd' },
+          );
       });
       let points = 0;
       for (const fault of faults) {
@@ -260,7 +330,14 @@ function checksumEnd(image: Uint8Array, base: number): number {
 /** Every damage class of the storage fault model (docs/protocol.md 5.7), for a file whose newest slot is `newest`. */
 function damageClasses(newest: 0 | 1): Damage[] {
   const flip = (name: string, at: number): Damage => ({ name, apply: (image) => flipAt(image, at) });
-  const wipe = (name: string, from: number, length: number): Damage => ({ name, apply: (image) => { const out = Uint8Array.from(image); out.fill(0, from, from + length); return out; } });
+  const wipe = (name: string, from: number, length: number): Damage => ({
+    name,
+    apply: (image) => {
+      const out = Uint8Array.from(image);
+      out.fill(0, from, from + length);
+      return out;
+    },
+  });
   const out: Damage[] = [];
   for (let length = 0; length < CARD_FILE_SIZE; length += SECTOR_SIZE) {
     out.push({ name: `cut to ${length} bytes`, apply: (image) => image.slice(0, length) });
@@ -268,25 +345,61 @@ function damageClasses(newest: 0 | 1): Damage[] {
   }
   out.push({ name: 'one byte short', apply: (image) => image.slice(0, CARD_FILE_SIZE - 1) });
   out.push({ name: 'one byte too long', apply: (image) => Uint8Array.from([...image, 0]) });
-  out.push({ name: 'a sector too long', apply: (image) => Uint8Array.from([...image, ...new Uint8Array(SECTOR_SIZE)]) });
-  const regions: [string, number][] = [['magic', 0], ['format', 5], ['generation', 9], ['length', 13], ['payload start', 14], ['payload middle', 400], ['payload end', 1_000], ['checksum', -1]];
-  for (const [slot, which] of [[newest, 'newest'], [newest === 0 ? 1 : 0, 'older']] as const) {
+  out.push({
+    name: 'a sector too long',
+    apply: (image) => Uint8Array.from([...image, ...new Uint8Array(SECTOR_SIZE)]),
+  });
+  const regions: [string, number][] = [
+    ['magic', 0],
+    ['format', 5],
+    ['generation', 9],
+    ['length', 13],
+    ['payload start', 14],
+    ['payload middle', 400],
+    ['payload end', 1_000],
+    ['checksum', -1],
+  ];
+  for (const [slot, which] of [
+    [newest, 'newest'],
+    [newest === 0 ? 1 : 0, 'older'],
+  ] as const) {
     const base = slot * SLOT_SIZE;
     for (const [region, offset] of regions) {
       // The checksum's place depends on the slot's payload length: find it from the image at apply time.
-      if (offset < 0) out.push({ name: `${which} slot: checksum byte flipped`, apply: (image) => flipAt(image, checksumEnd(image, base)) });
+      if (offset < 0)
+        out.push({
+          name: `${which} slot: checksum byte flipped`,
+          apply: (image) => flipAt(image, checksumEnd(image, base)),
+        });
       else out.push(flip(`${which} slot: ${region} byte flipped`, base + offset));
     }
     out.push(wipe(`${which} slot wiped`, base, SLOT_SIZE));
   }
-  for (const [copy, which] of [[0, 'first'], [1, 'second']] as const) {
+  for (const [copy, which] of [
+    [0, 'first'],
+    [1, 'second'],
+  ] as const) {
     const base = HIGH_WATER_OFFSET + copy * SECTOR_SIZE;
-    for (const [region, offset] of [['magic', 0], ['generation', 9], ['counter', 13], ['checksum', 45]] as const) out.push(flip(`${which} high-water record: ${region} byte flipped`, base + offset));
+    for (const [region, offset] of [
+      ['magic', 0],
+      ['generation', 9],
+      ['counter', 13],
+      ['checksum', 45],
+    ] as const)
+      out.push(flip(`${which} high-water record: ${region} byte flipped`, base + offset));
     out.push(wipe(`${which} high-water record wiped`, base, SECTOR_SIZE));
   }
   out.push(wipe('both high-water records wiped', HIGH_WATER_OFFSET, 2 * SECTOR_SIZE));
   for (const copy of [0, 1]) {
-    out.push({ name: `newest slot and high-water copy ${copy + 1} wiped`, apply: (image) => { const o = Uint8Array.from(image); o.fill(0, newest * SLOT_SIZE, (newest + 1) * SLOT_SIZE); o.fill(0, HIGH_WATER_OFFSET + copy * SECTOR_SIZE, HIGH_WATER_OFFSET + (copy + 1) * SECTOR_SIZE); return o; } });
+    out.push({
+      name: `newest slot and high-water copy ${copy + 1} wiped`,
+      apply: (image) => {
+        const o = Uint8Array.from(image);
+        o.fill(0, newest * SLOT_SIZE, (newest + 1) * SLOT_SIZE);
+        o.fill(0, HIGH_WATER_OFFSET + copy * SECTOR_SIZE, HIGH_WATER_OFFSET + (copy + 1) * SECTOR_SIZE);
+        return o;
+      },
+    });
   }
   return out;
 }
@@ -296,10 +409,22 @@ function damageClasses(newest: 0 | 1): Damage[] {
  * (CORRUPT_STATE), or boot into a state at or past its last released counter and, paying once more, release no
  * second receipt for any counter. A fallback below a released counter is the violation this campaign exists for.
  */
-function damageCampaign(storage: CampaignStorage, dir: string, base: Base, violations: string[]): { tried: number; refused: number } {
+function damageCampaign(
+  storage: CampaignStorage,
+  dir: string,
+  base: Base,
+  violations: string[],
+): { tried: number; refused: number } {
   const intact = new Uint8Array(readFileSync(base.path));
-  const newest: 0 | 1 = (parseSlot(intact.subarray(0, SLOT_SIZE))?.generation ?? 0) > (parseSlot(intact.subarray(SLOT_SIZE, 2 * SLOT_SIZE))?.generation ?? 0) ? 0 : 1;
-  const released = Math.max(0, ...base.released.map((r) => decodeCardReceipt(decodeCoseSign1(r, Limits.receiptBytes).payload).counter));
+  const newest: 0 | 1 =
+    (parseSlot(intact.subarray(0, SLOT_SIZE))?.generation ?? 0) >
+    (parseSlot(intact.subarray(SLOT_SIZE, 2 * SLOT_SIZE))?.generation ?? 0)
+      ? 0
+      : 1;
+  const released = Math.max(
+    0,
+    ...base.released.map((r) => decodeCardReceipt(decodeCoseSign1(r, Limits.receiptBytes).payload).counter),
+  );
   let tried = 0;
   let refused = 0;
   for (const damage of damageClasses(newest)) {
@@ -318,11 +443,21 @@ function damageCampaign(storage: CampaignStorage, dir: string, base: Base, viola
     }
     try {
       const applet = new PurseApplet(store, { random: seededRandom() });
-      if (applet.state.counter < released) violations.push(`${label}: the card fell back to counter ${applet.state.counter} below its released counter ${released}`);
+      if (applet.state.counter < released)
+        violations.push(
+          `${label}: the card fell back to counter ${applet.state.counter} below its released counter ${released}`,
+        );
       const send = sender(applet);
       send(purseApdus.select());
-      const next = send(purseApdus.pay({ amount: 1, currency: Currency.HKD, payee: PAYEE, nonce: nonce(252), time: TIME }));
-      checkReceipts(applet, next.sw === StatusWord.Ok ? [...base.released, next.data] : base.released, label, violations);
+      const next = send(
+        purseApdus.pay({ amount: 1, currency: Currency.HKD, payee: PAYEE, nonce: nonce(252), time: TIME }),
+      );
+      checkReceipts(
+        applet,
+        next.sw === StatusWord.Ok ? [...base.released, next.data] : base.released,
+        label,
+        violations,
+      );
     } catch (e) {
       // A store that opens lazily may only fail at the first load: that too must be a refusal as damaged.
       if (e instanceof CardError && e.code === CardErrorCode.CorruptState) refused++;
@@ -368,7 +503,8 @@ function faultHook(fault: Fault, path: string, preImage: Uint8Array): StorageHoo
       case 'lost-unsynced-odd': {
         // The page cache never reached the medium for these sectors: they hold what they held before.
         const parity = fault.kind === 'lost-unsynced-even' ? 0 : 1;
-        for (const w of written.filter((_, i) => i % 2 === parity)) overwrite(path, w.offset!, preImage.subarray(w.offset!, w.offset! + w.length!));
+        for (const w of written.filter((_, i) => i % 2 === parity))
+          overwrite(path, w.offset!, preImage.subarray(w.offset!, w.offset! + w.length!));
         throw powerLost();
       }
     }
@@ -418,7 +554,11 @@ function checkTear(
     return;
   }
   try {
-    const outcome = bytesEqual(state, base.snapshot) ? 'before' : bytesEqual(state, expected.after) ? 'after' : undefined;
+    const outcome = bytesEqual(state, base.snapshot)
+      ? 'before'
+      : bytesEqual(state, expected.after)
+        ? 'after'
+        : undefined;
     if (outcome === undefined) {
       violations.push(`${label}: the card is neither exactly before nor exactly after the operation`);
       return;
@@ -430,7 +570,9 @@ function checkTear(
     if (op.nonce !== undefined) {
       const recovered = send(purseApdus.recover(op.nonce));
       if (outcome === 'after' && (recovered.sw !== StatusWord.Ok || !bytesEqual(recovered.data, expected.receipt))) {
-        violations.push(`${label}: the payment happened but RECOVER answered ${recovered.sw.toString(16)} or another receipt`);
+        violations.push(
+          `${label}: the payment happened but RECOVER answered ${recovered.sw.toString(16)} or another receipt`,
+        );
       }
       if (outcome === 'before' && recovered.sw !== StatusWord.ReferencedDataNotFound) {
         violations.push(`${label}: the payment did not happen but RECOVER answered ${recovered.sw.toString(16)}`);
@@ -438,7 +580,9 @@ function checkTear(
       if (recovered.sw === StatusWord.Ok) released.push(recovered.data);
     }
     // The terminal's next tap: a new payment, which takes the counter value a torn-away receipt would have had.
-    const next = send(purseApdus.pay({ amount: 1, currency: Currency.HKD, payee: PAYEE, nonce: nonce(250), time: TIME }));
+    const next = send(
+      purseApdus.pay({ amount: 1, currency: Currency.HKD, payee: PAYEE, nonce: nonce(250), time: TIME }),
+    );
     if (next.sw === StatusWord.Ok) released.push(next.data);
     checkReceipts(applet, released, label, violations);
   } finally {
@@ -446,18 +590,32 @@ function checkTear(
   }
 }
 
-function checkIoFailure(storage: CampaignStorage, work: string, op: Operation, fault: Fault, base: Base, label: string, violations: string[]): void {
+function checkIoFailure(
+  storage: CampaignStorage,
+  work: string,
+  op: Operation,
+  fault: Fault,
+  base: Base,
+  label: string,
+  violations: string[],
+): void {
   const store = storage.open(work, faultHook(fault, work, new Uint8Array(readFileSync(work))));
   try {
     const applet = new PurseApplet(store, { random: seededRandom() });
     const r = parseResponseApdu(op.run(applet));
     if (r.sw !== StatusWord.MemoryFailure) violations.push(`${label}: answered ${r.sw.toString(16)} instead of 6581`);
-    if (!bytesEqual(encodePurseState(applet.state), base.snapshot)) violations.push(`${label}: the state in RAM changed although the command failed`);
-    if (!bytesEqual(readState(storage, work), base.snapshot)) violations.push(`${label}: the state on disk changed although the command failed`);
+    if (!bytesEqual(encodePurseState(applet.state), base.snapshot))
+      violations.push(`${label}: the state in RAM changed although the command failed`);
+    if (!bytesEqual(readState(storage, work), base.snapshot))
+      violations.push(`${label}: the state on disk changed although the command failed`);
     // The card goes on working after a failed commit: a payment commits and disk and RAM agree.
-    const next = sender(applet)(purseApdus.pay({ amount: 1, currency: Currency.HKD, payee: PAYEE, nonce: nonce(251), time: TIME }));
-    if (next.sw === StatusWord.MemoryFailure) violations.push(`${label}: the card stayed broken after one storage failure`);
-    if (!bytesEqual(readState(storage, work), encodePurseState(applet.state))) violations.push(`${label}: disk and RAM disagree after the next command`);
+    const next = sender(applet)(
+      purseApdus.pay({ amount: 1, currency: Currency.HKD, payee: PAYEE, nonce: nonce(251), time: TIME }),
+    );
+    if (next.sw === StatusWord.MemoryFailure)
+      violations.push(`${label}: the card stayed broken after one storage failure`);
+    if (!bytesEqual(readState(storage, work), encodePurseState(applet.state)))
+      violations.push(`${label}: disk and RAM disagree after the next command`);
   } catch (e) {
     violations.push(`${label}: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
@@ -466,14 +624,20 @@ function checkIoFailure(storage: CampaignStorage, work: string, op: Operation, f
 }
 
 /** No counter with two different released receipts; the log is an unbroken chain ending at the card's lastHash. */
-function checkReceipts(applet: PurseApplet, released: readonly Uint8Array[], label: string, violations: string[]): void {
+function checkReceipts(
+  applet: PurseApplet,
+  released: readonly Uint8Array[],
+  label: string,
+  violations: string[],
+): void {
   const byCounter = new Map<number, string>();
   for (const bytes of released) {
     const payload = decodeCoseSign1(bytes, Limits.receiptBytes).payload;
     const counter = decodeCardReceipt(payload).counter;
     const id = toHex(sha256(payload));
     const seen = byCounter.get(counter);
-    if (seen !== undefined && seen !== id) violations.push(`${label}: two different released receipts for counter ${counter}`);
+    if (seen !== undefined && seen !== id)
+      violations.push(`${label}: two different released receipts for counter ${counter}`);
     byCounter.set(counter, id);
   }
   const state = applet.state;
@@ -492,12 +656,19 @@ function checkReceipts(applet: PurseApplet, released: readonly Uint8Array[], lab
 }
 
 /** Power cuts at every step of a card file's creation: afterwards there is no card, or the complete one. */
-function personalisationCampaign(storage: CampaignStorage, dir: string, state: PurseState, violations: string[]): number {
+function personalisationCampaign(
+  storage: CampaignStorage,
+  dir: string,
+  state: PurseState,
+  violations: string[],
+): number {
   const steps: StorageStep[] = [];
   const dry = join(dir, 'personalise-dry.card');
-  storage.create(dry, state, (s) => {
-    if (s.phase === 'before') steps.push(s);
-  }).close();
+  storage
+    .create(dry, state, (s) => {
+      if (s.phase === 'before') steps.push(s);
+    })
+    .close();
   const expected = readState(storage, dry);
   let points = 0;
   steps.forEach((step, index) => {
@@ -506,18 +677,23 @@ function personalisationCampaign(storage: CampaignStorage, dir: string, state: P
       const path = join(dir, `personalise-${index}-${phase}.card`);
       const label = `personalise, cut ${phase} step ${index} (${step.op})`;
       try {
-        storage.create(path, state, (s) => {
-          if (s.index === index && s.phase === phase) throw powerLost();
-        }).close();
+        storage
+          .create(path, state, (s) => {
+            if (s.index === index && s.phase === phase) throw powerLost();
+          })
+          .close();
         violations.push(`${label}: the power cut never happened`);
       } catch (e) {
         if (!isPowerLoss(e)) violations.push(`${label}: ${String(e)}`);
       }
       if (!existsSync(path)) continue;
       try {
-        if (!bytesEqual(readState(storage, path), expected)) violations.push(`${label}: a card file exists but is not the personalised card`);
+        if (!bytesEqual(readState(storage, path), expected))
+          violations.push(`${label}: a card file exists but is not the personalised card`);
       } catch (e) {
-        violations.push(`${label}: a card file exists but does not open: ${e instanceof Error ? e.message : String(e)}`);
+        violations.push(
+          `${label}: a card file exists but does not open: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     }
   });

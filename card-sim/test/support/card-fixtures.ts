@@ -1,6 +1,22 @@
-import { Currency, Limits, decodeCertificate, decodeCoseSign1, parseResponseApdu, type Certificate, type PayCommand, type ResponseApdu, purseApdus } from '@ehkd/core';
+import {
+  Currency,
+  Limits,
+  decodeCertificate,
+  decodeCoseSign1,
+  parseResponseApdu,
+  type Certificate,
+  type PayCommand,
+  type ResponseApdu,
+  purseApdus,
+} from '@ehkd/core';
 import { createDevScheme } from '@ehkd/core/testing';
-import { MemoryCardStore, PurseApplet, personalizeCard, type IssuerCredentials, type PersonalizeOptions } from '../../src/index.js';
+import {
+  MemoryCardStore,
+  PurseApplet,
+  personalizeCard,
+  type IssuerCredentials,
+  type PersonalizeOptions,
+} from '../../src/index.js';
 import { loadCard } from '../../src/applet/issuer-online.js';
 
 /** One development scheme for every test: deterministic keys and certificates. */
@@ -35,7 +51,9 @@ export interface TestCard {
 }
 
 let seedCounter = 0;
-export async function newCard(options: Partial<PersonalizeOptions> & { initialLoad?: number; random?: (n: number) => Uint8Array } = {}): Promise<TestCard> {
+export async function newCard(
+  options: Partial<PersonalizeOptions> & { initialLoad?: number; random?: (n: number) => Uint8Array } = {},
+): Promise<TestCard> {
   const seed = new Uint8Array(32);
   new DataView(seed.buffer).setUint32(0, ++seedCounter);
   const personalised = personalizeCard({ issuer, seed, ...options });
@@ -47,7 +65,12 @@ export async function newCard(options: Partial<PersonalizeOptions> & { initialLo
     if (r.sw !== 0x9000) throw new Error(`initial load failed: ${r.sw.toString(16)}`);
   }
   expectOk(send(purseApdus.select()));
-  return { applet, store, cert: decodeCertificate(decodeCoseSign1(personalised.certificate, Limits.certificateBytes).payload), send };
+  return {
+    applet,
+    store,
+    cert: decodeCertificate(decodeCoseSign1(personalised.certificate, Limits.certificateBytes).payload),
+    send,
+  };
 }
 
 /** Asserts 9000 and returns the data. */

@@ -37,7 +37,10 @@ export function pyscardExchange(reader: string, apdus: readonly Uint8Array[]): P
   const args = ['-c', SCRIPT, reader, ...apdus.map((a) => Buffer.from(a).toString('hex'))];
   return new Promise((resolve, reject) => {
     execFile(PYTHON, args, { timeout: 30_000 }, (error, stdout, stderr) => {
-      const lines = stdout.trim().split('\n').filter((l) => l.length > 0);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.length > 0);
       if (error !== null && lines.length === 0) reject(new Error(`pyscard failed: ${stderr || error.message}`));
       else if (lines[0]?.startsWith('NOCARD')) reject(new Error(`pyscard saw no card in '${reader}': ${lines[0]}`));
       else resolve(lines);

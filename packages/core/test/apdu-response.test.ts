@@ -31,11 +31,15 @@ describe('response APDUs', () => {
   it('builds what it parses', () => {
     expect(hex(buildResponseApdu(StatusWord.WrongLength))).toBe('6700');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: MAX_SHORT_RESPONSE_DATA }), (sw, data) => {
-        const r = parseResponseApdu(buildResponseApdu(sw, data));
-        expect(r.sw).toBe(sw);
-        expect(hex(r.data)).toBe(hex(data));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.uint8Array({ maxLength: MAX_SHORT_RESPONSE_DATA }),
+        (sw, data) => {
+          const r = parseResponseApdu(buildResponseApdu(sw, data));
+          expect(r.sw).toBe(sw);
+          expect(hex(r.data)).toBe(hex(data));
+        },
+      ),
     );
   });
 

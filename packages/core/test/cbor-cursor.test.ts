@@ -20,7 +20,21 @@ function head(major: number, v: bigint, width: Width): number[] {
   return [(major << 5) | { 1: 24, 2: 25, 4: 26, 8: 27 }[width], ...out];
 }
 
-const edges = [0n, 1n, 23n, 24n, 255n, 256n, 65_535n, 65_536n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 64n - 1n];
+const edges = [
+  0n,
+  1n,
+  23n,
+  24n,
+  255n,
+  256n,
+  65_535n,
+  65_536n,
+  0xffff_ffffn,
+  0x1_0000_0000n,
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 64n - 1n,
+];
 
 describe('CborCursor', () => {
   it('reads every head at every width edge: the value in shortest form, NonShortest wider, Truncated when cut', () => {
@@ -36,10 +50,14 @@ describe('CborCursor', () => {
           else if (v >= 2n ** 53n) expect([r, c.pos]).toEqual([HeadFailure.Beyond2To53, bytes.length - 1]);
           else expect([r, c.pos]).toEqual([Number(v), bytes.length - 1]);
           // Every strict prefix is truncated, whatever follows the window.
-          for (let end = 1; end < bytes.length - 1; end++) expect(new CborCursor(bytes, 1, end).head()).toBe(HeadFailure.Truncated);
+          for (let end = 1; end < bytes.length - 1; end++)
+            expect(new CborCursor(bytes, 1, end).head()).toBe(HeadFailure.Truncated);
         }
       }
-      for (const ai of [28, 29, 30]) expect(new CborCursor(Uint8Array.of((major << 5) | ai, 0, 0, 0, 0, 0, 0, 0, 0)).head()).toBe(HeadFailure.Reserved);
+      for (const ai of [28, 29, 30])
+        expect(new CborCursor(Uint8Array.of((major << 5) | ai, 0, 0, 0, 0, 0, 0, 0, 0)).head()).toBe(
+          HeadFailure.Reserved,
+        );
       expect(new CborCursor(Uint8Array.of((major << 5) | 31)).head()).toBe(HeadFailure.Indefinite);
     }
     expect(new CborCursor(new Uint8Array(0)).head()).toBe(HeadFailure.Truncated);
@@ -52,7 +70,9 @@ describe('CborCursor', () => {
       [HeadFailure.Indefinite]: CborErrorCode.Unsupported,
       [HeadFailure.Reserved]: CborErrorCode.Unsupported,
     };
-    const headBytes = fc.tuple(fc.constantFrom(0, 1), fc.nat({ max: 31 }), fc.uint8Array({ maxLength: 9 })).map(([major, ai, rest]) => Uint8Array.from([(major << 5) | ai, ...rest]));
+    const headBytes = fc
+      .tuple(fc.constantFrom(0, 1), fc.nat({ max: 31 }), fc.uint8Array({ maxLength: 9 }))
+      .map(([major, ai, rest]) => Uint8Array.from([(major << 5) | ai, ...rest]));
     fc.assert(
       fc.property(headBytes, (bytes) => {
         const c = new CborCursor(bytes);
@@ -77,7 +97,13 @@ describe('CborCursor', () => {
 
   it('reads unsigned integers and byte strings exactly where the strict decoder decodes them', () => {
     const item = fc.oneof(
-      fc.tuple(fc.constantFrom(0, 2), fc.constantFrom(...edges.filter((v) => v < 300n)), fc.constantFrom<Width>(0, 1, 2, 4, 8)).map(([major, v, w]) => [...head(major, v, w >= shortest(v) && (w > 0 || v < 24n) ? w : shortest(v))]),
+      fc
+        .tuple(
+          fc.constantFrom(0, 2),
+          fc.constantFrom(...edges.filter((v) => v < 300n)),
+          fc.constantFrom<Width>(0, 1, 2, 4, 8),
+        )
+        .map(([major, v, w]) => [...head(major, v, w >= shortest(v) && (w > 0 || v < 24n) ? w : shortest(v))]),
       fc.uint8Array({ maxLength: 12 }).map((b) => [...b]),
     );
     fc.assert(
@@ -98,45 +124,71 @@ describe('CborCursor', () => {
         const asBytes = new CborCursor(bytes);
         const at = asBytes.byteString(0, 1 << 20);
         if (at >= 0 && asBytes.pos === bytes.length) expect(decoded).toEqual(bytes.slice(at));
-        if (decoded instanceof Uint8Array) expect([at >= 0, asBytes.pos, [...bytes.subarray(at, asBytes.pos)]]).toEqual([true, bytes.length, [...decoded]]);
+        if (decoded instanceof Uint8Array)
+          expect([at >= 0, asBytes.pos, [...bytes.subarray(at, asBytes.pos)]]).toEqual([
+            true,
+            bytes.length,
+            [...decoded],
+          ]);
       }),
       { numRuns: 5_000 },
     );
   });
 
   it('never reads a byte outside [pos, end), and never moves pos past end, whatever the reads', () => {
-    type Op = { op: 'head' } | { op: 'argument'; major: number; max: number } | { op: 'byteString'; min: number; max: number } | { op: 'skip'; b: number };
+    type Op =
+      | { op: 'head' }
+      | { op: 'argument'; major: number; max: number }
+      | { op: 'byteString'; min: number; max: number }
+      | { op: 'skip'; b: number };
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.constant({ op: 'head' as const }),
-      fc.record({ op: fc.constant('argument' as const), major: fc.nat({ max: 7 }), max: fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)) }),
-      fc.record({ op: fc.constant('byteString' as const), min: fc.nat({ max: 40 }), max: fc.oneof(fc.nat({ max: 300 }), fc.constant(Number.MAX_SAFE_INTEGER)) }),
+      fc.record({
+        op: fc.constant('argument' as const),
+        major: fc.nat({ max: 7 }),
+        max: fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)),
+      }),
+      fc.record({
+        op: fc.constant('byteString' as const),
+        min: fc.nat({ max: 40 }),
+        max: fc.oneof(fc.nat({ max: 300 }), fc.constant(Number.MAX_SAFE_INTEGER)),
+      }),
       fc.record({ op: fc.constant('skip' as const), b: fc.nat({ max: 255 }) }),
     );
     // Heads are more interesting than noise: bias the bytes towards initial bytes with arguments.
-    const byte = fc.oneof(fc.nat({ max: 255 }), fc.constantFrom(0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x40, 0x41, 0x58, 0x59, 0x5b, 0x84, 0xa0, 0xd2));
+    const byte = fc.oneof(
+      fc.nat({ max: 255 }),
+      fc.constantFrom(0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x40, 0x41, 0x58, 0x59, 0x5b, 0x84, 0xa0, 0xd2),
+    );
     fc.assert(
-      fc.property(fc.array(byte, { maxLength: 40 }), fc.nat(), fc.nat(), fc.array(op, { maxLength: 12 }), (list, a, b, ops) => {
-        const data = Uint8Array.from(list);
-        const from = Math.min(a, b) % (data.length + 1);
-        const to = from + ((Math.max(a, b) - Math.min(a, b)) % (data.length - from + 1));
-        const read: number[] = [];
-        const spy = new Proxy(data, {
-          get(target, p) {
-            if (typeof p === 'string' && /^\d+$/.test(p)) read.push(Number(p));
-            return Reflect.get(target, p) as unknown;
-          },
-        });
-        const c = new CborCursor(spy, from, to);
-        for (const o of ops) {
-          if (o.op === 'head') c.head();
-          else if (o.op === 'argument') c.argument(o.major, o.max);
-          else if (o.op === 'byteString') c.byteString(o.min, o.max);
-          else c.skip(o.b);
-          expect(c.pos).toBeGreaterThanOrEqual(from);
-          expect(c.pos).toBeLessThanOrEqual(to);
-        }
-        for (const i of read) expect(i >= from && i < to).toBe(true);
-      }),
+      fc.property(
+        fc.array(byte, { maxLength: 40 }),
+        fc.nat(),
+        fc.nat(),
+        fc.array(op, { maxLength: 12 }),
+        (list, a, b, ops) => {
+          const data = Uint8Array.from(list);
+          const from = Math.min(a, b) % (data.length + 1);
+          const to = from + ((Math.max(a, b) - Math.min(a, b)) % (data.length - from + 1));
+          const read: number[] = [];
+          const spy = new Proxy(data, {
+            get(target, p) {
+              if (typeof p === 'string' && /^\d+$/.test(p)) read.push(Number(p));
+              return Reflect.get(target, p) as unknown;
+            },
+          });
+          const c = new CborCursor(spy, from, to);
+          for (const o of ops) {
+            if (o.op === 'head') c.head();
+            else if (o.op === 'argument') c.argument(o.major, o.max);
+            else if (o.op === 'byteString') c.byteString(o.min, o.max);
+            else c.skip(o.b);
+            expect(c.pos).toBeGreaterThanOrEqual(from);
+            expect(c.pos).toBeLessThanOrEqual(to);
+          }
+          for (const i of read) expect(i >= from && i < to).toBe(true);
+        },
+      ),
       { numRuns: 3_000 },
     );
   });

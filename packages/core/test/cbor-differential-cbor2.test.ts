@@ -26,7 +26,8 @@ const oracle = (value: CborValue): string => toHex(cbor2Encode(toCbor2(value), {
 
 /** What decodeCbor returns for a value: safe integers as number, byte strings as plain Uint8Array. */
 function normalise(value: CborValue): unknown {
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) && BigInt(Number(value)) === value ? Number(value) : value;
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) && BigInt(Number(value)) === value ? Number(value) : value;
   if (value instanceof Uint8Array) return Uint8Array.from(value);
   if (Array.isArray(value)) return value.map((v: CborValue) => normalise(v));
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [normalise(k), normalise(v)]));
@@ -35,7 +36,21 @@ function normalise(value: CborValue): unknown {
 }
 
 // Every width boundary of the CBOR head (24, 2^8, 2^16, 2^32), of cbor-x's number path (2^32) and of safe integers.
-const POSITIVE_EDGES = [0n, 23n, 24n, 255n, 256n, 65535n, 65536n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
+const POSITIVE_EDGES = [
+  0n,
+  23n,
+  24n,
+  255n,
+  256n,
+  65535n,
+  65536n,
+  0xffff_ffffn,
+  0x1_0000_0000n,
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+];
 const EDGE_INTEGERS: readonly CborValue[] = POSITIVE_EDGES.flatMap((p) => {
   const negative = -1n - p; // the negative integer with the same head argument
   const out: CborValue[] = [p, negative];
@@ -73,7 +88,13 @@ const tagNumberArb = fc.oneof(
 /** Canonical identity of a key, so generated maps never hold two keys with the same encoding (1 and 1n). */
 const keyId = (key: CborValue): string => oracle(key);
 
-const { value: valueArb } = fc.letrec<{ value: CborValue; key: CborValue; array: CborValue; map: CborValue; tag: CborValue }>((tie) => ({
+const { value: valueArb } = fc.letrec<{
+  value: CborValue;
+  key: CborValue;
+  array: CborValue;
+  map: CborValue;
+  tag: CborValue;
+}>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', maxDepth: 4 },
     integerArb,
@@ -84,7 +105,13 @@ const { value: valueArb } = fc.letrec<{ value: CborValue; key: CborValue; array:
     tie('map'),
     tie('tag'),
   ),
-  key: fc.oneof(integerArb, fc.string({ unit: 'binary', maxLength: 6 }), fc.uint8Array({ maxLength: 6 }), fc.constantFrom<CborValue>(true, false, null), fc.array(integerArb, { maxLength: 2 })),
+  key: fc.oneof(
+    integerArb,
+    fc.string({ unit: 'binary', maxLength: 6 }),
+    fc.uint8Array({ maxLength: 6 }),
+    fc.constantFrom<CborValue>(true, false, null),
+    fc.array(integerArb, { maxLength: 2 }),
+  ),
   array: fc.oneof(fc.array(tie('value'), { maxLength: 5 }), fc.array(integerArb, { minLength: 23, maxLength: 26 })),
   map: fc
     .uniqueArray(fc.tuple(tie('key'), tie('value')), { maxLength: 6, selector: ([k]) => keyId(k) })
@@ -94,7 +121,10 @@ const { value: valueArb } = fc.letrec<{ value: CborValue; key: CborValue; array:
 
 /** Maps keyed only by integers: the fast path of all our messages. */
 const intKeyMapArb = fc
-  .uniqueArray(fc.tuple(fc.oneof(fc.integer({ min: -30, max: 30 }), fc.constantFrom(...EDGE_INTEGERS)), valueArb), { maxLength: 12, selector: ([k]) => keyId(k) })
+  .uniqueArray(fc.tuple(fc.oneof(fc.integer({ min: -30, max: 30 }), fc.constantFrom(...EDGE_INTEGERS)), valueArb), {
+    maxLength: 12,
+    selector: ([k]) => keyId(k),
+  })
   .map((entries) => new Map(entries));
 
 function checkAgainstOracle(value: CborValue): void {
@@ -126,9 +156,12 @@ describe('encodeCbor equals cbor2 {cde: true} byte for byte, and decodeCbor inve
     fc.assert(fc.property(intKeyMapArb, checkAgainstOracle), { numRuns: 2000 });
   });
 
-  it.each(EDGE_INTEGERS.map((v) => [typeof v === 'bigint' ? `${v}n` : String(v), v] as const))('integer %s', (_name, v) => {
-    checkAgainstOracle(v);
-  });
+  it.each(EDGE_INTEGERS.map((v) => [typeof v === 'bigint' ? `${v}n` : String(v), v] as const))(
+    'integer %s',
+    (_name, v) => {
+      checkAgainstOracle(v);
+    },
+  );
 });
 
 describe('encodeCbor closes the gaps of cbor-x', () => {
@@ -160,8 +193,26 @@ describe('encodeCbor closes the gaps of cbor-x', () => {
   });
 
   it('sorts map keys whatever the insertion order, integer and mixed', () => {
-    expect(toHex(encodeCbor(new Map([[-1, 0], [10, 0], [1, 0], [24, 0], [-25, 0]])))).toBe('a501000a001818002000381800');
-    const mixed = new Map<CborValue, CborValue>([['a', 1], [[1], 2], [Uint8Array.of(0), 3], [-1, 4], [100, 5]]);
+    expect(
+      toHex(
+        encodeCbor(
+          new Map([
+            [-1, 0],
+            [10, 0],
+            [1, 0],
+            [24, 0],
+            [-25, 0],
+          ]),
+        ),
+      ),
+    ).toBe('a501000a001818002000381800');
+    const mixed = new Map<CborValue, CborValue>([
+      ['a', 1],
+      [[1], 2],
+      [Uint8Array.of(0), 3],
+      [-1, 4],
+      [100, 5],
+    ]);
     expect(toHex(encodeCbor(mixed))).toBe(oracle(mixed));
     expect(toHex(encodeCbor(mixed))).toBe('a51864052004410003616101810102');
   });
@@ -175,11 +226,26 @@ describe('encodeCbor closes the gaps of cbor-x', () => {
     class MyArray extends Array<CborValue> {}
     class MyMap extends Map<CborValue, CborValue> {}
     expect(toHex(encodeCbor(MyArray.from([1, 2])))).toBe('820102');
-    expect(toHex(encodeCbor(new MyMap([[2, 0], [1, 0]])))).toBe('a201000200');
+    expect(
+      toHex(
+        encodeCbor(
+          new MyMap([
+            [2, 0],
+            [1, 0],
+          ]),
+        ),
+      ),
+    ).toBe('a201000200');
   });
 
   it('keeps -2^64 and big tags exact deep inside containers', () => {
-    const value: CborValue = [1, new Map<CborValue, CborValue>([[-(2n ** 64n), new CborTag(2 ** 40, 'x')], [0, 0]])];
+    const value: CborValue = [
+      1,
+      new Map<CborValue, CborValue>([
+        [-(2n ** 64n), new CborTag(2 ** 40, 'x')],
+        [0, 0],
+      ]),
+    ];
     expect(toHex(encodeCbor(value))).toBe(oracle(value));
   });
 
@@ -227,10 +293,38 @@ describe('encodeCbor refuses values outside the data model', () => {
     ['a fractional tag number', new CborTag(1.5, 0), CborErrorCode.Unencodable],
     ['2^64', 2n ** 64n, CborErrorCode.IntegerRange],
     ['-2^64 - 1', -(2n ** 64n) - 1n, CborErrorCode.IntegerRange],
-    ['keys 1 and 1n', new Map<CborValue, CborValue>([[1, 0], [1n, 0]]), CborErrorCode.DuplicateKey],
-    ['keys 2^40 and 2^40n', new Map<CborValue, CborValue>([[2 ** 40, 0], [2n ** 40n, 0]]), CborErrorCode.DuplicateKey],
-    ['two equal byte-string keys', new Map([[Uint8Array.of(1), 0], [Uint8Array.of(1), 0]]), CborErrorCode.DuplicateKey],
-    ['two equal array keys', new Map([[[1], 0], [[1], 0]]), CborErrorCode.DuplicateKey],
+    [
+      'keys 1 and 1n',
+      new Map<CborValue, CborValue>([
+        [1, 0],
+        [1n, 0],
+      ]),
+      CborErrorCode.DuplicateKey,
+    ],
+    [
+      'keys 2^40 and 2^40n',
+      new Map<CborValue, CborValue>([
+        [2 ** 40, 0],
+        [2n ** 40n, 0],
+      ]),
+      CborErrorCode.DuplicateKey,
+    ],
+    [
+      'two equal byte-string keys',
+      new Map([
+        [Uint8Array.of(1), 0],
+        [Uint8Array.of(1), 0],
+      ]),
+      CborErrorCode.DuplicateKey,
+    ],
+    [
+      'two equal array keys',
+      new Map([
+        [[1], 0],
+        [[1], 0],
+      ]),
+      CborErrorCode.DuplicateKey,
+    ],
     ['a cycle', cycle, CborErrorCode.TooDeep],
     ['257 nested arrays', Array.from({ length: 256 }).reduce<unknown>((inner) => [inner], []), CborErrorCode.TooDeep],
   ])('%s', (_name, value, code) => {

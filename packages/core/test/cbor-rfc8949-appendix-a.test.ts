@@ -36,7 +36,11 @@ const deterministic: ReadonlyArray<readonly [string, CborValue, string]> = [
   ['1(1363896240)', new CborTag(1, 1363896240), 'c11a514b67b0'],
   ["23(h'01020304')", new CborTag(23, bytes(1, 2, 3, 4)), 'd74401020304'],
   ["24(h'6449455446')", new CborTag(24, hex('6449455446')), 'd818456449455446'],
-  ['32("http://www.example.com")', new CborTag(32, 'http://www.example.com'), 'd82076687474703a2f2f7777772e6578616d706c652e636f6d'],
+  [
+    '32("http://www.example.com")',
+    new CborTag(32, 'http://www.example.com'),
+    'd82076687474703a2f2f7777772e6578616d706c652e636f6d',
+  ],
   ["h''", new Uint8Array(0), '40'],
   ["h'01020304'", bytes(1, 2, 3, 4), '4401020304'],
   ['""', '', '60'],
@@ -55,12 +59,32 @@ const deterministic: ReadonlyArray<readonly [string, CborValue, string]> = [
     '98190102030405060708090a0b0c0d0e0f101112131415161718181819',
   ],
   ['{}', new Map(), 'a0'],
-  ['{1: 2, 3: 4}', new Map([[1, 2], [3, 4]]), 'a201020304'],
-  ['{"a": 1, "b": [2, 3]}', new Map<CborValue, CborValue>([['a', 1], ['b', [2, 3]]]), 'a26161016162820203'],
+  [
+    '{1: 2, 3: 4}',
+    new Map([
+      [1, 2],
+      [3, 4],
+    ]),
+    'a201020304',
+  ],
+  [
+    '{"a": 1, "b": [2, 3]}',
+    new Map<CborValue, CborValue>([
+      ['a', 1],
+      ['b', [2, 3]],
+    ]),
+    'a26161016162820203',
+  ],
   ['["a", {"b": "c"}]', ['a', new Map([['b', 'c']])], '826161a161626163'],
   [
     '{"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"}',
-    new Map([['a', 'A'], ['b', 'B'], ['c', 'C'], ['d', 'D'], ['e', 'E']]),
+    new Map([
+      ['a', 'A'],
+      ['b', 'B'],
+      ['c', 'C'],
+      ['d', 'D'],
+      ['e', 'E'],
+    ]),
     'a56161614161626142616361436164614461656145',
   ],
 ];

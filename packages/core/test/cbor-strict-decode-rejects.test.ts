@@ -90,7 +90,13 @@ const cases: readonly RejectCase[] = [
   ['tag outside the allowed set', 'c0 60', CborErrorCode.TagNotAllowed, 0, { allowedTags: [18] }],
   ['nested tag outside the allowed set', 'd2 81 c1 00', CborErrorCode.TagNotAllowed, 2, { allowedTags: [18] }],
   // 2^53 + 1 must not be rounded to an allowed 2^53.
-  ['tag 2^53+1 with 2^53 allowed', 'db 0020000000000001 00', CborErrorCode.TagNotAllowed, 0, { allowedTags: [2 ** 53] }],
+  [
+    'tag 2^53+1 with 2^53 allowed',
+    'db 0020000000000001 00',
+    CborErrorCode.TagNotAllowed,
+    0,
+    { allowedTags: [2 ** 53] },
+  ],
 
   ['invalid byte 0xff', '61 ff', CborErrorCode.InvalidUtf8, 0],
   ['lone continuation byte', '61 80', CborErrorCode.InvalidUtf8, 0],
@@ -127,7 +133,9 @@ describe('decodeCbor rejects every non-canonical or out-of-profile input with it
   }
 
   it('covers every decoder error code (integer range cannot occur: 8 argument bytes reach exactly -2^64)', () => {
-    const decoderCodes = Object.values(CborErrorCode).filter((c) => c !== CborErrorCode.Unencodable && c !== CborErrorCode.IntegerRange);
+    const decoderCodes = Object.values(CborErrorCode).filter(
+      (c) => c !== CborErrorCode.Unencodable && c !== CborErrorCode.IntegerRange,
+    );
     expect(new Set(cases.map(([, , code]) => code))).toEqual(new Set(decoderCodes));
     expect(decodeCbor(hex('3b ffffffffffffffff'))).toBe(-(2n ** 64n));
   });
@@ -176,33 +184,40 @@ describe('decodeCbor rejects every non-canonical or out-of-profile input with it
 });
 
 describe('decodeCbor resource exhaustion', () => {
-  it.each(['5b ffffffffffffffff', '7b ffffffffffffffff', '9b ffffffffffffffff', 'bb ffffffffffffffff', '5a ffffffff', '9a ffffffff'])(
-    'huge declared length %s fails fast without allocating, even with generous limits',
-    (input) => {
-      const before = process.memoryUsage().arrayBuffers;
-      const started = performance.now();
-      for (const limits of [undefined, { maxBytes: 2 ** 40, maxItems: 2 ** 40 }]) {
-        const error = decodeError(hex(input), limits);
-        expect([CborErrorCode.TooLarge, CborErrorCode.Truncated]).toContain(error.code);
-      }
-      expect(performance.now() - started).toBeLessThan(50);
-      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
-    },
-  );
+  it.each([
+    '5b ffffffffffffffff',
+    '7b ffffffffffffffff',
+    '9b ffffffffffffffff',
+    'bb ffffffffffffffff',
+    '5a ffffffff',
+    '9a ffffffff',
+  ])('huge declared length %s fails fast without allocating, even with generous limits', (input) => {
+    const before = process.memoryUsage().arrayBuffers;
+    const started = performance.now();
+    for (const limits of [undefined, { maxBytes: 2 ** 40, maxItems: 2 ** 40 }]) {
+      const error = decodeError(hex(input), limits);
+      expect([CborErrorCode.TooLarge, CborErrorCode.Truncated]).toContain(error.code);
+    }
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+  });
 
   it.each([
     ['arrays', `${'81'.repeat(10_000)}00`, 1],
     ['maps', `${'a100'.repeat(10_000)}00`, 2],
     ['tags', `${'d2'.repeat(10_000)}00`, 1],
-  ] as const)('10,000 nested %s give CBOR_TOO_DEEP, not a stack overflow, even with maxDepth huge', (_kind, input, bytesPerLevel) => {
-    const bytes = hex(input);
-    const byDefault = decodeError(bytes, { allowedTags: [18] });
-    expect(byDefault.code).toBe(CborErrorCode.TooDeep);
-    expect(byDefault.detail?.offset).toBe(16 * bytesPerLevel);
-    const capped = decodeError(bytes, { allowedTags: [18], maxDepth: 1_000_000_000, maxBytes: 1 << 20 });
-    expect(capped.code).toBe(CborErrorCode.TooDeep);
-    expect(capped.detail?.offset).toBe(256 * bytesPerLevel);
-  });
+  ] as const)(
+    '10,000 nested %s give CBOR_TOO_DEEP, not a stack overflow, even with maxDepth huge',
+    (_kind, input, bytesPerLevel) => {
+      const bytes = hex(input);
+      const byDefault = decodeError(bytes, { allowedTags: [18] });
+      expect(byDefault.code).toBe(CborErrorCode.TooDeep);
+      expect(byDefault.detail?.offset).toBe(16 * bytesPerLevel);
+      const capped = decodeError(bytes, { allowedTags: [18], maxDepth: 1_000_000_000, maxBytes: 1 << 20 });
+      expect(capped.code).toBe(CborErrorCode.TooDeep);
+      expect(capped.detail?.offset).toBe(256 * bytesPerLevel);
+    },
+  );
 });
 
 // Structures whose encodings are mutated below: every major type, integers at width boundaries, a few tags.
@@ -213,7 +228,18 @@ const { value: valueArb } = fc.letrec<{ value: CborValue; map: CborValue }>((tie
     { depthSize: 'small', maxDepth: 4 },
     fc.oneof(
       fc.integer({ min: -70_000, max: 70_000 }),
-      fc.constantFrom<CborValue>(23, 24, 255, 256, 0xffff_ffff, 2 ** 32, Number.MAX_SAFE_INTEGER, -(2 ** 32) - 1, 2n ** 64n - 1n, -(2n ** 64n)),
+      fc.constantFrom<CborValue>(
+        23,
+        24,
+        255,
+        256,
+        0xffff_ffff,
+        2 ** 32,
+        Number.MAX_SAFE_INTEGER,
+        -(2 ** 32) - 1,
+        2n ** 64n - 1n,
+        -(2n ** 64n),
+      ),
       fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n - 1n }),
     ),
     fc.string({ unit: 'binary', maxLength: 40 }),
@@ -224,7 +250,10 @@ const { value: valueArb } = fc.letrec<{ value: CborValue; map: CborValue }>((tie
     fc.tuple(fc.constantFrom(...TAGS), tie('value')).map(([t, v]) => new CborTag(t, v)),
   ),
   map: fc
-    .uniqueArray(fc.tuple(fc.oneof(fc.integer({ min: -30, max: 30 }), fc.string({ maxLength: 3 })), tie('value')), { maxLength: 6, selector: ([k]) => k })
+    .uniqueArray(fc.tuple(fc.oneof(fc.integer({ min: -30, max: 30 }), fc.string({ maxLength: 3 })), tie('value')), {
+      maxLength: 6,
+      selector: ([k]) => k,
+    })
     .map((entries) => new Map<CborValue, CborValue>(entries)),
 }));
 
@@ -279,13 +308,18 @@ describe('decodeCbor never throws anything but CborError, and accepts only canon
   it('random bytes starting with a container head (5000 runs)', () => {
     const head = fc.constantFrom(0x81, 0x82, 0x83, 0xa1, 0xa2, 0xa3, 0xd2, 0x98);
     fc.assert(
-      fc.property(head, fc.uint8Array({ maxLength: 32 }), (h, rest) => decodesCanonicallyOrRejects(Uint8Array.from([h, ...rest]))),
+      fc.property(head, fc.uint8Array({ maxLength: 32 }), (h, rest) =>
+        decodesCanonicallyOrRejects(Uint8Array.from([h, ...rest])),
+      ),
       { numRuns: 5_000 },
     );
   });
 
   it('valid encodings decode and re-encode identically (2000 runs)', () => {
-    fc.assert(fc.property(valueArb, (v) => decodesCanonicallyOrRejects(encodeCbor(v))), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(valueArb, (v) => decodesCanonicallyOrRejects(encodeCbor(v))),
+      { numRuns: 2_000 },
+    );
   });
 
   it('bit flips, truncations, insertions and byte replacements of valid encodings (5000 runs)', () => {
@@ -293,7 +327,9 @@ describe('decodeCbor never throws anything but CborError, and accepts only canon
       fc.property(valueArb, fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (v, mutations) => {
         const encoded = encodeCbor(v);
         if (encoded.length === 0) return;
-        decodesCanonicallyOrRejects(mutations.reduce((bytes, m) => (bytes.length === 0 ? bytes : mutate(bytes, m)), encoded));
+        decodesCanonicallyOrRejects(
+          mutations.reduce((bytes, m) => (bytes.length === 0 ? bytes : mutate(bytes, m)), encoded),
+        );
       }),
       { numRuns: 5_000 },
     );

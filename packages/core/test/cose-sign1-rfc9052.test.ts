@@ -3,11 +3,25 @@ import { decode as cbor2Decode, encode as cbor2Encode } from 'cbor2';
 import { describe, expect, it } from 'vitest';
 import { p256 } from '@noble/curves/nist.js';
 import {
-  CborTag, CoseError, CoseErrorCode, ES256_PROTECTED_HEADER, decodeCoseSign1, encodeCbor, nobleVerifier, payloadId, signCoseSign1, verifyCoseSign1,
+  CborTag,
+  CoseError,
+  CoseErrorCode,
+  ES256_PROTECTED_HEADER,
+  decodeCoseSign1,
+  encodeCbor,
+  nobleVerifier,
+  payloadId,
+  signCoseSign1,
+  verifyCoseSign1,
 } from '../src/index.js';
 import { scheme } from './support/fixture.js';
 
-const payload = encodeCbor(new Map<number, string | Uint8Array>([[1, "hello"], [2, new Uint8Array(8)]]));
+const payload = encodeCbor(
+  new Map<number, string | Uint8Array>([
+    [1, 'hello'],
+    [2, new Uint8Array(8)],
+  ]),
+);
 const signer = scheme.issuer.signer;
 
 function rebuild(parts: unknown[], tag = 18): Uint8Array {
@@ -28,7 +42,10 @@ describe('COSE_Sign1 ES256 (RFC 9052 section 4.2)', () => {
     expect(tagged.tag).toBe(18);
     const [prot, , pl, sig] = tagged.contents as [Uint8Array, unknown, Uint8Array, Uint8Array];
     const toBeSigned = cbor2Encode(['Signature1', prot, new Uint8Array(0), pl]);
-    const spki = Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), signer.publicKey]);
+    const spki = Buffer.concat([
+      Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+      signer.publicKey,
+    ]);
     const v = createVerify('sha256');
     v.update(toBeSigned);
     expect(v.verify({ key: spki, format: 'der', type: 'spki', dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
@@ -55,13 +72,33 @@ describe('COSE_Sign1 ES256 (RFC 9052 section 4.2)', () => {
   const sig64 = new Uint8Array(64);
   const cases: [string, Uint8Array, string][] = [
     ['untagged', encodeCbor([ES256_PROTECTED_HEADER, new Map(), payload, sig64]), CoseErrorCode.Structure],
-    ['wrong tag (COSE_Sign = 98)', rebuild([ES256_PROTECTED_HEADER, new Map(), payload, sig64], 98), CoseErrorCode.MalformedCbor],
+    [
+      'wrong tag (COSE_Sign = 98)',
+      rebuild([ES256_PROTECTED_HEADER, new Map(), payload, sig64], 98),
+      CoseErrorCode.MalformedCbor,
+    ],
     ['three items', rebuild([ES256_PROTECTED_HEADER, new Map(), payload]), CoseErrorCode.Structure],
-    ['alg ES384 (-35)', rebuild([encodeCbor(new Map([[1, -35]])), new Map(), payload, sig64]), CoseErrorCode.UnsupportedHeader],
-    ['empty protected header', rebuild([new Uint8Array(0), new Map(), payload, sig64]), CoseErrorCode.UnsupportedHeader],
-    ['kid in unprotected header', rebuild([ES256_PROTECTED_HEADER, new Map([[4, new Uint8Array(2)]]), payload, sig64]), CoseErrorCode.UnsupportedHeader],
+    [
+      'alg ES384 (-35)',
+      rebuild([encodeCbor(new Map([[1, -35]])), new Map(), payload, sig64]),
+      CoseErrorCode.UnsupportedHeader,
+    ],
+    [
+      'empty protected header',
+      rebuild([new Uint8Array(0), new Map(), payload, sig64]),
+      CoseErrorCode.UnsupportedHeader,
+    ],
+    [
+      'kid in unprotected header',
+      rebuild([ES256_PROTECTED_HEADER, new Map([[4, new Uint8Array(2)]]), payload, sig64]),
+      CoseErrorCode.UnsupportedHeader,
+    ],
     ['detached payload', rebuild([ES256_PROTECTED_HEADER, new Map(), null, sig64]), CoseErrorCode.DetachedPayload],
-    ['DER signature length', rebuild([ES256_PROTECTED_HEADER, new Map(), payload, new Uint8Array(70)]), CoseErrorCode.SignatureLength],
+    [
+      'DER signature length',
+      rebuild([ES256_PROTECTED_HEADER, new Map(), payload, new Uint8Array(70)]),
+      CoseErrorCode.SignatureLength,
+    ],
     ['text payload', rebuild([ES256_PROTECTED_HEADER, new Map(), 'x', sig64]), CoseErrorCode.Structure],
     ['trailing byte', Uint8Array.of(...signCoseSign1(signer, payload), 0), CoseErrorCode.MalformedCbor],
   ];

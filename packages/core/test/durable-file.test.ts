@@ -12,9 +12,12 @@ let n = 0;
 const dir = (): string => mkdtempSync(join(root, `d${n++}-`));
 
 /** A failure injected between writing the temporary file and putting it in place (a cut between the steps). */
-const cutBeforeRename = { onStep: (step: DurableWriteStep): void => {
-  if (step === DurableWriteStep.TempWritten) throw Object.assign(new Error('injected: no space left on device'), { code: 'ENOSPC' });
-} };
+const cutBeforeRename = {
+  onStep: (step: DurableWriteStep): void => {
+    if (step === DurableWriteStep.TempWritten)
+      throw Object.assign(new Error('injected: no space left on device'), { code: 'ENOSPC' });
+  },
+};
 
 describe('writeFileDurably', () => {
   it('writes the whole content, with the mode asked, and leaves nothing beside it', () => {
@@ -34,7 +37,9 @@ describe('writeFileDurably', () => {
     writeFileSync(file, 'the old, complete result');
     expect(() => writeFileDurably(file, 'a new result that never lands', cutBeforeRename)).toThrow(/injected/);
     expect(readFileSync(file, 'utf8')).toBe('the old, complete result');
-    expect(() => writeFileDurably(join(d, 'new.cbor'), 'never lands', { ...cutBeforeRename, exclusive: true })).toThrow(/injected/);
+    expect(() => writeFileDurably(join(d, 'new.cbor'), 'never lands', { ...cutBeforeRename, exclusive: true })).toThrow(
+      /injected/,
+    );
     expect(existsSync(join(d, 'new.cbor'))).toBe(false);
     expect(readdirSync(d)).toEqual(['result.cbor']);
   });
@@ -42,9 +47,11 @@ describe('writeFileDurably', () => {
   it('exclusive never replaces a file that exists', () => {
     const d = dir();
     const file = join(d, 'root.key.json');
-    writeFileSync(file, 'the operator\'s root key');
-    expect(() => writeFileDurably(file, 'another key', { exclusive: true })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
-    expect(readFileSync(file, 'utf8')).toBe('the operator\'s root key');
+    writeFileSync(file, "the operator's root key");
+    expect(() => writeFileDurably(file, 'another key', { exclusive: true })).toThrow(
+      expect.objectContaining({ code: 'EEXIST' }),
+    );
+    expect(readFileSync(file, 'utf8')).toBe("the operator's root key");
     expect(readdirSync(d)).toEqual(['root.key.json']);
   });
 
@@ -55,7 +62,9 @@ describe('writeFileDurably', () => {
     const helper = fileURLToPath(new URL('../src/node/durable-file.ts', import.meta.url));
     const script = `import { writeFileDurably } from ${JSON.stringify(helper)};
       writeFileDurably(${JSON.stringify(file)}, 'x'.repeat(100000), { onStep: () => process.kill(process.pid, 'SIGKILL') });`;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     expect(run.signal).toBe('SIGKILL');
     expect(readFileSync(file, 'utf8')).toBe('old');
     // What the kill leaves is a complete temporary file beside it, never a cut-short target.

@@ -24,6 +24,11 @@ describe('money in integer minor units', () => {
     expect(() => new Money(MAX_AMOUNT, Currency.HKD).add(new Money(1, Currency.HKD))).toThrow(MoneyError);
   });
   it('format and parse are inverse on every amount', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: MAX_AMOUNT }), (m) => parseAmount(formatAmount(m, Currency.HKD), Currency.HKD) === m));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: MAX_AMOUNT }),
+        (m) => parseAmount(formatAmount(m, Currency.HKD), Currency.HKD) === m,
+      ),
+    );
   });
 });

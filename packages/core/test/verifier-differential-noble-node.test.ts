@@ -61,22 +61,29 @@ describe('noble and node:crypto verifiers accept and reject exactly the same inp
     expect(both(pub, m, s)).toBe(expected);
   });
 
-  it.each(cases)('%s, with the key object built ahead by prepare (WebCrypto raw import)', async (_name, pub, m, s, expected) => {
-    const prepared = createNodeVerifier();
-    await prepared.prepare([pub]);
-    expect(prepared.verify(pub, m, s)).toBe(expected);
-    expect(prepared.verify(pub, m, s)).toBe(nobleVerifier.verify(pub, m, s));
-  });
+  it.each(cases)(
+    '%s, with the key object built ahead by prepare (WebCrypto raw import)',
+    async (_name, pub, m, s, expected) => {
+      const prepared = createNodeVerifier();
+      await prepared.prepare([pub]);
+      expect(prepared.verify(pub, m, s)).toBe(expected);
+      expect(prepared.verify(pub, m, s)).toBe(nobleVerifier.verify(pub, m, s));
+    },
+  );
 
   it('prepare agrees with the DER import on random 33-byte keys (most are no point at all)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 33, maxLength: 33 }), fc.constantFrom(0x02, 0x03, 0x04, 0x00), async (pub, prefix) => {
-        pub[0] = prefix;
-        const prepared = createNodeVerifier();
-        await prepared.prepare([pub, pub]);
-        expect(prepared.verify(pub, msg, sig)).toBe(createNodeVerifier().verify(pub, msg, sig));
-        expect(prepared.verify(pub, msg, sig)).toBe(nobleVerifier.verify(pub, msg, sig));
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 33, maxLength: 33 }),
+        fc.constantFrom(0x02, 0x03, 0x04, 0x00),
+        async (pub, prefix) => {
+          pub[0] = prefix;
+          const prepared = createNodeVerifier();
+          await prepared.prepare([pub, pub]);
+          expect(prepared.verify(pub, msg, sig)).toBe(createNodeVerifier().verify(pub, msg, sig));
+          expect(prepared.verify(pub, msg, sig)).toBe(nobleVerifier.verify(pub, msg, sig));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -103,9 +110,14 @@ describe('noble and node:crypto verifiers accept and reject exactly the same inp
 
   it('agree on random bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 33, maxLength: 33 }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 64, maxLength: 64 }), (pub, m, s) => {
-        both(pub, m, s);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 33, maxLength: 33 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        (pub, m, s) => {
+          both(pub, m, s);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -5,7 +5,11 @@ import { parentPort } from 'node:worker_threads';
 import { createNodeVerifier } from '@ehkd/core/node';
 
 interface Job {
-  readonly samples: readonly { readonly publicKey: Uint8Array; readonly message: Uint8Array; readonly signature: Uint8Array }[];
+  readonly samples: readonly {
+    readonly publicKey: Uint8Array;
+    readonly message: Uint8Array;
+    readonly signature: Uint8Array;
+  }[];
   readonly durationMs: number;
 }
 
@@ -13,7 +17,8 @@ const port = parentPort;
 if (port === null) throw new Error('raw-verify-worker must run in a worker thread');
 port.on('message', (job: Job) => {
   const verifier = createNodeVerifier();
-  for (const s of job.samples) if (!verifier.verify(s.publicKey, s.message, s.signature)) throw new Error('a bench sample does not verify');
+  for (const s of job.samples)
+    if (!verifier.verify(s.publicKey, s.message, s.signature)) throw new Error('a bench sample does not verify');
   let count = 0;
   const cpuBefore = threadCpuMs();
   const started = performance.now();
@@ -24,7 +29,11 @@ port.on('message', (job: Job) => {
     elapsed = performance.now() - started;
   }
   const cpuAfter = threadCpuMs();
-  port.postMessage({ count, elapsedMs: elapsed, cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore });
+  port.postMessage({
+    count,
+    elapsedMs: elapsed,
+    cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+  });
 });
 
 /** This thread's CPU time in ms (Linux /proc; null elsewhere): the machine is shared, wall time alone misleads. */

@@ -27,7 +27,15 @@ import { createNodeSigner } from '../src/crypto/node-signer.js';
 import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
 import type { Ledger } from '../src/ledger.js';
 import type { LedgerStore, TerminalRecord } from '../src/store/ledger-store.js';
-import { TestCard, createTestScheme, nowSeconds, party, signBatch, type TestScheme, type TestTerminal } from '../test/fixtures/test-scheme.js';
+import {
+  TestCard,
+  createTestScheme,
+  nowSeconds,
+  party,
+  signBatch,
+  type TestScheme,
+  type TestTerminal,
+} from '../test/fixtures/test-scheme.js';
 
 /** Shape of a generated set. */
 export interface ReceiptSetParams {
@@ -44,7 +52,13 @@ export interface ReceiptSet {
   readonly scheme: TestScheme;
   readonly terminals: readonly TerminalRecord[];
   /** Per card: its certificate, the issuer-signed authorization and the card's load receipt. */
-  readonly loads: readonly { readonly certificate: Uint8Array; readonly authorization: Uint8Array; readonly loadReceipt: Uint8Array; readonly amount: number; readonly time: number }[];
+  readonly loads: readonly {
+    readonly certificate: Uint8Array;
+    readonly authorization: Uint8Array;
+    readonly loadReceipt: Uint8Array;
+    readonly amount: number;
+    readonly time: number;
+  }[];
   /** Upload batches (COSE_Sign1 bytes). */
   readonly batches: readonly Uint8Array[];
   readonly receipts: number;
@@ -62,20 +76,39 @@ const CACHE = new URL('../../../.tmp/ledger-bench/', import.meta.url);
  * @example const set = receiptSet({ cards: 2000, terminals: 100, paysPerCard: 50, batchSize: 1000 })
  */
 export function receiptSet(params: ReceiptSetParams): ReceiptSet {
-  const dir = join(CACHE.pathname, `v${FORMAT}-c${params.cards}-t${params.terminals}-p${params.paysPerCard}-b${params.batchSize}`);
+  const dir = join(
+    CACHE.pathname,
+    `v${FORMAT}-c${params.cards}-t${params.terminals}-p${params.paysPerCard}-b${params.batchSize}`,
+  );
   const index = join(dir, 'set.json');
   if (!existsSync(index)) {
     const set = generateReceiptSet(params);
     const staging = `${dir}.${process.pid}.tmp`;
     mkdirSync(staging, { recursive: true });
     set.batches.forEach((b, i) => writeFileSync(join(staging, `batch-${i}.cbor`), b));
-    writeFileSync(join(staging, 'set.json'), JSON.stringify({
-      params,
-      keyFiles: { root: formatKeyFile(set.scheme.keyFiles.root), issuer: formatKeyFile(set.scheme.keyFiles.issuer), acquirer: formatKeyFile(set.scheme.keyFiles.acquirer) },
-      terminals: set.terminals.map((t) => ({ ...hexFields(t), mcc: t.mcc, name: t.name, enrolledAt: t.enrolledAt })),
-      loads: set.loads.map((l) => ({ certificate: toHex(l.certificate), authorization: toHex(l.authorization), loadReceipt: toHex(l.loadReceipt), amount: l.amount, time: l.time })),
-      batches: set.batches.length, receipts: set.receipts, paid: set.paid, loaded: set.loaded,
-    }));
+    writeFileSync(
+      join(staging, 'set.json'),
+      JSON.stringify({
+        params,
+        keyFiles: {
+          root: formatKeyFile(set.scheme.keyFiles.root),
+          issuer: formatKeyFile(set.scheme.keyFiles.issuer),
+          acquirer: formatKeyFile(set.scheme.keyFiles.acquirer),
+        },
+        terminals: set.terminals.map((t) => ({ ...hexFields(t), mcc: t.mcc, name: t.name, enrolledAt: t.enrolledAt })),
+        loads: set.loads.map((l) => ({
+          certificate: toHex(l.certificate),
+          authorization: toHex(l.authorization),
+          loadReceipt: toHex(l.loadReceipt),
+          amount: l.amount,
+          time: l.time,
+        })),
+        batches: set.batches.length,
+        receipts: set.receipts,
+        paid: set.paid,
+        loaded: set.loaded,
+      }),
+    );
     // A rename publishes the whole set at once: a killed generator leaves no half-written cache.
     if (!existsSync(dir)) renameSync(staging, dir);
   }
@@ -91,12 +124,26 @@ export async function recordSetPrerequisites(set: ReceiptSet, store: LedgerStore
   for (const t of set.terminals) await store.putTerminal(t);
   for (const l of set.loads) {
     const cert = decodeCertificate(decodeCoseSign1(l.certificate, Limits.certificateBytes).payload);
-    await store.putCard({ cardId: cert.subject, issuerId: cert.signer, currency: cert.card?.currency ?? Currency.HKD, certificate: l.certificate });
+    await store.putCard({
+      cardId: cert.subject,
+      issuerId: cert.signer,
+      currency: cert.card?.currency ?? Currency.HKD,
+      certificate: l.certificate,
+    });
     const payload = decodeCoseSign1(l.authorization, Limits.issuerMessageBytes).payload;
     const a = decodeLoadAuthorization(payload);
     await store.putLoadAuthorization({
-      authorizationId: sha256(payload), loadId: a.loadId, cardId: a.cardId, amount: a.amount, currency: a.currency, time: a.time, bytes: l.authorization,
-      challenge: a.challenge, terminalId: null, merchantId: null, cardCounter: a.counter,
+      authorizationId: sha256(payload),
+      loadId: a.loadId,
+      cardId: a.cardId,
+      amount: a.amount,
+      currency: a.currency,
+      time: a.time,
+      bytes: l.authorization,
+      challenge: a.challenge,
+      terminalId: null,
+      merchantId: null,
+      cardCounter: a.counter,
     });
     const recorded = await ledger.recordLoadReceipt(l.loadReceipt);
     if (!recorded.ok) throw new Error(`load receipt refused: ${recorded.reason}`);
@@ -105,24 +152,54 @@ export async function recordSetPrerequisites(set: ReceiptSet, store: LedgerStore
 
 function readSet(dir: string): ReceiptSet {
   const j = JSON.parse(readFileSync(join(dir, 'set.json'), 'utf8')) as {
-    params: ReceiptSetParams; keyFiles: Record<'root' | 'issuer' | 'acquirer', string>;
-    terminals: Record<string, string | number>[]; loads: { certificate: string; authorization: string; loadReceipt: string; amount: number; time: number }[];
-    batches: number; receipts: number; paid: number; loaded: number;
+    params: ReceiptSetParams;
+    keyFiles: Record<'root' | 'issuer' | 'acquirer', string>;
+    terminals: Record<string, string | number>[];
+    loads: { certificate: string; authorization: string; loadReceipt: string; amount: number; time: number }[];
+    batches: number;
+    receipts: number;
+    paid: number;
+    loaded: number;
   };
   const parse = (text: string, role: Role): KeyFile => {
     const o = JSON.parse(text) as Record<string, string>;
-    return { role, id: fromHex(o['id'] as string), privateKey: fromHex(o['privateKey'] as string), certificate: fromHex(o['certificate'] as string) };
+    return {
+      role,
+      id: fromHex(o['id'] as string),
+      privateKey: fromHex(o['privateKey'] as string),
+      certificate: fromHex(o['certificate'] as string),
+    };
   };
-  const keyFiles = { root: parse(j.keyFiles.root, Role.Root), issuer: parse(j.keyFiles.issuer, Role.Issuer), acquirer: parse(j.keyFiles.acquirer, Role.Acquirer) };
-  const scheme: TestScheme = { root: party(keyFiles.root, Role.Root), issuer: party(keyFiles.issuer, Role.Issuer), acquirer: party(keyFiles.acquirer, Role.Acquirer), keyFiles };
+  const keyFiles = {
+    root: parse(j.keyFiles.root, Role.Root),
+    issuer: parse(j.keyFiles.issuer, Role.Issuer),
+    acquirer: parse(j.keyFiles.acquirer, Role.Acquirer),
+  };
+  const scheme: TestScheme = {
+    root: party(keyFiles.root, Role.Root),
+    issuer: party(keyFiles.issuer, Role.Issuer),
+    acquirer: party(keyFiles.acquirer, Role.Acquirer),
+    keyFiles,
+  };
   return {
     params: j.params,
     scheme,
     terminals: j.terminals.map((t) => ({
-      terminalId: fromHex(t['terminalId'] as string), merchantId: fromHex(t['merchantId'] as string), publicKey: fromHex(t['publicKey'] as string),
-      certificate: fromHex(t['certificate'] as string), mcc: t['mcc'] as number, name: t['name'] as string, enrolledAt: t['enrolledAt'] as number,
+      terminalId: fromHex(t['terminalId'] as string),
+      merchantId: fromHex(t['merchantId'] as string),
+      publicKey: fromHex(t['publicKey'] as string),
+      certificate: fromHex(t['certificate'] as string),
+      mcc: t['mcc'] as number,
+      name: t['name'] as string,
+      enrolledAt: t['enrolledAt'] as number,
     })),
-    loads: j.loads.map((l) => ({ certificate: fromHex(l.certificate), authorization: fromHex(l.authorization), loadReceipt: fromHex(l.loadReceipt), amount: l.amount, time: l.time })),
+    loads: j.loads.map((l) => ({
+      certificate: fromHex(l.certificate),
+      authorization: fromHex(l.authorization),
+      loadReceipt: fromHex(l.loadReceipt),
+      amount: l.amount,
+      time: l.time,
+    })),
     batches: Array.from({ length: j.batches }, (_, i) => new Uint8Array(readFileSync(join(dir, `batch-${i}.cbor`)))),
     receipts: j.receipts,
     paid: j.paid,
@@ -131,7 +208,12 @@ function readSet(dir: string): ReceiptSet {
 }
 
 function hexFields(t: TerminalRecord): Record<string, string> {
-  return { terminalId: toHex(t.terminalId), merchantId: toHex(t.merchantId), publicKey: toHex(t.publicKey), certificate: toHex(t.certificate) };
+  return {
+    terminalId: toHex(t.terminalId),
+    merchantId: toHex(t.merchantId),
+    publicKey: toHex(t.publicKey),
+    certificate: toHex(t.certificate),
+  };
 }
 
 /** Generates a set without caching it. */
@@ -143,12 +225,19 @@ export function generateReceiptSet(params: ReceiptSetParams): ReceiptSet {
   for (let t = 0; t < params.terminals; t++) {
     const signer = createNodeSigner(generatePrivateKey());
     const merchantId = new Uint8Array(randomBytes(8));
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId, mcc: 5411, name: `Merchant ${t}` }, now);
+    const record = signTerminalCertificate(
+      scheme.acquirer,
+      { publicKey: signer.publicKey, merchantId, mcc: 5411, name: `Merchant ${t}` },
+      now,
+    );
     records.push(record);
     terminals.push({ id: record.terminalId, merchantId, signer, certificate: record.certificate });
   }
   const loads: ReceiptSet['loads'][number][] = [];
-  const perTerminal: { receipts: Uint8Array[]; cards: Map<string, TestCard> }[] = terminals.map(() => ({ receipts: [], cards: new Map() }));
+  const perTerminal: { receipts: Uint8Array[]; cards: Map<string, TestCard> }[] = terminals.map(() => ({
+    receipts: [],
+    cards: new Map(),
+  }));
   const batches: Uint8Array[] = [];
   let paid = 0;
   let loaded = 0;
@@ -166,11 +255,25 @@ export function generateReceiptSet(params: ReceiptSetParams): ReceiptSet {
     const amounts = Array.from({ length: params.paysPerCard }, (_, i) => 100 + ((c * 7919 + i * 104_729) % 4_900));
     const amount = amounts.reduce((a, b) => a + b, 0) + 1_000;
     const challenge = card.challenge();
-    const authorization = signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({
-      cardId: card.id, challenge: decodeCardChallenge(challenge).challenge, counter: decodeCardChallenge(challenge).counter, amount, currency: Currency.HKD,
-      loadId: new Uint8Array(randomBytes(NONCE_LENGTH)), time: now,
-    }));
-    loads.push({ certificate: card.certificate, authorization, loadReceipt: card.load(authorization), amount, time: now });
+    const authorization = signCoseSign1(
+      scheme.issuer.signer,
+      encodeLoadAuthorization({
+        cardId: card.id,
+        challenge: decodeCardChallenge(challenge).challenge,
+        counter: decodeCardChallenge(challenge).counter,
+        amount,
+        currency: Currency.HKD,
+        loadId: new Uint8Array(randomBytes(NONCE_LENGTH)),
+        time: now,
+      }),
+    );
+    loads.push({
+      certificate: card.certificate,
+      authorization,
+      loadReceipt: card.load(authorization),
+      amount,
+      time: now,
+    });
     loaded += amount;
     for (const a of amounts) {
       const t = next++ % params.terminals;

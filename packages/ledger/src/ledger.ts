@@ -18,12 +18,31 @@ import { recordReportedEvidence } from './detect/reported-evidence.js';
 import { BatchIngestor, type BatchRefusal, type IngestedBatch, type VerifiedBatch } from './ingest/batch-ingestor.js';
 import { VerifyPool } from './ingest/verify-pool.js';
 import type { LedgerContext } from './ledger-context.js';
-import { authorizeDeskLoad, authorizeLoad, recordLoadReceipt, type DeskLoadRequest, type LoadAuthorizationResult } from './scheme/load-authorization.js';
+import {
+  authorizeDeskLoad,
+  authorizeLoad,
+  recordLoadReceipt,
+  type DeskLoadRequest,
+  type LoadAuthorizationResult,
+} from './scheme/load-authorization.js';
 import type { PartyKey } from './scheme/party-key.js';
 import {
-  addMerchant, enrolByOperator, enrolWithCode, inviteTerminal, type IssuedInvite, type NewInvite, type NewMerchant, type OnlineEnrolmentRequest,
+  addMerchant,
+  enrolByOperator,
+  enrolWithCode,
+  inviteTerminal,
+  type IssuedInvite,
+  type NewInvite,
+  type NewMerchant,
+  type OnlineEnrolmentRequest,
 } from './scheme/terminal-enrolment.js';
-import type { LedgerStore, MerchantRecord, RecordedCase, TerminalRecord, TerminalStatus } from './store/ledger-store.js';
+import type {
+  LedgerStore,
+  MerchantRecord,
+  RecordedCase,
+  TerminalRecord,
+  TerminalStatus,
+} from './store/ledger-store.js';
 
 /** How old a served deny list may be before the ledger re-signs it with a fresh `issuedAt` (1 hour). */
 export const DENY_LIST_REFRESH_SECONDS = 3_600;
@@ -69,16 +88,30 @@ export class Ledger {
    * the root) and the first, empty deny list signed by the acquirer.
    * @throws LedgerError KEY_FILE if a certificate does not verify against the root; ALREADY_INITIALISED.
    */
-  static async initialise(store: LedgerStore, root: Uint8Array, anchors: readonly Uint8Array[], acquirer: PartyKey, clock: () => number = systemClock): Promise<void> {
-    const all = anchors.some((a) => bytesEqual(a, acquirer.certificate)) ? [...anchors] : [...anchors, acquirer.certificate];
+  static async initialise(
+    store: LedgerStore,
+    root: Uint8Array,
+    anchors: readonly Uint8Array[],
+    acquirer: PartyKey,
+    clock: () => number = systemClock,
+  ): Promise<void> {
+    const all = anchors.some((a) => bytesEqual(a, acquirer.certificate))
+      ? [...anchors]
+      : [...anchors, acquirer.certificate];
     const trust = TrustStore.create(root, all, createNodeVerifier());
     if (!trust.ok) throw new LedgerError(LedgerErrorCode.KeyFile, `trust anchors: ${trust.reason}`);
-    if (!bytesEqual(acquirer.cert.signer, trust.value.root.payload.subject)) throw new LedgerError(LedgerErrorCode.KeyFile, 'the acquirer key is not certified by this root');
+    if (!bytesEqual(acquirer.cert.signer, trust.value.root.payload.subject))
+      throw new LedgerError(LedgerErrorCode.KeyFile, 'the acquirer key is not certified by this root');
     const now = clock();
-    const denyList = signCoseSign1(acquirer.signer, encodeDenyList({ signer: acquirer.id, sequence: 1, issuedAt: now, cardIds: [] }));
+    const denyList = signCoseSign1(
+      acquirer.signer,
+      encodeDenyList({ signer: acquirer.id, sequence: 1, issuedAt: now, cardIds: [] }),
+    );
     await store.initialise({
       root,
-      anchors: trust.value.certificates().map((c) => ({ role: c.payload.role, subject: c.payload.subject, certificate: c.cose.bytes })),
+      anchors: trust.value
+        .certificates()
+        .map((c) => ({ role: c.payload.role, subject: c.payload.subject, certificate: c.cose.bytes })),
       denyList: { sequence: 1, issuedAt: now, bytes: denyList },
     });
   }
@@ -91,11 +124,15 @@ export class Ledger {
     const anchors = await options.store.trustAnchors();
     const verifier = createNodeVerifier();
     const trust = TrustStore.create(anchors.root, anchors.certificates, verifier);
-    if (!trust.ok) throw new LedgerError(LedgerErrorCode.Storage, `stored trust anchors do not verify: ${trust.reason}`);
+    if (!trust.ok)
+      throw new LedgerError(LedgerErrorCode.Storage, `stored trust anchors do not verify: ${trust.reason}`);
     const anchorOf = (k: PartyKey): void => {
       const stored = trust.value.get(k.role as typeof Role.Issuer | typeof Role.Acquirer, k.id);
       if (stored === undefined || !bytesEqual(stored.payload.publicKey, k.cert.publicKey)) {
-        throw new LedgerError(LedgerErrorCode.KeyFile, `the ${k.role === Role.Issuer ? 'issuer' : 'acquirer'} key ${toHex(k.id)} is not one of this ledger's trust anchors`);
+        throw new LedgerError(
+          LedgerErrorCode.KeyFile,
+          `the ${k.role === Role.Issuer ? 'issuer' : 'acquirer'} key ${toHex(k.id)} is not one of this ledger's trust anchors`,
+        );
       }
     };
     anchorOf(options.acquirer);
@@ -117,12 +154,20 @@ export class Ledger {
    * Ingests one upload batch (see BatchIngestor). Verification workers start on first use.
    * @throws LedgerError WORKER / STORAGE
    */
-  async ingestBatch(bytes: Uint8Array, source: string, onProgress?: (verified: number, total: number) => void): Promise<IngestedBatch | BatchRefusal> {
+  async ingestBatch(
+    bytes: Uint8Array,
+    source: string,
+    onProgress?: (verified: number, total: number) => void,
+  ): Promise<IngestedBatch | BatchRefusal> {
     return new BatchIngestor(this.context, await this.verifyPool()).ingest(bytes, source, onProgress);
   }
 
   /** Verifies a batch without storing anything (first half of ingestBatch). @throws LedgerError WORKER */
-  async verifyBatch(bytes: Uint8Array, source: string, onProgress?: (verified: number, total: number) => void): Promise<VerifiedBatch | BatchRefusal> {
+  async verifyBatch(
+    bytes: Uint8Array,
+    source: string,
+    onProgress?: (verified: number, total: number) => void,
+  ): Promise<VerifiedBatch | BatchRefusal> {
     return new BatchIngestor(this.context, await this.verifyPool()).verify(bytes, source, onProgress);
   }
 
@@ -158,7 +203,11 @@ export class Ledger {
    * The operator's enrolment of a terminal key for a registered merchant (CLI, trusted); naming an enrolled
    * terminal id replaces its certificate. @throws LedgerError BAD_REQUEST, NOT_FOUND, TERMINAL_CONFLICT
    */
-  enrolTerminal(request: { readonly publicKey: Uint8Array; readonly merchantId: Uint8Array; readonly terminalId?: Uint8Array }): Promise<TerminalRecord> {
+  enrolTerminal(request: {
+    readonly publicKey: Uint8Array;
+    readonly merchantId: Uint8Array;
+    readonly terminalId?: Uint8Array;
+  }): Promise<TerminalRecord> {
     return enrolByOperator(this.context, request);
   }
 
@@ -205,7 +254,10 @@ export class Ledger {
     const now = this.context.clock();
     if (now - latest.issuedAt < DENY_LIST_REFRESH_SECONDS) return latest.bytes;
     const { cardIds } = decodeDenyList(decodeCoseSign1(latest.bytes, Limits.denyListBytes).payload);
-    const bytes = signCoseSign1(acquirer.signer, encodeDenyList({ signer: acquirer.id, sequence: latest.sequence, issuedAt: now, cardIds }));
+    const bytes = signCoseSign1(
+      acquirer.signer,
+      encodeDenyList({ signer: acquirer.id, sequence: latest.sequence, issuedAt: now, cardIds }),
+    );
     await store.refreshDenyList({ sequence: latest.sequence, issuedAt: now, bytes });
     return bytes;
   }

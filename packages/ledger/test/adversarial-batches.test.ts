@@ -86,7 +86,16 @@ describe('a batch with bad receipts settles the good ones and names the failed c
 
   it('rejects a card certified by an issuer outside the trust anchors with check "cert-chain"', async () => {
     const foreign = TestCard.issue(createTestScheme().issuer);
-    foreign.commit({ kind: 'load', cardId: foreign.id, counter: 1, amount: 10_000, currency: 344, authorizationId: new Uint8Array(32), balanceAfter: 10_000, prevHash: foreign.lastHash });
+    foreign.commit({
+      kind: 'load',
+      cardId: foreign.id,
+      counter: 1,
+      amount: 10_000,
+      currency: 344,
+      authorizationId: new Uint8Array(32),
+      balanceAfter: 10_000,
+      prevHash: foreign.lastHash,
+    });
     const receipt = foreign.pay(500, terminal.id);
     const r = await ingest(signBatch(terminal, [receipt], [foreign]));
     expect(statusOf(r, receipt)).toEqual({ status: ReceiptStatus.Rejected, check: CheckId.CertChain });
@@ -175,7 +184,9 @@ describe('receipt identity is the hash of the payload', () => {
     expect(bytesEqual(malleated, receipt)).toBe(false);
     // Both encodings verify: the malleated one is a valid signature of the card over the same payload.
     const cose = decodeCoseSign1(malleated, Limits.receiptBytes);
-    expect(nobleVerifier.verify(card.signer.publicKey, coseSigStructure(cose.protectedBytes, cose.payload), cose.signature)).toBe(true);
+    expect(
+      nobleVerifier.verify(card.signer.publicKey, coseSigStructure(cose.protectedBytes, cose.payload), cose.signature),
+    ).toBe(true);
     await ingest(signBatch(terminal, [receipt], [card]));
     const r = await ingest(signBatch(terminal, [malleated], [card]));
     expect(r.counts).toEqual({ accepted: 0, duplicate: 1, rejected: 0, doubleSpend: 0 });
@@ -193,13 +204,20 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
 
   it('refuses a batch with a forged terminal signature', async () => {
     const card = await loadedCard();
-    const r = await ledger.ingestBatch(forgeSignature(signBatch(terminal, [card.pay(100, terminal.id)], [card])), 'test');
+    const r = await ledger.ingestBatch(
+      forgeSignature(signBatch(terminal, [card.pay(100, terminal.id)], [card])),
+      'test',
+    );
     expect(r).toMatchObject({ ok: false, check: CheckId.Signature });
   });
 
   it('refuses a batch from a terminal that is certified but not enrolled here', async () => {
     const signer = createNodeSigner(generatePrivateKey());
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Rogue' }, nowSeconds());
+    const record = signTerminalCertificate(
+      scheme.acquirer,
+      { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Rogue' },
+      nowSeconds(),
+    );
     const rogue = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
     const card = await loadedCard();
     const before = await creditedTotal();
@@ -210,7 +228,12 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
 
   it('refuses a batch whose terminal certificate has expired', async () => {
     const signer = createNodeSigner(generatePrivateKey());
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Old' }, nowSeconds() - YEAR / 2, YEAR / 4);
+    const record = signTerminalCertificate(
+      scheme.acquirer,
+      { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Old' },
+      nowSeconds() - YEAR / 2,
+      YEAR / 4,
+    );
     await store.putTerminal(record);
     const old = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
     const card = await loadedCard();
@@ -222,7 +245,12 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
     const signer = createNodeSigner(generatePrivateKey());
     const now = nowSeconds();
     // Certified for a day that ended an hour ago (the ledger allows uploads for 30 days after expiry).
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Lapsed' }, now - 86_400 - 3_600 + 300, 86_400);
+    const record = signTerminalCertificate(
+      scheme.acquirer,
+      { publicKey: signer.publicKey, merchantId: new Uint8Array(8), mcc: 1, name: 'Lapsed' },
+      now - 86_400 - 3_600 + 300,
+      86_400,
+    );
     await store.putTerminal(record);
     const lapsed = { id: record.terminalId, merchantId: record.merchantId, signer, certificate: record.certificate };
     const card = await loadedCard();
@@ -234,7 +262,10 @@ describe('a batch whose envelope or terminal cannot be trusted is refused whole,
   });
 
   it('refuses bytes that are not CBOR at all', async () => {
-    expect(await ledger.ingestBatch(new TextEncoder().encode('{"hello": "world"}'), 'test')).toMatchObject({ ok: false, check: CheckId.Structure });
+    expect(await ledger.ingestBatch(new TextEncoder().encode('{"hello": "world"}'), 'test')).toMatchObject({
+      ok: false,
+      check: CheckId.Structure,
+    });
   });
 });
 
@@ -243,10 +274,18 @@ describe('the batch result', () => {
     const card = await loadedCard();
     const receipts = [card.pay(10, terminal.id), forgeSignature(card.pay(20, terminal.id)), card.pay(30, terminal.id)];
     const r = await ingest(signBatch(terminal, receipts, [card]));
-    const trust = TrustStore.create(scheme.root.certificate, [scheme.issuer.certificate, scheme.acquirer.certificate], nobleVerifier);
+    const trust = TrustStore.create(
+      scheme.root.certificate,
+      [scheme.issuer.certificate, scheme.acquirer.certificate],
+      nobleVerifier,
+    );
     if (!trust.ok) throw new Error(trust.reason);
     const result = verifyBatchResult(r.result, trust.value, scheme.acquirer.id, r.batchId, nobleVerifier);
     if (!result.ok) throw new Error(result.reason);
-    expect(result.value.payload.outcomes.map((o) => o.status)).toEqual([ReceiptStatus.Accepted, ReceiptStatus.Rejected, ReceiptStatus.Accepted]);
+    expect(result.value.payload.outcomes.map((o) => o.status)).toEqual([
+      ReceiptStatus.Accepted,
+      ReceiptStatus.Rejected,
+      ReceiptStatus.Accepted,
+    ]);
   });
 });

@@ -3,12 +3,31 @@
 // enrolment, or keep acting once the operator revoked or replaced its certificate. Each test is one attack.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CBOR_CONTENT_TYPE, LedgerApi, Limits, decodeCertificate, decodeCoseSign1, fromHex, generatePrivateKey, toHex, type Signer } from '@ehkd/core';
+import {
+  CBOR_CONTENT_TYPE,
+  LedgerApi,
+  Limits,
+  decodeCertificate,
+  decodeCoseSign1,
+  fromHex,
+  generatePrivateKey,
+  toHex,
+  type Signer,
+} from '@ehkd/core';
 import { createNodeSigner } from '../src/crypto/node-signer.js';
 import { EnrolmentThrottle } from '../src/http/enrolment-throttle.js';
 import { parseEnrolmentRequest } from '../src/scheme/terminal-enrolment.js';
 import type { MerchantRecord } from '../src/store/ledger-store.js';
-import { TestCard, createTestScheme, loadCard, nowSeconds, signBatch, signLoadRequest, type TestScheme, type TestTerminal } from './fixtures/test-scheme.js';
+import {
+  TestCard,
+  createTestScheme,
+  loadCard,
+  nowSeconds,
+  signBatch,
+  signLoadRequest,
+  type TestScheme,
+  type TestTerminal,
+} from './fixtures/test-scheme.js';
 import { startTestServer, type TestServer } from './fixtures/test-server.js';
 
 /** Small limits so that a brute-force run reaches them in a few requests. */
@@ -30,7 +49,12 @@ function pastLockouts(): void {
   time += LIMITS.lockoutSeconds + LIMITS.windowSeconds + 1;
 }
 
-function post(path: string, body: string | Uint8Array, contentType: string, headers: Record<string, string> = {}): Promise<Response> {
+function post(
+  path: string,
+  body: string | Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${server.base}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
 }
 
@@ -42,7 +66,10 @@ async function merchant(name: string): Promise<MerchantRecord> {
   return server.ledger.addMerchant({ name, mcc: 5812 });
 }
 
-async function invite(m: MerchantRecord, options: { terminalId?: Uint8Array; ttlSeconds?: number } = {}): Promise<string> {
+async function invite(
+  m: MerchantRecord,
+  options: { terminalId?: Uint8Array; ttlSeconds?: number } = {},
+): Promise<string> {
   return (await server.ledger.inviteTerminal({ merchantId: m.merchantId, ...options })).code;
 }
 
@@ -51,7 +78,12 @@ async function enrolled(code: string, signer: Signer = createNodeSigner(generate
   const res = await enrol({ publicKey: toHex(signer.publicKey) }, code);
   expect(res.status).toBe(200);
   const body = (await res.json()) as { certificate: string; terminalId: string; merchantId: string };
-  return { id: fromHex(body.terminalId), merchantId: fromHex(body.merchantId), signer, certificate: fromHex(body.certificate) };
+  return {
+    id: fromHex(body.terminalId),
+    merchantId: fromHex(body.merchantId),
+    signer,
+    certificate: fromHex(body.certificate),
+  };
 }
 
 async function upload(terminal: TestTerminal, card: TestCard): Promise<Response> {
@@ -65,12 +97,15 @@ async function loadedCard(amount = 10_000): Promise<TestCard> {
 }
 
 describe('attacks on enrolment', () => {
-  it("a code holder cannot get a terminal certified for another merchant, nor have its loads debited to one", async () => {
+  it('a code holder cannot get a terminal certified for another merchant, nor have its loads debited to one', async () => {
     const victim = await merchant('Victim Jewellers');
     const attacker = await merchant('Attacker Kiosk');
     const code = await invite(attacker);
     const signer = createNodeSigner(generatePrivateKey());
-    const named = await enrol({ publicKey: toHex(signer.publicKey), merchantId: toHex(victim.merchantId), mcc: 5944, name: 'Victim Jewellers' }, code);
+    const named = await enrol(
+      { publicKey: toHex(signer.publicKey), merchantId: toHex(victim.merchantId), mcc: 5944, name: 'Victim Jewellers' },
+      code,
+    );
     expect(named.status).toBe(400);
     expect(await named.json()).toMatchObject({ error: 'LEDGER_BAD_REQUEST' });
     // The refusal did not use the code up; enrolled without merchant fields, it is the attacker's own merchant's terminal.
@@ -79,7 +114,10 @@ describe('attacks on enrolment', () => {
     expect(toHex(cert.terminal?.merchantId ?? new Uint8Array())).toBe(toHex(attacker.merchantId));
     expect(cert.name).toBe('Attacker Kiosk');
     const card = TestCard.issue(scheme.issuer);
-    expect((await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, card.challenge(), 5_000), CBOR_CONTENT_TYPE)).status).toBe(200);
+    expect(
+      (await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, card.challenge(), 5_000), CBOR_CONTENT_TYPE))
+        .status,
+    ).toBe(200);
     const lines = await server.store.merchantSettlement();
     expect(lines.find((l) => toHex(l.merchantId) === toHex(victim.merchantId))).toBeUndefined();
     expect(lines.find((l) => toHex(l.merchantId) === toHex(attacker.merchantId))).toMatchObject({ loadAmount: 5_000 });
@@ -92,18 +130,27 @@ describe('attacks on enrolment', () => {
     await enrolled(code);
     const again = await enrol({ publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey) }, code);
     expect(again.status).toBe(401);
-    expect(await again.json()).toMatchObject({ error: 'LEDGER_UNAUTHORIZED', reason: 'this enrolment code was already used' });
+    expect(await again.json()).toMatchObject({
+      error: 'LEDGER_UNAUTHORIZED',
+      reason: 'this enrolment code was already used',
+    });
 
     // Racing requests on a service of its own, whose limits let all seven losers through to the code.
-    const racing = await startTestServer(scheme, { enrolmentLimits: { ...LIMITS, clientFailures: 100, globalFailures: 100 } });
+    const racing = await startTestServer(scheme, {
+      enrolmentLimits: { ...LIMITS, clientFailures: 100, globalFailures: 100 },
+    });
     try {
       const shop = await racing.ledger.addMerchant({ name: 'Raced', mcc: 5812 });
       const { code: raced } = await racing.ledger.inviteTerminal({ merchantId: shop.merchantId });
-      const answers = await Promise.all(Array.from({ length: 8 }, () =>
-        fetch(`${racing.base}${LedgerApi.enrolTerminal}`, {
-          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${raced}` },
-          body: JSON.stringify({ publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey) }),
-        })));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          fetch(`${racing.base}${LedgerApi.enrolTerminal}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${raced}` },
+            body: JSON.stringify({ publicKey: toHex(createNodeSigner(generatePrivateKey()).publicKey) }),
+          }),
+        ),
+      );
       expect(answers.map((a) => a.status).sort()).toEqual([200, 401, 401, 401, 401, 401, 401, 401]);
       expect(await racing.store.terminals()).toHaveLength(1);
     } finally {
@@ -172,7 +219,9 @@ describe('attacks on enrolment', () => {
     // Without naming the id, the same key gets a terminal of its own; the victim's record and certificate stand.
     const other = await enrolled(code, signer);
     expect(toHex(other.id)).not.toBe(toHex(victim.id));
-    expect(toHex((await server.store.terminal(victim.id))?.certificate ?? new Uint8Array())).toBe(toHex(victim.certificate));
+    expect(toHex((await server.store.terminal(victim.id))?.certificate ?? new Uint8Array())).toBe(
+      toHex(victim.certificate),
+    );
     expect((await upload(victim, card)).status).toBe(200);
   });
 
@@ -186,16 +235,31 @@ describe('attacks on enrolment', () => {
 
     const batch = await upload(point, card);
     expect(batch.status).toBe(403);
-    expect(await batch.json()).toMatchObject({ error: 'refused', check: 'cert-chain', reason: expect.stringContaining('revoked') });
+    expect(await batch.json()).toMatchObject({
+      error: 'refused',
+      check: 'cert-chain',
+      reason: expect.stringContaining('revoked'),
+    });
     const file = await server.ledger.verifyBatch(signBatch(point, [card.pay(100, point.id)], [card]), 'file');
-    expect(file).toMatchObject({ ok: false, check: 'cert-chain', enrolled: false, reason: expect.stringContaining('revoked') });
-    const load = await post(LedgerApi.authorizeLoad, signLoadRequest(point, card, card.challenge(), 1_000), CBOR_CONTENT_TYPE);
+    expect(file).toMatchObject({
+      ok: false,
+      check: 'cert-chain',
+      enrolled: false,
+      reason: expect.stringContaining('revoked'),
+    });
+    const load = await post(
+      LedgerApi.authorizeLoad,
+      signLoadRequest(point, card, card.challenge(), 1_000),
+      CBOR_CONTENT_TYPE,
+    );
     expect(load.status).toBe(403);
     expect(await load.json()).toMatchObject({ check: 'cert-chain', reason: expect.stringContaining('revoked') });
     const line = (await server.store.merchantSettlement()).find((l) => toHex(l.merchantId) === toHex(m.merchantId));
     expect(line).toMatchObject({ creditedCount: 1, creditedAmount: 100, loadCount: 0 });
     // A revoked terminal id is never enrolled again.
-    await expect(server.ledger.inviteTerminal({ merchantId: m.merchantId, terminalId: point.id })).rejects.toMatchObject({ code: 'LEDGER_TERMINAL_CONFLICT' });
+    await expect(
+      server.ledger.inviteTerminal({ merchantId: m.merchantId, terminalId: point.id }),
+    ).rejects.toMatchObject({ code: 'LEDGER_TERMINAL_CONFLICT' });
   });
 
   it('a re-enrolment revokes the certificate it replaces: the old one is refused even with the same key', async () => {
@@ -212,11 +276,17 @@ describe('attacks on enrolment', () => {
     const old = await upload(first, card);
     expect(old.status).toBe(403);
     expect(await old.json()).toMatchObject({ check: 'cert-chain', reason: expect.stringContaining('replaced') });
-    const oldLoad = await post(LedgerApi.authorizeLoad, signLoadRequest(first, card, card.challenge(), 1_000), CBOR_CONTENT_TYPE);
+    const oldLoad = await post(
+      LedgerApi.authorizeLoad,
+      signLoadRequest(first, card, card.challenge(), 1_000),
+      CBOR_CONTENT_TYPE,
+    );
     expect(oldLoad.status).toBe(403);
     expect((await upload(renewed, card)).status).toBe(200);
     // A code for a terminal id moves no terminal to another merchant.
-    await expect(server.ledger.inviteTerminal({ merchantId: (await merchant('Elsewhere')).merchantId, terminalId: first.id })).rejects.toMatchObject({ code: 'LEDGER_TERMINAL_CONFLICT' });
+    await expect(
+      server.ledger.inviteTerminal({ merchantId: (await merchant('Elsewhere')).merchantId, terminalId: first.id }),
+    ).rejects.toMatchObject({ code: 'LEDGER_TERMINAL_CONFLICT' });
   });
 });
 
@@ -226,9 +296,15 @@ describe('the enrolment request parser', () => {
   it('takes a compressed P-256 key and nothing else: any other field is refused, whatever it holds', () => {
     expect(toHex(parseEnrolmentRequest({ publicKey: key }).publicKey)).toBe(key);
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 20 }).filter((k) => k !== 'publicKey' && k !== '__proto__'), fc.jsonValue(), (field, value) => {
-        expect(() => parseEnrolmentRequest({ publicKey: key, [field]: value })).toThrow(expect.objectContaining({ code: 'LEDGER_BAD_REQUEST' }));
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 20 }).filter((k) => k !== 'publicKey' && k !== '__proto__'),
+        fc.jsonValue(),
+        (field, value) => {
+          expect(() => parseEnrolmentRequest({ publicKey: key, [field]: value })).toThrow(
+            expect.objectContaining({ code: 'LEDGER_BAD_REQUEST' }),
+          );
+        },
+      ),
     );
   });
 

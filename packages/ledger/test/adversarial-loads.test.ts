@@ -77,13 +77,15 @@ function authorizationOf(bytes: Uint8Array) {
 }
 
 describe('a hostile load point', () => {
-  it('cannot void a load by lowering the counter of the challenge it forwards: a challenge behind the card\'s chain is refused (counter)', async () => {
+  it("cannot void a load by lowering the counter of the challenge it forwards: a challenge behind the card's chain is refused (counter)", async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 10_000);
     await upload([card.pay(1_000, shop.id)], card);
     const before = await loadPointLine();
     for (const forged of [0, 1]) {
-      const refused = await ledger.authorizeLoad(signLoadRequest(loadPoint, card, withCounter(card.challenge(), forged), 50_000));
+      const refused = await ledger.authorizeLoad(
+        signLoadRequest(loadPoint, card, withCounter(card.challenge(), forged), 50_000),
+      );
       expect(refused).toMatchObject({ ok: false, check: CheckId.Counter });
     }
     expect((await store.card(card.id))?.authorized).toBe(10_000);
@@ -94,7 +96,9 @@ describe('a hostile load point', () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 10_000);
     const claimed = card.counter + 5;
-    const auth = await ledger.authorizeLoad(signLoadRequest(loadPoint, card, withCounter(card.challenge(), claimed), 50_000));
+    const auth = await ledger.authorizeLoad(
+      signLoadRequest(loadPoint, card, withCounter(card.challenge(), claimed), 50_000),
+    );
     if (!auth.ok) throw new Error(auth.reason);
     expect(authorizationOf(auth.value).counter).toBe(claimed);
     expect(() => card.load(auth.value)).toThrow(/bound to counter/);
@@ -120,14 +124,28 @@ describe('a card cloner', () => {
     await upload([card.pay(1_000, shop.id)], card);
     // The clone spends the void load's value: a payment past a gap, from a balance no load of the chain made.
     const clone = card.clone();
-    const forged = clone.commit({ kind: 'pay', cardId: card.id, counter: clone.counter + 2, amount: 20_000, currency: 344, payee: shop.id, nonce: new Uint8Array(16).fill(7), time: Math.floor(Date.now() / 1000), balanceAfter: clone.balance + 50_000 - 20_000, prevHash: new Uint8Array(32).fill(1) });
+    const forged = clone.commit({
+      kind: 'pay',
+      cardId: card.id,
+      counter: clone.counter + 2,
+      amount: 20_000,
+      currency: 344,
+      payee: shop.id,
+      nonce: new Uint8Array(16).fill(7),
+      time: Math.floor(Date.now() / 1000),
+      balanceAfter: clone.balance + 50_000 - 20_000,
+      prevHash: new Uint8Array(32).fill(1),
+    });
     const [outcome] = await upload([forged], card);
     expect(outcome).toMatchObject({ status: ReceiptStatus.DoubleSpend, check: 'over-spend' });
     const cases = (await store.fraudCases()).filter((c) => toHex(c.cardId) === toHex(card.id));
     expect(cases.map((c) => c.kind)).toContain(EvidenceKind.OverSpend);
     const evidence = cases.find((c) => c.kind === EvidenceKind.OverSpend)?.evidence;
     if (evidence === null || evidence === undefined) throw new Error('no evidence');
-    expect(verifyDoubleSpendEvidence(evidence, scheme.root.certificate, nobleVerifier)).toMatchObject({ ok: true, value: { authorized: 10_000 } });
+    expect(verifyDoubleSpendEvidence(evidence, scheme.root.certificate, nobleVerifier)).toMatchObject({
+      ok: true,
+      value: { authorized: 10_000 },
+    });
     expect((await store.card(card.id))?.revokedAt).not.toBeNull();
     const audit = await valueAudit(store);
     const exception = audit.exceptions.find((e) => e.cardId === toHex(card.id));
@@ -138,23 +156,43 @@ describe('a card cloner', () => {
     const card = TestCard.issue(scheme.issuer);
     const auth = await ledger.authorizeLoad(signLoadRequest(loadPoint, card, card.challenge(), 20_000));
     if (!auth.ok) throw new Error(auth.reason);
-    expect(await ledger.recordLoadReceipt(card.load(auth.value))).toMatchObject({ ok: true, value: { status: ReceiptStatus.Accepted } });
+    expect(await ledger.recordLoadReceipt(card.load(auth.value))).toMatchObject({
+      ok: true,
+      value: { status: ReceiptStatus.Accepted },
+    });
     await upload([card.pay(500, shop.id)], card);
     const a = authorizationOf(auth.value);
     // A clone with the card's key and state executes the same authorization again, after a payment of its own.
     const clone = card.clone();
     clone.pay(100, shop.id);
-    const replay = clone.commit({ kind: 'load', cardId: card.id, counter: clone.counter + 1, amount: 20_000, currency: 344, authorizationId: a.id, balanceAfter: clone.balance + 20_000, prevHash: clone.lastHash });
+    const replay = clone.commit({
+      kind: 'load',
+      cardId: card.id,
+      counter: clone.counter + 1,
+      amount: 20_000,
+      currency: 344,
+      authorizationId: a.id,
+      balanceAfter: clone.balance + 20_000,
+      prevHash: clone.lastHash,
+    });
     const sequenceBefore = (await store.latestDenyList()).sequence;
     const recorded = await ledger.recordLoadReceipt(replay);
     expect(recorded).toMatchObject({ ok: true, value: { status: ReceiptStatus.DoubleSpend, check: 'misplaced-load' } });
-    const found = (await store.fraudCases()).find((c) => toHex(c.cardId) === toHex(card.id) && c.kind === EvidenceKind.MisplacedLoad);
+    const found = (await store.fraudCases()).find(
+      (c) => toHex(c.cardId) === toHex(card.id) && c.kind === EvidenceKind.MisplacedLoad,
+    );
     if (found?.evidence == null) throw new Error('no misplaced-load case with evidence');
-    expect(verifyDoubleSpendEvidence(found.evidence, scheme.root.certificate, nobleVerifier)).toMatchObject({ ok: true, value: { kind: EvidenceKind.MisplacedLoad } });
+    expect(verifyDoubleSpendEvidence(found.evidence, scheme.root.certificate, nobleVerifier)).toMatchObject({
+      ok: true,
+      value: { kind: EvidenceKind.MisplacedLoad },
+    });
     expect((await store.card(card.id))?.revokedAt).not.toBeNull();
     expect((await store.latestDenyList()).sequence).toBe(sequenceBefore + 1);
     const audit = await valueAudit(store);
-    expect(audit.exceptions.find((e) => e.cardId === toHex(card.id))).toMatchObject({ unauthorizedLoads: 20_000, loadsUnexplained: 0 });
+    expect(audit.exceptions.find((e) => e.cardId === toHex(card.id))).toMatchObject({
+      unauthorizedLoads: 20_000,
+      loadsUnexplained: 0,
+    });
     expect((await loadPointLine())?.loadAmount).toBeGreaterThanOrEqual(20_000);
   });
 
@@ -166,27 +204,53 @@ describe('a card cloner', () => {
     const a = authorizationOf(auth.value);
     const clone = card.clone();
     clone.pay(100, shop.id);
-    const misplaced = clone.commit({ kind: 'load', cardId: card.id, counter: clone.counter + 1, amount: 7_000, currency: 344, authorizationId: a.id, balanceAfter: clone.balance + 7_000, prevHash: clone.lastHash });
-    expect(await ledger.recordLoadReceipt(misplaced)).toMatchObject({ ok: true, value: { status: ReceiptStatus.DoubleSpend, check: 'misplaced-load' } });
-    expect((await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id))).toMatchObject({ executedAmount: 5_000 });
+    const misplaced = clone.commit({
+      kind: 'load',
+      cardId: card.id,
+      counter: clone.counter + 1,
+      amount: 7_000,
+      currency: 344,
+      authorizationId: a.id,
+      balanceAfter: clone.balance + 7_000,
+      prevHash: clone.lastHash,
+    });
+    expect(await ledger.recordLoadReceipt(misplaced)).toMatchObject({
+      ok: true,
+      value: { status: ReceiptStatus.DoubleSpend, check: 'misplaced-load' },
+    });
+    expect((await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id))).toMatchObject({
+      executedAmount: 5_000,
+    });
   });
 });
 
 describe('card limits at the ledger', () => {
-  it('rejects a payment above the card certificate\'s maximum payment (amount) and credits nothing for it', async () => {
-    const card = TestCard.issue(scheme.issuer, { limits: { maxBalance: 300_000, maxPayment: 1_000, maxOfflineCount: 100, maxOfflineAmount: 100_000 } });
+  it("rejects a payment above the card certificate's maximum payment (amount) and credits nothing for it", async () => {
+    const card = TestCard.issue(scheme.issuer, {
+      limits: { maxBalance: 300_000, maxPayment: 1_000, maxOfflineCount: 100, maxOfflineAmount: 100_000 },
+    });
     await loadCard(ledger, card, 50_000);
     const over = card.pay(1_001, shop.id);
     const within = card.pay(1_000, shop.id);
     const outcomes = await upload([over, within], card);
-    expect(outcomes.map((o) => [o.status, o.check])).toEqual([[ReceiptStatus.Rejected, CheckId.Amount], [ReceiptStatus.Accepted, undefined]]);
+    expect(outcomes.map((o) => [o.status, o.check])).toEqual([
+      [ReceiptStatus.Rejected, CheckId.Amount],
+      [ReceiptStatus.Accepted, undefined],
+    ]);
   });
 
-  it('refuses a load that would take the card\'s last known balance above its maximum balance (amount)', async () => {
-    const card = TestCard.issue(scheme.issuer, { limits: { maxBalance: 10_000, maxPayment: 1_000, maxOfflineCount: 100, maxOfflineAmount: 100_000 } });
+  it("refuses a load that would take the card's last known balance above its maximum balance (amount)", async () => {
+    const card = TestCard.issue(scheme.issuer, {
+      limits: { maxBalance: 10_000, maxPayment: 1_000, maxOfflineCount: 100, maxOfflineAmount: 100_000 },
+    });
     await loadCard(ledger, card, 8_000);
-    expect(await ledger.authorizeLoad(signLoadRequest(loadPoint, card, card.challenge(), 2_001))).toMatchObject({ ok: false, check: CheckId.Amount });
-    expect(await ledger.authorizeLoad(signLoadRequest(loadPoint, card, card.challenge(), 2_000))).toMatchObject({ ok: true });
+    expect(await ledger.authorizeLoad(signLoadRequest(loadPoint, card, card.challenge(), 2_001))).toMatchObject({
+      ok: false,
+      check: CheckId.Amount,
+    });
+    expect(await ledger.authorizeLoad(signLoadRequest(loadPoint, card, card.challenge(), 2_000))).toMatchObject({
+      ok: true,
+    });
   });
 });
 
@@ -201,7 +265,9 @@ describe('the value audit', () => {
       const audit = await valueAudit(store);
       expect(audit.balanced).toBe(false);
       expect(audit.exceptions.find((e) => e.cardId === toHex(card.id))).toMatchObject({ loadsUnexplained: 3_000 });
-      raw.prepare('UPDATE load_authorizations SET receipt_id = ? WHERE card_id = ?').run(sha256(decodeCoseSign1(receipt, Limits.receiptBytes).payload), card.id);
+      raw
+        .prepare('UPDATE load_authorizations SET receipt_id = ? WHERE card_id = ?')
+        .run(sha256(decodeCoseSign1(receipt, Limits.receiptBytes).payload), card.id);
       raw.prepare('UPDATE receipts SET disposition = 2 WHERE card_id = ?').run(card.id);
       expect((await valueAudit(store)).balanced).toBe(false);
       raw.prepare('UPDATE receipts SET disposition = 3 WHERE card_id = ?').run(card.id);

@@ -67,13 +67,31 @@ function health(socket: Socket): Promise<string> {
 }
 
 /** One request through node:http from `localAddress`: status, retry-after and body. */
-function get(port: number, path: string, localAddress: string, method: 'GET' | 'POST' = 'GET'): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+function get(
+  port: number,
+  path: string,
+  localAddress: string,
+  method: 'GET' | 'POST' = 'GET',
+): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, localAddress, agent: false, headers: method === 'POST' ? { 'content-type': CBOR_CONTENT_TYPE } : {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body }));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        localAddress,
+        agent: false,
+        headers: method === 'POST' ? { 'content-type': CBOR_CONTENT_TYPE } : {},
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(method === 'POST' ? Buffer.from([0xa0]) : undefined);
   });
@@ -83,7 +101,9 @@ describe('deadlines: a client that stops sending is dropped', () => {
   it('drops a client that sends its headers and half a body, then stalls', async () => {
     const { port } = await serve({ bodyIdleTimeoutMs: 1_000 });
     const socket = await connect(port);
-    socket.write(`POST ${LedgerApi.batches} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${CBOR_CONTENT_TYPE}\r\ncontent-length: 100000\r\n\r\n`);
+    socket.write(
+      `POST ${LedgerApi.batches} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${CBOR_CONTENT_TYPE}\r\ncontent-length: 100000\r\n\r\n`,
+    );
     socket.write(Buffer.alloc(50_000, 0x41));
     const after = await closedWithin(socket, 4_000);
     expect(after).toBeGreaterThanOrEqual(900);
@@ -94,7 +114,9 @@ describe('deadlines: a client that stops sending is dropped', () => {
     // silent long enough for the idle rule; only the rate rule can end it.
     const { port } = await serve({ bodyIdleTimeoutMs: 1_000, bodyGraceMs: 1_000, bodyMinBytesPerSecond: 1_000 });
     const socket = await connect(port);
-    socket.write(`POST ${LedgerApi.loadReceipts} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${CBOR_CONTENT_TYPE}\r\ncontent-length: 200\r\n\r\n`);
+    socket.write(
+      `POST ${LedgerApi.loadReceipts} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${CBOR_CONTENT_TYPE}\r\ncontent-length: 200\r\n\r\n`,
+    );
     const drip = setInterval(() => socket.writable && socket.write('x'), 300);
     try {
       const after = await closedWithin(socket, 5_000);
@@ -162,7 +184,12 @@ describe('rate limit per client address', () => {
   it('answers a flood from one address 429 with retry-after, on every route, while another address is served', async () => {
     const { port } = await serve({ rateLimitMax: 5, rateLimitWindowMs: 60_000 });
     for (let i = 0; i < 5; i++) expect((await get(port, LedgerApi.health, '127.0.0.2')).status).toBe(200);
-    for (const [path, method] of [[LedgerApi.health, 'GET'], [LedgerApi.denyList, 'GET'], [LedgerApi.batches, 'POST'], [LedgerApi.authorizeLoad, 'POST']] as const) {
+    for (const [path, method] of [
+      [LedgerApi.health, 'GET'],
+      [LedgerApi.denyList, 'GET'],
+      [LedgerApi.batches, 'POST'],
+      [LedgerApi.authorizeLoad, 'POST'],
+    ] as const) {
       const refused = await get(port, path, '127.0.0.2', method);
       expect(refused.status).toBe(429);
       expect(Number(refused.retryAfter)).toBeGreaterThan(0);
@@ -177,14 +204,18 @@ describe('HTTPS', () => {
   it('serves a client that trusts the certificate and fails one that trusts only the system CAs', async () => {
     const { port, base } = await serve({}, true);
     expect(base).toMatch(/^https:/);
-    const call = (ca: string | undefined): Promise<number> => new Promise((resolve, reject) => {
-      const req = httpsRequest({ host: '127.0.0.1', port, path: LedgerApi.health, agent: false, ...(ca !== undefined && { ca }) }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+    const call = (ca: string | undefined): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port, path: LedgerApi.health, agent: false, ...(ca !== undefined && { ca }) },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
       });
-      req.on('error', reject);
-      req.end();
-    });
     expect(await call(tls.cert)).toBe(200);
     await expect(call(undefined)).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CborTag, CodecError, CoseError, ES256_PROTECTED_HEADER, Limits, MessageType, decodeCoseSign1, decodeUploadBatch, encodeCbor, type CborValue } from '@ehkd/core';
+import {
+  CborTag,
+  CodecError,
+  CoseError,
+  ES256_PROTECTED_HEADER,
+  Limits,
+  MessageType,
+  decodeCoseSign1,
+  decodeUploadBatch,
+  encodeCbor,
+  type CborValue,
+} from '@ehkd/core';
 import { readBatchInPlace } from '../src/ingest/batch-in-place.js';
 
 /**
@@ -21,11 +32,20 @@ function generic(bytes: Uint8Array): unknown {
   }
 }
 
-function plain(cose: { protectedBytes: Uint8Array; payload: Uint8Array; signature: Uint8Array }, b: ReturnType<typeof decodeUploadBatch>): unknown {
+function plain(
+  cose: { protectedBytes: Uint8Array; payload: Uint8Array; signature: Uint8Array },
+  b: ReturnType<typeof decodeUploadBatch>,
+): unknown {
   return {
-    protectedBytes: hex(cose.protectedBytes), payload: hex(cose.payload), signature: hex(cose.signature),
-    terminalId: hex(b.terminalId), sequence: b.sequence, createdAt: b.createdAt, terminalCertificate: hex(b.terminalCertificate),
-    cardCertificates: b.cardCertificates.map(hex), receipts: b.receipts.map(hex),
+    protectedBytes: hex(cose.protectedBytes),
+    payload: hex(cose.payload),
+    signature: hex(cose.signature),
+    terminalId: hex(b.terminalId),
+    sequence: b.sequence,
+    createdAt: b.createdAt,
+    terminalCertificate: hex(b.terminalCertificate),
+    cardCertificates: b.cardCertificates.map(hex),
+    receipts: b.receipts.map(hex),
   };
 }
 
@@ -47,13 +67,22 @@ function check(bytes: Uint8Array): boolean {
 
 // Mostly valid lengths (1..max), with every head-width edge and the invalid 0 and max + 1 now and then.
 const lengthEdge = (max: number) =>
-  fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 1, max }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, 23, 24, 255, 256, max, max + 1) });
+  fc.oneof(
+    { weight: 20, arbitrary: fc.integer({ min: 1, max }) },
+    { weight: 1, arbitrary: fc.constantFrom(0, 1, 23, 24, 255, 256, max, max + 1) },
+  );
 const blob = (max: number) => lengthEdge(max).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
-const uintEdge = fc.oneof(fc.constantFrom(0, 1, 23, 24, 255, 256, 65535, 65536, 0xffff_ffff, 0x1_0000_0000, Number.MAX_SAFE_INTEGER), fc.nat());
+const uintEdge = fc.oneof(
+  fc.constantFrom(0, 1, 23, 24, 255, 256, 65535, 65536, 0xffff_ffff, 0x1_0000_0000, Number.MAX_SAFE_INTEGER),
+  fc.nat(),
+);
 
 const batch = fc.record({
   type: fc.constantFrom(MessageType.UploadBatch, MessageType.UploadBatch, MessageType.UploadBatch, 6, 8),
-  terminalId: fc.oneof({ weight: 9, arbitrary: fc.uint8Array({ minLength: 8, maxLength: 8 }) }, { weight: 1, arbitrary: blob(9) }),
+  terminalId: fc.oneof(
+    { weight: 9, arbitrary: fc.uint8Array({ minLength: 8, maxLength: 8 }) },
+    { weight: 1, arbitrary: blob(9) },
+  ),
   sequence: uintEdge,
   createdAt: uintEdge,
   terminalCertificate: blob(Limits.certificateBytes),
@@ -61,12 +90,21 @@ const batch = fc.record({
   receipts: fc.array(blob(Limits.receiptBytes), { maxLength: 30 }),
   extraKey: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(7, 24, -1) }),
   dropKey: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat({ max: 6 }) }),
-  signature: fc.oneof({ weight: 9, arbitrary: fc.uint8Array({ minLength: 64, maxLength: 64 }) }, { weight: 1, arbitrary: blob(65) }),
+  signature: fc.oneof(
+    { weight: 9, arbitrary: fc.uint8Array({ minLength: 64, maxLength: 64 }) },
+    { weight: 1, arbitrary: blob(65) },
+  ),
 });
 
 function encode(b: typeof batch extends fc.Arbitrary<infer B> ? B : never): Uint8Array {
   const fields: [number, CborValue][] = [
-    [0, b.type], [1, b.terminalId], [2, b.sequence], [3, b.createdAt], [4, b.terminalCertificate], [5, b.cardCertificates], [6, b.receipts],
+    [0, b.type],
+    [1, b.terminalId],
+    [2, b.sequence],
+    [3, b.createdAt],
+    [4, b.terminalCertificate],
+    [5, b.cardCertificates],
+    [6, b.receipts],
   ];
   const map = new Map<number, CborValue>(fields.filter(([k]) => k !== b.dropKey));
   if (b.extraKey !== null) map.set(b.extraKey, 0);
@@ -76,14 +114,28 @@ function encode(b: typeof batch extends fc.Arbitrary<infer B> ? B : never): Uint
 describe('the in-place batch reader', () => {
   it('agrees with core on generated batches, near-valid ones and valid ones alike', () => {
     let accepted = 0;
-    fc.assert(fc.property(batch, (b) => void (check(encode(b)) && accepted++)), { numRuns: 1_500 });
+    fc.assert(
+      fc.property(batch, (b) => void (check(encode(b)) && accepted++)),
+      { numRuns: 1_500 },
+    );
     expect(accepted).toBeGreaterThan(20);
   });
 
   it('agrees with core after random edits, truncations and extensions of valid batches', () => {
-    const valid = batch.map((b) => ({ ...b, type: MessageType.UploadBatch, terminalId: new Uint8Array(8), extraKey: null, dropKey: null, signature: new Uint8Array(64) }));
+    const valid = batch.map((b) => ({
+      ...b,
+      type: MessageType.UploadBatch,
+      terminalId: new Uint8Array(8),
+      extraKey: null,
+      dropKey: null,
+      signature: new Uint8Array(64),
+    }));
     let accepted = 0;
-    const edit = fc.record({ op: fc.constantFrom('set', 'insert', 'delete', 'truncate', 'extend'), at: fc.nat(), value: fc.nat({ max: 255 }) });
+    const edit = fc.record({
+      op: fc.constantFrom('set', 'insert', 'delete', 'truncate', 'extend'),
+      at: fc.nat(),
+      value: fc.nat({ max: 255 }),
+    });
     fc.assert(
       fc.property(valid, fc.array(edit, { minLength: 1, maxLength: 3 }), (b, edits) => {
         let bytes = [...encode(b)];
@@ -113,21 +165,51 @@ describe('the in-place batch reader', () => {
     };
     // widths[i] overrides the width of the i-th head written (numbering every head of the payload in order). The
     // values include 23, 255 and 65535, the largest of each width, whose next wider forms are the subtlest non-shortest ones.
-    const payload = (o: { widths?: Map<number, Width>; mapHead?: number[]; trailing?: number[]; receipts?: number; certificates?: number; sequence?: number }): Uint8Array => {
+    const payload = (o: {
+      widths?: Map<number, Width>;
+      mapHead?: number[];
+      trailing?: number[];
+      receipts?: number;
+      certificates?: number;
+      sequence?: number;
+    }): Uint8Array => {
       let n = 0;
       // A width override never narrows a head (that would encode another value, not another encoding).
-      const h = (major: number, v: number): number[] => head(major, v, Math.max(o.widths?.get(n++) ?? 0, shortest(v)) as Width);
+      const h = (major: number, v: number): number[] =>
+        head(major, v, Math.max(o.widths?.get(n++) ?? 0, shortest(v)) as Width);
       const bstr = (b: number[]): number[] => [...h(2, b.length), ...b];
       const out = [...(o.mapHead ?? h(5, 7))];
-      out.push(...h(0, 0), ...h(0, MessageType.UploadBatch), ...h(0, 1), ...bstr(new Array<number>(8).fill(1)), ...h(0, 2), ...h(0, o.sequence ?? 300), ...h(0, 3), ...h(0, 65_535));
+      out.push(
+        ...h(0, 0),
+        ...h(0, MessageType.UploadBatch),
+        ...h(0, 1),
+        ...bstr(new Array<number>(8).fill(1)),
+        ...h(0, 2),
+        ...h(0, o.sequence ?? 300),
+        ...h(0, 3),
+        ...h(0, 65_535),
+      );
       out.push(...h(0, 4), ...bstr(new Array<number>(30).fill(2)), ...h(0, 5), ...h(4, o.certificates ?? 2));
-      for (let i = 0; i < (o.certificates ?? 2); i++) out.push(...bstr(i < 2 ? new Array<number>([300, 255][i] as number).fill(3) : [3]));
+      for (let i = 0; i < (o.certificates ?? 2); i++)
+        out.push(...bstr(i < 2 ? new Array<number>([300, 255][i] as number).fill(3) : [3]));
       out.push(...h(0, 6), ...h(4, o.receipts ?? 3));
-      for (let i = 0; i < (o.receipts ?? 3); i++) out.push(...bstr(i < 3 ? new Array<number>([23, 24, 254][i] as number).fill(4) : [4]));
+      for (let i = 0; i < (o.receipts ?? 3); i++)
+        out.push(...bstr(i < 3 ? new Array<number>([23, 24, 254][i] as number).fill(4) : [4]));
       return Uint8Array.from([...out, ...(o.trailing ?? [])]);
     };
     const wrap = (p: Uint8Array, width?: Width): Uint8Array =>
-      Uint8Array.from([0xd2, 0x84, 0x43, ...ES256_PROTECTED_HEADER, 0xa0, ...head(2, p.length, width ?? shortest(p.length)), ...p, 0x58, 0x40, ...new Array<number>(64).fill(9)]);
+      Uint8Array.from([
+        0xd2,
+        0x84,
+        0x43,
+        ...ES256_PROTECTED_HEADER,
+        0xa0,
+        ...head(2, p.length, width ?? shortest(p.length)),
+        ...p,
+        0x58,
+        0x40,
+        ...new Array<number>(64).fill(9),
+      ]);
     expect(check(wrap(payload({})))).toBe(true);
     let widened = 0;
     for (let i = 0; i < 40; i++) {
@@ -148,8 +230,20 @@ describe('the in-place batch reader', () => {
   });
 
   it('hands out plain Uint8Array views of a Buffer input, and leaves 2^32 sequence numbers to core', () => {
-    const fields = (sequence: number) => new Map<number, CborValue>([[0, MessageType.UploadBatch], [1, new Uint8Array(8)], [2, sequence], [3, 5], [4, Uint8Array.of(1)], [5, []], [6, [Uint8Array.of(2, 3)]]]);
-    const bytes = (sequence: number) => encodeCbor(new CborTag(18, [ES256_PROTECTED_HEADER, new Map(), encodeCbor(fields(sequence)), new Uint8Array(64)]));
+    const fields = (sequence: number) =>
+      new Map<number, CborValue>([
+        [0, MessageType.UploadBatch],
+        [1, new Uint8Array(8)],
+        [2, sequence],
+        [3, 5],
+        [4, Uint8Array.of(1)],
+        [5, []],
+        [6, [Uint8Array.of(2, 3)]],
+      ]);
+    const bytes = (sequence: number) =>
+      encodeCbor(
+        new CborTag(18, [ES256_PROTECTED_HEADER, new Map(), encodeCbor(fields(sequence)), new Uint8Array(64)]),
+      );
     const viaBuffer = readBatchInPlace(Buffer.from(bytes(0xffff_ffff)));
     expect(viaBuffer?.batch.receipts[0]?.constructor).toBe(Uint8Array);
     expect(viaBuffer?.batch.sequence).toBe(0xffff_ffff);

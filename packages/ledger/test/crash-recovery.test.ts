@@ -14,7 +14,10 @@ import { tempDir, removeTempDirs } from './fixtures/test-scheme.js';
 const BIN = fileURLToPath(new URL('../bin/ehkd-ledger.js', import.meta.url));
 
 /** Runs `ehkd-ledger ingest` in a child process; `killAfterLines` SIGKILLs it once that many files are reported. */
-function runIngest(args: readonly string[], killAfterLines?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+function runIngest(
+  args: readonly string[],
+  killAfterLines?: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'ingest', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -26,10 +29,13 @@ function runIngest(args: readonly string[], killAfterLines?: number): Promise<{ 
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code !== null && code !== 0 ? reject(new Error(`ingest exited ${code}: ${stderr}`)) : resolve({ code, signal, stdout })));
+    child.on('exit', (code, signal) =>
+      code !== null && code !== 0
+        ? reject(new Error(`ingest exited ${code}: ${stderr}`))
+        : resolve({ code, signal, stdout }),
+    );
   });
 }
-
 
 afterAll(removeTempDirs);
 describe('the ingest process killed (SIGKILL) in the middle of a run', () => {
@@ -59,8 +65,17 @@ describe('the ingest process killed (SIGKILL) in the middle of a run', () => {
     // Every recorded batch has all of its receipts, and no receipt exists without its batch.
     const raw = new Database(db, { readonly: true });
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
-    const batches = raw.prepare('SELECT b.accepted, (SELECT COUNT(*) FROM receipts r WHERE r.batch_id = b.batch_id) AS stored FROM batches b').all() as { accepted: number; stored: number }[];
-    const orphans = raw.prepare('SELECT COUNT(*) FROM receipts r WHERE r.batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = r.batch_id)').pluck().get();
+    const batches = raw
+      .prepare(
+        'SELECT b.accepted, (SELECT COUNT(*) FROM receipts r WHERE r.batch_id = b.batch_id) AS stored FROM batches b',
+      )
+      .all() as { accepted: number; stored: number }[];
+    const orphans = raw
+      .prepare(
+        'SELECT COUNT(*) FROM receipts r WHERE r.batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = r.batch_id)',
+      )
+      .pluck()
+      .get();
     raw.close();
     expect(batches.length).toBeGreaterThanOrEqual(2);
     expect(batches.length).toBeLessThan(files.length);
@@ -72,8 +87,14 @@ describe('the ingest process killed (SIGKILL) in the middle of a run', () => {
 
     const rerun = await runIngest(args);
     expect(rerun.code).toBe(0);
-    const accepted = [...rerun.stdout.matchAll(/: (\d+) accepted, (\d+) duplicate/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-    const duplicates = [...rerun.stdout.matchAll(/: (\d+) accepted, (\d+) duplicate/g)].reduce((sum, m) => sum + Number(m[2]), 0);
+    const accepted = [...rerun.stdout.matchAll(/: (\d+) accepted, (\d+) duplicate/g)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+    const duplicates = [...rerun.stdout.matchAll(/: (\d+) accepted, (\d+) duplicate/g)].reduce(
+      (sum, m) => sum + Number(m[2]),
+      0,
+    );
     expect(accepted + duplicates).toBe(set.receipts);
     expect(duplicates).toBe(batches.reduce((sum, b) => sum + b.accepted, 0));
 

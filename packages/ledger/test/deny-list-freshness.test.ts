@@ -25,7 +25,11 @@ describe('deny-list freshness', () => {
       const fresh = await ledger.denyList();
       const payload = decodeDenyList(decodeCoseSign1(fresh, 1 << 20).payload);
       expect(payload).toMatchObject({ sequence: issued.sequence, issuedAt: now, cardIds: issued.cardIds });
-      const trust = TrustStore.create(scheme.root.certificate, [scheme.acquirer.certificate, scheme.issuer.certificate], nobleVerifier);
+      const trust = TrustStore.create(
+        scheme.root.certificate,
+        [scheme.acquirer.certificate, scheme.issuer.certificate],
+        nobleVerifier,
+      );
       if (!trust.ok) throw new Error(trust.reason);
       expect(verifyDenyList(fresh, trust.value, nobleVerifier, issued.sequence).ok).toBe(true);
       expect((await store.latestDenyList()).issuedAt).toBe(now);

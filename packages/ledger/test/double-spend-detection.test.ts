@@ -18,7 +18,18 @@ import type { IngestedBatch } from '../src/ingest/batch-ingestor.js';
 import { Disposition, Liability, type FraudCaseRecord } from '../src/store/ledger-store.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
 import { valueAudit } from '../src/reports/value-audit.js';
-import { TestCard, createTestScheme, enrolTerminal, loadCard, nowSeconds, openTestLedger, signBatch, type TestScheme, type TestTerminal, removeTempDirs } from './fixtures/test-scheme.js';
+import {
+  TestCard,
+  createTestScheme,
+  enrolTerminal,
+  loadCard,
+  nowSeconds,
+  openTestLedger,
+  signBatch,
+  type TestScheme,
+  type TestTerminal,
+  removeTempDirs,
+} from './fixtures/test-scheme.js';
 
 let scheme: TestScheme;
 let ledger: Ledger;
@@ -47,7 +58,9 @@ async function ingest(batch: Uint8Array): Promise<IngestedBatch> {
 }
 
 /** Verifies stored evidence with both verifiers and nothing but the root certificate. */
-function proven(c: FraudCaseRecord): Verification<{ kind: number; cardId: Uint8Array; issuerId: Uint8Array; counters: readonly number[] }> {
+function proven(
+  c: FraudCaseRecord,
+): Verification<{ kind: number; cardId: Uint8Array; issuerId: Uint8Array; counters: readonly number[] }> {
   if (c.evidence === null) throw new Error('no evidence');
   const node = verifyDoubleSpendEvidence(c.evidence, scheme.root.certificate, createNodeVerifier());
   const noble = verifyDoubleSpendEvidence(c.evidence, scheme.root.certificate, nobleVerifier);
@@ -56,13 +69,16 @@ function proven(c: FraudCaseRecord): Verification<{ kind: number; cardId: Uint8A
 }
 
 async function expectRevokedOnSignedDenyList(cardId: Uint8Array, sequenceAtLeast: number): Promise<void> {
-  const trust = TrustStore.create(scheme.root.certificate, [scheme.issuer.certificate, scheme.acquirer.certificate], nobleVerifier);
+  const trust = TrustStore.create(
+    scheme.root.certificate,
+    [scheme.issuer.certificate, scheme.acquirer.certificate],
+    nobleVerifier,
+  );
   if (!trust.ok) throw new Error(trust.reason);
   const list = verifyDenyList(await ledger.denyList(), trust.value, nobleVerifier, sequenceAtLeast);
   if (!list.ok) throw new Error(list.reason);
   expect(list.value.payload.cardIds.some((id) => bytesEqual(id, cardId))).toBe(true);
 }
-
 
 afterAll(removeTempDirs);
 describe('a card cloned and used at two terminals (ConflictingCounter)', () => {
@@ -80,7 +96,12 @@ describe('a card cloned and used at two terminals (ConflictingCounter)', () => {
     expect(b.denyList?.sequence).toBe(2);
 
     const [c] = await store.fraudCases();
-    expect(c).toMatchObject({ kind: EvidenceKind.ConflictingCounter, counters: [2], flaggedCount: 1, flaggedAmount: 7_000 });
+    expect(c).toMatchObject({
+      kind: EvidenceKind.ConflictingCounter,
+      counters: [2],
+      flaggedCount: 1,
+      flaggedAmount: 7_000,
+    });
     const proof = proven(c as FraudCaseRecord);
     if (!proof.ok) throw new Error(proof.reason);
     expect(toHex(proof.value.cardId)).toBe(toHex(card.id));
@@ -90,7 +111,11 @@ describe('a card cloned and used at two terminals (ConflictingCounter)', () => {
     const settlement = await store.merchantSettlement();
     expect(settlement.find((m) => bytesEqual(m.merchantId, shopA.merchantId))?.creditedAmount).toBe(6_000);
     // Shop B took the clone's payment before the revocation: a claim on the issuer, not credited.
-    expect(settlement.find((m) => bytesEqual(m.merchantId, shopB.merchantId))).toMatchObject({ creditedAmount: 0, issuerClaimAmount: 7_000, merchantLossAmount: 0 });
+    expect(settlement.find((m) => bytesEqual(m.merchantId, shopB.merchantId))).toMatchObject({
+      creditedAmount: 0,
+      issuerClaimAmount: 7_000,
+      merchantLossAmount: 0,
+    });
     expect((await valueAudit(store)).balanced).toBe(true);
   });
 
@@ -100,7 +125,12 @@ describe('a card cloned and used at two terminals (ConflictingCounter)', () => {
     const clone = card.clone();
     await ingest(signBatch(shopA, [card.pay(100, shopA.id)], [card]));
     await ingest(signBatch(shopB, [clone.pay(200, shopB.id)], [clone]));
-    const refused = await ledger.authorizeDeskLoad({ challenge: card.challenge(), amount: 1_000, currency: Currency.HKD, cardCertificate: card.certificate });
+    const refused = await ledger.authorizeDeskLoad({
+      challenge: card.challenge(),
+      amount: 1_000,
+      currency: Currency.HKD,
+      cardCertificate: card.certificate,
+    });
     expect(refused).toMatchObject({ ok: false, check: CheckId.DenyList, forbidden: true });
   });
 });
@@ -129,7 +159,18 @@ describe('balances that do not add up (BalanceMismatch)', () => {
     await loadCard(ledger, card, 1_000);
     const honest = card.pay(400, shopA.id);
     // A card whose key leaked signs a receipt that continues the chain from an invented balance of 50,000.
-    const forged = card.commit({ kind: 'pay', cardId: card.id, counter: card.counter + 1, amount: 300, currency: Currency.HKD, payee: shopA.id, nonce: new Uint8Array(16), time: clock, balanceAfter: 49_700, prevHash: card.lastHash });
+    const forged = card.commit({
+      kind: 'pay',
+      cardId: card.id,
+      counter: card.counter + 1,
+      amount: 300,
+      currency: Currency.HKD,
+      payee: shopA.id,
+      nonce: new Uint8Array(16),
+      time: clock,
+      balanceAfter: 49_700,
+      prevHash: card.lastHash,
+    });
     const r = await ingest(signBatch(shopA, [honest, forged], [card]));
     expect(r.outcomes.map((o) => o.status)).toEqual([ReceiptStatus.Accepted, ReceiptStatus.DoubleSpend]);
     expect(r.outcomes[1]?.check).toBe('balance-mismatch');
@@ -138,7 +179,9 @@ describe('balances that do not add up (BalanceMismatch)', () => {
     expect(proven(c as FraudCaseRecord).ok).toBe(true);
     const audit = await valueAudit(store);
     expect(audit.balanced).toBe(true);
-    expect(audit.exceptions[0]?.items).toEqual([{ kind: 'balance-link', counters: [2, 3], amount: -49_400, caseIds: [c?.caseId] }]);
+    expect(audit.exceptions[0]?.items).toEqual([
+      { kind: 'balance-link', counters: [2, 3], amount: -49_400, caseIds: [c?.caseId] },
+    ]);
   });
 });
 
@@ -147,7 +190,16 @@ describe('spending beyond the authorized loads (OverSpend)', () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 5_000);
     // The leaked key signs a load receipt for a load the issuer never authorized; it never reaches the ledger.
-    card.commit({ kind: 'load', cardId: card.id, counter: card.counter + 1, amount: 50_000, currency: Currency.HKD, authorizationId: new Uint8Array(32), balanceAfter: card.balance + 50_000, prevHash: card.lastHash });
+    card.commit({
+      kind: 'load',
+      cardId: card.id,
+      counter: card.counter + 1,
+      amount: 50_000,
+      currency: Currency.HKD,
+      authorizationId: new Uint8Array(32),
+      balanceAfter: card.balance + 50_000,
+      prevHash: card.lastHash,
+    });
     const pays = [card.pay(3_000, shopA.id), card.pay(3_000, shopA.id), card.pay(3_000, shopA.id)];
     const r = await ingest(signBatch(shopA, pays, [card]));
     expect(r.outcomes.map((o) => o.check ?? 'ok')).toEqual(['ok', 'over-spend', 'over-spend']);
@@ -160,7 +212,14 @@ describe('spending beyond the authorized loads (OverSpend)', () => {
     // The gap at counter 2 (the unauthorized load) shows as value moving in flight in the opposite direction.
     const audit = await valueAudit(store, { allCards: true });
     expect(audit.balanced).toBe(true);
-    expect(audit.cards.find((c) => c.cardId === toHex(card.id))).toMatchObject({ loaded: 5_000, settled: 3_000, flagged: 6_000, inFlight: -50_000, onCard: 46_000, difference: 0 });
+    expect(audit.cards.find((c) => c.cardId === toHex(card.id))).toMatchObject({
+      loaded: 5_000,
+      settled: 3_000,
+      flagged: 6_000,
+      inFlight: -50_000,
+      onCard: 46_000,
+      difference: 0,
+    });
   });
 });
 
@@ -168,7 +227,18 @@ describe('a first receipt that does not start from the personalised state (BadGe
   it('flags a counter-1 payment from a balance the card was never given, with single-receipt evidence', async () => {
     const card = TestCard.issue(scheme.issuer);
     // A leaked key signs the card's first receipt as if it had started with HK$50.
-    const forged = card.commit({ kind: 'pay', cardId: card.id, counter: 1, amount: 1_000, currency: Currency.HKD, payee: shopA.id, nonce: new Uint8Array(16), time: clock, balanceAfter: 4_000, prevHash: card.lastHash });
+    const forged = card.commit({
+      kind: 'pay',
+      cardId: card.id,
+      counter: 1,
+      amount: 1_000,
+      currency: Currency.HKD,
+      payee: shopA.id,
+      nonce: new Uint8Array(16),
+      time: clock,
+      balanceAfter: 4_000,
+      prevHash: card.lastHash,
+    });
     const r = await ingest(signBatch(shopA, [forged], [card]));
     expect(r.outcomes[0]).toMatchObject({ status: ReceiptStatus.DoubleSpend, check: 'bad-genesis' });
     const [c] = await store.fraudCases();
@@ -176,7 +246,9 @@ describe('a first receipt that does not start from the personalised state (BadGe
     expect(proven(c as FraudCaseRecord).ok).toBe(true);
     const audit = await valueAudit(store);
     expect(audit.balanced).toBe(true);
-    expect(audit.exceptions[0]?.items).toEqual([{ kind: 'balance-link', counters: [1], amount: -5_000, caseIds: [c?.caseId] }]);
+    expect(audit.exceptions[0]?.items).toEqual([
+      { kind: 'balance-link', counters: [1], amount: -5_000, caseIds: [c?.caseId] },
+    ]);
   });
 });
 
@@ -205,7 +277,16 @@ describe('load receipts', () => {
   it('are recorded only for an authorization this ledger issued, for that amount', async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 1_000);
-    const forgedLoad = card.commit({ kind: 'load', cardId: card.id, counter: card.counter + 1, amount: 99_000, currency: Currency.HKD, authorizationId: new Uint8Array(32), balanceAfter: card.balance + 99_000, prevHash: card.lastHash });
+    const forgedLoad = card.commit({
+      kind: 'load',
+      cardId: card.id,
+      counter: card.counter + 1,
+      amount: 99_000,
+      currency: Currency.HKD,
+      authorizationId: new Uint8Array(32),
+      balanceAfter: card.balance + 99_000,
+      prevHash: card.lastHash,
+    });
     expect(await ledger.recordLoadReceipt(forgedLoad)).toMatchObject({ ok: false, check: CheckId.Structure });
   });
 });

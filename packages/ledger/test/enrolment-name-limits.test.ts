@@ -23,11 +23,16 @@ describe('merchant names', () => {
   it('accepts 64 bytes of UTF-8 (21 CJK characters and one ASCII letter), and certificates carry it', async () => {
     const name = `${'茶'.repeat(21)}A`;
     const merchant = await ledger.addMerchant({ name, mcc: 5812 });
-    const record = await ledger.enrolTerminal({ publicKey: createNodeSigner(generatePrivateKey()).publicKey, merchantId: merchant.merchantId });
+    const record = await ledger.enrolTerminal({
+      publicKey: createNodeSigner(generatePrivateKey()).publicKey,
+      merchantId: merchant.merchantId,
+    });
     expect(decodeCertificate(decodeCoseSign1(record.certificate, Limits.certificateBytes).payload).name).toBe(name);
   });
   it('refuses 22 CJK characters (66 bytes, though only 22 UTF-16 units) with LEDGER_BAD_REQUEST', async () => {
-    await expect(ledger.addMerchant({ name: '茶'.repeat(22), mcc: 5812 })).rejects.toMatchObject({ code: 'LEDGER_BAD_REQUEST' });
+    await expect(ledger.addMerchant({ name: '茶'.repeat(22), mcc: 5812 })).rejects.toMatchObject({
+      code: 'LEDGER_BAD_REQUEST',
+    });
     expect(await store.merchants()).toHaveLength(1);
   });
 });

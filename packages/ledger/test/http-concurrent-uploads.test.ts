@@ -1,9 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CBOR_CONTENT_TYPE, LedgerApi, Limits, ReceiptStatus, decodeBatchResult, decodeCoseSign1, payloadId, toHex } from '@ehkd/core';
+import {
+  CBOR_CONTENT_TYPE,
+  LedgerApi,
+  Limits,
+  ReceiptStatus,
+  decodeBatchResult,
+  decodeCoseSign1,
+  payloadId,
+  toHex,
+} from '@ehkd/core';
 import type { Ledger } from '../src/ledger.js';
 import { valueAudit } from '../src/reports/value-audit.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
-import { TestCard, createTestScheme, enrolTerminal, loadCard, signBatch, type TestScheme, type TestTerminal } from './fixtures/test-scheme.js';
+import {
+  TestCard,
+  createTestScheme,
+  enrolTerminal,
+  loadCard,
+  signBatch,
+  type TestScheme,
+  type TestTerminal,
+} from './fixtures/test-scheme.js';
 import { startTestServer, type TestServer } from './fixtures/test-server.js';
 
 let scheme: TestScheme;
@@ -31,7 +48,9 @@ describe('many terminals uploading overlapping batches at the same time over HTT
       cards.push(card);
     }
     // Cards pay at every terminal in turn, so each card's chain is spread over all terminals' uploads.
-    const perTerminal = new Map<TestTerminal, { receipts: Uint8Array[]; cards: Set<TestCard> }>(terminals.map((t) => [t, { receipts: [], cards: new Set() }]));
+    const perTerminal = new Map<TestTerminal, { receipts: Uint8Array[]; cards: Set<TestCard> }>(
+      terminals.map((t) => [t, { receipts: [], cards: new Set() }]),
+    );
     const expected = new Map<string, number>();
     let unique = 0;
     let total = 0;
@@ -52,25 +71,37 @@ describe('many terminals uploading overlapping batches at the same time over HTT
     for (const [t, slot] of perTerminal) {
       const r = slot.receipts;
       const third = Math.ceil(r.length / 3);
-      for (const cut of [r.slice(0, 2 * third), r.slice(third), r.slice(0, third).concat(r.slice(2 * third)), r]) uploads.push(signBatch(t, cut, [...slot.cards]));
+      for (const cut of [r.slice(0, 2 * third), r.slice(third), r.slice(0, third).concat(r.slice(2 * third)), r])
+        uploads.push(signBatch(t, cut, [...slot.cards]));
     }
     uploads.sort(() => Math.random() - 0.5);
-    const answers = await Promise.all(uploads.map(async (body) => {
-      const res = await fetch(`${base}${LedgerApi.batches}`, { method: 'POST', headers: { 'content-type': CBOR_CONTENT_TYPE }, body });
-      expect(res.status).toBe(200);
-      return decodeBatchResult(decodeCoseSign1(new Uint8Array(await res.arrayBuffer()), Limits.batchResultBytes).payload);
-    }));
+    const answers = await Promise.all(
+      uploads.map(async (body) => {
+        const res = await fetch(`${base}${LedgerApi.batches}`, {
+          method: 'POST',
+          headers: { 'content-type': CBOR_CONTENT_TYPE },
+          body,
+        });
+        expect(res.status).toBe(200);
+        return decodeBatchResult(
+          decodeCoseSign1(new Uint8Array(await res.arrayBuffer()), Limits.batchResultBytes).payload,
+        );
+      }),
+    );
 
     const accepted = new Map<string, number>();
     for (const a of answers) {
       for (const o of a.outcomes) {
         expect([ReceiptStatus.Accepted, ReceiptStatus.Duplicate]).toContain(o.status);
-        if (o.status === ReceiptStatus.Accepted) accepted.set(toHex(o.receiptId), (accepted.get(toHex(o.receiptId)) ?? 0) + 1);
+        if (o.status === ReceiptStatus.Accepted)
+          accepted.set(toHex(o.receiptId), (accepted.get(toHex(o.receiptId)) ?? 0) + 1);
       }
     }
     expect(accepted.size).toBe(unique);
     expect([...accepted.values()].every((n) => n === 1)).toBe(true);
-    for (const slot of perTerminal.values()) for (const r of slot.receipts) expect(accepted.has(toHex(payloadId(decodeCoseSign1(r, Limits.receiptBytes))))).toBe(true);
+    for (const slot of perTerminal.values())
+      for (const r of slot.receipts)
+        expect(accepted.has(toHex(payloadId(decodeCoseSign1(r, Limits.receiptBytes))))).toBe(true);
 
     const settlement = await store.merchantSettlement();
     expect(settlement.reduce((s, m) => s + m.creditedAmount, 0)).toBe(total);

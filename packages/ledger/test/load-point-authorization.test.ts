@@ -12,7 +12,17 @@ import type { Ledger } from '../src/ledger.js';
 import { settlementReport } from '../src/reports/settlement-report.js';
 import { valueAudit } from '../src/reports/value-audit.js';
 import { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
-import { TestCard, createTestScheme, enrolTerminal, loadCard, openTestLedger, removeTempDirs, signBatch, signLoadRequest, type TestScheme } from './fixtures/test-scheme.js';
+import {
+  TestCard,
+  createTestScheme,
+  enrolTerminal,
+  loadCard,
+  openTestLedger,
+  removeTempDirs,
+  signBatch,
+  signLoadRequest,
+  type TestScheme,
+} from './fixtures/test-scheme.js';
 
 let scheme: TestScheme;
 let ledger: Ledger;
@@ -37,10 +47,19 @@ describe('a load point pays for the loads it sells', () => {
     const ingested = await ledger.ingestBatch(signBatch(shop, [card.pay(1_200, shop.id)], [card]), 'http');
     expect(ingested.ok).toBe(true);
     const line = (await settlementReport(store)).find((m) => m.merchantId === toHex(shop.merchantId));
-    expect(line).toMatchObject({ creditedCount: 1, creditedAmount: 1_200, loadCount: 1, loadAmount: 30_000, netAmount: -28_800, terminals: 1 });
+    expect(line).toMatchObject({
+      creditedCount: 1,
+      creditedAmount: 1_200,
+      loadCount: 1,
+      loadAmount: 30_000,
+      netAmount: -28_800,
+      terminals: 1,
+    });
     await loadCard(ledger, TestCard.issue(scheme.issuer), 4_000);
     const audit = await valueAudit(store);
-    expect(audit.totals).toMatchObject([{ currency: Currency.HKD, authorized: 34_000, loadsSold: 30_000, settled: 1_200 }]);
+    expect(audit.totals).toMatchObject([
+      { currency: Currency.HKD, authorized: 34_000, loadsSold: 30_000, settled: 1_200 },
+    ]);
     expect(audit.balanced).toBe(true);
   });
 
@@ -68,7 +87,8 @@ describe('a load point pays for the loads it sells', () => {
       ledger.authorizeDeskLoad({ challenge, amount: 1_000, currency: Currency.HKD, cardCertificate: card.certificate }),
     ]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    for (const r of results.filter((x) => !x.ok)) expect(r).toMatchObject({ ok: false, check: CheckId.Nonce, forbidden: false });
+    for (const r of results.filter((x) => !x.ok))
+      expect(r).toMatchObject({ ok: false, check: CheckId.Nonce, forbidden: false });
     const authorized = (await store.card(card.id))?.authorized;
     expect([1_000, 2_000]).toContain(authorized);
   });
@@ -77,10 +97,18 @@ describe('a load point pays for the loads it sells', () => {
     const shop = await enrolTerminal(ledger);
     const card = TestCard.issue(scheme.issuer);
     const otherKey = createNodeSigner(generatePrivateKey());
-    const forged = await ledger.authorizeLoad(signLoadRequest({ ...shop, signer: otherKey }, card, card.challenge(), 100));
+    const forged = await ledger.authorizeLoad(
+      signLoadRequest({ ...shop, signer: otherKey }, card, card.challenge(), 100),
+    );
     expect(forged).toMatchObject({ ok: false, check: CheckId.Signature, forbidden: false });
-    const record = signTerminalCertificate(scheme.acquirer, { publicKey: otherKey.publicKey, terminalId: shop.id, merchantId: shop.merchantId, mcc: 5812, name: 'Twin' }, Math.floor(Date.now() / 1000));
-    const twin = await ledger.authorizeLoad(signLoadRequest({ ...shop, signer: otherKey, certificate: record.certificate }, card, card.challenge(), 100));
+    const record = signTerminalCertificate(
+      scheme.acquirer,
+      { publicKey: otherKey.publicKey, terminalId: shop.id, merchantId: shop.merchantId, mcc: 5812, name: 'Twin' },
+      Math.floor(Date.now() / 1000),
+    );
+    const twin = await ledger.authorizeLoad(
+      signLoadRequest({ ...shop, signer: otherKey, certificate: record.certificate }, card, card.challenge(), 100),
+    );
     expect(twin).toMatchObject({ ok: false, check: CheckId.CertChain, forbidden: true });
     expect((await store.card(card.id))?.authorized ?? 0).toBe(0);
   });
@@ -105,11 +133,21 @@ describe('a load the card never executed', () => {
     expect((await ledger.ingestBatch(signBatch(shop, [card.pay(1_000, shop.id)], [card]), 'http')).ok).toBe(true);
     expect(await line()).toMatchObject({ loadCount: 3, loadAmount: 15_000, voidLoadCount: 0 });
     expect(await ledger.recordLoadReceipt(lateReceipt)).toMatchObject({ ok: true });
-    expect(await line()).toMatchObject({ loadCount: 2, loadAmount: 12_000, voidLoadCount: 1, voidLoadAmount: 3_000, creditedAmount: 1_000, netAmount: -11_000 });
+    expect(await line()).toMatchObject({
+      loadCount: 2,
+      loadAmount: 12_000,
+      voidLoadCount: 1,
+      voidLoadAmount: 3_000,
+      creditedAmount: 1_000,
+      netAmount: -11_000,
+    });
     const audit = await valueAudit(store);
     expect(audit.totals[0]).toMatchObject({ authorizedVoid: 3_000 });
     expect(audit.balanced).toBe(true);
-    expect((await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id))).toMatchObject({ authorizedAmount: 12_000, voidAmount: 3_000 });
+    expect((await store.loadTotals()).find((l) => toHex(l.cardId) === toHex(card.id))).toMatchObject({
+      authorizedAmount: 12_000,
+      voidAmount: 3_000,
+    });
   });
 });
 

@@ -52,11 +52,17 @@ describe('the ledger database', () => {
     const path = join(tempDir(), 'ledger.db');
     await SqliteLedgerStore.open(path).close();
     chmodSync(path, 0o644);
-    expect(refusal(() => SqliteLedgerStore.open(path))).toMatchObject({ code: LedgerErrorCode.FilePermissions, detail: { path, mode: 0o644 } });
+    expect(refusal(() => SqliteLedgerStore.open(path))).toMatchObject({
+      code: LedgerErrorCode.FilePermissions,
+      detail: { path, mode: 0o644 },
+    });
     chmodSync(path, 0o600);
     writeFileSync(`${path}-wal`, '', { mode: 0o640 });
     chmodSync(`${path}-wal`, 0o640);
-    expect(refusal(() => SqliteLedgerStore.open(path))).toMatchObject({ code: LedgerErrorCode.FilePermissions, detail: { path: `${path}-wal`, mode: 0o640 } });
+    expect(refusal(() => SqliteLedgerStore.open(path))).toMatchObject({
+      code: LedgerErrorCode.FilePermissions,
+      detail: { path: `${path}-wal`, mode: 0o640 },
+    });
   });
 });
 
@@ -68,14 +74,19 @@ describe('key files', () => {
     writeFileSync(path, formatKeyFile(scheme.keyFiles.acquirer), { mode: 0o600 });
     expect(readPartyKey(path, Role.Acquirer).id).toEqual(scheme.acquirer.id);
     chmodSync(path, 0o604);
-    expect(refusal(() => readPartyKey(path, Role.Acquirer))).toMatchObject({ code: LedgerErrorCode.FilePermissions, detail: { path, mode: 0o604 } });
+    expect(refusal(() => readPartyKey(path, Role.Acquirer))).toMatchObject({
+      code: LedgerErrorCode.FilePermissions,
+      detail: { path, mode: 0o604 },
+    });
     expect(refusal(() => readSecretText(path, 'TLS key'))).toMatchObject({ code: LedgerErrorCode.FilePermissions });
   });
 
   it('are written 0600 by the CLI, and an exposed one is refused with the chmod to run', () => {
     const dir = tempDir();
     const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
-    expect(run('keys', 'create-root', '--name', 'Root', '--out', 'root.key.json', '--cert-out', 'root.cert').status).toBe(0);
+    expect(
+      run('keys', 'create-root', '--name', 'Root', '--out', 'root.key.json', '--cert-out', 'root.cert').status,
+    ).toBe(0);
     expect(modeOf(join(dir, 'root.key.json'))).toBe(0o600);
     chmodSync(join(dir, 'root.key.json'), 0o644);
     const r = run('keys', 'create-issuer', '--root-key', 'root.key.json', '--name', 'Bank', '--out', 'issuer.key.json');
@@ -88,8 +99,15 @@ describe('key files', () => {
 describe('the TLS files of serve', () => {
   it('tls create-dev-cert writes the key 0600; serve refuses to start without TLS unless --insecure-http, and with an exposed key', () => {
     const dir = tempDir();
-    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, EHKD_ENROLMENT_TOKEN: 'x' } });
-    expect(run('tls', 'create-dev-cert', '--out-cert', 'tls.crt', '--out-key', 'tls.key', '--host', '127.0.0.1').status).toBe(0);
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, EHKD_ENROLMENT_TOKEN: 'x' },
+      });
+    expect(
+      run('tls', 'create-dev-cert', '--out-cert', 'tls.crt', '--out-key', 'tls.key', '--host', '127.0.0.1').status,
+    ).toBe(0);
     expect(modeOf(join(dir, 'tls.key'))).toBe(0o600);
     const plain = run('serve', '--acquirer-key', 'none.json');
     expect(plain.status).toBe(1);

@@ -5,7 +5,17 @@ import type { Ledger } from '../src/ledger.js';
 import { valueAudit } from '../src/reports/value-audit.js';
 import { renderValueAudit } from '../src/reports/value-audit-text.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
-import { TestCard, createTestScheme, enrolTerminal, loadCard, openTestLedger, signBatch, type TestScheme, type TestTerminal, removeTempDirs } from './fixtures/test-scheme.js';
+import {
+  TestCard,
+  createTestScheme,
+  enrolTerminal,
+  loadCard,
+  openTestLedger,
+  signBatch,
+  type TestScheme,
+  type TestTerminal,
+  removeTempDirs,
+} from './fixtures/test-scheme.js';
 
 let scheme: TestScheme;
 let ledger: Ledger;
@@ -28,7 +38,6 @@ afterEach(async () => {
 function amount(i: number): number {
   return 1 + ((i * 7_919) % 2_999);
 }
-
 
 afterAll(removeTempDirs);
 describe('the value-conservation audit', () => {
@@ -65,7 +74,10 @@ describe('the value-conservation audit', () => {
     const other = await enrolTerminal(ledger);
     const last = victim.pay(1_001, shop.id);
     const cloned = clone.pay(2_002, other.id);
-    for (const [t, receipt, c] of [[shop, last, victim], [other, cloned, clone]] as const) {
+    for (const [t, receipt, c] of [
+      [shop, last, victim],
+      [other, cloned, clone],
+    ] as const) {
       const r = await ledger.ingestBatch(signBatch(t, [receipt], [c]), 'test');
       if (!r.ok) throw new Error(r.reason);
     }
@@ -74,7 +86,16 @@ describe('the value-conservation audit', () => {
     const audit = await valueAudit(store, { allCards: true });
     expect(audit.balanced).toBe(true);
     const [t] = audit.totals;
-    expect(t).toMatchObject({ currency: 344, loaded, settled: uploaded, flagged: 2_002, difference: -2_002, explained: -2_002, unexplained: 0, merchantSettlement: uploaded });
+    expect(t).toMatchObject({
+      currency: 344,
+      loaded,
+      settled: uploaded,
+      flagged: 2_002,
+      difference: -2_002,
+      explained: -2_002,
+      unexplained: 0,
+      merchantSettlement: uploaded,
+    });
     // Payments still on terminals before a card's last recorded receipt are exactly what the ledger infers is in
     // flight; those after it are indistinguishable from value still on the card, and the audit counts them there.
     let inFlight = 0;
@@ -91,13 +112,18 @@ describe('the value-conservation audit', () => {
     expect(t!.loaded - (t!.settled + t!.onCard + t!.inFlight + t!.flagged)).toBe(-2_002);
     expect(renderValueAudit(audit, await store.fraudCases())).toContain('AUDIT BALANCES');
     const victimAudit = audit.cards.find((c) => c.cardId === toHex(victim.id));
-    expect(victimAudit?.items).toEqual([{ kind: 'conflicting', counters: [victim.counter], amount: -2_002, caseIds: [1] }]);
+    expect(victimAudit?.items).toEqual([
+      { kind: 'conflicting', counters: [victim.counter], amount: -2_002, caseIds: [1] },
+    ]);
   });
 
   it('fails when a stored amount was altered behind the ledger', async () => {
     const card = TestCard.issue(scheme.issuer);
     await loadCard(ledger, card, 10_000);
-    const r = await ledger.ingestBatch(signBatch(shop, [card.pay(1_234, shop.id), card.pay(766, shop.id)], [card]), 'test');
+    const r = await ledger.ingestBatch(
+      signBatch(shop, [card.pay(1_234, shop.id), card.pay(766, shop.id)], [card]),
+      'test',
+    );
     if (!r.ok) throw new Error(r.reason);
     expect((await valueAudit(store)).balanced).toBe(true);
     const raw = new Database(dbPath);

@@ -10,7 +10,10 @@ const payee = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
 
 beforeAll(async () => {
   scheme = createTestScheme();
-  pool = await VerifyPool.start({ root: scheme.root.certificate, certificates: [scheme.issuer.certificate, scheme.acquirer.certificate] }, { size: 2 });
+  pool = await VerifyPool.start(
+    { root: scheme.root.certificate, certificates: [scheme.issuer.certificate, scheme.acquirer.certificate] },
+    { size: 2 },
+  );
 });
 
 afterAll(async () => {
@@ -19,7 +22,16 @@ afterAll(async () => {
 
 function loaded(amount: number): TestCard {
   const card = TestCard.issue(scheme.issuer);
-  card.commit({ kind: 'load', cardId: card.id, counter: 1, amount, currency: Currency.HKD, authorizationId: new Uint8Array(32), balanceAfter: amount, prevHash: card.lastHash });
+  card.commit({
+    kind: 'load',
+    cardId: card.id,
+    counter: 1,
+    amount,
+    currency: Currency.HKD,
+    authorizationId: new Uint8Array(32),
+    balanceAfter: amount,
+    prevHash: card.lastHash,
+  });
   return card;
 }
 
@@ -29,11 +41,16 @@ describe('the verification pool', () => {
     const receipts = Array.from({ length: 2_500 }, (_, i) => card.pay(1 + (i % 50), payee));
     receipts[1_234] = forgeSignature(receipts[1_234] as Uint8Array);
     const progress: number[] = [];
-    const checks = await pool.verify({ receipts, cardCertificates: [card.certificate], payee }, (n) => progress.push(n));
+    const checks = await pool.verify({ receipts, cardCertificates: [card.certificate], payee }, (n) =>
+      progress.push(n),
+    );
     expect(checks).toHaveLength(2_500);
     checks.forEach((c, i) => {
       if (i === 1_234) expect(c).toMatchObject({ ok: false, check: CheckId.Signature });
-      else expect(c.ok && toHex(c.id)).toBe(toHex(payloadId(decodeCoseSign1(receipts[i] as Uint8Array, Limits.receiptBytes))));
+      else
+        expect(c.ok && toHex(c.id)).toBe(
+          toHex(payloadId(decodeCoseSign1(receipts[i] as Uint8Array, Limits.receiptBytes))),
+        );
     });
     expect(progress.at(-1)).toBe(2_500);
   });

@@ -48,7 +48,8 @@ export async function run(): Promise<BenchRow[]> {
     const p99 = percentile(times, 99);
 
     let withoutShim: number | undefined;
-    let withoutShimNote = 'not measured: pcscd was not started by scripts/pcsc-stack.sh, so this run may not restart it';
+    let withoutShimNote =
+      'not measured: pcscd was not started by scripts/pcsc-stack.sh, so this run may not restart it';
     if (session.ownedByScript) {
       // The same driver and card carry on across both restarts: pcscd recovery is exercised too.
       await mustRun('stop');
@@ -61,7 +62,8 @@ export async function run(): Promise<BenchRow[]> {
         await mustRun('start');
       }
     }
-    const limit = withoutShim === undefined ? undefined : { name: 'same stack without the TCP_NODELAY shim', value: withoutShim };
+    const limit =
+      withoutShim === undefined ? undefined : { name: 'same stack without the TCP_NODELAY shim', value: withoutShim };
     const taps = await fullTaps(pcsc.transport.bind(pcsc));
     return [
       {
@@ -72,7 +74,13 @@ export async function run(): Promise<BenchRow[]> {
         ...(limit === undefined ? {} : { limit, ratio: p50 / limit.value }),
         note: `${ROUND_TRIPS} APDUs of 13 bytes in, 10 out; ${withoutShimNote}`,
       },
-      { section: SECTION, name: 'APDU round trip through pcscd + vpcd, p99', value: p99, unit: 'ms', note: `${ROUND_TRIPS} APDUs` },
+      {
+        section: SECTION,
+        name: 'APDU round trip through pcscd + vpcd, p99',
+        value: p99,
+        unit: 'ms',
+        note: `${ROUND_TRIPS} APDUs`,
+      },
       ...taps,
     ];
   } finally {
@@ -86,7 +94,9 @@ export async function run(): Promise<BenchRow[]> {
  * A full terminal tap (SELECT, PAY, receipt verification, two durable commits) with the real purse applet, through
  * pcscd + vpcd and in process, so that the table shows what the PC/SC stack adds to a tap.
  */
-async function fullTaps(openTransport: (c: { readerName: string; timeoutMs: number }) => Promise<PcscTransport>): Promise<BenchRow[]> {
+async function fullTaps(
+  openTransport: (c: { readerName: string; timeoutMs: number }) => Promise<PcscTransport>,
+): Promise<BenchRow[]> {
   const slot = VPCD_SLOTS[1];
   const pcscCard = await benchCard();
   const server = serveOverVpcd(pcscCard.applet, { port: slot.port });
@@ -97,11 +107,27 @@ async function fullTaps(openTransport: (c: { readerName: string; timeoutMs: numb
     const throughPcsc = await tapTimes(await openTransport({ readerName: slot.reader, timeoutMs: 5000 }));
     const inProcess = await tapTimes(reader);
     const row = (name: string, value: number, peer: number, note: string): BenchRow => ({
-      section: SECTION, name, value, unit: 'ms', limit: { name: 'same tap in-process', value: peer }, ratio: value / peer, note,
+      section: SECTION,
+      name,
+      value,
+      unit: 'ms',
+      limit: { name: 'same tap in-process', value: peer },
+      ratio: value / peer,
+      note,
     });
-    const [p50, p99, i50, i99] = [percentile(throughPcsc, 50), percentile(throughPcsc, 99), percentile(inProcess, 50), percentile(inProcess, 99)];
+    const [p50, p99, i50, i99] = [
+      percentile(throughPcsc, 50),
+      percentile(throughPcsc, 99),
+      percentile(inProcess, 50),
+      percentile(inProcess, 99),
+    ];
     return [
-      row('full tap through pcscd + vpcd, p50', p50, i50, `${TAPS} terminal taps (SELECT + PAY + verify + 2 fsyncs); PC/SC adds ${(p50 - i50).toFixed(2)} ms at the median`),
+      row(
+        'full tap through pcscd + vpcd, p50',
+        p50,
+        i50,
+        `${TAPS} terminal taps (SELECT + PAY + verify + 2 fsyncs); PC/SC adds ${(p50 - i50).toFixed(2)} ms at the median`,
+      ),
       row('full tap through pcscd + vpcd, p99', p99, i99, `${TAPS} taps`),
       { section: SECTION, name: 'full tap in-process, p50', value: i50, unit: 'ms' },
       { section: SECTION, name: 'full tap in-process, p99', value: i99, unit: 'ms' },
@@ -156,7 +182,9 @@ async function selectedCard(transport: PcscTransport): Promise<CardConnection> {
       await connection.transmit(SELECT_TEST_APPLET);
       return connection;
     } catch (error) {
-      const removed = error instanceof TransportError && (error.code === TransportErrorCode.CardRemoved || error.code === TransportErrorCode.ReaderRemoved);
+      const removed =
+        error instanceof TransportError &&
+        (error.code === TransportErrorCode.CardRemoved || error.code === TransportErrorCode.ReaderRemoved);
       if (!removed || attempt === 3) throw error;
     }
   }

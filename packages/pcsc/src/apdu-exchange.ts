@@ -74,10 +74,14 @@ function checked(response: Uint8Array): Uint8Array {
 function withLe(command: Uint8Array, le: number): Uint8Array | undefined {
   const n = command.length;
   let bodyEnd: number;
-  if (n === 4) bodyEnd = 4; // case 1: header only
-  else if (n === 5) bodyEnd = 4; // case 2: header + Le
-  else if (command[4] !== 0 && n === 5 + command[4]!) bodyEnd = n; // case 3: header + Lc + data
-  else if (command[4] !== 0 && n === 6 + command[4]!) bodyEnd = n - 1; // case 4: header + Lc + data + Le
+  if (n === 4)
+    bodyEnd = 4; // case 1: header only
+  else if (n === 5)
+    bodyEnd = 4; // case 2: header + Le
+  else if (command[4] !== 0 && n === 5 + command[4]!)
+    bodyEnd = n; // case 3: header + Lc + data
+  else if (command[4] !== 0 && n === 6 + command[4]!)
+    bodyEnd = n - 1; // case 4: header + Lc + data + Le
   else return undefined;
   const out = new Uint8Array(bodyEnd + 1);
   out.set(command.subarray(0, bodyEnd));

@@ -84,9 +84,13 @@ export class PcscCardConnection implements CardConnection {
     if (response.length === 0) {
       // A card always answers at least SW1 SW2. vpcd reports "success, no bytes" when the card's
       // connection closed during the exchange: the card left, and may have processed the command.
-      const error = new TransportError(TransportErrorCode.CardRemoved, `the card in '${this.#slot.name}' left without answering`, {
-        detail: { reader: this.#slot.name },
-      });
+      const error = new TransportError(
+        TransportErrorCode.CardRemoved,
+        `the card in '${this.#slot.name}' left without answering`,
+        {
+          detail: { reader: this.#slot.name },
+        },
+      );
       this.#onFailure(this.#slot, this.#generation, error);
       throw error;
     }
@@ -96,7 +100,11 @@ export class PcscCardConnection implements CardConnection {
   #liveReader(): NonNullable<ReaderSlot['reader']> {
     const detail = { reader: this.#slot.name };
     if (this.#ended) {
-      throw new TransportError(TransportErrorCode.Closed, `the session with the card in '${this.#slot.name}' was ended`, { detail });
+      throw new TransportError(
+        TransportErrorCode.Closed,
+        `the session with the card in '${this.#slot.name}' was ended`,
+        { detail },
+      );
     }
     const reader = this.#slot.reader;
     if (reader === undefined) {

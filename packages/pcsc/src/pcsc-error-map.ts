@@ -83,11 +83,21 @@ export function toTransportError(
   const detail = pcscCode === undefined ? { reader } : { reader, pcscCode };
   const hex = pcscCode === undefined ? '' : ` (PC/SC 0x${pcscCode.toString(16).padStart(8, '0')})`;
   if (pcscCode !== undefined && CARD_GONE.has(pcscCode)) {
-    return new TransportError(TransportErrorCode.CardRemoved, `${operation}: the card left reader '${reader}'${hex}`, { cause: error, detail });
+    return new TransportError(TransportErrorCode.CardRemoved, `${operation}: the card left reader '${reader}'${hex}`, {
+      cause: error,
+      detail,
+    });
   }
   if (pcscCode !== undefined && READER_GONE.has(pcscCode)) {
-    return new TransportError(TransportErrorCode.ReaderRemoved, `${operation}: reader '${reader}' or pcscd went away${hex}`, { cause: error, detail });
+    return new TransportError(
+      TransportErrorCode.ReaderRemoved,
+      `${operation}: reader '${reader}' or pcscd went away${hex}`,
+      { cause: error, detail },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new TransportError(fallback, `${operation} on reader '${reader}' failed${hex}: ${message}`, { cause: error, detail });
+  return new TransportError(fallback, `${operation} on reader '${reader}' failed${hex}: ${message}`, {
+    cause: error,
+    detail,
+  });
 }

@@ -115,7 +115,10 @@ export class PcscReaderManager {
    * @example
    * const transport = await manager.transport({ readerName: 'Virtual PCD 00 01' });
    */
-  async transport(choice: ReaderChoice = {}, onClose: () => Promise<void> = async () => undefined): Promise<PcscTransport> {
+  async transport(
+    choice: ReaderChoice = {},
+    onClose: () => Promise<void> = async () => undefined,
+  ): Promise<PcscTransport> {
     const slot = await this.#waitForReader(choice.readerName, choice.timeoutMs ?? 3000);
     const transport: PcscTransport = new PcscTransport(
       slot,
@@ -183,9 +186,13 @@ export class PcscReaderManager {
     const present = this.readerNames();
     const list = present.length === 0 ? 'none' : present.map((name) => `'${name}'`).join(', ');
     const wanted = readerName === undefined ? 'no PC/SC reader' : `no PC/SC reader named '${readerName}'`;
-    return new TransportError(TransportErrorCode.NoReader, `${wanted} within ${timeoutMs} ms; readers present: ${list}`, {
-      ...(readerName === undefined ? {} : { detail: { reader: readerName } }),
-    });
+    return new TransportError(
+      TransportErrorCode.NoReader,
+      `${wanted} within ${timeoutMs} ms; readers present: ${list}`,
+      {
+        ...(readerName === undefined ? {} : { detail: { reader: readerName } }),
+      },
+    );
   }
 
   #createNfc(): void {

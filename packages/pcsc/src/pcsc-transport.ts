@@ -50,7 +50,10 @@ export class PcscTransport implements CardTransport {
     const { timeoutMs, signal } = options;
     const detail = { reader: this.#slot.name };
     if (this.#closed) return Promise.reject(this.#closedError());
-    if (signal?.aborted) return Promise.reject(new TransportError(TransportErrorCode.Aborted, 'waiting for a card was aborted', { detail }));
+    if (signal?.aborted)
+      return Promise.reject(
+        new TransportError(TransportErrorCode.Aborted, 'waiting for a card was aborted', { detail }),
+      );
 
     return new Promise<CardConnection>((resolve, reject) => {
       let readerSeen = this.#slot.reader !== undefined;
@@ -90,7 +93,11 @@ export class PcscTransport implements CardTransport {
             const reader = this.#slot.reader;
             if (reader === undefined) {
               if (readerSeen) {
-                finish({ error: new TransportError(TransportErrorCode.ReaderRemoved, `reader '${this.#slot.name}' went away`, { detail }) });
+                finish({
+                  error: new TransportError(TransportErrorCode.ReaderRemoved, `reader '${this.#slot.name}' went away`, {
+                    detail,
+                  }),
+                });
               }
               continue;
             }
@@ -109,7 +116,11 @@ export class PcscTransport implements CardTransport {
               try {
                 await this.#slot.serialize(() => reader.connect());
               } catch (cause) {
-                this.#onFailure(this.#slot, card.generation, toTransportError(cause, this.#slot.name, 'SCardConnect', TransportErrorCode.TransmitFailed));
+                this.#onFailure(
+                  this.#slot,
+                  card.generation,
+                  toTransportError(cause, this.#slot.name, 'SCardConnect', TransportErrorCode.TransmitFailed),
+                );
                 continue;
               }
               if (this.#slot.card !== card) {
@@ -124,14 +135,22 @@ export class PcscTransport implements CardTransport {
         }
       };
 
-      const onAbort = (): void => finish({ error: new TransportError(TransportErrorCode.Aborted, 'waiting for a card was aborted', { detail }) });
+      const onAbort = (): void =>
+        finish({ error: new TransportError(TransportErrorCode.Aborted, 'waiting for a card was aborted', { detail }) });
       const onClose = (): void => finish({ error: this.#closedError() });
       const unsubscribe = this.#slot.subscribe(() => void check());
       this.#closeListeners.add(onClose);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined) {
         timer = setTimeout(
-          () => finish({ error: new TransportError(TransportErrorCode.Timeout, `no card in '${this.#slot.name}' within ${timeoutMs} ms`, { detail }) }),
+          () =>
+            finish({
+              error: new TransportError(
+                TransportErrorCode.Timeout,
+                `no card in '${this.#slot.name}' within ${timeoutMs} ms`,
+                { detail },
+              ),
+            }),
           timeoutMs,
         );
       }

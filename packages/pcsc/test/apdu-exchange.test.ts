@@ -87,7 +87,9 @@ describe('exchangeApdu', () => {
 
   it('stops a card that chains 61xx forever with MALFORMED_RESPONSE', async () => {
     const endless = scripted(() => [...new Array<number>(255).fill(0x42), 0x61, 0xff]);
-    const error = await exchangeApdu(Uint8Array.of(0x80, 0x10, 0, 0), endless.transmit).catch((caught: unknown) => caught);
+    const error = await exchangeApdu(Uint8Array.of(0x80, 0x10, 0, 0), endless.transmit).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).code).toBe(TransportErrorCode.MalformedResponse);
     expect(endless.sent.length).toBeLessThanOrEqual(Math.ceil(MAX_CHAINED_RESPONSE_BYTES / 255) + 2);
@@ -96,7 +98,9 @@ describe('exchangeApdu', () => {
   it('rejects an answer shorter than SW1 SW2 with MALFORMED_RESPONSE', async () => {
     for (const answer of [[], [0x90]]) {
       const card = scripted(() => answer);
-      const error = await exchangeApdu(Uint8Array.of(0x80, 0x10, 0, 0), card.transmit).catch((caught: unknown) => caught);
+      const error = await exchangeApdu(Uint8Array.of(0x80, 0x10, 0, 0), card.transmit).catch(
+        (caught: unknown) => caught,
+      );
       expect((error as TransportError).code).toBe(TransportErrorCode.MalformedResponse);
     }
   });

@@ -53,7 +53,9 @@ describe.skipIf(!session.ready)('PC/SC driver through pcscd + vpcd', () => {
     servers = VPCD_SLOTS.map((slot, i) => serveOverVpcd(applets[i]!, { port: slot.port }));
     await Promise.all(servers.map((server) => server.whenConnected({ timeoutMs: 5000 })));
     pcsc = await openPcsc();
-    [readerA, readerB] = await Promise.all(VPCD_SLOTS.map((slot) => pcsc.transport({ readerName: slot.reader, timeoutMs: 5000 })));
+    [readerA, readerB] = await Promise.all(
+      VPCD_SLOTS.map((slot) => pcsc.transport({ readerName: slot.reader, timeoutMs: 5000 })),
+    );
   });
 
   afterAll(async () => {
@@ -84,7 +86,10 @@ describe.skipIf(!session.ready)('PC/SC driver through pcscd + vpcd', () => {
     }
     times.sort((a, b) => a - b);
     // Without TCP_NODELAY on vpcd's socket this is about 44 ms (the stack script's shim fixes it).
-    expect(times[times.length >> 1], 'median ms; does pcscd run with the shim? scripts/pcsc-stack.sh status').toBeLessThan(1);
+    expect(
+      times[times.length >> 1],
+      'median ms; does pcscd run with the shim? scripts/pcsc-stack.sh status',
+    ).toBeLessThan(1);
   });
 
   it('follows 61xx with GET RESPONSE and answers 6Cxx by resending with the right Le', async () => {
@@ -139,7 +144,9 @@ describe.skipIf(!session.ready)('PC/SC driver through pcscd + vpcd', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     expect((await rejection(readerB.waitForCard({ signal: controller.signal }))).code).toBe(TransportErrorCode.Aborted);
-    expect((await rejection(readerB.waitForCard({ signal: AbortSignal.abort() }))).code).toBe(TransportErrorCode.Aborted);
+    expect((await rejection(readerB.waitForCard({ signal: AbortSignal.abort() }))).code).toBe(
+      TransportErrorCode.Aborted,
+    );
 
     const pending = readerB.waitForCard({ timeoutMs: 5000 });
     await server.reinsert();

@@ -6,8 +6,17 @@ import { describe, expect, it } from 'vitest';
 
 const SURFACE: Readonly<Record<string, readonly string[]>> = {
   '@ehkd/pcsc': [
-    'MAX_CHAINED_RESPONSE_BYTES', 'PcscCardConnection', 'PcscCode', 'PcscReaderManager', 'PcscTransport',
-    'exchangeApdu', 'isPcscdListening', 'openPcsc', 'openPcscTransport', 'pcscCodeOf', 'pcscdSocketPath',
+    'MAX_CHAINED_RESPONSE_BYTES',
+    'PcscCardConnection',
+    'PcscCode',
+    'PcscReaderManager',
+    'PcscTransport',
+    'exchangeApdu',
+    'isPcscdListening',
+    'openPcsc',
+    'openPcscTransport',
+    'pcscCodeOf',
+    'pcscdSocketPath',
     'toTransportError',
   ],
 };

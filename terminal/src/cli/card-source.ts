@@ -22,9 +22,14 @@ export async function openReader(readerName: string | undefined, timeoutMs: numb
     return { transport, close: () => transport.close() };
   } catch (e) {
     if (!(e instanceof TransportError)) throw e;
-    throw new TerminalError(TerminalErrorCode.ReaderUnavailable, `PC/SC: ${e.message}`, {
-      action: 'Plug the reader in and check pcscd is running (`ehkd-terminal readers` lists what is seen).',
-    }, e);
+    throw new TerminalError(
+      TerminalErrorCode.ReaderUnavailable,
+      `PC/SC: ${e.message}`,
+      {
+        action: 'Plug the reader in and check pcscd is running (`ehkd-terminal readers` lists what is seen).',
+      },
+      e,
+    );
   }
 }
 
@@ -41,7 +46,12 @@ export async function openSimulatedCard(cardFile: string): Promise<CardSource> {
     store = FileCardStore.open(cardFile);
   } catch (e) {
     if (!(e instanceof CardError)) throw e;
-    throw new TerminalError(TerminalErrorCode.BadFile, `cannot open the card file ${cardFile}: ${e.message}`, { action: 'Check the card file (create one with `ehkd-card`).' }, e);
+    throw new TerminalError(
+      TerminalErrorCode.BadFile,
+      `cannot open the card file ${cardFile}: ${e.message}`,
+      { action: 'Check the card file (create one with `ehkd-card`).' },
+      e,
+    );
   }
   const reader = new SimulatedReader({ readerName: `sim:${cardFile}` });
   reader.insert(new PurseApplet(store));

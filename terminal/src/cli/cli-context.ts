@@ -59,7 +59,12 @@ export function amountArg(text: string, what = 'amount'): number {
     return parseAmount(text, Currency.HKD);
   } catch (e) {
     if (!(e instanceof MoneyError)) throw e;
-    throw new TerminalError(TerminalErrorCode.InvalidAmount, `${what}: ${e.message}`, { action: 'Type the amount in dollars, e.g. 12.50.' }, e);
+    throw new TerminalError(
+      TerminalErrorCode.InvalidAmount,
+      `${what}: ${e.message}`,
+      { action: 'Type the amount in dollars, e.g. 12.50.' },
+      e,
+    );
   }
 }
 
@@ -70,7 +75,11 @@ export function amountArg(text: string, what = 'amount'): number {
 export function integerArg(text: string, what: string, min = 0): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new TerminalError(TerminalErrorCode.BadConfig, `${what} must be a whole number of at least ${min}, got '${text}'`, { action: `Give ${what} as a whole number.` });
+    throw new TerminalError(
+      TerminalErrorCode.BadConfig,
+      `${what} must be a whole number of at least ${min}, got '${text}'`,
+      { action: `Give ${what} as a whole number.` },
+    );
   }
   return n;
 }
@@ -80,6 +89,9 @@ export function integerArg(text: string, what: string, min = 0): number {
  * @throws TerminalError BAD_CONFIG
  */
 export function idArg(text: string, what: string): Uint8Array {
-  if (!/^[0-9a-fA-F]{16}$/.test(text)) throw new TerminalError(TerminalErrorCode.BadConfig, `${what} must be 16 hex digits, got '${text}'`, { action: `Give ${what} as 16 hex digits.` });
+  if (!/^[0-9a-fA-F]{16}$/.test(text))
+    throw new TerminalError(TerminalErrorCode.BadConfig, `${what} must be 16 hex digits, got '${text}'`, {
+      action: `Give ${what} as 16 hex digits.`,
+    });
   return fromHex(text);
 }

@@ -17,9 +17,17 @@ export function readMessageFile(path: string, what: string): Uint8Array {
   try {
     raw = readFileSync(path);
   } catch (e) {
-    throw new TerminalError(TerminalErrorCode.BadFile, `cannot read the ${what} file ${path}: ${(e as Error).message}`, { action: 'Check the file path.' }, e);
+    throw new TerminalError(
+      TerminalErrorCode.BadFile,
+      `cannot read the ${what} file ${path}: ${(e as Error).message}`,
+      { action: 'Check the file path.' },
+      e,
+    );
   }
-  if (raw.length > MAX_FILE_BYTES) throw new TerminalError(TerminalErrorCode.BadFile, `the ${what} file ${path} is too large`, { action: 'Check that it is the right file.' });
+  if (raw.length > MAX_FILE_BYTES)
+    throw new TerminalError(TerminalErrorCode.BadFile, `the ${what} file ${path} is too large`, {
+      action: 'Check that it is the right file.',
+    });
   const text = raw.toString('latin1').trim();
   if (text.length > 0 && /^[0-9a-fA-F\s]+$/.test(text)) {
     const hex = text.replace(/\s+/g, '');
@@ -47,7 +55,12 @@ export function ledgerTrustArgs(o: { readonly ledgerCa?: string; readonly insecu
   try {
     pem = readFileSync(o.ledgerCa, 'utf8');
   } catch (e) {
-    throw new TerminalError(TerminalErrorCode.BadFile, `cannot read the ledger CA file ${o.ledgerCa}: ${(e as Error).message}`, { action: 'Check the file path.' }, e);
+    throw new TerminalError(
+      TerminalErrorCode.BadFile,
+      `cannot read the ledger CA file ${o.ledgerCa}: ${(e as Error).message}`,
+      { action: 'Check the file path.' },
+      e,
+    );
   }
   return { ca: parseLedgerCa(pem), insecureHttp: o.insecureHttp === true };
 }

@@ -22,12 +22,26 @@ const EXIT_USAGE = 64;
 function buildProgram(): Command {
   const program = new Command()
     .name('ehkd-terminal')
-    .description('Offline e-HKD POS terminal: take card payments offline, queue receipts durably, upload or export them')
+    .description(
+      'Offline e-HKD POS terminal: take card payments offline, queue receipts durably, upload or export them',
+    )
     .option('-d, --data-dir <dir>', `terminal data directory (default: $${DATA_DIR_ENV} or ./ehkd-terminal-data)`)
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerCharge, registerTopUp, registerReaders, registerReceipts, registerStatus, registerSync, registerDaemon, registerExport, registerEnrol, registerConfig, registerUpdate]) {
+  for (const register of [
+    registerCharge,
+    registerTopUp,
+    registerReaders,
+    registerReceipts,
+    registerStatus,
+    registerSync,
+    registerDaemon,
+    registerExport,
+    registerEnrol,
+    registerConfig,
+    registerUpdate,
+  ]) {
     register(program);
   }
   for (const command of program.commands) command.exitOverride();
@@ -48,10 +62,15 @@ async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.Ok : EXIT_USAGE;
     if (e instanceof EhkdError) {
       if (json) process.stdout.write(`${toJson({ error: errorJson(e) })}\n`);
-      else process.stderr.write(`ERROR  ${e.message}\n${e instanceof TerminalError ? `  What to do: ${e.action}\n` : ''}  (${e.layer} ${e.code})\n`);
+      else
+        process.stderr.write(
+          `ERROR  ${e.message}\n${e instanceof TerminalError ? `  What to do: ${e.action}\n` : ''}  (${e.layer} ${e.code})\n`,
+        );
       return ExitCode.Failed;
     }
-    process.stderr.write(`INTERNAL ERROR (a bug; nothing was lost: receipts are only marked after they are safe)\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `INTERNAL ERROR (a bug; nothing was lost: receipts are only marked after they are safe)\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return ExitCode.Internal;
   }
 }

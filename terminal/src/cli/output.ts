@@ -18,7 +18,11 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** JSON with bytes as lower-case hex (ids, hashes, receipts) and errors as { code, message, action }. */
 export function toJson(value: unknown, indent: number | undefined = 2): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v instanceof EhkdError ? errorJson(v) : v), indent);
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => (v instanceof Uint8Array ? toHex(v) : v instanceof EhkdError ? errorJson(v) : v),
+    indent,
+  );
 }
 
 /** The JSON form of an error: its stable code, what happened and (for TerminalErrors) what to do. */

@@ -44,7 +44,11 @@ export function validateLimits(limits: TerminalLimits): TerminalLimits {
   for (const [name, max] of checks) {
     const v = limits[name];
     if (!Number.isSafeInteger(v) || v < 0 || v > max) {
-      throw new TerminalError(TerminalErrorCode.BadConfig, `limit ${name} must be a whole number from 0 to ${max}, got ${v}`, { action: `Set ${name} to a valid value.` });
+      throw new TerminalError(
+        TerminalErrorCode.BadConfig,
+        `limit ${name} must be a whole number from 0 to ${max}, got ${v}`,
+        { action: `Set ${name} to a valid value.` },
+      );
     }
   }
   return limits;

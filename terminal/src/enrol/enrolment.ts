@@ -1,4 +1,18 @@
-import { createSigner, bytesEqual, fromHex, decodeCertificate, generatePrivateKey, openSigned, Limits, Role, toHex, CodecError, CoseError, type SignatureVerifier, type TrustStore } from '@ehkd/core';
+import {
+  createSigner,
+  bytesEqual,
+  fromHex,
+  decodeCertificate,
+  generatePrivateKey,
+  openSigned,
+  Limits,
+  Role,
+  toHex,
+  CodecError,
+  CoseError,
+  type SignatureVerifier,
+  type TrustStore,
+} from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import type { ConfigStore, EnrolmentRequest } from '../store/config-store.js';
 import type { TapJournal } from '../store/tap-journal.js';
@@ -34,11 +48,19 @@ export interface EnrolmentReport {
  * @example const request = prepareEnrolment(config, { merchantId }, now)
  */
 export function prepareEnrolment(config: ConfigStore, fields: EnrolmentFields, now: number): EnrolmentRequest {
-  if ((fields.merchantId !== undefined && fields.merchantId.length !== 8) || (fields.terminalId !== undefined && fields.terminalId.length !== 8)) {
-    throw new TerminalError(TerminalErrorCode.BadConfig, 'merchant and terminal ids are 8 bytes (16 hex digits)', { action: 'Use the ids your acquirer gave you.' });
+  if (
+    (fields.merchantId !== undefined && fields.merchantId.length !== 8) ||
+    (fields.terminalId !== undefined && fields.terminalId.length !== 8)
+  ) {
+    throw new TerminalError(TerminalErrorCode.BadConfig, 'merchant and terminal ids are 8 bytes (16 hex digits)', {
+      action: 'Use the ids your acquirer gave you.',
+    });
   }
   const held = config.identity();
-  const ids = { ...(fields.terminalId !== undefined && { terminalId: fields.terminalId }), ...(fields.merchantId !== undefined && { merchantId: fields.merchantId }) };
+  const ids = {
+    ...(fields.terminalId !== undefined && { terminalId: fields.terminalId }),
+    ...(fields.merchantId !== undefined && { merchantId: fields.merchantId }),
+  };
   if (held !== undefined) {
     const request = { publicKey: held.publicKey, ...ids };
     config.saveRequest(request);
@@ -58,14 +80,21 @@ export function prepareEnrolment(config: ConfigStore, fields: EnrolmentFields, n
  * @example const report = await enrolOnline(config, journal, client, code, root, verifier, now); show(report.merchantName)
  */
 export async function enrolOnline(
-  config: ConfigStore, journal: TapJournal, client: LedgerClient, code: string, pinnedRoot: Uint8Array, verifier: SignatureVerifier, now: number,
+  config: ConfigStore,
+  journal: TapJournal,
+  client: LedgerClient,
+  code: string,
+  pinnedRoot: Uint8Array,
+  verifier: SignatureVerifier,
+  now: number,
 ): Promise<EnrolmentReport> {
   const request = prepareEnrolment(config, {}, now);
   const answer = await client.enrolTerminal(code, { publicKey: toHex(request.publicKey) });
   const bundle = await client.trustAnchors();
   const trust = verifyTrustBundle(bundle, rootIdOf(pinnedRoot), verifier);
   const report = checkCertificate(config, journal, answer.certificate, trust, request, verifier, now);
-  if (!bytesEqual(answer.acquirerId, fromHex(report.acquirerId))) throw failed('the ledger named another acquirer than the one that signed the certificate');
+  if (!bytesEqual(answer.acquirerId, fromHex(report.acquirerId)))
+    throw failed('the ledger named another acquirer than the one that signed the certificate');
   const deny = checkDenyList(await client.denyList(), trust, verifier, undefined);
   config.installCertificate(answer.certificate, bundle, deny.record, now);
   return { ...report, denyListSequence: deny.record.sequence };
@@ -78,11 +107,24 @@ export async function enrolOnline(
  * @throws TerminalError ENROLMENT_FAILED, TRUST_REJECTED.
  */
 export function installEnrolment(
-  config: ConfigStore, journal: TapJournal, certificate: Uint8Array, bundle: Uint8Array, options: { pinnedRoot?: Uint8Array; denyList?: Uint8Array }, verifier: SignatureVerifier, now: number,
+  config: ConfigStore,
+  journal: TapJournal,
+  certificate: Uint8Array,
+  bundle: Uint8Array,
+  options: { pinnedRoot?: Uint8Array; denyList?: Uint8Array },
+  verifier: SignatureVerifier,
+  now: number,
 ): EnrolmentReport {
   const held = config.identity();
-  if (held === undefined) throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal has no key yet', { action: 'Run `ehkd-terminal enrol --request <file>` first and have the acquirer sign it.' });
-  const trust = verifyTrustBundle(bundle, options.pinnedRoot === undefined ? undefined : rootIdOf(options.pinnedRoot), verifier);
+  if (held === undefined)
+    throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal has no key yet', {
+      action: 'Run `ehkd-terminal enrol --request <file>` first and have the acquirer sign it.',
+    });
+  const trust = verifyTrustBundle(
+    bundle,
+    options.pinnedRoot === undefined ? undefined : rootIdOf(options.pinnedRoot),
+    verifier,
+  );
   const report = checkCertificate(config, journal, certificate, trust, held.request, verifier, now);
   const deny = options.denyList === undefined ? undefined : checkDenyList(options.denyList, trust, verifier, undefined);
   config.installCertificate(certificate, bundle, deny?.record, now);
@@ -93,35 +135,71 @@ export function installEnrolment(
 export function rootIdOf(rootCertificate: Uint8Array): Uint8Array {
   try {
     const root = openSigned(rootCertificate, Limits.certificateBytes, decodeCertificate);
-    if (root.payload.role !== Role.Root) throw new TerminalError(TerminalErrorCode.BadFile, 'the pinned root file holds a certificate that is not a root', { action: 'Give the scheme root certificate.' });
+    if (root.payload.role !== Role.Root)
+      throw new TerminalError(
+        TerminalErrorCode.BadFile,
+        'the pinned root file holds a certificate that is not a root',
+        { action: 'Give the scheme root certificate.' },
+      );
     return root.id;
   } catch (e) {
-    if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.BadFile, `the root certificate is malformed: ${e.message}`, { action: 'Give the scheme root certificate (hex or binary COSE).' }, e);
+    if (e instanceof CodecError || e instanceof CoseError)
+      throw new TerminalError(
+        TerminalErrorCode.BadFile,
+        `the root certificate is malformed: ${e.message}`,
+        { action: 'Give the scheme root certificate (hex or binary COSE).' },
+        e,
+      );
     throw e;
   }
 }
 
-function checkCertificate(config: ConfigStore, journal: TapJournal, bytes: Uint8Array, trust: TrustStore, request: EnrolmentRequest, verifier: SignatureVerifier, now: number): Omit<EnrolmentReport, 'denyListSequence'> {
+function checkCertificate(
+  config: ConfigStore,
+  journal: TapJournal,
+  bytes: Uint8Array,
+  trust: TrustStore,
+  request: EnrolmentRequest,
+  verifier: SignatureVerifier,
+  now: number,
+): Omit<EnrolmentReport, 'denyListSequence'> {
   const v = trust.verifyLeaf(bytes, Role.Terminal, verifier, now);
   if (!v.ok) throw failed(`the terminal certificate does not verify (${v.check}): ${v.reason}`, v.check);
   const cert = v.value.payload;
-  if (!bytesEqual(cert.publicKey, request.publicKey)) throw failed('the certificate is for another key than this terminal\'s');
-  if (request.terminalId !== undefined && !bytesEqual(cert.subject, request.terminalId)) throw failed(`the certificate names terminal ${toHex(cert.subject)}, not ${toHex(request.terminalId)}`);
+  if (!bytesEqual(cert.publicKey, request.publicKey))
+    throw failed("the certificate is for another key than this terminal's");
+  if (request.terminalId !== undefined && !bytesEqual(cert.subject, request.terminalId))
+    throw failed(`the certificate names terminal ${toHex(cert.subject)}, not ${toHex(request.terminalId)}`);
   if (cert.terminal === undefined) throw failed('the certificate names no merchant');
-  if (request.merchantId !== undefined && !bytesEqual(cert.terminal.merchantId, request.merchantId)) throw failed(`the certificate names merchant ${toHex(cert.terminal.merchantId)}, not ${toHex(request.merchantId)}`);
+  if (request.merchantId !== undefined && !bytesEqual(cert.terminal.merchantId, request.merchantId))
+    throw failed(`the certificate names merchant ${toHex(cert.terminal.merchantId)}, not ${toHex(request.merchantId)}`);
   const heldCert = config.identity()?.certificate;
   if (heldCert !== undefined) {
     const held = openSigned(heldCert, Limits.certificateBytes, decodeCertificate).payload;
     const exposure = journal.exposure();
     if (!bytesEqual(held.subject, cert.subject) && exposure.receipts + exposure.pendingIntents > 0) {
-      throw new TerminalError(TerminalErrorCode.AlreadyEnrolled, `this terminal is enrolled as ${toHex(held.subject)} and holds unsettled payments for that id`, {
-        action: 'Sync (or export) and settle every payment before enrolling under another terminal id.',
-      });
+      throw new TerminalError(
+        TerminalErrorCode.AlreadyEnrolled,
+        `this terminal is enrolled as ${toHex(held.subject)} and holds unsettled payments for that id`,
+        {
+          action: 'Sync (or export) and settle every payment before enrolling under another terminal id.',
+        },
+      );
     }
   }
-  return { terminalId: toHex(cert.subject), merchantId: toHex(cert.terminal.merchantId), ...(cert.name !== undefined && { merchantName: cert.name }), mcc: cert.terminal.mcc, acquirerId: toHex(cert.signer), notAfter: cert.notAfter };
+  return {
+    terminalId: toHex(cert.subject),
+    merchantId: toHex(cert.terminal.merchantId),
+    ...(cert.name !== undefined && { merchantName: cert.name }),
+    mcc: cert.terminal.mcc,
+    acquirerId: toHex(cert.signer),
+    notAfter: cert.notAfter,
+  };
 }
 
 function failed(message: string, check?: string): TerminalError {
-  return new TerminalError(TerminalErrorCode.EnrolmentFailed, message, { action: 'Nothing was installed. Check the files or the enrolment code with your acquirer and enrol again.', ...(check !== undefined && { check }) });
+  return new TerminalError(TerminalErrorCode.EnrolmentFailed, message, {
+    action: 'Nothing was installed. Check the files or the enrolment code with your acquirer and enrol again.',
+    ...(check !== undefined && { check }),
+  });
 }

@@ -38,9 +38,22 @@ export interface ExportOptions {
  * before anything is marked: a crash in between leaves the receipts queued, to be exported again. Exported
  * receipts are still uploaded when the link returns (the ledger deduplicates), so none is ever lost.
  */
-export function exportBatch(queue: ReceiptQueue, identity: EnrolledIdentity, dataDir: string, options: ExportOptions, now: number, fault?: FaultHook): ExportReport {
+export function exportBatch(
+  queue: ReceiptQueue,
+  identity: EnrolledIdentity,
+  dataDir: string,
+  options: ExportOptions,
+  now: number,
+  fault?: FaultHook,
+): ExportReport {
   const states = options.again === true ? [ReceiptState.Queued, ReceiptState.Exported] : [ReceiptState.Queued];
-  const batch = queue.cutBatch(BatchPurpose.Export, states, EXPORT_BATCH_RECEIPTS, (c) => signBatch(identity, c, now), now);
+  const batch = queue.cutBatch(
+    BatchPurpose.Export,
+    states,
+    EXPORT_BATCH_RECEIPTS,
+    (c) => signBatch(identity, c, now),
+    now,
+  );
   if (batch === undefined) return { receipts: 0, amount: 0, remaining: 0 };
   let file: string;
   try {
@@ -53,10 +66,22 @@ export function exportBatch(queue: ReceiptQueue, identity: EnrolledIdentity, dat
     }
     writeFileDurably(file, batch.bytes);
   } catch (e) {
-    throw new TerminalError(TerminalErrorCode.BadFile, `cannot write the export file: ${(e as Error).message}`, { action: 'Nothing was marked: check the destination (space, permissions, medium) and export again.' }, e);
+    throw new TerminalError(
+      TerminalErrorCode.BadFile,
+      `cannot write the export file: ${(e as Error).message}`,
+      { action: 'Nothing was marked: check the destination (space, permissions, medium) and export again.' },
+      e,
+    );
   }
   fault?.(CrashPoint.ExportAfterFile);
   queue.markExported(batch.id, file, now);
   const counts = queue.counts();
-  return { file, batchId: toHex(batch.id), sequence: batch.sequence, receipts: batch.receipts, amount: batch.amount, remaining: counts[ReceiptState.Queued].count };
+  return {
+    file,
+    batchId: toHex(batch.id),
+    sequence: batch.sequence,
+    receipts: batch.receipts,
+    amount: batch.amount,
+    remaining: counts[ReceiptState.Queued].count,
+  };
 }

@@ -1,4 +1,3 @@
-
 /**
  * Named instants of a tap, a sync and an export at which the crash-consistency tests kill the terminal (or, inside a
  * transaction, fail its commit). The library calls the `FaultHook` it was given at each one; production passes none.

@@ -1,7 +1,31 @@
 import {
-  Currency, StatusWord, bytesEqual, decodeCardChallenge, encodeLoadRequest, sha256, signCoseSign1, toHex, decodeSelectResponse, decodeCertificate, decodeCoseSign1, parseResponseApdu, purseApdus,
-  statusWordName, verifyCardReceipt, Limits, type CardConnection, type CardReceipt, type Certificate, type SignatureVerifier, type Signed, type Verification, CodecError, CoseError,
-  CheckId, decodeLoadAuthorization, type LoadAuthorization,
+  Currency,
+  StatusWord,
+  bytesEqual,
+  decodeCardChallenge,
+  encodeLoadRequest,
+  sha256,
+  signCoseSign1,
+  toHex,
+  decodeSelectResponse,
+  decodeCertificate,
+  decodeCoseSign1,
+  parseResponseApdu,
+  purseApdus,
+  statusWordName,
+  verifyCardReceipt,
+  Limits,
+  type CardConnection,
+  type CardReceipt,
+  type Certificate,
+  type SignatureVerifier,
+  type Signed,
+  type Verification,
+  CodecError,
+  CoseError,
+  CheckId,
+  decodeLoadAuthorization,
+  type LoadAuthorization,
 } from '@ehkd/core';
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
@@ -41,8 +65,15 @@ export interface TopUpHooks {
 async function exchange(connection: CardConnection, command: Uint8Array, what: string): Promise<Uint8Array> {
   const answer = parseResponseApdu(await connection.transmit(command));
   if (answer.sw !== StatusWord.Ok) {
-    const action = answer.sw === StatusWord.BalanceLimitExceeded ? 'Load a smaller amount: the card would exceed its maximum balance.' : answer.sw === StatusWord.CardLocked ? 'The card is locked by its issuer: refer the customer to the bank.' : 'Tap the card again; if it repeats, refer the customer to the bank.';
-    throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card refused ${what} (${statusWordName(answer.sw)})`, { action });
+    const action =
+      answer.sw === StatusWord.BalanceLimitExceeded
+        ? 'Load a smaller amount: the card would exceed its maximum balance.'
+        : answer.sw === StatusWord.CardLocked
+          ? 'The card is locked by its issuer: refer the customer to the bank.'
+          : 'Tap the card again; if it repeats, refer the customer to the bank.';
+    throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card refused ${what} (${statusWordName(answer.sw)})`, {
+      action,
+    });
   }
   return answer.data;
 }
@@ -53,7 +84,12 @@ async function purseAnswer<T>(read: () => Promise<T>): Promise<T> {
     return await read();
   } catch (e) {
     if (!(e instanceof CodecError || e instanceof CoseError)) throw e;
-    throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card answered something that is not a purse answer: ${e.message}`, { action: 'Tap the card again; if it repeats, refer the customer to the bank.' }, e);
+    throw new TerminalError(
+      TerminalErrorCode.TopUpFailed,
+      `the card answered something that is not a purse answer: ${e.message}`,
+      { action: 'Tap the card again; if it repeats, refer the customer to the bank.' },
+      e,
+    );
   }
 }
 
@@ -73,7 +109,11 @@ export interface SelectedCard {
 export function selectCard(connection: CardConnection): Promise<SelectedCard> {
   return purseAnswer(async () => {
     const selected = decodeSelectResponse(await exchange(connection, purseApdus.select(), 'SELECT'));
-    return { certificate: selected.certificate, cert: decodeCertificate(decodeCoseSign1(selected.certificate, Limits.certificateBytes).payload), counter: selected.state.counter };
+    return {
+      certificate: selected.certificate,
+      cert: decodeCertificate(decodeCoseSign1(selected.certificate, Limits.certificateBytes).payload),
+      counter: selected.state.counter,
+    };
   });
 }
 
@@ -101,7 +141,12 @@ export interface SentLoad {
  * @example await topUpOnline(connection, new LedgerClient(url), identity, 50_000, verifier, now)
  */
 export async function topUpOnline(
-  connection: CardConnection, ledger: LedgerClient, identity: EnrolledIdentity, amount: number, verifier: SignatureVerifier, now: number,
+  connection: CardConnection,
+  ledger: LedgerClient,
+  identity: EnrolledIdentity,
+  amount: number,
+  verifier: SignatureVerifier,
+  now: number,
   hooks: TopUpHooks = {},
 ): Promise<TopUpReport> {
   const { certificate, cert: cardCert } = await selectCard(connection);
@@ -109,8 +154,13 @@ export async function topUpOnline(
   const { counter } = await purseAnswer(async () => decodeCardChallenge(challenge));
   hooks.beforeAuthorize?.(cardCert.subject);
   const request = encodeLoadRequest({
-    terminalId: identity.terminalId, terminalCertificate: identity.certificate, cardCertificate: certificate,
-    challenge, amount, currency: cardCert.card?.currency ?? Currency.HKD, time: now,
+    terminalId: identity.terminalId,
+    terminalCertificate: identity.certificate,
+    cardCertificate: certificate,
+    challenge,
+    amount,
+    currency: cardCert.card?.currency ?? Currency.HKD,
+    time: now,
   });
   const authorization = await ledger.authorizeLoad(signCoseSign1(identity.signer, request));
   let authorizationId: Uint8Array;
@@ -120,17 +170,34 @@ export async function topUpOnline(
     bound = decodeLoadAuthorization(payload);
     authorizationId = sha256(payload);
   } catch (e) {
-    if (e instanceof CodecError || e instanceof CoseError) throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorization is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
+    if (e instanceof CodecError || e instanceof CoseError)
+      throw new TerminalError(
+        TerminalErrorCode.LedgerAnswerInvalid,
+        `the ledger's load authorization is malformed: ${(e as Error).message}`,
+        { action: 'Try again; if it repeats, call your acquirer.' },
+        e,
+      );
     throw e;
   }
   // The card checks the issuer's signature; the load point checks that it is the load it asked for, so that what it
   // journals (amount, counter) is what the card will be asked to execute.
   if (!bytesEqual(bound.cardId, cardCert.subject) || bound.counter !== counter || bound.amount !== amount) {
-    throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's load authorization is not for this load (card ${toHex(bound.cardId)}, counter ${bound.counter}, amount ${bound.amount})`, { action: 'Try again; if it repeats, call your acquirer.' });
+    throw new TerminalError(
+      TerminalErrorCode.LedgerAnswerInvalid,
+      `the ledger's load authorization is not for this load (card ${toHex(bound.cardId)}, counter ${bound.counter}, amount ${bound.amount})`,
+      { action: 'Try again; if it repeats, call your acquirer.' },
+    );
   }
   hooks.onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
   const receiptBytes = await exchange(connection, purseApdus.load(authorization), 'LOAD');
-  return recordLoad(ledger, receiptBytes, verifyCardReceipt(receiptBytes, cardCert, verifier), { amount, counter, authorizationId }, false, hooks);
+  return recordLoad(
+    ledger,
+    receiptBytes,
+    verifyCardReceipt(receiptBytes, cardCert, verifier),
+    { amount, counter, authorizationId },
+    false,
+    hooks,
+  );
 }
 
 /**
@@ -143,25 +210,49 @@ export async function topUpOnline(
  *   longer reaches back to the load); TransportError when the card leaves again.
  */
 export async function resumeTopUp(
-  connection: CardConnection, card: SelectedCard, ledger: LedgerClient, load: SentLoad, verifier: SignatureVerifier, hooks: TopUpHooks = {},
+  connection: CardConnection,
+  card: SelectedCard,
+  ledger: LedgerClient,
+  load: SentLoad,
+  verifier: SignatureVerifier,
+  hooks: TopUpHooks = {},
 ): Promise<TopUpReport | null> {
   const { cert: cardCert, counter } = card;
   if (!bytesEqual(cardCert.subject, load.cardId)) {
-    throw new TerminalError(TerminalErrorCode.TopUpFailed, `this is card ${toHex(cardCert.subject)}, the interrupted load was for card ${toHex(load.cardId)}`, { action: 'Present the card that was being loaded.' });
+    throw new TerminalError(
+      TerminalErrorCode.TopUpFailed,
+      `this is card ${toHex(cardCert.subject)}, the interrupted load was for card ${toHex(load.cardId)}`,
+      { action: 'Present the card that was being loaded.' },
+    );
   }
   if (counter === load.counter) return null;
   for (let record = 1; record <= 0xff; record++) {
     const answer = parseResponseApdu(await connection.transmit(purseApdus.readLog(record)));
     if (answer.sw === StatusWord.RecordNotFound) break;
-    if (answer.sw !== StatusWord.Ok) throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card refused READ LOG (${statusWordName(answer.sw)})`, { action: 'Tap the card again; if it repeats, refer the customer to the bank.' });
+    if (answer.sw !== StatusWord.Ok)
+      throw new TerminalError(
+        TerminalErrorCode.TopUpFailed,
+        `the card refused READ LOG (${statusWordName(answer.sw)})`,
+        { action: 'Tap the card again; if it repeats, refer the customer to the bank.' },
+      );
     const logged = verifyCardReceipt(answer.data, cardCert, verifier);
-    if (!logged.ok) throw new TerminalError(TerminalErrorCode.TopUpFailed, `a receipt in the card's log does not verify (${logged.check})`, { action: 'Refer the card to the bank.', check: logged.check });
+    if (!logged.ok)
+      throw new TerminalError(
+        TerminalErrorCode.TopUpFailed,
+        `a receipt in the card's log does not verify (${logged.check})`,
+        { action: 'Refer the card to the bank.', check: logged.check },
+      );
     const p = logged.value.payload;
-    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId)) return recordLoad(ledger, answer.data, logged, load, true, hooks);
+    if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId))
+      return recordLoad(ledger, answer.data, logged, load, true, hooks);
     // The load, had it happened, would be the receipt right after the challenge's counter: at or below it, it did not.
     if (p.counter <= load.counter + 1) return null;
   }
-  throw new TerminalError(TerminalErrorCode.TopUpUncertain, `the card's log no longer reaches back to counter ${load.counter + 1}: whether the load happened cannot be read from the card`, { action: 'Refer the customer to the bank with the card: the ledger will see the load if the card made it.' });
+  throw new TerminalError(
+    TerminalErrorCode.TopUpUncertain,
+    `the card's log no longer reaches back to counter ${load.counter + 1}: whether the load happened cannot be read from the card`,
+    { action: 'Refer the customer to the bank with the card: the ledger will see the load if the card made it.' },
+  );
 }
 
 /**
@@ -169,22 +260,46 @@ export async function resumeTopUp(
  * the authorization binds: a genuine card executes it nowhere else) and hands it to the ledger.
  */
 async function recordLoad(
-  ledger: LedgerClient, receiptBytes: Uint8Array, receipt: Verification<Signed<CardReceipt>>, load: Pick<SentLoad, 'amount' | 'counter' | 'authorizationId'>, resumed: boolean, hooks: TopUpHooks,
+  ledger: LedgerClient,
+  receiptBytes: Uint8Array,
+  receipt: Verification<Signed<CardReceipt>>,
+  load: Pick<SentLoad, 'amount' | 'counter' | 'authorizationId'>,
+  resumed: boolean,
+  hooks: TopUpHooks,
 ): Promise<TopUpReport> {
   const { amount, authorizationId } = load;
-  const mismatch = !receipt.ok ? receipt.check
-    : receipt.value.payload.kind !== 'load' || receipt.value.payload.amount !== amount || !bytesEqual(receipt.value.payload.authorizationId, authorizationId) ? CheckId.Amount
-      : receipt.value.payload.counter !== load.counter + 1 ? CheckId.Counter : null;
+  const mismatch = !receipt.ok
+    ? receipt.check
+    : receipt.value.payload.kind !== 'load' ||
+        receipt.value.payload.amount !== amount ||
+        !bytesEqual(receipt.value.payload.authorizationId, authorizationId)
+      ? CheckId.Amount
+      : receipt.value.payload.counter !== load.counter + 1
+        ? CheckId.Counter
+        : null;
   if (!receipt.ok || mismatch !== null) {
-    throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card's load receipt does not verify (${receipt.ok ? `not this load: ${mismatch}` : receipt.check})`, { action: 'Refer the card to the bank.', check: mismatch ?? CheckId.Structure });
+    throw new TerminalError(
+      TerminalErrorCode.TopUpFailed,
+      `the card's load receipt does not verify (${receipt.ok ? `not this load: ${mismatch}` : receipt.check})`,
+      { action: 'Refer the card to the bank.', check: mismatch ?? CheckId.Structure },
+    );
   }
   hooks.onReceipt?.(authorizationId, receiptBytes);
   const p = receipt.value.payload;
-  const report = { cardId: p.cardId, amount: p.amount, balanceAfter: p.balanceAfter, counter: p.counter, receiptId: receipt.value.id, authorizationId, resumed };
+  const report = {
+    cardId: p.cardId,
+    amount: p.amount,
+    balanceAfter: p.balanceAfter,
+    counter: p.counter,
+    receiptId: receipt.value.id,
+    authorizationId,
+    resumed,
+  };
   try {
     await ledger.recordLoadReceipt(receiptBytes);
   } catch (e) {
-    if (e instanceof TerminalError) return { ...report, receiptDelivered: false, deliveryProblem: { code: e.code, message: e.message } };
+    if (e instanceof TerminalError)
+      return { ...report, receiptDelivered: false, deliveryProblem: { code: e.code, message: e.message } };
     throw e;
   }
   return { ...report, receiptDelivered: true };

@@ -77,8 +77,19 @@ export class ConfigStore {
 
   /** The key pair and certificate, if a key was made. */
   identity(): IdentityRecord | undefined {
-    const row = this.database.db.prepare('SELECT private_key, public_key, request, certificate, created_at, enrolled_at FROM identity WHERE singleton = 1').get() as
-      | { private_key: Buffer; public_key: Buffer; request: string; certificate: Buffer | null; created_at: number; enrolled_at: number | null }
+    const row = this.database.db
+      .prepare(
+        'SELECT private_key, public_key, request, certificate, created_at, enrolled_at FROM identity WHERE singleton = 1',
+      )
+      .get() as
+      | {
+          private_key: Buffer;
+          public_key: Buffer;
+          request: string;
+          certificate: Buffer | null;
+          created_at: number;
+          enrolled_at: number | null;
+        }
       | undefined;
     if (row === undefined) return undefined;
     return {
@@ -95,7 +106,9 @@ export class ConfigStore {
   saveIdentity(privateKey: Uint8Array, request: EnrolmentRequest, now: number): void {
     this.database.write(() => {
       this.database.db
-        .prepare('INSERT INTO identity (singleton, private_key, public_key, request, certificate, created_at, enrolled_at) VALUES (1, ?, ?, ?, NULL, ?, NULL)')
+        .prepare(
+          'INSERT INTO identity (singleton, private_key, public_key, request, certificate, created_at, enrolled_at) VALUES (1, ?, ?, ?, NULL, ?, NULL)',
+        )
         .run(privateKey, request.publicKey, JSON.stringify(enrolmentRequestJson(request)), now);
     });
   }
@@ -103,7 +116,9 @@ export class ConfigStore {
   /** Replaces the stored request of the existing key (a renewal, or another merchant or terminal id); keeps the certificate. */
   saveRequest(request: EnrolmentRequest): void {
     this.database.write(() => {
-      this.database.db.prepare('UPDATE identity SET request = ? WHERE singleton = 1').run(JSON.stringify(enrolmentRequestJson(request)));
+      this.database.db
+        .prepare('UPDATE identity SET request = ? WHERE singleton = 1')
+        .run(JSON.stringify(enrolmentRequestJson(request)));
     });
   }
 
@@ -111,9 +126,16 @@ export class ConfigStore {
    * Installs a verified certificate together with the trust anchors it was verified against (and a deny list,
    * when one came with it) in one transaction: the terminal is either fully enrolled or not at all.
    */
-  installCertificate(certificate: Uint8Array, trustBundle: Uint8Array, denyList: Omit<DenyListRecord, 'updatedAt'> | undefined, now: number): void {
+  installCertificate(
+    certificate: Uint8Array,
+    trustBundle: Uint8Array,
+    denyList: Omit<DenyListRecord, 'updatedAt'> | undefined,
+    now: number,
+  ): void {
     this.database.write(() => {
-      this.database.db.prepare('UPDATE identity SET certificate = ?, enrolled_at = ? WHERE singleton = 1').run(certificate, now);
+      this.database.db
+        .prepare('UPDATE identity SET certificate = ?, enrolled_at = ? WHERE singleton = 1')
+        .run(certificate, now);
       this.putTrustBundle(trustBundle, now);
       if (denyList !== undefined) this.putDenyList(denyList, now);
     });
@@ -121,7 +143,8 @@ export class ConfigStore {
 
   /** The trust-anchor bundle (TrustAnchorBundle CBOR, verified before it was stored). */
   trustBundle(): Uint8Array | undefined {
-    const row = this.database.db.prepare('SELECT bundle FROM trust_anchors WHERE singleton = 1').get() as { bundle: Buffer } | undefined;
+    const row = this.database.db.prepare('SELECT bundle FROM trust_anchors WHERE singleton = 1').get() as
+      { bundle: Buffer } | undefined;
     return row === undefined ? undefined : blob(row.bundle);
   }
 
@@ -137,26 +160,42 @@ export class ConfigStore {
   trustVersion(): string {
     const row = this.database.db
       // The bundle's tail is a certificate signature: it differs between any two different bundles.
-      .prepare('SELECT (SELECT length(bundle) || hex(substr(bundle, -16)) FROM trust_anchors) AS t, (SELECT sequence FROM deny_list) AS s, (SELECT issued_at FROM deny_list) AS i')
+      .prepare(
+        'SELECT (SELECT length(bundle) || hex(substr(bundle, -16)) FROM trust_anchors) AS t, (SELECT sequence FROM deny_list) AS s, (SELECT issued_at FROM deny_list) AS i',
+      )
       .get() as { t: string | null; s: number | null; i: number | null };
     return `${row.t}:${row.s}:${row.i}`;
   }
 
   /** The deny list in force. */
   denyList(): DenyListRecord | undefined {
-    const row = this.database.db.prepare('SELECT bytes, sequence, issued_at, entries, updated_at FROM deny_list WHERE singleton = 1').get() as
-      | { bytes: Buffer; sequence: number; issued_at: number; entries: number; updated_at: number }
-      | undefined;
-    return row === undefined ? undefined : { bytes: blob(row.bytes), sequence: row.sequence, issuedAt: row.issued_at, entries: row.entries, updatedAt: row.updated_at };
+    const row = this.database.db
+      .prepare('SELECT bytes, sequence, issued_at, entries, updated_at FROM deny_list WHERE singleton = 1')
+      .get() as { bytes: Buffer; sequence: number; issued_at: number; entries: number; updated_at: number } | undefined;
+    return row === undefined
+      ? undefined
+      : {
+          bytes: blob(row.bytes),
+          sequence: row.sequence,
+          issuedAt: row.issued_at,
+          entries: row.entries,
+          updatedAt: row.updated_at,
+        };
   }
 
   /** The deny list's sequence and freshness, without its bytes (read at every tap). */
   denyListStanding(): DenyListStanding | undefined {
-    const row = this.database.db.prepare('SELECT sequence, issued_at, entries, confirmed_at FROM deny_list WHERE singleton = 1').get() as
-      | { sequence: number; issued_at: number; entries: number; confirmed_at: number }
-      | undefined;
+    const row = this.database.db
+      .prepare('SELECT sequence, issued_at, entries, confirmed_at FROM deny_list WHERE singleton = 1')
+      .get() as { sequence: number; issued_at: number; entries: number; confirmed_at: number } | undefined;
     if (row === undefined) return undefined;
-    return { sequence: row.sequence, issuedAt: row.issued_at, entries: row.entries, confirmedAt: row.confirmed_at, freshAt: row.issued_at };
+    return {
+      sequence: row.sequence,
+      issuedAt: row.issued_at,
+      entries: row.entries,
+      confirmedAt: row.confirmed_at,
+      freshAt: row.issued_at,
+    };
   }
 
   /**
@@ -178,7 +217,15 @@ export class ConfigStore {
   /** Replaces the risk limits. @throws TerminalError BAD_CONFIG */
   saveLimits(limits: TerminalLimits): void {
     const v = validateLimits(limits);
-    this.saveSetting('limits', JSON.stringify({ floorLimit: v.floorLimit, maxOfflineAmount: v.maxOfflineAmount, maxOfflineCount: v.maxOfflineCount, maxDenyListAgeSeconds: v.maxDenyListAgeSeconds }));
+    this.saveSetting(
+      'limits',
+      JSON.stringify({
+        floorLimit: v.floorLimit,
+        maxOfflineAmount: v.maxOfflineAmount,
+        maxOfflineCount: v.maxOfflineCount,
+        maxDenyListAgeSeconds: v.maxDenyListAgeSeconds,
+      }),
+    );
   }
 
   /** Base URL of the ledger service, if configured. */
@@ -217,7 +264,11 @@ export class ConfigStore {
     const lastSuccessAt = n('last_sync_at');
     const lastAttemptAt = n('last_sync_attempt_at');
     const lastError = this.setting('last_sync_error');
-    return { ...(lastSuccessAt !== undefined && { lastSuccessAt }), ...(lastAttemptAt !== undefined && { lastAttemptAt }), ...(lastError !== undefined && { lastError }) };
+    return {
+      ...(lastSuccessAt !== undefined && { lastSuccessAt }),
+      ...(lastAttemptAt !== undefined && { lastAttemptAt }),
+      ...(lastError !== undefined && { lastError }),
+    };
   }
 
   /** Records a sync attempt: success clears the last error. */
@@ -235,7 +286,8 @@ export class ConfigStore {
   }
 
   private setting(key: string): string | undefined {
-    const row = this.database.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.database.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
+      { value: string } | undefined;
     return row?.value;
   }
 
@@ -246,18 +298,26 @@ export class ConfigStore {
   }
 
   private putTrustBundle(bundle: Uint8Array, now: number): void {
-    this.database.db.prepare('INSERT OR REPLACE INTO trust_anchors (singleton, bundle, updated_at) VALUES (1, ?, ?)').run(bundle, now);
+    this.database.db
+      .prepare('INSERT OR REPLACE INTO trust_anchors (singleton, bundle, updated_at) VALUES (1, ?, ?)')
+      .run(bundle, now);
   }
 
   private putDenyList(list: Omit<DenyListRecord, 'updatedAt'>, now: number): boolean {
     const db = this.database.db;
-    const held = db.prepare('SELECT sequence, issued_at FROM deny_list WHERE singleton = 1').get() as { sequence: number; issued_at: number } | undefined;
-    if (held !== undefined && (held.sequence > list.sequence || (held.sequence === list.sequence && held.issued_at >= list.issuedAt))) {
-      if (held.sequence === list.sequence) db.prepare('UPDATE deny_list SET confirmed_at = ? WHERE singleton = 1').run(now);
+    const held = db.prepare('SELECT sequence, issued_at FROM deny_list WHERE singleton = 1').get() as
+      { sequence: number; issued_at: number } | undefined;
+    if (
+      held !== undefined &&
+      (held.sequence > list.sequence || (held.sequence === list.sequence && held.issued_at >= list.issuedAt))
+    ) {
+      if (held.sequence === list.sequence)
+        db.prepare('UPDATE deny_list SET confirmed_at = ? WHERE singleton = 1').run(now);
       return false;
     }
-    db.prepare('INSERT OR REPLACE INTO deny_list (singleton, bytes, sequence, issued_at, entries, updated_at, confirmed_at) VALUES (1, ?, ?, ?, ?, ?, ?)')
-      .run(list.bytes, list.sequence, list.issuedAt, list.entries, now, now);
+    db.prepare(
+      'INSERT OR REPLACE INTO deny_list (singleton, bytes, sequence, issued_at, entries, updated_at, confirmed_at) VALUES (1, ?, ?, ?, ?, ?, ?)',
+    ).run(list.bytes, list.sequence, list.issuedAt, list.entries, now, now);
     return true;
   }
 }

@@ -8,7 +8,11 @@ import { blob, type TerminalDatabase } from './terminal-database.js';
  * - conflicting-counter: the card's newest logged receipt and a receipt this terminal holds have one counter and
  *   different payloads: card-signed proof of a double spend, delivered to the ledger as DoubleSpendEvidence.
  */
-export const CardIncidentKind = { Rollback: 'rollback', ConflictingCounter: 'conflicting-counter', ChainFork: 'chain-fork' } as const;
+export const CardIncidentKind = {
+  Rollback: 'rollback',
+  ConflictingCounter: 'conflicting-counter',
+  ChainFork: 'chain-fork',
+} as const;
 export type CardIncidentKind = (typeof CardIncidentKind)[keyof typeof CardIncidentKind];
 
 /** Where an incident's evidence is on its way to the ledger. */
@@ -52,37 +56,62 @@ export class IncidentJournal {
    */
   record(incident: NewCardIncident, now: number): boolean {
     const evidence = incident.evidence;
-    return this.database.write(() =>
-      this.database.db
-        .prepare(
-          `INSERT OR IGNORE INTO card_incidents (card_id, kind, counter_seen, held_counter, detail, created_at, evidence, evidence_id, evidence_state)
+    return this.database.write(
+      () =>
+        this.database.db
+          .prepare(
+            `INSERT OR IGNORE INTO card_incidents (card_id, kind, counter_seen, held_counter, detail, created_at, evidence, evidence_id, evidence_state)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(incident.cardId, incident.kind, incident.counterSeen, incident.heldCounter, incident.detail.slice(0, 1000), now,
-          evidence ?? null, evidence === undefined ? null : sha256(evidence), evidence === undefined ? null : EvidenceState.Pending).changes > 0,
+          )
+          .run(
+            incident.cardId,
+            incident.kind,
+            incident.counterSeen,
+            incident.heldCounter,
+            incident.detail.slice(0, 1000),
+            now,
+            evidence ?? null,
+            evidence === undefined ? null : sha256(evidence),
+            evidence === undefined ? null : EvidenceState.Pending,
+          ).changes > 0,
     );
   }
 
   /** Whether the terminal holds card-signed proof that this card was cloned (it then takes no payment from it). */
   hasProofAgainst(cardId: Uint8Array): boolean {
-    return this.database.db.prepare('SELECT 1 FROM card_incidents WHERE card_id = ? AND evidence IS NOT NULL LIMIT 1').get(cardId) !== undefined;
+    return (
+      this.database.db
+        .prepare('SELECT 1 FROM card_incidents WHERE card_id = ? AND evidence IS NOT NULL LIMIT 1')
+        .get(cardId) !== undefined
+    );
   }
 
   /** Every incident, newest first. */
   all(): CardIncident[] {
-    return (this.database.db.prepare('SELECT * FROM card_incidents ORDER BY seq DESC').all() as IncidentRow[]).map(toIncident);
+    return (this.database.db.prepare('SELECT * FROM card_incidents ORDER BY seq DESC').all() as IncidentRow[]).map(
+      toIncident,
+    );
   }
 
   /** Incidents whose evidence the ledger has not answered yet, oldest first. */
   pendingEvidence(): (CardIncident & { readonly evidence: Uint8Array })[] {
-    const rows = this.database.db.prepare('SELECT * FROM card_incidents WHERE evidence_state = ? ORDER BY seq').all(EvidenceState.Pending) as IncidentRow[];
+    const rows = this.database.db
+      .prepare('SELECT * FROM card_incidents WHERE evidence_state = ? ORDER BY seq')
+      .all(EvidenceState.Pending) as IncidentRow[];
     return rows.map((r) => toIncident(r) as CardIncident & { readonly evidence: Uint8Array });
   }
 
   /** The ledger took the evidence (`answer`: what it said) or refused it for good (`answer`: why). One commit. */
-  markAnswered(seq: number, state: typeof EvidenceState.Delivered | typeof EvidenceState.Refused, answer: string, now: number): void {
+  markAnswered(
+    seq: number,
+    state: typeof EvidenceState.Delivered | typeof EvidenceState.Refused,
+    answer: string,
+    now: number,
+  ): void {
     this.database.write(() => {
-      this.database.db.prepare('UPDATE card_incidents SET evidence_state = ?, evidence_answer = ?, delivered_at = ? WHERE seq = ?').run(state, answer.slice(0, 500), now, seq);
+      this.database.db
+        .prepare('UPDATE card_incidents SET evidence_state = ?, evidence_answer = ?, delivered_at = ? WHERE seq = ?')
+        .run(state, answer.slice(0, 500), now, seq);
     });
   }
 }

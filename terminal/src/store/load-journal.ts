@@ -35,42 +35,76 @@ export class LoadJournal {
   recordSent(load: SentLoad, now: number): void {
     this.database.write(() =>
       this.database.db
-        .prepare('INSERT INTO load_intents (authorization_id, card_id, card_certificate, amount, counter_seen, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(load.authorizationId, load.cardId, load.cardCertificate, load.amount, load.counter, now, LoadIntentState.Sent),
+        .prepare(
+          'INSERT INTO load_intents (authorization_id, card_id, card_certificate, amount, counter_seen, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          load.authorizationId,
+          load.cardId,
+          load.cardCertificate,
+          load.amount,
+          load.counter,
+          now,
+          LoadIntentState.Sent,
+        ),
     );
   }
 
   /** Holds the card's verified load receipt until the ledger has it. */
   recordReceipt(authorizationId: Uint8Array, receipt: Uint8Array): void {
-    this.database.write(() => this.database.db.prepare('UPDATE load_intents SET state = ?, receipt = ? WHERE authorization_id = ?').run(LoadIntentState.Loaded, receipt, authorizationId));
+    this.database.write(() =>
+      this.database.db
+        .prepare('UPDATE load_intents SET state = ?, receipt = ? WHERE authorization_id = ?')
+        .run(LoadIntentState.Loaded, receipt, authorizationId),
+    );
   }
 
   /** Keeps a receipt the ledger refused, with its reason. */
   recordRefusal(authorizationId: Uint8Array, detail: string): void {
-    this.database.write(() => this.database.db.prepare('UPDATE load_intents SET state = ?, detail = ? WHERE authorization_id = ?').run(LoadIntentState.Refused, detail, authorizationId));
+    this.database.write(() =>
+      this.database.db
+        .prepare('UPDATE load_intents SET state = ?, detail = ? WHERE authorization_id = ?')
+        .run(LoadIntentState.Refused, detail, authorizationId),
+    );
   }
 
   /** Drops a load: the ledger has its receipt, or the card did not execute it. */
   forget(authorizationId: Uint8Array): void {
-    this.database.write(() => this.database.db.prepare('DELETE FROM load_intents WHERE authorization_id = ?').run(authorizationId));
+    this.database.write(() =>
+      this.database.db.prepare('DELETE FROM load_intents WHERE authorization_id = ?').run(authorizationId),
+    );
   }
 
   /** Loads whose outcome on the card is not known, for one card or all. */
   sent(cardId?: Uint8Array): LoadIntent[] {
-    const rows = cardId === undefined
-      ? this.database.db.prepare('SELECT * FROM load_intents WHERE state = ? ORDER BY created_at, rowid').all(LoadIntentState.Sent)
-      : this.database.db.prepare('SELECT * FROM load_intents WHERE state = ? AND card_id = ? ORDER BY created_at, rowid').all(LoadIntentState.Sent, cardId);
+    const rows =
+      cardId === undefined
+        ? this.database.db
+            .prepare('SELECT * FROM load_intents WHERE state = ? ORDER BY created_at, rowid')
+            .all(LoadIntentState.Sent)
+        : this.database.db
+            .prepare('SELECT * FROM load_intents WHERE state = ? AND card_id = ? ORDER BY created_at, rowid')
+            .all(LoadIntentState.Sent, cardId);
     return (rows as Record<string, unknown>[]).map(loadIntent);
   }
 
   /** Load receipts held for the ledger. */
   held(): LoadIntent[] {
-    return (this.database.db.prepare('SELECT * FROM load_intents WHERE state = ? ORDER BY created_at, rowid').all(LoadIntentState.Loaded) as Record<string, unknown>[]).map(loadIntent);
+    return (
+      this.database.db
+        .prepare('SELECT * FROM load_intents WHERE state = ? ORDER BY created_at, rowid')
+        .all(LoadIntentState.Loaded) as Record<string, unknown>[]
+    ).map(loadIntent);
   }
 
   /** Every load still in the journal, oldest first. */
   all(): LoadIntent[] {
-    return (this.database.db.prepare('SELECT * FROM load_intents ORDER BY created_at, rowid').all() as Record<string, unknown>[]).map(loadIntent);
+    return (
+      this.database.db.prepare('SELECT * FROM load_intents ORDER BY created_at, rowid').all() as Record<
+        string,
+        unknown
+      >[]
+    ).map(loadIntent);
   }
 }
 

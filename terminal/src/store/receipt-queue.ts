@@ -37,7 +37,12 @@ export type BatchPurpose = (typeof BatchPurpose)[keyof typeof BatchPurpose];
  * verified answer was applied), refused (the ledger refused the whole batch; its receipts went back to the queue),
  * exported (written to a file).
  */
-export const BatchState = { Pending: 'pending', Answered: 'answered', Refused: 'refused', Exported: 'exported' } as const;
+export const BatchState = {
+  Pending: 'pending',
+  Answered: 'answered',
+  Refused: 'refused',
+  Exported: 'exported',
+} as const;
 export type BatchState = (typeof BatchState)[keyof typeof BatchState];
 
 /** A stored batch. */
@@ -76,7 +81,8 @@ const STATE_OF_STATUS: Readonly<Record<ReceiptStatus, ReceiptState>> = {
   [ReceiptStatus.DoubleSpend]: ReceiptState.DoubleSpend,
 };
 
-const RECEIPT_COLUMNS = 'seq, id, bytes, card_id, counter, amount, currency, nonce, balance_after, time, state, batch_id, check_id, reason, created_at, updated_at';
+const RECEIPT_COLUMNS =
+  'seq, id, bytes, card_id, counter, amount, currency, nonce, balance_after, time, state, batch_id, check_id, reason, created_at, updated_at';
 const BATCH_COLUMNS = 'id, sequence, purpose, bytes, receipts, amount, state, created_at, attempts, last_error, file';
 
 /**
@@ -90,14 +96,18 @@ export class ReceiptQueue {
   list(options: { states?: readonly ReceiptState[]; limit?: number } = {}): ReceiptRecord[] {
     const states = options.states ?? [];
     const where = states.length > 0 ? `WHERE state IN (${states.map(() => '?').join(', ')})` : '';
-    const rows = this.database.db.prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts ${where} ORDER BY seq DESC LIMIT ?`).all(...states, options.limit ?? -1) as ReceiptRow[];
+    const rows = this.database.db
+      .prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts ${where} ORDER BY seq DESC LIMIT ?`)
+      .all(...states, options.limit ?? -1) as ReceiptRow[];
     return rows.map(toReceipt);
   }
 
   /** Count and amount per state. */
   counts(): QueueCounts {
     const out = Object.fromEntries(Object.values(ReceiptState).map((s) => [s, { count: 0, amount: 0 }])) as QueueCounts;
-    for (const r of this.database.db.prepare('SELECT state, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM receipts GROUP BY state').all() as { state: ReceiptState; n: number; total: number }[]) {
+    for (const r of this.database.db
+      .prepare('SELECT state, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM receipts GROUP BY state')
+      .all() as { state: ReceiptState; n: number; total: number }[]) {
       out[r.state] = { count: r.n, amount: r.total };
     }
     return out;
@@ -105,18 +115,23 @@ export class ReceiptQueue {
 
   /** How many receipts were taken at or after `since` (Unix seconds), whatever became of them. */
   countSince(since: number): number {
-    return (this.database.db.prepare('SELECT COUNT(*) AS n FROM receipts WHERE created_at >= ?').get(since) as { n: number }).n;
+    return (
+      this.database.db.prepare('SELECT COUNT(*) AS n FROM receipts WHERE created_at >= ?').get(since) as { n: number }
+    ).n;
   }
 
   /** Upload batches stored but not yet answered, oldest first: they are resent byte for byte. */
   unansweredUploads(): BatchRecord[] {
-    const rows = this.database.db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE purpose = ? AND state = ? ORDER BY sequence`).all(BatchPurpose.Upload, BatchState.Pending) as BatchRow[];
+    const rows = this.database.db
+      .prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE purpose = ? AND state = ? ORDER BY sequence`)
+      .all(BatchPurpose.Upload, BatchState.Pending) as BatchRow[];
     return rows.map(toBatch);
   }
 
   /** A batch by id. */
   batch(id: Uint8Array): BatchRecord | undefined {
-    const row = this.database.db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`).get(id) as BatchRow | undefined;
+    const row = this.database.db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`).get(id) as
+      BatchRow | undefined;
     return row === undefined ? undefined : toBatch(row);
   }
 
@@ -136,7 +151,9 @@ export class ReceiptQueue {
     return this.database.write(() => {
       const db = this.database.db;
       const rows = db
-        .prepare(`SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY seq LIMIT ?`)
+        .prepare(
+          `SELECT ${RECEIPT_COLUMNS} FROM receipts WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY seq LIMIT ?`,
+        )
         .all(...states, maxReceipts) as ReceiptRow[];
       if (rows.length === 0) return undefined;
       const receipts = rows.map(toReceipt);
@@ -147,12 +164,13 @@ export class ReceiptQueue {
            ) ORDER BY c.id`,
         )
         .all(...states, maxReceipts) as { bytes: Buffer }[];
-      const sequence = ((db.prepare('SELECT MAX(sequence) AS s FROM batches').get() as { s: number | null }).s ?? 0) + 1;
+      const sequence =
+        ((db.prepare('SELECT MAX(sequence) AS s FROM batches').get() as { s: number | null }).s ?? 0) + 1;
       const signed = sign({ sequence, receipts, cardCertificates: certRows.map((c) => blob(c.bytes)) });
       const amount = receipts.reduce((n, r) => n + r.amount, 0);
-      db.prepare('INSERT INTO batches (id, sequence, purpose, bytes, receipts, amount, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        signed.id, sequence, purpose, signed.bytes, receipts.length, amount, BatchState.Pending, now,
-      );
+      db.prepare(
+        'INSERT INTO batches (id, sequence, purpose, bytes, receipts, amount, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(signed.id, sequence, purpose, signed.bytes, receipts.length, amount, BatchState.Pending, now);
       const member = db.prepare('INSERT INTO batch_receipts (batch_id, receipt_id) VALUES (?, ?)');
       const uploading = db.prepare('UPDATE receipts SET state = ?, batch_id = ?, updated_at = ? WHERE id = ?');
       for (const r of receipts) {
@@ -166,7 +184,9 @@ export class ReceiptQueue {
   /** Counts a send attempt of a batch and what went wrong, if anything. */
   recordAttempt(batchId: Uint8Array, error: string | undefined): void {
     this.database.write(() => {
-      this.database.db.prepare('UPDATE batches SET attempts = attempts + 1, last_error = ? WHERE id = ?').run(error?.slice(0, 500) ?? null, batchId);
+      this.database.db
+        .prepare('UPDATE batches SET attempts = attempts + 1, last_error = ? WHERE id = ?')
+        .run(error?.slice(0, 500) ?? null, batchId);
     });
   }
 
@@ -175,16 +195,32 @@ export class ReceiptQueue {
    * in this batch change; any the answer leaves out go back to `queued`. Applying the same answer twice
    * changes nothing the second time.
    */
-  applyOutcomes(batchId: Uint8Array, resultBytes: Uint8Array, outcomes: readonly ReceiptOutcome[], now: number): AppliedOutcomes {
+  applyOutcomes(
+    batchId: Uint8Array,
+    resultBytes: Uint8Array,
+    outcomes: readonly ReceiptOutcome[],
+    now: number,
+  ): AppliedOutcomes {
     return this.database.write(() => {
       const db = this.database.db;
       const applied: AppliedOutcomes = { accepted: 0, duplicate: 0, rejected: 0, doubleSpend: 0, requeued: 0 };
-      const batch = db.prepare('SELECT state FROM batches WHERE id = ?').get(batchId) as { state: BatchState } | undefined;
+      const batch = db.prepare('SELECT state FROM batches WHERE id = ?').get(batchId) as
+        { state: BatchState } | undefined;
       if (batch === undefined || batch.state !== BatchState.Pending) return applied;
-      const update = db.prepare('UPDATE receipts SET state = ?, check_id = ?, reason = ?, updated_at = ? WHERE id = ? AND batch_id = ? AND state = ?');
+      const update = db.prepare(
+        'UPDATE receipts SET state = ?, check_id = ?, reason = ?, updated_at = ? WHERE id = ? AND batch_id = ? AND state = ?',
+      );
       for (const o of outcomes) {
         const state = STATE_OF_STATUS[o.status];
-        const changed = update.run(state, o.check ?? null, o.reason ?? null, now, o.receiptId, batchId, ReceiptState.Uploading).changes;
+        const changed = update.run(
+          state,
+          o.check ?? null,
+          o.reason ?? null,
+          now,
+          o.receiptId,
+          batchId,
+          ReceiptState.Uploading,
+        ).changes;
         if (changed === 0) continue;
         if (state === ReceiptState.DoubleSpend) applied.doubleSpend++;
         else applied[state as 'accepted' | 'duplicate' | 'rejected']++;
@@ -192,7 +228,12 @@ export class ReceiptQueue {
       applied.requeued = db
         .prepare('UPDATE receipts SET state = ?, batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state = ?')
         .run(ReceiptState.Queued, now, batchId, ReceiptState.Uploading).changes;
-      db.prepare('UPDATE batches SET state = ?, result = ?, answered_at = ?, last_error = NULL WHERE id = ?').run(BatchState.Answered, resultBytes, now, batchId);
+      db.prepare('UPDATE batches SET state = ?, result = ?, answered_at = ?, last_error = NULL WHERE id = ?').run(
+        BatchState.Answered,
+        resultBytes,
+        now,
+        batchId,
+      );
       return applied;
     });
   }
@@ -202,7 +243,12 @@ export class ReceiptQueue {
    * still unsettled takes its outcome, wherever it is now (queued, exported again, or in an upload awaiting an
    * answer, which then finds it settled). Members the answer leaves out keep their state. One transaction.
    */
-  applyExportOutcomes(batchId: Uint8Array, resultBytes: Uint8Array, outcomes: readonly ReceiptOutcome[], now: number): AppliedOutcomes {
+  applyExportOutcomes(
+    batchId: Uint8Array,
+    resultBytes: Uint8Array,
+    outcomes: readonly ReceiptOutcome[],
+    now: number,
+  ): AppliedOutcomes {
     return this.database.write(() => {
       const db = this.database.db;
       const applied: AppliedOutcomes = { accepted: 0, duplicate: 0, rejected: 0, doubleSpend: 0, requeued: 0 };
@@ -212,12 +258,27 @@ export class ReceiptQueue {
       );
       for (const o of outcomes) {
         const state = STATE_OF_STATUS[o.status];
-        const changed = update.run(state, o.check ?? null, o.reason ?? null, now, o.receiptId, ReceiptState.Queued, ReceiptState.Exported, ReceiptState.Uploading, batchId).changes;
+        const changed = update.run(
+          state,
+          o.check ?? null,
+          o.reason ?? null,
+          now,
+          o.receiptId,
+          ReceiptState.Queued,
+          ReceiptState.Exported,
+          ReceiptState.Uploading,
+          batchId,
+        ).changes;
         if (changed === 0) continue;
         if (state === ReceiptState.DoubleSpend) applied.doubleSpend++;
         else applied[state as 'accepted' | 'duplicate' | 'rejected']++;
       }
-      db.prepare('UPDATE batches SET state = ?, result = ?, answered_at = ? WHERE id = ?').run(BatchState.Answered, resultBytes, now, batchId);
+      db.prepare('UPDATE batches SET state = ?, result = ?, answered_at = ? WHERE id = ?').run(
+        BatchState.Answered,
+        resultBytes,
+        now,
+        batchId,
+      );
       return applied;
     });
   }
@@ -226,8 +287,15 @@ export class ReceiptQueue {
   refuseBatch(batchId: Uint8Array, reason: string, now: number): number {
     return this.database.write(() => {
       const db = this.database.db;
-      db.prepare('UPDATE batches SET state = ?, last_error = ? WHERE id = ? AND state = ?').run(BatchState.Refused, reason.slice(0, 500), batchId, BatchState.Pending);
-      return db.prepare('UPDATE receipts SET state = ?, batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state = ?').run(ReceiptState.Queued, now, batchId, ReceiptState.Uploading).changes;
+      db.prepare('UPDATE batches SET state = ?, last_error = ? WHERE id = ? AND state = ?').run(
+        BatchState.Refused,
+        reason.slice(0, 500),
+        batchId,
+        BatchState.Pending,
+      );
+      return db
+        .prepare('UPDATE receipts SET state = ?, batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state = ?')
+        .run(ReceiptState.Queued, now, batchId, ReceiptState.Uploading).changes;
     });
   }
 

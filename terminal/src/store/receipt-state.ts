@@ -19,7 +19,11 @@ export const ReceiptState = {
 export type ReceiptState = (typeof ReceiptState)[keyof typeof ReceiptState];
 
 /** States without a verified ledger answer: these receipts are the terminal's offline exposure. */
-export const UNSETTLED_STATES: readonly ReceiptState[] = [ReceiptState.Queued, ReceiptState.Uploading, ReceiptState.Exported];
+export const UNSETTLED_STATES: readonly ReceiptState[] = [
+  ReceiptState.Queued,
+  ReceiptState.Uploading,
+  ReceiptState.Exported,
+];
 
 /**
  * What became of a tap's intent (persisted before PAY).

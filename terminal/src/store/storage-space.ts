@@ -35,7 +35,8 @@ export function checkWritable(dir: string, reserveBytes: number): void {
     throw storageUnavailable({ reason: 'read-only', dataDir: dir }, e);
   }
   const free = freeBytes(dir);
-  if (free < reserveBytes) throw storageUnavailable({ reason: 'full', dataDir: dir, freeBytes: free, neededBytes: reserveBytes });
+  if (free < reserveBytes)
+    throw storageUnavailable({ reason: 'full', dataDir: dir, freeBytes: free, neededBytes: reserveBytes });
 }
 
 /** SQLite result codes (and errno codes of node:fs) that say the disk, not the program, failed. */
@@ -58,26 +59,36 @@ const FAULT_OF_CODE: Readonly<Record<string, StorageFault['reason']>> = {
  * @example const fault = storageFault(e); if (fault !== undefined) throw storageUnavailable({ ...fault, dataDir }, e)
  */
 export function storageFault(e: unknown): Pick<StorageFault, 'reason'> | undefined {
-  const code = e instanceof Database.SqliteError
-    ? e.code.split('_', 2).join('_') // the primary result code of an extended one: SQLITE_IOERR_WRITE -> SQLITE_IOERR
-    : (e as NodeJS.ErrnoException | undefined)?.code;
+  const code =
+    e instanceof Database.SqliteError
+      ? e.code.split('_', 2).join('_') // the primary result code of an extended one: SQLITE_IOERR_WRITE -> SQLITE_IOERR
+      : (e as NodeJS.ErrnoException | undefined)?.code;
   const reason = typeof code === 'string' ? FAULT_OF_CODE[code] : undefined;
   return reason === undefined ? undefined : { reason };
 }
 
 const WHAT: Readonly<Record<StorageFault['reason'], string>> = {
-  full: 'the terminal\'s disk is full',
-  'read-only': 'the terminal\'s data directory is read-only',
-  io: 'the terminal\'s disk failed to read or write',
+  full: "the terminal's disk is full",
+  'read-only': "the terminal's data directory is read-only",
+  io: "the terminal's disk failed to read or write",
 };
 
 /** The terminal's error for a storage fault, with the fault as typed data. */
 export function storageUnavailable(fault: StorageFault, cause?: unknown): TerminalError {
-  const free = fault.freeBytes === undefined ? '' : ` (${Math.floor(fault.freeBytes / 1024)} KiB free, ${Math.ceil((fault.neededBytes ?? 0) / 1024)} KiB needed)`;
-  return new TerminalError(TerminalErrorCode.StorageUnavailable, `${WHAT[fault.reason]}${free}: ${fault.dataDir}`, {
-    action: fault.reason === 'full'
-      ? 'Free space on the terminal\'s disk (or move its data directory), then try again. Nothing was charged by this step; receipts already taken are safe.'
-      : 'Check the terminal\'s disk and its data directory (mounted read-write, permissions, hardware), then try again. Receipts already taken are safe.',
-    storage: fault,
-  }, cause);
+  const free =
+    fault.freeBytes === undefined
+      ? ''
+      : ` (${Math.floor(fault.freeBytes / 1024)} KiB free, ${Math.ceil((fault.neededBytes ?? 0) / 1024)} KiB needed)`;
+  return new TerminalError(
+    TerminalErrorCode.StorageUnavailable,
+    `${WHAT[fault.reason]}${free}: ${fault.dataDir}`,
+    {
+      action:
+        fault.reason === 'full'
+          ? "Free space on the terminal's disk (or move its data directory), then try again. Nothing was charged by this step; receipts already taken are safe."
+          : "Check the terminal's disk and its data directory (mounted read-write, permissions, hardware), then try again. Receipts already taken are safe.",
+      storage: fault,
+    },
+    cause,
+  );
 }

@@ -44,16 +44,32 @@ export interface OfflineExposure {
  * The receipt and the closing of its intent share one transaction, so no crash can leave one without the other.
  */
 export class TapJournal {
-  constructor(private readonly database: TerminalDatabase, private readonly fault?: FaultHook) {}
+  constructor(
+    private readonly database: TerminalDatabase,
+    private readonly fault?: FaultHook,
+  ) {}
 
   /** Persists a tap's intent (state pending) and the card certificate it was made with. One commit. */
   recordIntent(intent: Intent): void {
     const certId = sha256(intent.cardCertificate);
     this.database.write(() => {
-      this.database.db.prepare('INSERT OR IGNORE INTO card_certificates (id, card_id, bytes) VALUES (?, ?, ?)').run(certId, intent.cardId, intent.cardCertificate);
       this.database.db
-        .prepare('INSERT INTO intents (nonce, card_id, card_certificate_id, amount, currency, counter_seen, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(intent.nonce, intent.cardId, certId, intent.amount, intent.currency, intent.counterSeen, intent.createdAt, IntentState.Pending);
+        .prepare('INSERT OR IGNORE INTO card_certificates (id, card_id, bytes) VALUES (?, ?, ?)')
+        .run(certId, intent.cardId, intent.cardCertificate);
+      this.database.db
+        .prepare(
+          'INSERT INTO intents (nonce, card_id, card_certificate_id, amount, currency, counter_seen, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          intent.nonce,
+          intent.cardId,
+          certId,
+          intent.amount,
+          intent.currency,
+          intent.counterSeen,
+          intent.createdAt,
+          IntentState.Pending,
+        );
     });
   }
 
@@ -61,13 +77,20 @@ export class TapJournal {
    * Persists a verified receipt (state queued) and completes its intent, in one commit.
    * @throws TerminalError STORAGE_UNAVAILABLE when the commit fails on a full, read-only or failing disk (nothing kept)
    */
-  recordReceipt(nonce: Uint8Array, receipt: Signed<PayReceipt>, resolution: typeof IntentResolution.Approved | typeof IntentResolution.Recovered, now: number): void {
+  recordReceipt(
+    nonce: Uint8Array,
+    receipt: Signed<PayReceipt>,
+    resolution: typeof IntentResolution.Approved | typeof IntentResolution.Recovered,
+    now: number,
+  ): void {
     this.database.write(() => {
-      const intent = this.database.db.prepare('SELECT card_certificate_id FROM intents WHERE nonce = ? AND state = ?').get(nonce, IntentState.Pending) as
-        | { card_certificate_id: Buffer }
-        | undefined;
+      const intent = this.database.db
+        .prepare('SELECT card_certificate_id FROM intents WHERE nonce = ? AND state = ?')
+        .get(nonce, IntentState.Pending) as { card_certificate_id: Buffer } | undefined;
       if (intent === undefined) {
-        throw new TerminalError(TerminalErrorCode.StoreFailed, 'this tap was already resolved by another process', { action: 'Check the receipt list; tap again only if no payment is shown.' });
+        throw new TerminalError(TerminalErrorCode.StoreFailed, 'this tap was already resolved by another process', {
+          action: 'Check the receipt list; tap again only if no payment is shown.',
+        });
       }
       const p = receipt.payload;
       this.database.db
@@ -75,7 +98,21 @@ export class TapJournal {
           `INSERT INTO receipts (id, bytes, card_id, counter, amount, currency, nonce, balance_after, time, card_certificate_id, state, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(receipt.id, receipt.cose.bytes, p.cardId, p.counter, p.amount, p.currency, p.nonce, p.balanceAfter, p.time, intent.card_certificate_id, ReceiptState.Queued, now, now);
+        .run(
+          receipt.id,
+          receipt.cose.bytes,
+          p.cardId,
+          p.counter,
+          p.amount,
+          p.currency,
+          p.nonce,
+          p.balanceAfter,
+          p.time,
+          intent.card_certificate_id,
+          ReceiptState.Queued,
+          now,
+          now,
+        );
       this.database.db
         .prepare('UPDATE intents SET state = ?, resolution = ?, receipt_id = ?, resolved_at = ? WHERE nonce = ?')
         .run(IntentState.Completed, resolution, receipt.id, now, nonce);
@@ -84,10 +121,17 @@ export class TapJournal {
   }
 
   /** Voids a pending intent with the reason (status word, failed check, bytes received). One commit. */
-  voidIntent(nonce: Uint8Array, resolution: Exclude<IntentResolution, 'approved' | 'recovered'>, detail: string, now: number): void {
+  voidIntent(
+    nonce: Uint8Array,
+    resolution: Exclude<IntentResolution, 'approved' | 'recovered'>,
+    detail: string,
+    now: number,
+  ): void {
     this.database.write(() => {
       this.database.db
-        .prepare('UPDATE intents SET state = ?, resolution = ?, detail = ?, resolved_at = ? WHERE nonce = ? AND state = ?')
+        .prepare(
+          'UPDATE intents SET state = ?, resolution = ?, detail = ?, resolved_at = ? WHERE nonce = ? AND state = ?',
+        )
         .run(IntentState.Voided, resolution, detail, now, nonce, IntentState.Pending);
     });
   }
@@ -98,7 +142,9 @@ export class TapJournal {
    */
   markAnnounced(nonce: Uint8Array, now: number): void {
     this.database.writeRelaxed(() => {
-      this.database.db.prepare('UPDATE intents SET announced_at = ? WHERE nonce = ? AND announced_at IS NULL').run(now, nonce);
+      this.database.db
+        .prepare('UPDATE intents SET announced_at = ? WHERE nonce = ? AND announced_at IS NULL')
+        .run(now, nonce);
     });
   }
 
@@ -154,28 +200,40 @@ export class TapJournal {
    * never deleted): a genuine card's counter never goes back, so its counter at SELECT is at least this.
    */
   highestHeldCounter(cardId: Uint8Array): number | undefined {
-    const row = this.database.db.prepare('SELECT MAX(counter) AS n FROM receipts WHERE card_id = ?').get(cardId) as { n: number | null };
+    const row = this.database.db.prepare('SELECT MAX(counter) AS n FROM receipts WHERE card_id = ?').get(cardId) as {
+      n: number | null;
+    };
     return row.n ?? undefined;
   }
 
   /** The receipts of this card the terminal holds at one counter (one, unless the card already signed two there). */
   heldAt(cardId: Uint8Array, counter: number): HeldReceipt[] {
-    const rows = this.database.db.prepare('SELECT id, bytes FROM receipts WHERE card_id = ? AND counter = ? ORDER BY seq').all(cardId, counter) as { id: Buffer; bytes: Buffer }[];
+    const rows = this.database.db
+      .prepare('SELECT id, bytes FROM receipts WHERE card_id = ? AND counter = ? ORDER BY seq')
+      .all(cardId, counter) as { id: Buffer; bytes: Buffer }[];
     return rows.map((r) => ({ id: blob(r.id), bytes: blob(r.bytes) }));
   }
 
   /** Intent counts per state. */
   intentCounts(): Record<IntentState, number> {
     const out: Record<IntentState, number> = { pending: 0, completed: 0, voided: 0 };
-    for (const r of this.database.db.prepare('SELECT state, COUNT(*) AS n FROM intents GROUP BY state').all() as { state: IntentState; n: number }[]) out[r.state] = r.n;
+    for (const r of this.database.db.prepare('SELECT state, COUNT(*) AS n FROM intents GROUP BY state').all() as {
+      state: IntentState;
+      n: number;
+    }[])
+      out[r.state] = r.n;
     return out;
   }
 
   /** What the cumulative offline limits count: unsettled receipts and pending intents. */
   exposure(): OfflineExposure {
     const marks = UNSETTLED_STATES.map(() => '?').join(', ');
-    const r = this.database.db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM receipts WHERE state IN (${marks})`).get(...UNSETTLED_STATES) as { n: number; total: number };
-    const i = this.database.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM intents WHERE state = ?').get(IntentState.Pending) as { n: number; total: number };
+    const r = this.database.db
+      .prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM receipts WHERE state IN (${marks})`)
+      .get(...UNSETTLED_STATES) as { n: number; total: number };
+    const i = this.database.db
+      .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM intents WHERE state = ?')
+      .get(IntentState.Pending) as { n: number; total: number };
     return { receipts: r.n, receiptAmount: r.total, pendingIntents: i.n, pendingAmount: i.total };
   }
 }
@@ -192,7 +250,16 @@ interface PaymentRow {
 }
 
 function toPayment(r: PaymentRow): ApprovedPayment {
-  return { receiptId: blob(r.id), cardId: blob(r.card_id), counter: r.counter, amount: r.amount, currency: r.currency, balanceAfter: r.balance_after, nonce: blob(r.nonce), time: r.time };
+  return {
+    receiptId: blob(r.id),
+    cardId: blob(r.card_id),
+    counter: r.counter,
+    amount: r.amount,
+    currency: r.currency,
+    balanceAfter: r.balance_after,
+    nonce: blob(r.nonce),
+    time: r.time,
+  };
 }
 
 interface IntentRow {

@@ -19,7 +19,11 @@ export class TerminalDatabase {
   /** Durable write transactions committed by this handle (each one fsync of the WAL). */
   #commits = 0;
 
-  private constructor(readonly db: Database.Database, private readonly dataDir: string, private readonly fault: FaultHook | undefined) {}
+  private constructor(
+    readonly db: Database.Database,
+    private readonly dataDir: string,
+    private readonly fault: FaultHook | undefined,
+  ) {}
 
   /**
    * Opens (creating if needed) the database in `dataDir`. It holds the terminal's private key: a new data directory
@@ -43,7 +47,12 @@ export class TerminalDatabase {
       if (e instanceof TerminalError) throw e;
       const fault = storageFault(e);
       if (fault !== undefined) throw storageUnavailable({ ...fault, dataDir }, e);
-      throw new TerminalError(TerminalErrorCode.StoreFailed, `cannot open the terminal database in ${dataDir}: ${(e as Error).message}`, { action: 'Check the data directory (path, permissions, free space).' }, e);
+      throw new TerminalError(
+        TerminalErrorCode.StoreFailed,
+        `cannot open the terminal database in ${dataDir}: ${(e as Error).message}`,
+        { action: 'Check the data directory (path, permissions, free space).' },
+        e,
+      );
     }
     const store = new TerminalDatabase(db, dataDir, fault);
     store.migrate(dataDir);
@@ -109,8 +118,12 @@ export class TerminalDatabase {
 
   private migrate(dataDir: string): void {
     // A current database is opened without a write, so that `status` and the like still work on a full disk.
-    const current = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").get() !== undefined
-      && (this.db.prepare("SELECT value FROM settings WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value === String(SCHEMA_VERSION);
+    const current =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").get() !== undefined &&
+      (
+        this.db.prepare("SELECT value FROM settings WHERE key = 'schema_version'").get() as
+          { value: string } | undefined
+      )?.value === String(SCHEMA_VERSION);
     if (current) return;
     const version = this.write(() => {
       const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").get();
@@ -118,7 +131,8 @@ export class TerminalDatabase {
         this.db.exec(SCHEMA_SQL);
         this.db.prepare("INSERT INTO settings (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
       }
-      const row = this.db.prepare("SELECT value FROM settings WHERE key = 'schema_version'").get() as { value: string } | undefined;
+      const row = this.db.prepare("SELECT value FROM settings WHERE key = 'schema_version'").get() as
+        { value: string } | undefined;
       if (row === undefined) return undefined;
       const found = Number(row.value);
       if (found !== 1 && found !== 2) return found;
@@ -129,9 +143,13 @@ export class TerminalDatabase {
     });
     if (version !== SCHEMA_VERSION) {
       this.close();
-      throw new TerminalError(TerminalErrorCode.StoreFailed, `the database in ${dataDir} has schema version ${String(version)}, this terminal needs ${SCHEMA_VERSION}`, {
-        action: 'Use the terminal version that created this data directory, or a new data directory.',
-      });
+      throw new TerminalError(
+        TerminalErrorCode.StoreFailed,
+        `the database in ${dataDir} has schema version ${String(version)}, this terminal needs ${SCHEMA_VERSION}`,
+        {
+          action: 'Use the terminal version that created this data directory, or a new data directory.',
+        },
+      );
     }
   }
 }
@@ -142,9 +160,15 @@ function refuseExposed(path: string): void {
     const mode = exposedMode(file);
     if (mode === undefined) continue;
     const bits = mode.toString(8).padStart(4, '0');
-    throw new TerminalError(TerminalErrorCode.FilePermissions, `${file} holds the terminal's private key and is open to other users (mode ${bits})`, {
-      action: `Only the terminal's user may read it: run \`chmod 600 ${file}\` (and \`chmod 700\` its directory), then start again.`, path: file, mode,
-    });
+    throw new TerminalError(
+      TerminalErrorCode.FilePermissions,
+      `${file} holds the terminal's private key and is open to other users (mode ${bits})`,
+      {
+        action: `Only the terminal's user may read it: run \`chmod 600 ${file}\` (and \`chmod 700\` its directory), then start again.`,
+        path: file,
+        mode,
+      },
+    );
   }
 }
 

@@ -7,7 +7,11 @@ import type { BatchContent } from '../store/receipt-queue.js';
  * signed; the batch id is SHA-256 of its payload (what the ledger's answer names).
  * @example const { id, bytes } = signBatch(identity, content, now)
  */
-export function signBatch(identity: EnrolledIdentity, content: BatchContent, now: number): { id: Uint8Array; bytes: Uint8Array } {
+export function signBatch(
+  identity: EnrolledIdentity,
+  content: BatchContent,
+  now: number,
+): { id: Uint8Array; bytes: Uint8Array } {
   const payload = encodeUploadBatch({
     terminalId: identity.terminalId,
     sequence: content.sequence,

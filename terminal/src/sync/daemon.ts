@@ -5,7 +5,13 @@ import type { SyncReport } from './synchroniser.js';
 /** What the daemon reports as it runs (the CLI prints them as log lines). */
 export type DaemonEvent =
   | { readonly kind: 'synced'; readonly at: number; readonly report: SyncReport }
-  | { readonly kind: 'retrying'; readonly at: number; readonly error: TerminalError; readonly attempt: number; readonly delayMs: number }
+  | {
+      readonly kind: 'retrying';
+      readonly at: number;
+      readonly error: TerminalError;
+      readonly attempt: number;
+      readonly delayMs: number;
+    }
   | { readonly kind: 'failed'; readonly at: number; readonly error: TerminalError; readonly nextInMs: number };
 
 /** Options of the daemon loop. */
@@ -23,7 +29,10 @@ export interface DaemonOptions {
  * round after the link returns uploads everything queued and refreshes the deny list and trust anchors.
  * Errors other than TerminalErrors (bugs, a broken database) stop the loop.
  */
-export async function runDaemon(round: (onRetry: (error: unknown, delayMs: number, attempt: number) => void) => Promise<SyncReport>, options: DaemonOptions = {}): Promise<void> {
+export async function runDaemon(
+  round: (onRetry: (error: unknown, delayMs: number, attempt: number) => void) => Promise<SyncReport>,
+  options: DaemonOptions = {},
+): Promise<void> {
   const interval = options.intervalMs ?? 30_000;
   const emit = options.onEvent ?? (() => undefined);
   while (options.signal?.aborted !== true) {

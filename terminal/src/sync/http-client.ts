@@ -26,7 +26,8 @@ export interface HttpCall {
   readonly signal?: AbortSignal;
 }
 
-const UNREACHABLE_ACTION = 'Nothing is lost: receipts stay queued. Check the network and run `ehkd-terminal sync` again (the daemon retries by itself).';
+const UNREACHABLE_ACTION =
+  'Nothing is lost: receipts stay queued. Check the network and run `ehkd-terminal sync` again (the daemon retries by itself).';
 
 /**
  * Performs one HTTP(S) request with node:http(s): hard timeout, bounded body, a hook once the request is sent, and
@@ -48,29 +49,56 @@ export function httpExchange(call: HttpCall): Promise<HttpAnswer> {
       reject(error);
     };
     const unreachable = (why: string, cause?: unknown): TerminalError =>
-      new TerminalError(TerminalErrorCode.LedgerUnreachable, `the ledger at ${call.url.origin} is unreachable: ${why}`, { action: UNREACHABLE_ACTION }, cause);
-    const req = send(call.url, { method: call.method, headers, ...(call.ca !== undefined && { ca: call.ca }), ...(call.signal !== undefined && { signal: call.signal }) }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > call.maxResponseBytes) {
-          fail(new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's answer exceeds ${call.maxResponseBytes} bytes`, { action: UNREACHABLE_ACTION }));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('error', (e) => fail(unreachable(e.message, e)));
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        const all = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: new Uint8Array(all.buffer, all.byteOffset, all.byteLength) });
-      });
-    });
+      new TerminalError(
+        TerminalErrorCode.LedgerUnreachable,
+        `the ledger at ${call.url.origin} is unreachable: ${why}`,
+        { action: UNREACHABLE_ACTION },
+        cause,
+      );
+    const req = send(
+      call.url,
+      {
+        method: call.method,
+        headers,
+        ...(call.ca !== undefined && { ca: call.ca }),
+        ...(call.signal !== undefined && { signal: call.signal }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > call.maxResponseBytes) {
+            fail(
+              new TerminalError(
+                TerminalErrorCode.LedgerAnswerInvalid,
+                `the ledger's answer exceeds ${call.maxResponseBytes} bytes`,
+                { action: UNREACHABLE_ACTION },
+              ),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (e) => fail(unreachable(e.message, e)));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const all = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: new Uint8Array(all.buffer, all.byteOffset, all.byteLength),
+          });
+        });
+      },
+    );
     const timer = setTimeout(() => fail(unreachable(`no complete answer within ${call.timeoutMs} ms`)), call.timeoutMs);
     req.on('error', (e) => fail(unreachable(e.message, e)));
-    req.end(call.body === undefined ? undefined : Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength), () => call.onSent?.());
+    req.end(
+      call.body === undefined ? undefined : Buffer.from(call.body.buffer, call.body.byteOffset, call.body.byteLength),
+      () => call.onSent?.(),
+    );
   });
 }

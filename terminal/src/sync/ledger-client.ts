@@ -19,9 +19,17 @@ export function ledgerBaseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch (e) {
-    throw new TerminalError(TerminalErrorCode.BadConfig, `not a URL: ${text}`, { action: 'Give the ledger URL as https://host:port.' }, e);
+    throw new TerminalError(
+      TerminalErrorCode.BadConfig,
+      `not a URL: ${text}`,
+      { action: 'Give the ledger URL as https://host:port.' },
+      e,
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TerminalError(TerminalErrorCode.BadConfig, `not an http(s) URL: ${text}`, { action: 'Give the ledger URL as https://host:port.' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TerminalError(TerminalErrorCode.BadConfig, `not an http(s) URL: ${text}`, {
+      action: 'Give the ledger URL as https://host:port.',
+    });
   return url;
 }
 
@@ -50,9 +58,14 @@ export const DEFAULT_LEDGER_TRUST: LedgerTrust = { insecureHttp: false };
 export function ledgerUrlFor(text: string, trust: LedgerTrust): URL {
   const url = ledgerBaseUrl(text);
   if (url.protocol === 'http:' && !trust.insecureHttp) {
-    throw new TerminalError(TerminalErrorCode.BadConfig, `refusing plain HTTP to the ledger (${url.origin}): enrolment tokens, load requests and receipts would cross the network unencrypted`, {
-      action: 'Give the ledger\'s https:// URL (and its CA with --ledger-ca), or enrol with --insecure-http if a TLS tunnel protects the link.',
-    });
+    throw new TerminalError(
+      TerminalErrorCode.BadConfig,
+      `refusing plain HTTP to the ledger (${url.origin}): enrolment tokens, load requests and receipts would cross the network unencrypted`,
+      {
+        action:
+          "Give the ledger's https:// URL (and its CA with --ledger-ca), or enrol with --insecure-http if a TLS tunnel protects the link.",
+      },
+    );
   }
   return url;
 }
@@ -66,7 +79,12 @@ export function ledgerUrlFor(text: string, trust: LedgerTrust): URL {
 export function parseLedgerCa(pem: string): string {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   const bad = (why: string, cause?: unknown): TerminalError =>
-    new TerminalError(TerminalErrorCode.BadFile, `the ledger CA file ${why}`, { action: 'Give the PEM certificate your acquirer gave for its ledger (-----BEGIN CERTIFICATE-----).' }, cause);
+    new TerminalError(
+      TerminalErrorCode.BadFile,
+      `the ledger CA file ${why}`,
+      { action: 'Give the PEM certificate your acquirer gave for its ledger (-----BEGIN CERTIFICATE-----).' },
+      cause,
+    );
   if (blocks.length === 0) throw bad('holds no PEM certificate');
   for (const block of blocks) {
     try {
@@ -115,7 +133,14 @@ export class LedgerClient {
 
   /** POST /v1/batches: the signed BatchResult bytes (to verify). `onSent` runs once the batch is on the wire. */
   async uploadBatch(batch: Uint8Array, onSent?: () => void): Promise<Uint8Array> {
-    const a = await this.call('POST', LedgerApi.batches, Limits.batchResultBytes, { 'content-type': CBOR_CONTENT_TYPE, accept: CBOR_CONTENT_TYPE }, batch, onSent);
+    const a = await this.call(
+      'POST',
+      LedgerApi.batches,
+      Limits.batchResultBytes,
+      { 'content-type': CBOR_CONTENT_TYPE, accept: CBOR_CONTENT_TYPE },
+      batch,
+      onSent,
+    );
     return a.body;
   }
 
@@ -126,19 +151,38 @@ export class LedgerClient {
 
   /** GET /v1/trust-anchors: the TrustAnchorBundle CBOR (to verify against the pinned root). */
   async trustAnchors(): Promise<Uint8Array> {
-    return (await this.call('GET', LedgerApi.trustAnchors, Limits.certificateBytes * (Limits.trustAnchorCertificates + 1) + 64, { accept: CBOR_CONTENT_TYPE })).body;
+    return (
+      await this.call(
+        'GET',
+        LedgerApi.trustAnchors,
+        Limits.certificateBytes * (Limits.trustAnchorCertificates + 1) + 64,
+        { accept: CBOR_CONTENT_TYPE },
+      )
+    ).body;
   }
 
   /** POST /v1/terminals with a single-use enrolment code: the terminal certificate (to verify) and the acquirer's id. */
   async enrolTerminal(code: string, request: { readonly publicKey: string }): Promise<EnrolmentAnswer> {
     const body = new TextEncoder().encode(JSON.stringify(request));
-    const a = await this.call('POST', LedgerApi.enrolTerminal, 64 * 1024, { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${code}` }, body);
+    const a = await this.call(
+      'POST',
+      LedgerApi.enrolTerminal,
+      64 * 1024,
+      { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${code}` },
+      body,
+    );
     try {
       const o = JSON.parse(new TextDecoder().decode(a.body)) as { certificate?: unknown; acquirerId?: unknown };
-      if (typeof o.certificate !== 'string' || typeof o.acquirerId !== 'string') throw new TypeError('certificate and acquirerId must be hex strings');
+      if (typeof o.certificate !== 'string' || typeof o.acquirerId !== 'string')
+        throw new TypeError('certificate and acquirerId must be hex strings');
       return { certificate: fromHex(o.certificate), acquirerId: fromHex(o.acquirerId) };
     } catch (e) {
-      throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, `the ledger's enrolment answer is malformed: ${(e as Error).message}`, { action: 'Try again; if it repeats, call your acquirer.' }, e);
+      throw new TerminalError(
+        TerminalErrorCode.LedgerAnswerInvalid,
+        `the ledger's enrolment answer is malformed: ${(e as Error).message}`,
+        { action: 'Try again; if it repeats, call your acquirer.' },
+        e,
+      );
     }
   }
 
@@ -147,12 +191,26 @@ export class LedgerClient {
    * load bound to the card's challenge. Answers the issuer-signed LoadAuthorization bytes (the card verifies them).
    */
   async authorizeLoad(signedRequest: Uint8Array): Promise<Uint8Array> {
-    return (await this.call('POST', LedgerApi.authorizeLoad, Limits.issuerMessageBytes, { 'content-type': CBOR_CONTENT_TYPE, accept: CBOR_CONTENT_TYPE }, signedRequest)).body;
+    return (
+      await this.call(
+        'POST',
+        LedgerApi.authorizeLoad,
+        Limits.issuerMessageBytes,
+        { 'content-type': CBOR_CONTENT_TYPE, accept: CBOR_CONTENT_TYPE },
+        signedRequest,
+      )
+    ).body;
   }
 
   /** POST /v1/load-receipts: hands the ledger the card's signed load receipt. */
   async recordLoadReceipt(receipt: Uint8Array): Promise<void> {
-    await this.call('POST', LedgerApi.loadReceipts, 64 * 1024, { 'content-type': CBOR_CONTENT_TYPE, accept: 'application/json' }, receipt);
+    await this.call(
+      'POST',
+      LedgerApi.loadReceipts,
+      64 * 1024,
+      { 'content-type': CBOR_CONTENT_TYPE, accept: 'application/json' },
+      receipt,
+    );
   }
 
   /**
@@ -160,21 +218,47 @@ export class LedgerClient {
    * for one counter). Answers the ledger's JSON text ({ caseId, created, revoked }), kept with the incident.
    */
   async deliverEvidence(evidence: Uint8Array): Promise<string> {
-    const a = await this.call('POST', LedgerApi.evidence, 64 * 1024, { 'content-type': CBOR_CONTENT_TYPE, accept: 'application/json' }, evidence);
+    const a = await this.call(
+      'POST',
+      LedgerApi.evidence,
+      64 * 1024,
+      { 'content-type': CBOR_CONTENT_TYPE, accept: 'application/json' },
+      evidence,
+    );
     return new TextDecoder().decode(a.body);
   }
 
-  private async call(method: 'GET' | 'POST', path: string, maxResponseBytes: number, headers: Record<string, string>, body?: Uint8Array, onSent?: () => void): Promise<HttpAnswer> {
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    maxResponseBytes: number,
+    headers: Record<string, string>,
+    body?: Uint8Array,
+    onSent?: () => void,
+  ): Promise<HttpAnswer> {
     const a = await httpExchange({
-      method, url: new URL(path, this.#base), headers, maxResponseBytes, timeoutMs: this.#timeoutMs, ...(this.#ca !== undefined && { ca: this.#ca }),
-      ...(body !== undefined && { body }), ...(onSent !== undefined && { onSent }), ...(this.#signal !== undefined && { signal: this.#signal }),
+      method,
+      url: new URL(path, this.#base),
+      headers,
+      maxResponseBytes,
+      timeoutMs: this.#timeoutMs,
+      ...(this.#ca !== undefined && { ca: this.#ca }),
+      ...(body !== undefined && { body }),
+      ...(onSent !== undefined && { onSent }),
+      ...(this.#signal !== undefined && { signal: this.#signal }),
     });
     if (a.status === 200) return a;
     const text = new TextDecoder().decode(a.body.subarray(0, 300)).replace(/\s+/g, ' ');
     const what = `${method} ${path} answered HTTP ${a.status}${text === '' ? '' : `: ${text}`}`;
     if (a.status >= 500 || a.status === 408 || a.status === 429) {
-      throw new TerminalError(TerminalErrorCode.LedgerUnreachable, `the ledger is not available: ${what}`, { action: 'Nothing is lost: try again later (the daemon retries by itself).', httpStatus: a.status });
+      throw new TerminalError(TerminalErrorCode.LedgerUnreachable, `the ledger is not available: ${what}`, {
+        action: 'Nothing is lost: try again later (the daemon retries by itself).',
+        httpStatus: a.status,
+      });
     }
-    throw new TerminalError(TerminalErrorCode.LedgerRefused, `the ledger refused: ${what}`, { action: 'Repeating will not help: call your acquirer with this message.', httpStatus: a.status });
+    throw new TerminalError(TerminalErrorCode.LedgerRefused, `the ledger refused: ${what}`, {
+      action: 'Repeating will not help: call your acquirer with this message.',
+      httpStatus: a.status,
+    });
   }
 }

@@ -4,7 +4,10 @@ import type { SyncReport } from './synchroniser.js';
 
 /** Errors worth retrying at once: the link or the server, not a refusal. */
 export function isRetryable(e: unknown): boolean {
-  return e instanceof TerminalError && (e.code === TerminalErrorCode.LedgerUnreachable || e.code === TerminalErrorCode.LedgerAnswerInvalid);
+  return (
+    e instanceof TerminalError &&
+    (e.code === TerminalErrorCode.LedgerUnreachable || e.code === TerminalErrorCode.LedgerAnswerInvalid)
+  );
 }
 
 /**
@@ -16,7 +19,12 @@ export function isRetryable(e: unknown): boolean {
 export async function withRetry(
   attempt: () => Promise<Omit<SyncReport, 'attempts'>>,
   policy: RetryPolicy,
-  options: { readonly random?: () => number; readonly signal?: AbortSignal; readonly onRetry?: (error: unknown, delayMs: number, attempt: number) => void; readonly onFailure: (error: unknown) => void },
+  options: {
+    readonly random?: () => number;
+    readonly signal?: AbortSignal;
+    readonly onRetry?: (error: unknown, delayMs: number, attempt: number) => void;
+    readonly onFailure: (error: unknown) => void;
+  },
 ): Promise<SyncReport> {
   for (let n = 1; ; n++) {
     try {

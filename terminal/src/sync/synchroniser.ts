@@ -30,7 +30,12 @@ export interface BatchUpload {
 /** Result of one successful sync. */
 export interface SyncReport {
   readonly trustAnchorsUpdated: boolean;
-  readonly denyList: { readonly sequence: number; readonly issuedAt: number; readonly entries: number; readonly updated: boolean };
+  readonly denyList: {
+    readonly sequence: number;
+    readonly issuedAt: number;
+    readonly entries: number;
+    readonly updated: boolean;
+  };
   readonly batches: readonly BatchUpload[];
   readonly totals: AppliedOutcomes;
   /** Load receipts held since a top-up whose ledger was unreachable: delivered now, or refused by the ledger (kept). */
@@ -71,7 +76,10 @@ export interface SyncDependencies {
 export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport, 'attempts'>> {
   const { config, queue, identity, client, verifier, fault } = deps;
   const current = deps.trust.current();
-  if (current === undefined) throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal has no trust anchors', { action: 'Enrol the terminal first (`ehkd-terminal enrol`).' });
+  if (current === undefined)
+    throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal has no trust anchors', {
+      action: 'Enrol the terminal first (`ehkd-terminal enrol`).',
+    });
 
   const bundle = await client.trustAnchors();
   verifyTrustBundle(bundle, current.trust.root.id, verifier);
@@ -79,7 +87,10 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
   const trustAnchorsUpdated = held === undefined || !bytesEqual(held, bundle);
   if (trustAnchorsUpdated) config.saveTrustBundle(bundle, deps.now());
   const trust = deps.trust.current();
-  if (trust === undefined) throw new TerminalError(TerminalErrorCode.StoreFailed, 'trust anchors vanished during sync', { action: 'Run sync again.' });
+  if (trust === undefined)
+    throw new TerminalError(TerminalErrorCode.StoreFailed, 'trust anchors vanished during sync', {
+      action: 'Run sync again.',
+    });
 
   const batches: BatchUpload[] = [];
   const totals: AppliedOutcomes = { accepted: 0, duplicate: 0, rejected: 0, doubleSpend: 0, requeued: 0 };
@@ -108,7 +119,13 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
     const counts = queue.counts();
     const waiting = counts[ReceiptState.Queued].count + counts[ReceiptState.Exported].count;
     for (let i = Math.ceil(waiting / UPLOAD_BATCH_RECEIPTS); i > 0; i--) {
-      const batch = queue.cutBatch(BatchPurpose.Upload, [ReceiptState.Queued, ReceiptState.Exported], UPLOAD_BATCH_RECEIPTS, (c) => signBatch(identity, c, deps.now()), deps.now());
+      const batch = queue.cutBatch(
+        BatchPurpose.Upload,
+        [ReceiptState.Queued, ReceiptState.Exported],
+        UPLOAD_BATCH_RECEIPTS,
+        (c) => signBatch(identity, c, deps.now()),
+        deps.now(),
+      );
       if (batch === undefined) break;
       fault?.(CrashPoint.SyncAfterBatch);
       await send(batch, false);
@@ -127,7 +144,14 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
 
   if (refusal !== undefined) throw refusal;
   config.recordSync(deps.now(), undefined);
-  return { trustAnchorsUpdated, denyList: { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: denyUpdated }, batches, totals, loadReceipts, evidence };
+  return {
+    trustAnchorsUpdated,
+    denyList: { sequence: record.sequence, issuedAt: record.issuedAt, entries: record.entries, updated: denyUpdated },
+    batches,
+    totals,
+    loadReceipts,
+    evidence,
+  };
 }
 
 /**
@@ -164,18 +188,25 @@ async function sendBatch(deps: SyncDependencies, batch: BatchRecord, resent: boo
   } catch (e) {
     // A refused batch will never be accepted as it is: close it and put its receipts back in the queue, so the
     // next sync (after whatever the refusal says to fix, e.g. enrolment) cuts a new batch of them.
-    if (e instanceof TerminalError && e.code === TerminalErrorCode.LedgerRefused) queue.refuseBatch(batch.id, e.message, deps.now());
+    if (e instanceof TerminalError && e.code === TerminalErrorCode.LedgerRefused)
+      queue.refuseBatch(batch.id, e.message, deps.now());
     else if (e instanceof TerminalError) queue.recordAttempt(batch.id, e.message);
     throw e;
   }
   fault?.(CrashPoint.SyncAfterAnswer);
   const trust = deps.trust.current();
-  if (trust === undefined) throw new TerminalError(TerminalErrorCode.StoreFailed, 'trust anchors vanished during sync', { action: 'Run sync again.' });
+  if (trust === undefined)
+    throw new TerminalError(TerminalErrorCode.StoreFailed, 'trust anchors vanished during sync', {
+      action: 'Run sync again.',
+    });
   const result = verifyBatchResult(answer, trust.trust, identity.acquirerId, batch.id, verifier);
   if (!result.ok) {
     const message = `the ledger's answer to batch ${batch.sequence} does not verify (${result.check}): ${result.reason}`;
     queue.recordAttempt(batch.id, message);
-    throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, message, { action: 'Nothing was marked: the batch will be sent again. If it repeats, call your acquirer.', check: result.check });
+    throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, message, {
+      action: 'Nothing was marked: the batch will be sent again. If it repeats, call your acquirer.',
+      check: result.check,
+    });
   }
   fault?.(CrashPoint.SyncBeforeMarking);
   queue.recordAttempt(batch.id, undefined);

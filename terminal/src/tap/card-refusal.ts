@@ -35,7 +35,12 @@ export interface RefusalText {
  * Explains a status word the card answered at a stage of the tap, using the public state from SELECT for figures.
  * @example describeRefusal(TapStage.Pay, 0x9f01, state, 344)
  */
-export function describeRefusal(stage: TapStage, sw: number, state: CardPublicState | undefined, currency: number): RefusalText {
+export function describeRefusal(
+  stage: TapStage,
+  sw: number,
+  state: CardPublicState | undefined,
+  currency: number,
+): RefusalText {
   const swName = statusWordName(sw);
   const hex = sw.toString(16).toUpperCase().padStart(4, '0');
   const money = (n: number): string => formatAmount(n, currency);
@@ -45,12 +50,21 @@ export function describeRefusal(stage: TapStage, sw: number, state: CardPublicSt
   }
   switch (sw) {
     case StatusWord.InsufficientFunds:
-      return say(`the card's balance is too low${state === undefined ? '' : ` (${money(state.balance)})`}`, 'Ask for another payment method, or for the customer to top up the card.');
+      return say(
+        `the card's balance is too low${state === undefined ? '' : ` (${money(state.balance)})`}`,
+        'Ask for another payment method, or for the customer to top up the card.',
+      );
     case StatusWord.AmountOverLimit:
-      return say(`the amount is above this card's limit per payment${state === undefined ? '' : ` (${money(state.limits.maxPayment)})`}`, 'Ask for another payment method or a smaller amount.');
+      return say(
+        `the amount is above this card's limit per payment${state === undefined ? '' : ` (${money(state.limits.maxPayment)})`}`,
+        'Ask for another payment method or a smaller amount.',
+      );
     case StatusWord.OfflineCountExceeded:
     case StatusWord.OfflineAmountExceeded:
-      return say('the card has reached its offline limit', 'The customer must top up the card online before paying offline again: ask for another payment method.');
+      return say(
+        'the card has reached its offline limit',
+        'The customer must top up the card online before paying offline again: ask for another payment method.',
+      );
     case StatusWord.CardLocked:
       return say('the card is locked by its issuer', 'Do not accept this card: ask for another payment method.');
     case StatusWord.CurrencyMismatch:
@@ -58,6 +72,9 @@ export function describeRefusal(stage: TapStage, sw: number, state: CardPublicSt
     case StatusWord.NonceReused:
       return say('the card has already seen this tap', 'Ask the customer to tap again.');
     default:
-      return say(`the card reported an error at ${stage}`, 'Ask the customer to tap again; if it repeats, ask for another payment method.');
+      return say(
+        `the card reported an error at ${stage}`,
+        'Ask the customer to tap again; if it repeats, ask for another payment method.',
+      );
   }
 }

@@ -25,24 +25,51 @@ export interface LimitsLeft {
  * @returns the first limit broken, or undefined.
  * @example checkLimits(1250, limits, journal.exposure(), config.denyListStanding()?.freshAt, now, 344)
  */
-export function checkLimits(amount: number, limits: TerminalLimits, exposure: OfflineExposure, denyListFreshAt: number | undefined, now: number, currency: number): LimitBreach | undefined {
+export function checkLimits(
+  amount: number,
+  limits: TerminalLimits,
+  exposure: OfflineExposure,
+  denyListFreshAt: number | undefined,
+  now: number,
+  currency: number,
+): LimitBreach | undefined {
   const money = (n: number): string => formatAmount(n, currency);
-  if (denyListFreshAt === undefined) return { check: TerminalCheck.DenyListAge, reason: 'this terminal has no deny list' };
+  if (denyListFreshAt === undefined)
+    return { check: TerminalCheck.DenyListAge, reason: 'this terminal has no deny list' };
   if (now - denyListFreshAt > limits.maxDenyListAgeSeconds) {
-    return { check: TerminalCheck.DenyListAge, reason: `the deny list is ${formatAge(now - denyListFreshAt)} old; at most ${formatAge(limits.maxDenyListAgeSeconds)} is allowed` };
+    return {
+      check: TerminalCheck.DenyListAge,
+      reason: `the deny list is ${formatAge(now - denyListFreshAt)} old; at most ${formatAge(limits.maxDenyListAgeSeconds)} is allowed`,
+    };
   }
-  if (amount > limits.floorLimit) return { check: TerminalCheck.FloorLimit, reason: `${money(amount)} is above the floor limit of ${money(limits.floorLimit)}` };
+  if (amount > limits.floorLimit)
+    return {
+      check: TerminalCheck.FloorLimit,
+      reason: `${money(amount)} is above the floor limit of ${money(limits.floorLimit)}`,
+    };
   const count = exposure.receipts + exposure.pendingIntents;
-  if (count + 1 > limits.maxOfflineCount) return { check: TerminalCheck.OfflineCount, reason: `${count} payments are not yet settled; the limit is ${limits.maxOfflineCount}` };
+  if (count + 1 > limits.maxOfflineCount)
+    return {
+      check: TerminalCheck.OfflineCount,
+      reason: `${count} payments are not yet settled; the limit is ${limits.maxOfflineCount}`,
+    };
   const total = exposure.receiptAmount + exposure.pendingAmount;
   if (total + amount > limits.maxOfflineAmount) {
-    return { check: TerminalCheck.OfflineAmount, reason: `${money(total)} is not yet settled; ${money(amount)} more would pass the limit of ${money(limits.maxOfflineAmount)}` };
+    return {
+      check: TerminalCheck.OfflineAmount,
+      reason: `${money(total)} is not yet settled; ${money(amount)} more would pass the limit of ${money(limits.maxOfflineAmount)}`,
+    };
   }
   return undefined;
 }
 
 /** What is left under each limit. */
-export function limitsLeft(limits: TerminalLimits, exposure: OfflineExposure, denyListFreshAt: number | undefined, now: number): LimitsLeft {
+export function limitsLeft(
+  limits: TerminalLimits,
+  exposure: OfflineExposure,
+  denyListFreshAt: number | undefined,
+  now: number,
+): LimitsLeft {
   const offlineAmount = Math.max(0, limits.maxOfflineAmount - exposure.receiptAmount - exposure.pendingAmount);
   const offlineCount = Math.max(0, limits.maxOfflineCount - exposure.receipts - exposure.pendingIntents);
   return {

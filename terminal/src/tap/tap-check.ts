@@ -15,7 +15,8 @@ export const TerminalCheck = {
 } as const;
 export type TerminalCheck = (typeof TerminalCheck)[keyof typeof TerminalCheck];
 
-const GO_ONLINE = 'Connect the terminal to the network and run `ehkd-terminal sync` (or load a current deny list), then charge again.';
+const GO_ONLINE =
+  'Connect the terminal to the network and run `ehkd-terminal sync` (or load a current deny list), then charge again.';
 const OTHER_METHOD = 'Do not accept this card: ask for another payment method.';
 
 /**
@@ -30,7 +31,7 @@ export function cashierAction(check: string, currency: number, context: { floorL
     case CheckId.CertRole:
       return `This is not a genuine e-HKD card. ${OTHER_METHOD}`;
     case CheckId.CertExpiry:
-      return 'The card has expired (or this terminal\'s clock is wrong): ask for another payment method, and check the terminal clock.';
+      return "The card has expired (or this terminal's clock is wrong): ask for another payment method, and check the terminal clock.";
     case CheckId.DenyList:
       return `This card is blocked by the scheme. ${OTHER_METHOD}`;
     case TerminalCheck.CardLocked:

@@ -121,33 +121,74 @@ export class TapEngine {
     const counter = this.checkCounter(card, state, resolved);
     if ('stop' in counter) return counter.stop;
 
-    if (deps.trust.denied.has(cardId)) return this.declined(CheckId.DenyList, `card ${toHex(cardId)} is on the deny list (sequence ${deps.trust.denyList?.sequence ?? 0})`, cardId, resolved);
-    if ((state.flags & CardStatusFlag.Locked) !== 0) return this.declined(TerminalCheck.CardLocked, `card ${toHex(cardId)} is locked`, cardId, resolved);
-    if (card.card?.currency !== deps.currency) return this.declined(CheckId.Currency, `the card's currency ${card.card?.currency} is not the terminal's ${deps.currency}`, cardId, resolved);
+    if (deps.trust.denied.has(cardId))
+      return this.declined(
+        CheckId.DenyList,
+        `card ${toHex(cardId)} is on the deny list (sequence ${deps.trust.denyList?.sequence ?? 0})`,
+        cardId,
+        resolved,
+      );
+    if ((state.flags & CardStatusFlag.Locked) !== 0)
+      return this.declined(TerminalCheck.CardLocked, `card ${toHex(cardId)} is locked`, cardId, resolved);
+    if (card.card?.currency !== deps.currency)
+      return this.declined(
+        CheckId.Currency,
+        `the card's currency ${card.card?.currency} is not the terminal's ${deps.currency}`,
+        cardId,
+        resolved,
+      );
     const limits = deps.config.limits();
-    const breach = checkLimits(amount, limits, deps.journal.exposure(), deps.config.denyListStanding()?.freshAt, now, deps.currency);
+    const breach = checkLimits(
+      amount,
+      limits,
+      deps.journal.exposure(),
+      deps.config.denyListStanding()?.freshAt,
+      now,
+      deps.currency,
+    );
     if (breach !== undefined) return this.declined(breach.check, breach.reason, cardId, resolved, limits.floorLimit);
 
     const nonce = new Uint8Array(randomBytes(NONCE_LENGTH));
-    deps.journal.recordIntent({ nonce, cardId, cardCertificate: selected.certificate, amount, currency: deps.currency, counterSeen: state.counter, createdAt: now });
+    deps.journal.recordIntent({
+      nonce,
+      cardId,
+      cardCertificate: selected.certificate,
+      amount,
+      currency: deps.currency,
+      counterSeen: state.counter,
+      createdAt: now,
+    });
     deps.fault?.(CrashPoint.TapAfterIntent);
 
     let pay;
     try {
-      pay = await exchange(connection, purseApdus.pay({ amount, currency: deps.currency, payee: deps.identity.terminalId, nonce, time: now }));
+      pay = await exchange(
+        connection,
+        purseApdus.pay({ amount, currency: deps.currency, payee: deps.identity.terminalId, nonce, time: now }),
+      );
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       return {
-        outcome: 'interrupted', stage: TapStage.Pay, pending: true, cardId, resolved,
+        outcome: 'interrupted',
+        stage: TapStage.Pay,
+        pending: true,
+        cardId,
+        resolved,
         reason: `the card left before the payment finished (${e.code}); the card may or may not have paid`,
-        action: 'Ask the customer to tap the SAME card again to finish this payment. Do not take another payment method until then.',
+        action:
+          'Ask the customer to tap the SAME card again to finish this payment. Do not take another payment method until then.',
       };
     }
     deps.fault?.(CrashPoint.TapAfterPay);
     if (pay.sw !== StatusWord.Ok) {
       if (!NOTHING_COMMITTED.has(pay.sw)) {
         return {
-          outcome: 'interrupted', stage: TapStage.Pay, pending: true, sw: pay.sw, cardId, resolved,
+          outcome: 'interrupted',
+          stage: TapStage.Pay,
+          pending: true,
+          sw: pay.sw,
+          cardId,
+          resolved,
           reason: `the card answered status ${pay.sw.toString(16).toUpperCase()}, which does not say whether it paid`,
           action: 'Ask the customer to tap the SAME card again to finish this payment.',
         };
@@ -156,17 +197,47 @@ export class TapEngine {
       deps.journal.voidIntent(nonce, IntentResolution.CardRefused, `${text.swName}: ${text.reason}`, deps.now());
       return { outcome: 'card-refused', stage: TapStage.Pay, sw: pay.sw, ...text, cardId, resolved };
     }
-    const receipt = verifyPayReceipt(pay.data, card, { amount, currency: deps.currency, nonce, payee: deps.identity.terminalId }, deps.verifier);
+    const receipt = verifyPayReceipt(
+      pay.data,
+      card,
+      { amount, currency: deps.currency, nonce, payee: deps.identity.terminalId },
+      deps.verifier,
+    );
     if (!receipt.ok) {
-      deps.journal.voidIntent(nonce, IntentResolution.InvalidReceipt, `${receipt.check}: ${receipt.reason}; answer ${toHex(pay.data)}`, deps.now());
-      return this.declined(receipt.check, `the card's receipt failed verification: ${receipt.reason}`, cardId, resolved);
+      deps.journal.voidIntent(
+        nonce,
+        IntentResolution.InvalidReceipt,
+        `${receipt.check}: ${receipt.reason}; answer ${toHex(pay.data)}`,
+        deps.now(),
+      );
+      return this.declined(
+        receipt.check,
+        `the card's receipt failed verification: ${receipt.reason}`,
+        cardId,
+        resolved,
+      );
     }
     const fork = this.forkedFrom(card, selected.certificate, counter.linkTo, receipt.value);
     if (fork !== undefined) {
       // Not a payment this terminal takes: the card signed it on another chain than its receipt held here.
       const detail = `card ${toHex(cardId)} signed receipt ${state.counter + 1} on another chain than its receipt ${state.counter} held here (${toHex(fork.held.id)})`;
-      deps.journal.voidIntent(nonce, IntentResolution.InvalidReceipt, `chain fork: ${detail}; answer ${toHex(pay.data)}`, deps.now());
-      deps.incidents.record({ cardId, kind: CardIncidentKind.ChainFork, counterSeen: state.counter, heldCounter: state.counter, detail, ...(fork.evidence !== undefined && { evidence: fork.evidence }) }, deps.now());
+      deps.journal.voidIntent(
+        nonce,
+        IntentResolution.InvalidReceipt,
+        `chain fork: ${detail}; answer ${toHex(pay.data)}`,
+        deps.now(),
+      );
+      deps.incidents.record(
+        {
+          cardId,
+          kind: CardIncidentKind.ChainFork,
+          counterSeen: state.counter,
+          heldCounter: state.counter,
+          detail,
+          ...(fork.evidence !== undefined && { evidence: fork.evidence }),
+        },
+        deps.now(),
+      );
       return this.declined(CheckId.Counter, detail, cardId, resolved);
     }
     try {
@@ -184,7 +255,14 @@ export class TapEngine {
    * (the earlier payment stands); 6A88 -> the card never committed it, unless the card has done more operations
    * since than its log keeps, when the terminal can no longer tell.
    */
-  private async recover(connection: CardConnection, intent: PendingIntent, card: Certificate, state: CardPublicState, now: number, resolved: ResolvedIntent[]): Promise<RecoveryStep> {
+  private async recover(
+    connection: CardConnection,
+    intent: PendingIntent,
+    card: Certificate,
+    state: CardPublicState,
+    now: number,
+    resolved: ResolvedIntent[],
+  ): Promise<RecoveryStep> {
     const { deps } = this;
     let answer;
     try {
@@ -193,11 +271,19 @@ export class TapEngine {
       return { kind: 'stopped', result: interruptedBeforePay(TapStage.Recover, e, resolved, card.subject) };
     }
     if (answer.sw === StatusWord.Ok) {
-      const receipt = verifyPayReceipt(answer.data, card, { amount: intent.amount, currency: intent.currency, nonce: intent.nonce, payee: deps.identity.terminalId }, deps.verifier);
+      const receipt = verifyPayReceipt(
+        answer.data,
+        card,
+        { amount: intent.amount, currency: intent.currency, nonce: intent.nonce, payee: deps.identity.terminalId },
+        deps.verifier,
+      );
       if (!receipt.ok) {
         const detail = `${receipt.check}: ${receipt.reason}; answer ${toHex(answer.data)}`;
         deps.journal.voidIntent(intent.nonce, IntentResolution.InvalidReceipt, detail, deps.now());
-        return { kind: 'voided', resolved: { nonce: intent.nonce, amount: intent.amount, resolution: IntentResolution.InvalidReceipt, detail } };
+        return {
+          kind: 'voided',
+          resolved: { nonce: intent.nonce, amount: intent.amount, resolution: IntentResolution.InvalidReceipt, detail },
+        };
       }
       try {
         deps.journal.recordReceipt(intent.nonce, receipt.value, IntentResolution.Recovered, deps.now());
@@ -227,17 +313,31 @@ export class TapEngine {
    * counter only ever makes the terminal decline, never accept.
    * @returns the declined result, or the receipts the PAY receipt must link to (none: no check).
    */
-  private checkCounter(card: Certificate, state: CardPublicState, resolved: readonly ResolvedIntent[]): { readonly stop: TapResult } | { readonly linkTo: readonly HeldReceipt[] } {
+  private checkCounter(
+    card: Certificate,
+    state: CardPublicState,
+    resolved: readonly ResolvedIntent[],
+  ): { readonly stop: TapResult } | { readonly linkTo: readonly HeldReceipt[] } {
     const { deps } = this;
     const cardId = card.subject;
     if (deps.incidents.hasProofAgainst(cardId)) {
-      return { stop: this.declined(CheckId.Counter, `this terminal holds card-signed proof that card ${toHex(cardId)} signed two chains`, cardId, resolved) };
+      return {
+        stop: this.declined(
+          CheckId.Counter,
+          `this terminal holds card-signed proof that card ${toHex(cardId)} signed two chains`,
+          cardId,
+          resolved,
+        ),
+      };
     }
     const held = deps.journal.highestHeldCounter(cardId);
     if (held === undefined || state.counter > held) return { linkTo: [] };
     if (state.counter === held) return { linkTo: deps.journal.heldAt(cardId, held) };
     const detail = `card ${toHex(cardId)} shows counter ${state.counter}, but this terminal holds its receipt at counter ${held}: the card went back in time (restored or copied)`;
-    deps.incidents.record({ cardId, kind: CardIncidentKind.Rollback, counterSeen: state.counter, heldCounter: held, detail }, deps.now());
+    deps.incidents.record(
+      { cardId, kind: CardIncidentKind.Rollback, counterSeen: state.counter, heldCounter: held, detail },
+      deps.now(),
+    );
     return { stop: this.declined(CheckId.Counter, detail, cardId, resolved) };
   }
 
@@ -247,7 +347,12 @@ export class TapEngine {
    * the card's key), recorded for the next sync.
    * @returns the evidence, or undefined when the receipt links (or there is nothing to link to).
    */
-  private forkedFrom(card: Certificate, cardCertificate: Uint8Array, linkTo: readonly HeldReceipt[], receipt: Signed<PayReceipt>): { readonly held: HeldReceipt; readonly evidence: Uint8Array | undefined } | undefined {
+  private forkedFrom(
+    card: Certificate,
+    cardCertificate: Uint8Array,
+    linkTo: readonly HeldReceipt[],
+    receipt: Signed<PayReceipt>,
+  ): { readonly held: HeldReceipt; readonly evidence: Uint8Array | undefined } | undefined {
     const held = linkTo[0];
     if (held === undefined || linkTo.some((h) => bytesEqual(h.id, receipt.payload.prevHash))) return undefined;
     return { held, evidence: this.evidence(EvidenceKind.ChainFork, card, cardCertificate, held, receipt.cose.bytes) };
@@ -259,24 +364,48 @@ export class TapEngine {
    * only evidence the ledger will accept is kept. Undefined when it does not verify (for example a held receipt
    * taken under another certificate of the card): the incident is then recorded without proof.
    */
-  private evidence(kind: EvidenceKind, card: Certificate, cardCertificate: Uint8Array, held: HeldReceipt, newer: Uint8Array): Uint8Array | undefined {
+  private evidence(
+    kind: EvidenceKind,
+    card: Certificate,
+    cardCertificate: Uint8Array,
+    held: HeldReceipt,
+    newer: Uint8Array,
+  ): Uint8Array | undefined {
     const { trust } = this.deps.trust;
     const issuer = trust.get(Role.Issuer, card.signer);
     if (issuer === undefined) return undefined;
     const bytes = encodeDoubleSpendEvidence({
-      kind, cardCertificate, issuerCertificate: issuer.cose.bytes, receipts: [held.bytes, newer], loadAuthorizations: [],
+      kind,
+      cardCertificate,
+      issuerCertificate: issuer.cose.bytes,
+      receipts: [held.bytes, newer],
+      loadAuthorizations: [],
     });
     return verifyDoubleSpendEvidence(bytes, trust.root.cose.bytes, this.deps.verifier).ok ? bytes : undefined;
   }
 
-  private refused(stage: TapStage, sw: number, state: CardPublicState | undefined, cardId: Uint8Array | undefined, resolved: readonly ResolvedIntent[]): TapResult {
+  private refused(
+    stage: TapStage,
+    sw: number,
+    state: CardPublicState | undefined,
+    cardId: Uint8Array | undefined,
+    resolved: readonly ResolvedIntent[],
+  ): TapResult {
     const text = describeRefusal(stage, sw, state, this.deps.currency);
     return { outcome: 'card-refused', stage, sw, ...text, ...(cardId !== undefined && { cardId }), resolved };
   }
 
-  private declined(check: string, reason: string, cardId: Uint8Array | undefined, resolved: readonly ResolvedIntent[], floorLimit?: number): TapResult {
+  private declined(
+    check: string,
+    reason: string,
+    cardId: Uint8Array | undefined,
+    resolved: readonly ResolvedIntent[],
+    floorLimit?: number,
+  ): TapResult {
     return {
-      outcome: 'declined', check, reason,
+      outcome: 'declined',
+      check,
+      reason,
       action: cashierAction(check, this.deps.currency, floorLimit === undefined ? {} : { floorLimit }),
       ...(cardId !== undefined && { cardId }),
       resolved,
@@ -284,12 +413,21 @@ export class TapEngine {
   }
 }
 
-function interruptedBeforePay(stage: TapStage, error: unknown, resolved: readonly ResolvedIntent[], cardId?: Uint8Array): TapResult {
+function interruptedBeforePay(
+  stage: TapStage,
+  error: unknown,
+  resolved: readonly ResolvedIntent[],
+  cardId?: Uint8Array,
+): TapResult {
   if (!(error instanceof TransportError)) throw error;
   // During RECOVER an earlier tap of this card is still unsettled: only this card can settle it.
   const earlier = stage === TapStage.Recover;
   return {
-    outcome: 'interrupted', stage, pending: earlier, resolved, ...(cardId !== undefined && { cardId }),
+    outcome: 'interrupted',
+    stage,
+    pending: earlier,
+    resolved,
+    ...(cardId !== undefined && { cardId }),
     reason: earlier
       ? `the card left while the terminal was settling its earlier interrupted payment (${error.code})`
       : `the card left the field before the terminal could read it (${error.code})`,
@@ -305,17 +443,36 @@ function interruptedBeforePay(stage: TapStage, error: unknown, resolved: readonl
  * log, so the next tap of the same card, once the terminal can write again, recovers it with RECOVER (charged once).
  * Any other failure is the terminal's bug and is thrown.
  */
-function receiptNotSaved(error: unknown, stage: TapStage, cardId: Uint8Array, resolved: readonly ResolvedIntent[]): TapResult {
+function receiptNotSaved(
+  error: unknown,
+  stage: TapStage,
+  cardId: Uint8Array,
+  resolved: readonly ResolvedIntent[],
+): TapResult {
   if (!(error instanceof TerminalError && error.code === TerminalErrorCode.StorageUnavailable)) throw error;
   return {
-    outcome: 'interrupted', stage, pending: true, cardId, resolved,
+    outcome: 'interrupted',
+    stage,
+    pending: true,
+    cardId,
+    resolved,
     reason: `the card paid, but the terminal could not save the receipt: ${error.message}`,
-    action: 'Do NOT take another payment method. Free space on the terminal (or fix its disk), then ask the customer to tap the SAME card again: the terminal collects this payment from the card without charging twice.',
+    action:
+      'Do NOT take another payment method. Free space on the terminal (or fix its disk), then ask the customer to tap the SAME card again: the terminal collects this payment from the card without charging twice.',
     ...(error.detail?.storage !== undefined && { storage: error.detail.storage }),
   };
 }
 
 function paymentOf(receipt: Signed<PayReceipt>): ApprovedPayment {
   const p = receipt.payload;
-  return { receiptId: receipt.id, cardId: p.cardId, counter: p.counter, amount: p.amount, currency: p.currency, balanceAfter: p.balanceAfter, nonce: p.nonce, time: p.time };
+  return {
+    receiptId: receipt.id,
+    cardId: p.cardId,
+    counter: p.counter,
+    amount: p.amount,
+    currency: p.currency,
+    balanceAfter: p.balanceAfter,
+    nonce: p.nonce,
+    time: p.time,
+  };
 }

@@ -22,11 +22,22 @@ export class DenySet {
  * @throws TerminalError TRUST_REJECTED with the failed check.
  * @example const { record, denied } = checkDenyList(bytes, trust, verifier, held?.sequence)
  */
-export function checkDenyList(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, heldSequence: number | undefined): { record: Omit<DenyListRecord, 'updatedAt'>; denied: DenySet } {
+export function checkDenyList(
+  bytes: Uint8Array,
+  trust: TrustStore,
+  verifier: SignatureVerifier,
+  heldSequence: number | undefined,
+): { record: Omit<DenyListRecord, 'updatedAt'>; denied: DenySet } {
   const v = verifyDenyList(bytes, trust, verifier, heldSequence);
   if (!v.ok) {
-    throw new TerminalError(TerminalErrorCode.TrustRejected, `deny list refused: ${v.reason}`, { action: 'Keep the deny list in force; fetch a current one from the ledger (sync).', check: v.check });
+    throw new TerminalError(TerminalErrorCode.TrustRejected, `deny list refused: ${v.reason}`, {
+      action: 'Keep the deny list in force; fetch a current one from the ledger (sync).',
+      check: v.check,
+    });
   }
   const p = v.value.payload;
-  return { record: { bytes, sequence: p.sequence, issuedAt: p.issuedAt, entries: p.cardIds.length }, denied: new DenySet(p.cardIds) };
+  return {
+    record: { bytes, sequence: p.sequence, issuedAt: p.issuedAt, entries: p.cardIds.length },
+    denied: new DenySet(p.cardIds),
+  };
 }

@@ -1,4 +1,11 @@
-import { CodecError, TrustStore, bytesEqual, decodeTrustAnchorBundle, type SignatureVerifier, type TrustAnchorBundle } from '@ehkd/core';
+import {
+  CodecError,
+  TrustStore,
+  bytesEqual,
+  decodeTrustAnchorBundle,
+  type SignatureVerifier,
+  type TrustAnchorBundle,
+} from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 
 /**
@@ -8,7 +15,11 @@ import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
  * @throws TerminalError TRUST_REJECTED with the failed check.
  * @example const trust = verifyTrustBundle(bytes, rootId, verifier)
  */
-export function verifyTrustBundle(bytes: Uint8Array, pinnedRootId: Uint8Array | undefined, verifier: SignatureVerifier): TrustStore {
+export function verifyTrustBundle(
+  bytes: Uint8Array,
+  pinnedRootId: Uint8Array | undefined,
+  verifier: SignatureVerifier,
+): TrustStore {
   let bundle: TrustAnchorBundle;
   try {
     bundle = decodeTrustAnchorBundle(bytes);
@@ -25,5 +36,10 @@ export function verifyTrustBundle(bytes: Uint8Array, pinnedRootId: Uint8Array | 
 }
 
 function rejected(message: string, check: string, cause?: unknown): TerminalError {
-  return new TerminalError(TerminalErrorCode.TrustRejected, message, { action: 'Get the trust anchors from your acquirer again; do not take payments with these.', check }, cause);
+  return new TerminalError(
+    TerminalErrorCode.TrustRejected,
+    message,
+    { action: 'Get the trust anchors from your acquirer again; do not take payments with these.', check },
+    cause,
+  );
 }

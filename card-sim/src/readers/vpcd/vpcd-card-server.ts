@@ -149,7 +149,9 @@ export class VpcdCardServer {
     if (this.#state === VpcdServerState.Closed) return Promise.reject(this.#closedError());
     const { timeoutMs, signal } = options;
     if (signal?.aborted) {
-      return Promise.reject(new TransportError(TransportErrorCode.Aborted, 'waiting for the vpcd connection was aborted'));
+      return Promise.reject(
+        new TransportError(TransportErrorCode.Aborted, 'waiting for the vpcd connection was aborted'),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -215,7 +217,9 @@ export class VpcdCardServer {
    */
   pullAwayAfterNextCommand(predicate: (command: Uint8Array) => boolean = () => true): Promise<TornExchange> {
     if (this.#state === VpcdServerState.Closed) return Promise.reject(this.#closedError());
-    this.#tearArm?.reject(new TransportError(TransportErrorCode.Closed, 'replaced by a newer pullAwayAfterNextCommand'));
+    this.#tearArm?.reject(
+      new TransportError(TransportErrorCode.Closed, 'replaced by a newer pullAwayAfterNextCommand'),
+    );
     return new Promise<TornExchange>((resolve, reject) => {
       this.#tearArm = { predicate, resolve, reject };
     });
@@ -247,7 +251,8 @@ export class VpcdCardServer {
    * every connection to the new card (SCARD_E_NO_SMARTCARD) until it is removed again.
    */
   async close(): Promise<void> {
-    const absentFor = this.#state === VpcdServerState.PulledAway ? performance.now() - this.#pulledAwayAt : Number.POSITIVE_INFINITY;
+    const absentFor =
+      this.#state === VpcdServerState.PulledAway ? performance.now() - this.#pulledAwayAt : Number.POSITIVE_INFINITY;
     if (this.#state !== VpcdServerState.Closed) {
       this.#state = VpcdServerState.Closed;
       this.#clearReconnectTimer();
@@ -258,7 +263,8 @@ export class VpcdCardServer {
     }
     await this.#enqueue(() => this.#losePower());
     await this.#socketClosed;
-    if (absentFor < this.#minAbsenceMs) await new Promise((resolve) => setTimeout(resolve, this.#minAbsenceMs - absentFor));
+    if (absentFor < this.#minAbsenceMs)
+      await new Promise((resolve) => setTimeout(resolve, this.#minAbsenceMs - absentFor));
   }
 
   #connect(): void {
@@ -362,7 +368,9 @@ export class VpcdCardServer {
     try {
       const response = await this.#card.process(command);
       if (!(response instanceof Uint8Array) || response.length < 2 || response.length > MAX_FRAME_PAYLOAD) {
-        throw new Error(`the card returned an invalid R-APDU (${response instanceof Uint8Array ? `${response.length} bytes` : typeof response})`);
+        throw new Error(
+          `the card returned an invalid R-APDU (${response instanceof Uint8Array ? `${response.length} bytes` : typeof response})`,
+        );
       }
       return response;
     } catch (error) {

@@ -84,13 +84,20 @@ export function parseCommandApdu(bytes: Uint8Array): CommandApduParse {
  * buildCommandApdu({ cla: 0x80, ins: 0x52, p1: 0, p2: 0, data: nonce, ne: 256 }) // 80 52 00 00 10 <nonce> 00
  */
 export function buildCommandApdu(c: ApduHeader & { readonly data?: Uint8Array; readonly ne?: number }): Uint8Array {
-  for (const [name, v] of [['cla', c.cla], ['ins', c.ins], ['p1', c.p1], ['p2', c.p2]] as const) {
+  for (const [name, v] of [
+    ['cla', c.cla],
+    ['ins', c.ins],
+    ['p1', c.p1],
+    ['p2', c.p2],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new RangeError(`${name} must be a byte, got ${v}`);
   }
   const data = c.data ?? NO_DATA;
   const ne = c.ne ?? 0;
-  if (data.length > MAX_SHORT_COMMAND_DATA) throw new RangeError(`a short APDU carries at most ${MAX_SHORT_COMMAND_DATA} data bytes, got ${data.length}`);
-  if (!Number.isInteger(ne) || ne < 0 || ne > MAX_SHORT_NE) throw new RangeError(`Ne must be 0..${MAX_SHORT_NE}, got ${ne}`);
+  if (data.length > MAX_SHORT_COMMAND_DATA)
+    throw new RangeError(`a short APDU carries at most ${MAX_SHORT_COMMAND_DATA} data bytes, got ${data.length}`);
+  if (!Number.isInteger(ne) || ne < 0 || ne > MAX_SHORT_NE)
+    throw new RangeError(`Ne must be 0..${MAX_SHORT_NE}, got ${ne}`);
   const lc = data.length > 0 ? 1 + data.length : 0;
   const out = new Uint8Array(4 + lc + (ne > 0 ? 1 : 0));
   out.set([c.cla, c.ins, c.p1, c.p2]);

@@ -19,7 +19,8 @@ export const MAX_SHORT_RESPONSE_DATA = 256;
  */
 export function parseResponseApdu(bytes: Uint8Array): ResponseApdu {
   const n = bytes.length;
-  if (n < 2) throw new TransportError(TransportErrorCode.MalformedResponse, `an R-APDU ends with SW1 SW2, got ${n} byte(s)`);
+  if (n < 2)
+    throw new TransportError(TransportErrorCode.MalformedResponse, `an R-APDU ends with SW1 SW2, got ${n} byte(s)`);
   return { data: bytes.subarray(0, n - 2), sw: (bytes[n - 2]! << 8) | bytes[n - 1]! };
 }
 
@@ -30,7 +31,8 @@ export function parseResponseApdu(bytes: Uint8Array): ResponseApdu {
  */
 export function buildResponseApdu(sw: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   if (!Number.isInteger(sw) || sw < 0 || sw > 0xffff) throw new RangeError(`a status word is 16 bits, got ${sw}`);
-  if (data.length > MAX_SHORT_RESPONSE_DATA) throw new RangeError(`a short R-APDU carries at most ${MAX_SHORT_RESPONSE_DATA} data bytes, got ${data.length}`);
+  if (data.length > MAX_SHORT_RESPONSE_DATA)
+    throw new RangeError(`a short R-APDU carries at most ${MAX_SHORT_RESPONSE_DATA} data bytes, got ${data.length}`);
   const out = new Uint8Array(data.length + 2);
   out.set(data);
   out[data.length] = sw >>> 8;

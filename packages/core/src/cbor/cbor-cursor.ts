@@ -102,7 +102,9 @@ export class CborCursor {
       this.pos = pos + 3;
     } else if (ai === 26) {
       if (left < 5) return HeadFailure.Truncated;
-      v = (bytes[pos + 1] as number) * 0x100_0000 + (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number));
+      v =
+        (bytes[pos + 1] as number) * 0x100_0000 +
+        (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number));
       if (v < 0x1_0000) return HeadFailure.NonShortest;
       this.pos = pos + 5;
     } else {
@@ -118,12 +120,18 @@ export class CborCursor {
     const bytes = this.bytes;
     const pos = this.pos;
     if (this.end - pos < 9) return HeadFailure.Truncated;
-    const hi = (bytes[pos + 1] as number) * 0x100_0000 + (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number));
+    const hi =
+      (bytes[pos + 1] as number) * 0x100_0000 +
+      (((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 8) | (bytes[pos + 4] as number));
     if (hi === 0) return HeadFailure.NonShortest;
     this.pos = pos + 9;
     // 2^53 or more cannot be a number; the strict decoder reads it again as a bigint where the profile allows one.
     if (hi >= 0x20_0000) return HeadFailure.Beyond2To53;
-    return hi * 0x1_0000_0000 + ((bytes[pos + 5] as number) * 0x100_0000 + (((bytes[pos + 6] as number) << 16) | ((bytes[pos + 7] as number) << 8) | (bytes[pos + 8] as number)));
+    return (
+      hi * 0x1_0000_0000 +
+      ((bytes[pos + 5] as number) * 0x100_0000 +
+        (((bytes[pos + 6] as number) << 16) | ((bytes[pos + 7] as number) << 8) | (bytes[pos + 8] as number)))
+    );
   }
 
   /**

@@ -76,7 +76,8 @@ function head(major: number, arg: bigint): Uint8Array {
 function prepareNumber(n: number): number | bigint {
   // Non-integers, NaN, ±Infinity and integers past 2^53 (which may already have been rounded) are all misuse.
   // -0 passes: it is the integer zero, and cbor-x writes it as 0x00 (`-0 >>> 0 === -0`).
-  if (!Number.isSafeInteger(n)) fail(CborErrorCode.Unencodable, `${n} is not a safe integer (floats are not encodable)`);
+  if (!Number.isSafeInteger(n))
+    fail(CborErrorCode.Unencodable, `${n} is not a safe integer (floats are not encodable)`);
   return n >= -0x1_0000_0000 && n <= 0xffff_ffff ? n : BigInt(n);
 }
 
@@ -177,14 +178,17 @@ function prepareMap(map: ReadonlyMap<unknown, unknown>, depth: number): unknown 
     if (!sorted) {
       const keys = flat;
       order.sort((a, b) => compareIntKeys(keys[2 * a] as number | bigint, keys[2 * b] as number | bigint));
-      for (let e = 1; e < n; e++) if (compareIntKeys(keys[2 * order[e - 1]!] as number | bigint, keys[2 * order[e]!] as number | bigint) === 0) duplicateKey();
+      for (let e = 1; e < n; e++)
+        if (compareIntKeys(keys[2 * order[e - 1]!] as number | bigint, keys[2 * order[e]!] as number | bigint) === 0)
+          duplicateKey();
     }
   } else {
     // General case (RFC 8949 4.2.1): bytewise lexicographic order of the keys' deterministic encodings.
     const encodedKeys: Uint8Array[] = [];
     for (let e = 0; e < n; e++) encodedKeys.push(encodePrepared(flat[2 * e]));
     order.sort((a, b) => compareBytes(encodedKeys[a]!, encodedKeys[b]!));
-    for (let e = 1; e < n; e++) if (compareBytes(encodedKeys[order[e - 1]!]!, encodedKeys[order[e]!]!) === 0) duplicateKey();
+    for (let e = 1; e < n; e++)
+      if (compareBytes(encodedKeys[order[e - 1]!]!, encodedKeys[order[e]!]!) === 0) duplicateKey();
   }
   const entries = flat;
   if (spliced) {
@@ -199,7 +203,8 @@ function prepareMap(map: ReadonlyMap<unknown, unknown>, depth: number): unknown 
 
 function prepareTag(tag: CborTag, depth: number): Tag | Spliced {
   const t = tag.tag;
-  if (!Number.isSafeInteger(t) || t < 0) fail(CborErrorCode.Unencodable, `tag number ${t} is not a non-negative safe integer`);
+  if (!Number.isSafeInteger(t) || t < 0)
+    fail(CborErrorCode.Unencodable, `tag number ${t} is not a non-negative safe integer`);
   const content = prepare(tag.value, depth);
   if (t <= 0xffff_ffff && !(content instanceof Spliced)) return new Tag(content, t);
   return new Spliced(head(6, BigInt(t)), [content]);
@@ -235,7 +240,10 @@ function prepare(value: unknown, depth: number): unknown {
       if (Array.isArray(value)) return prepareArray(value, enter(depth));
       if (value instanceof Map) return prepareMap(value, enter(depth));
       if (value instanceof CborTag) return prepareTag(value, enter(depth));
-      return fail(CborErrorCode.Unencodable, `${value.constructor?.name ?? 'null-prototype object'} is not in the CBOR data model`);
+      return fail(
+        CborErrorCode.Unencodable,
+        `${value.constructor?.name ?? 'null-prototype object'} is not in the CBOR data model`,
+      );
     default:
       return fail(CborErrorCode.Unencodable, `${typeof value} is not in the CBOR data model`);
   }

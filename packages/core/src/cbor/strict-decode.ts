@@ -39,7 +39,11 @@ function simple(ai: number, start: number): boolean | null {
   if (ai === 22) return null;
   if (ai >= 25 && ai <= 27) fail(CborErrorCode.Float, start, 'floating-point number');
   if (ai === 31) fail(CborErrorCode.IndefiniteLength, start, '"break" outside an indefinite-length item');
-  return fail(CborErrorCode.Unsupported, start, ai === 23 ? 'undefined' : ai >= 28 ? 'reserved additional information' : 'unassigned simple value');
+  return fail(
+    CborErrorCode.Unsupported,
+    start,
+    ai === 23 ? 'undefined' : ai >= 28 ? 'reserved additional information' : 'unassigned simple value',
+  );
 }
 
 function nonShortest(start: number): never {
@@ -48,8 +52,12 @@ function nonShortest(start: number): never {
 
 /** The 8-byte argument of the head at `start`, which the cursor declined as 2^53 or more. */
 function wideArgument(bytes: Uint8Array, start: number): bigint {
-  const hi = (bytes[start + 1] as number) * 0x100_0000 + (((bytes[start + 2] as number) << 16) | ((bytes[start + 3] as number) << 8) | (bytes[start + 4] as number));
-  const lo = (bytes[start + 5] as number) * 0x100_0000 + (((bytes[start + 6] as number) << 16) | ((bytes[start + 7] as number) << 8) | (bytes[start + 8] as number));
+  const hi =
+    (bytes[start + 1] as number) * 0x100_0000 +
+    (((bytes[start + 2] as number) << 16) | ((bytes[start + 3] as number) << 8) | (bytes[start + 4] as number));
+  const lo =
+    (bytes[start + 5] as number) * 0x100_0000 +
+    (((bytes[start + 6] as number) << 16) | ((bytes[start + 7] as number) << 8) | (bytes[start + 8] as number));
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
@@ -109,7 +117,11 @@ class StrictDecoder {
       case 3: {
         const from = c.pos;
         if (arg > c.end - from) {
-          fail(arg > this.maxBytes ? CborErrorCode.TooLarge : CborErrorCode.Truncated, start, `string of declared length ${arg} does not fit`);
+          fail(
+            arg > this.maxBytes ? CborErrorCode.TooLarge : CborErrorCode.Truncated,
+            start,
+            `string of declared length ${arg} does not fit`,
+          );
         }
         c.pos = from + arg;
         if (major === 3) return this.text(start, from, c.pos);
@@ -188,14 +200,17 @@ class StrictDecoder {
   /** Depth and size checks of an array (`minBytesPerItem` 1) or map (2), before anything is allocated for it. */
   private enterContainer(depth: number, start: number, count: number, minBytesPerItem: number): void {
     if (depth >= this.maxDepth) fail(CborErrorCode.TooDeep, start, `nesting deeper than ${this.maxDepth}`);
-    if (count > this.maxItems) fail(CborErrorCode.TooLarge, start, `${count} items exceed the limit of ${this.maxItems}`);
-    if (count * minBytesPerItem > this.cursor.end - this.cursor.pos) fail(CborErrorCode.Truncated, start, `${count} declared items cannot fit in the remaining input`);
+    if (count > this.maxItems)
+      fail(CborErrorCode.TooLarge, start, `${count} items exceed the limit of ${this.maxItems}`);
+    if (count * minBytesPerItem > this.cursor.end - this.cursor.pos)
+      fail(CborErrorCode.Truncated, start, `${count} declared items cannot fit in the remaining input`);
   }
 }
 
 function limit(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`CborDecodeLimits.${name} must be a non-negative integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`CborDecodeLimits.${name} must be a non-negative integer, got ${value}`);
   return value;
 }
 
@@ -225,9 +240,11 @@ export function decodeCbor(bytes: Uint8Array, limits?: CborDecodeLimits): unknow
   const maxDepth = Math.min(limit(limits?.maxDepth, DEFAULT_MAX_DEPTH, 'maxDepth'), MAX_DEPTH_CAP);
   const maxItems = limit(limits?.maxItems, DEFAULT_MAX_ITEMS, 'maxItems');
   const allowedTags = limits?.allowedTags ?? NO_TAGS;
-  if (bytes.length > maxBytes) fail(CborErrorCode.TooLarge, maxBytes, `input of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
+  if (bytes.length > maxBytes)
+    fail(CborErrorCode.TooLarge, maxBytes, `input of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
   // A plain view makes slice() return plain Uint8Array copies; Buffer#slice would return views of the input.
-  const src = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const src =
+    bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // State per call (nothing module-level), so nothing keeps the caller's buffer alive afterwards.
   const decoder = new StrictDecoder(src, maxBytes, maxDepth, maxItems, allowedTags);
   const value = decoder.item(0);

@@ -13,7 +13,8 @@ export class MapReader {
     value: unknown,
     private readonly path: string,
   ) {
-    if (!(value instanceof Map)) throw new CodecError(CodecErrorCode.WrongType, `${path}: expected a map`, { detail: { path } });
+    if (!(value instanceof Map))
+      throw new CodecError(CodecErrorCode.WrongType, `${path}: expected a map`, { detail: { path } });
     this.map = value;
   }
 
@@ -32,7 +33,8 @@ export class MapReader {
   /** Unsigned integer in [min, max] (both safe integers). */
   uint(key: number, max: number, min = 0): number {
     const v = this.any(key);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw this.error(CodecErrorCode.WrongType, key, 'expected an unsigned integer');
+    if (typeof v !== 'number' || !Number.isSafeInteger(v))
+      throw this.error(CodecErrorCode.WrongType, key, 'expected an unsigned integer');
     if (v < min || v > max) throw this.error(CodecErrorCode.OutOfRange, key, `expected ${min}..${max}, got ${v}`);
     return v;
   }
@@ -46,7 +48,8 @@ export class MapReader {
   text(key: number, maxBytes: number): string {
     const v = this.any(key);
     if (typeof v !== 'string') throw this.error(CodecErrorCode.WrongType, key, 'expected a text string');
-    if (utf8Length(v) > maxBytes) throw this.error(CodecErrorCode.WrongLength, key, `longer than ${maxBytes} bytes of UTF-8`);
+    if (utf8Length(v) > maxBytes)
+      throw this.error(CodecErrorCode.WrongLength, key, `longer than ${maxBytes} bytes of UTF-8`);
     return v;
   }
 
@@ -54,7 +57,8 @@ export class MapReader {
   array<T>(key: number, maxItems: number, item: (value: unknown, path: string) => T, minItems = 0): T[] {
     const v = this.any(key);
     if (!Array.isArray(v)) throw this.error(CodecErrorCode.WrongType, key, 'expected an array');
-    if (v.length > maxItems || v.length < minItems) throw this.error(CodecErrorCode.WrongLength, key, `expected ${minItems}..${maxItems} items`);
+    if (v.length > maxItems || v.length < minItems)
+      throw this.error(CodecErrorCode.WrongLength, key, `expected ${minItems}..${maxItems} items`);
     return v.map((x, i) => item(x, `${this.path}.${key}[${i}]`));
   }
 
@@ -69,14 +73,17 @@ export class MapReader {
   /** Asserts that the message type field (key 0) equals `type`. */
   messageType(type: number): void {
     const v = this.any(0);
-    if (v !== type) throw this.error(CodecErrorCode.WrongMessageType, 0, `expected message type ${type}, got ${String(v)}`);
+    if (v !== type)
+      throw this.error(CodecErrorCode.WrongMessageType, 0, `expected message type ${type}, got ${String(v)}`);
   }
 
   /** Refuses any key not read: signed payloads are closed, unknown fields are not ignored. */
   done(): void {
     for (const key of this.map.keys()) {
       if (typeof key !== 'number' || !this.seen.has(key)) {
-        throw new CodecError(CodecErrorCode.UnknownField, `${this.path}: unknown field ${String(key)}`, { detail: { path: `${this.path}.${String(key)}` } });
+        throw new CodecError(CodecErrorCode.UnknownField, `${this.path}: unknown field ${String(key)}`, {
+          detail: { path: `${this.path}.${String(key)}` },
+        });
       }
     }
   }
@@ -113,14 +120,20 @@ export function truncateUtf8(text: string, maxBytes: number): string {
  * @throws CodecError WRONG_TYPE or WRONG_LENGTH
  */
 export function checkBytes(value: unknown, length: number | { min: number; max: number }, path: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new CodecError(CodecErrorCode.WrongType, `${path}: expected a byte string`, { detail: { path } });
-  const ok = typeof length === 'number' ? value.length === length : value.length >= length.min && value.length <= length.max;
-  if (!ok) throw new CodecError(CodecErrorCode.WrongLength, `${path}: byte string of wrong length ${value.length}`, { detail: { path } });
+  if (!(value instanceof Uint8Array))
+    throw new CodecError(CodecErrorCode.WrongType, `${path}: expected a byte string`, { detail: { path } });
+  const ok =
+    typeof length === 'number' ? value.length === length : value.length >= length.min && value.length <= length.max;
+  if (!ok)
+    throw new CodecError(CodecErrorCode.WrongLength, `${path}: byte string of wrong length ${value.length}`, {
+      detail: { path },
+    });
   return value;
 }
 
 /** Reads a tagged item with the given tag. @throws CodecError WRONG_TYPE */
 export function checkTag(value: unknown, tag: number, path: string): unknown {
-  if (!(value instanceof CborTag) || value.tag !== tag) throw new CodecError(CodecErrorCode.WrongType, `${path}: expected tag ${tag}`, { detail: { path } });
+  if (!(value instanceof CborTag) || value.tag !== tag)
+    throw new CodecError(CodecErrorCode.WrongType, `${path}: expected tag ${tag}`, { detail: { path } });
   return value.value;
 }

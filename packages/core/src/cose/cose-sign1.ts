@@ -49,27 +49,37 @@ export function signCoseSign1(signer: Signer, payload: Uint8Array): Uint8Array {
  */
 export function decodeCoseSign1(bytes: Uint8Array, maxBytes: number): CoseSign1 {
   if (bytes.length > maxBytes) {
-    throw new CoseError(CoseErrorCode.Structure, `COSE_Sign1 of ${bytes.length} bytes exceeds the limit of ${maxBytes}`, { detail: { size: bytes.length } });
+    throw new CoseError(
+      CoseErrorCode.Structure,
+      `COSE_Sign1 of ${bytes.length} bytes exceeds the limit of ${maxBytes}`,
+      { detail: { size: bytes.length } },
+    );
   }
   let item: unknown;
   try {
     item = decodeCbor(bytes, { maxBytes, maxDepth: 4, maxItems: 8, allowedTags: [COSE_SIGN1_TAG] });
   } catch (e) {
-    if (e instanceof CborError) throw new CoseError(CoseErrorCode.MalformedCbor, `COSE_Sign1 is not acceptable CBOR: ${e.message}`, { cause: e });
+    if (e instanceof CborError)
+      throw new CoseError(CoseErrorCode.MalformedCbor, `COSE_Sign1 is not acceptable CBOR: ${e.message}`, { cause: e });
     throw e;
   }
-  if (!(item instanceof CborTag) || item.tag !== COSE_SIGN1_TAG) throw new CoseError(CoseErrorCode.Structure, 'not a tag-18 COSE_Sign1');
+  if (!(item instanceof CborTag) || item.tag !== COSE_SIGN1_TAG)
+    throw new CoseError(CoseErrorCode.Structure, 'not a tag-18 COSE_Sign1');
   const parts = item.value;
-  if (!Array.isArray(parts) || parts.length !== 4) throw new CoseError(CoseErrorCode.Structure, 'COSE_Sign1 must be an array of 4 items');
+  if (!Array.isArray(parts) || parts.length !== 4)
+    throw new CoseError(CoseErrorCode.Structure, 'COSE_Sign1 must be an array of 4 items');
   const [protectedBytes, unprotected, payload, signature] = parts as unknown[];
   if (!(protectedBytes instanceof Uint8Array) || !bytesEqual(protectedBytes, ES256_PROTECTED_HEADER)) {
     throw new CoseError(CoseErrorCode.UnsupportedHeader, 'protected header must be exactly {1: -7} (ES256)');
   }
-  if (!(unprotected instanceof Map) || unprotected.size !== 0) throw new CoseError(CoseErrorCode.UnsupportedHeader, 'unprotected header must be an empty map');
+  if (!(unprotected instanceof Map) || unprotected.size !== 0)
+    throw new CoseError(CoseErrorCode.UnsupportedHeader, 'unprotected header must be an empty map');
   if (payload === null) throw new CoseError(CoseErrorCode.DetachedPayload, 'detached payloads are not supported');
   if (!(payload instanceof Uint8Array)) throw new CoseError(CoseErrorCode.Structure, 'payload must be a byte string');
-  if (!(signature instanceof Uint8Array)) throw new CoseError(CoseErrorCode.Structure, 'signature must be a byte string');
-  if (signature.length !== ES256_SIGNATURE_LENGTH) throw new CoseError(CoseErrorCode.SignatureLength, `ES256 signature must be 64 bytes, got ${signature.length}`);
+  if (!(signature instanceof Uint8Array))
+    throw new CoseError(CoseErrorCode.Structure, 'signature must be a byte string');
+  if (signature.length !== ES256_SIGNATURE_LENGTH)
+    throw new CoseError(CoseErrorCode.SignatureLength, `ES256 signature must be 64 bytes, got ${signature.length}`);
   return { bytes, protectedBytes, payload, signature };
 }
 

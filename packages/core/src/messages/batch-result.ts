@@ -38,17 +38,30 @@ export interface BatchResult {
 /** Encodes a batch result payload. */
 export function encodeBatchResult(b: BatchResult): Uint8Array {
   const outcomes = b.outcomes.map((o) => {
-    const m = new Map<number, CborValue>([[1, o.receiptId], [2, o.status]]);
+    const m = new Map<number, CborValue>([
+      [1, o.receiptId],
+      [2, o.status],
+    ]);
     if (o.check !== undefined) m.set(3, o.check);
     if (o.reason !== undefined) m.set(4, truncateUtf8(o.reason, Limits.reasonLength));
     return m;
   });
-  return encodeCbor(new Map<number, CborValue>([[0, MessageType.BatchResult], [1, b.batchId], [2, b.processedAt], [3, outcomes]]));
+  return encodeCbor(
+    new Map<number, CborValue>([
+      [0, MessageType.BatchResult],
+      [1, b.batchId],
+      [2, b.processedAt],
+      [3, outcomes],
+    ]),
+  );
 }
 
 /** Decodes a batch result payload. @throws CodecError */
 export function decodeBatchResult(payload: Uint8Array): BatchResult {
-  const r = new MapReader(decodePayload(payload, Limits.batchResultBytes, 'BatchResult', { maxItems: Limits.batchReceipts }), 'BatchResult');
+  const r = new MapReader(
+    decodePayload(payload, Limits.batchResultBytes, 'BatchResult', { maxItems: Limits.batchReceipts }),
+    'BatchResult',
+  );
   r.messageType(MessageType.BatchResult);
   const batchId = r.bytes(1, HASH_LENGTH);
   const processedAt = r.uint(2, Limits.maxTime);

@@ -49,12 +49,26 @@ export function encodeCardReceipt(r: CardReceipt): Uint8Array {
   const m =
     r.kind === 'pay'
       ? new Map<number, CborValue>([
-          [0, MessageType.PayReceipt], [1, r.cardId], [2, r.counter], [3, r.amount], [4, r.currency],
-          [5, r.payee], [6, r.nonce], [7, r.time], [8, r.balanceAfter], [9, r.prevHash],
+          [0, MessageType.PayReceipt],
+          [1, r.cardId],
+          [2, r.counter],
+          [3, r.amount],
+          [4, r.currency],
+          [5, r.payee],
+          [6, r.nonce],
+          [7, r.time],
+          [8, r.balanceAfter],
+          [9, r.prevHash],
         ])
       : new Map<number, CborValue>([
-          [0, MessageType.LoadReceipt], [1, r.cardId], [2, r.counter], [3, r.amount], [4, r.currency],
-          [5, r.authorizationId], [8, r.balanceAfter], [9, r.prevHash],
+          [0, MessageType.LoadReceipt],
+          [1, r.cardId],
+          [2, r.counter],
+          [3, r.amount],
+          [4, r.currency],
+          [5, r.authorizationId],
+          [8, r.balanceAfter],
+          [9, r.prevHash],
         ]);
   const bytes = encodeCbor(m);
   decodeCardReceipt(bytes);
@@ -76,11 +90,35 @@ export function decodeCardReceipt(payload: Uint8Array): CardReceipt {
   const prevHash = r.bytes(9, HASH_LENGTH);
   let receipt: CardReceipt;
   if (type === MessageType.PayReceipt) {
-    receipt = { kind: 'pay', cardId, counter, amount, currency, payee: r.bytes(5, ID_LENGTH), nonce: r.bytes(6, NONCE_LENGTH), time: r.uint(7, Limits.maxTime), balanceAfter, prevHash };
+    receipt = {
+      kind: 'pay',
+      cardId,
+      counter,
+      amount,
+      currency,
+      payee: r.bytes(5, ID_LENGTH),
+      nonce: r.bytes(6, NONCE_LENGTH),
+      time: r.uint(7, Limits.maxTime),
+      balanceAfter,
+      prevHash,
+    };
   } else if (type === MessageType.LoadReceipt) {
-    receipt = { kind: 'load', cardId, counter, amount, currency, authorizationId: r.bytes(5, HASH_LENGTH), balanceAfter, prevHash };
+    receipt = {
+      kind: 'load',
+      cardId,
+      counter,
+      amount,
+      currency,
+      authorizationId: r.bytes(5, HASH_LENGTH),
+      balanceAfter,
+      prevHash,
+    };
   } else {
-    throw new CodecError(CodecErrorCode.WrongMessageType, `Receipt.0: expected a pay or load receipt, got ${String(type)}`, { detail: { path: 'Receipt.0' } });
+    throw new CodecError(
+      CodecErrorCode.WrongMessageType,
+      `Receipt.0: expected a pay or load receipt, got ${String(type)}`,
+      { detail: { path: 'Receipt.0' } },
+    );
   }
   r.done();
   return receipt;

@@ -38,7 +38,14 @@ export interface CardChallenge {
 }
 
 function stateMap(s: CardPublicState): Map<number, CborValue> {
-  return new Map<number, CborValue>([[1, s.balance], [2, s.counter], [3, s.flags], [4, s.offlineCount], [5, s.offlineAmount], [6, cardLimitsMap(s.limits)]]);
+  return new Map<number, CborValue>([
+    [1, s.balance],
+    [2, s.counter],
+    [3, s.flags],
+    [4, s.offlineCount],
+    [5, s.offlineAmount],
+    [6, cardLimitsMap(s.limits)],
+  ]);
 }
 
 function readState(r: MapReader): CardPublicState {
@@ -67,7 +74,12 @@ export function decodeCardState(bytes: Uint8Array): CardPublicState {
 
 /** Encodes SELECT's answer. @throws CodecError if it would not fit one short R-APDU (misuse: limits are bounded). */
 export function encodeSelectResponse(s: SelectResponse): Uint8Array {
-  const bytes = encodeCbor(new Map<number, CborValue>([[1, s.certificate], [2, stateMap(s.state)]]));
+  const bytes = encodeCbor(
+    new Map<number, CborValue>([
+      [1, s.certificate],
+      [2, stateMap(s.state)],
+    ]),
+  );
   decodeSelectResponse(bytes);
   return bytes;
 }
@@ -83,13 +95,23 @@ export function decodeSelectResponse(bytes: Uint8Array): SelectResponse {
 
 /** Encodes GET CHALLENGE's answer. */
 export function encodeCardChallenge(c: CardChallenge): Uint8Array {
-  return encodeCbor(new Map<number, CborValue>([[1, c.challenge], [2, c.cardId], [3, c.counter]]));
+  return encodeCbor(
+    new Map<number, CborValue>([
+      [1, c.challenge],
+      [2, c.cardId],
+      [3, c.counter],
+    ]),
+  );
 }
 
 /** Decodes GET CHALLENGE's answer. @throws CodecError */
 export function decodeCardChallenge(bytes: Uint8Array): CardChallenge {
   const r = new MapReader(decodePayload(bytes, Limits.cardChallengeBytes, 'CardChallenge'), 'CardChallenge');
-  const c = { challenge: checkBytes(r.any(1), NONCE_LENGTH, 'CardChallenge.1'), cardId: r.bytes(2, ID_LENGTH), counter: r.uint(3, Limits.maxCounter) };
+  const c = {
+    challenge: checkBytes(r.any(1), NONCE_LENGTH, 'CardChallenge.1'),
+    cardId: r.bytes(2, ID_LENGTH),
+    counter: r.uint(3, Limits.maxCounter),
+  };
   r.done();
   return c;
 }

@@ -93,7 +93,14 @@ export function encodeCertificate(cert: Certificate): Uint8Array {
     profile.set(1, cert.card.currency);
     m.set(10, profile);
   }
-  if (cert.terminal !== undefined) m.set(11, new Map<number, CborValue>([[1, cert.terminal.merchantId], [2, cert.terminal.mcc]]));
+  if (cert.terminal !== undefined)
+    m.set(
+      11,
+      new Map<number, CborValue>([
+        [1, cert.terminal.merchantId],
+        [2, cert.terminal.mcc],
+      ]),
+    );
   const bytes = encodeCbor(m);
   decodeCertificate(bytes);
   return bytes;
@@ -111,7 +118,10 @@ export function decodeCertificate(payload: Uint8Array): Certificate {
   const subject = r.bytes(2, ID_LENGTH);
   const signer = r.bytes(3, ID_LENGTH);
   const publicKey = r.bytes(4, P256_COMPRESSED_KEY_LENGTH);
-  if (publicKey[0] !== 0x02 && publicKey[0] !== 0x03) throw new CodecError(CodecErrorCode.WrongType, 'Certificate.4: public key must be a compressed SEC1 point', { detail: { path: 'Certificate.4' } });
+  if (publicKey[0] !== 0x02 && publicKey[0] !== 0x03)
+    throw new CodecError(CodecErrorCode.WrongType, 'Certificate.4: public key must be a compressed SEC1 point', {
+      detail: { path: 'Certificate.4' },
+    });
   const notBefore = r.uint(5, Limits.maxTime);
   const notAfter = r.uint(6, Limits.maxTime);
   if (notAfter < notBefore) throw inconsistent('notAfter is before notBefore');
@@ -121,16 +131,31 @@ export function decodeCertificate(payload: Uint8Array): Certificate {
     ? r.nested(11, (t) => ({ merchantId: t.bytes(1, ID_LENGTH), mcc: t.uint(2, 9999) }))
     : undefined;
   r.done();
-  if ((role === Role.Card) !== (card !== undefined)) throw inconsistent('a card profile is required for, and only for, card certificates');
-  if ((role === Role.Terminal) !== (terminal !== undefined)) throw inconsistent('a terminal profile is required for, and only for, terminal certificates');
+  if ((role === Role.Card) !== (card !== undefined))
+    throw inconsistent('a card profile is required for, and only for, card certificates');
+  if ((role === Role.Terminal) !== (terminal !== undefined))
+    throw inconsistent('a terminal profile is required for, and only for, terminal certificates');
   if (role === Role.Root && !bytesEqual(subject, signer)) throw inconsistent('a root certificate must be self-issued');
   if (role === Role.Card && name !== undefined) throw inconsistent('card certificates carry no name');
-  return { role, subject, signer, publicKey, notBefore, notAfter, ...(name !== undefined && { name }), ...(card && { card }), ...(terminal && { terminal }) };
+  return {
+    role,
+    subject,
+    signer,
+    publicKey,
+    notBefore,
+    notAfter,
+    ...(name !== undefined && { name }),
+    ...(card && { card }),
+    ...(terminal && { terminal }),
+  };
 }
 
 function readCardProfile(p: MapReader): CardProfile {
   const currency = p.uint(1, 999);
-  if (!isSupportedCurrency(currency)) throw new CodecError(CodecErrorCode.OutOfRange, `Certificate.10.1: unsupported currency ${currency}`, { detail: { path: 'Certificate.10.1' } });
+  if (!isSupportedCurrency(currency))
+    throw new CodecError(CodecErrorCode.OutOfRange, `Certificate.10.1: unsupported currency ${currency}`, {
+      detail: { path: 'Certificate.10.1' },
+    });
   const limits = readCardLimitFields(p);
   return { currency, ...limits };
 }
@@ -147,7 +172,12 @@ export function readCardLimitFields(p: MapReader): CardLimits {
 
 /** The four card limits as a CBOR map with keys 2..5. */
 export function cardLimitsMap(l: CardLimits): Map<number, number> {
-  return new Map([[2, l.maxBalance], [3, l.maxPayment], [4, l.maxOfflineCount], [5, l.maxOfflineAmount]]);
+  return new Map([
+    [2, l.maxBalance],
+    [3, l.maxPayment],
+    [4, l.maxOfflineCount],
+    [5, l.maxOfflineAmount],
+  ]);
 }
 
 function inconsistent(message: string): CodecError {

@@ -21,15 +21,28 @@ export interface DenyList {
 
 /** Encodes a deny list payload; sorts and de-duplicates the ids. */
 export function encodeDenyList(d: DenyList): Uint8Array {
-  const ids = [...d.cardIds].sort(compareBytes).filter((id, i, all) => i === 0 || compareBytes(all[i - 1] as Uint8Array, id) !== 0);
-  const bytes = encodeCbor(new Map<number, CborValue>([[0, MessageType.DenyList], [1, d.signer], [2, d.sequence], [3, d.issuedAt], [4, ids]]));
+  const ids = [...d.cardIds]
+    .sort(compareBytes)
+    .filter((id, i, all) => i === 0 || compareBytes(all[i - 1] as Uint8Array, id) !== 0);
+  const bytes = encodeCbor(
+    new Map<number, CborValue>([
+      [0, MessageType.DenyList],
+      [1, d.signer],
+      [2, d.sequence],
+      [3, d.issuedAt],
+      [4, ids],
+    ]),
+  );
   decodeDenyList(bytes);
   return bytes;
 }
 
 /** Decodes a deny list payload. @throws CodecError (also for unsorted or duplicate ids) */
 export function decodeDenyList(payload: Uint8Array): DenyList {
-  const r = new MapReader(decodePayload(payload, Limits.denyListBytes, 'DenyList', { maxItems: Limits.denyListEntries }), 'DenyList');
+  const r = new MapReader(
+    decodePayload(payload, Limits.denyListBytes, 'DenyList', { maxItems: Limits.denyListEntries }),
+    'DenyList',
+  );
   r.messageType(MessageType.DenyList);
   const signer = r.bytes(1, ID_LENGTH);
   const sequence = r.uint(2, Number.MAX_SAFE_INTEGER);
@@ -38,7 +51,9 @@ export function decodeDenyList(payload: Uint8Array): DenyList {
   r.done();
   for (let i = 1; i < cardIds.length; i++) {
     if (compareBytes(cardIds[i - 1] as Uint8Array, cardIds[i] as Uint8Array) >= 0) {
-      throw new CodecError(CodecErrorCode.Inconsistent, 'DenyList.4: card ids must be strictly ascending', { detail: { path: `DenyList.4[${i}]` } });
+      throw new CodecError(CodecErrorCode.Inconsistent, 'DenyList.4: card ids must be strictly ascending', {
+        detail: { path: `DenyList.4[${i}]` },
+      });
     }
   }
   return { signer, sequence, issuedAt, cardIds };

@@ -54,15 +54,24 @@ export interface DoubleSpendEvidence {
 
 /** Encodes evidence. */
 export function encodeDoubleSpendEvidence(e: DoubleSpendEvidence): Uint8Array {
-  return encodeCbor(new Map<number, CborValue>([
-    [0, MessageType.DoubleSpendEvidence], [1, e.kind], [2, e.cardCertificate], [3, e.issuerCertificate],
-    [4, [...e.receipts]], [5, [...e.loadAuthorizations]],
-  ]));
+  return encodeCbor(
+    new Map<number, CborValue>([
+      [0, MessageType.DoubleSpendEvidence],
+      [1, e.kind],
+      [2, e.cardCertificate],
+      [3, e.issuerCertificate],
+      [4, [...e.receipts]],
+      [5, [...e.loadAuthorizations]],
+    ]),
+  );
 }
 
 /** Decodes evidence (nested objects stay bytes until verified). @throws CodecError */
 export function decodeDoubleSpendEvidence(bytes: Uint8Array): DoubleSpendEvidence {
-  const r = new MapReader(decodePayload(bytes, Limits.evidenceBytes, 'DoubleSpendEvidence', { maxItems: Limits.evidenceReceipts }), 'DoubleSpendEvidence');
+  const r = new MapReader(
+    decodePayload(bytes, Limits.evidenceBytes, 'DoubleSpendEvidence', { maxItems: Limits.evidenceReceipts }),
+    'DoubleSpendEvidence',
+  );
   r.messageType(MessageType.DoubleSpendEvidence);
   const cert = { min: 1, max: Limits.certificateBytes };
   const e = {
@@ -70,7 +79,9 @@ export function decodeDoubleSpendEvidence(bytes: Uint8Array): DoubleSpendEvidenc
     cardCertificate: r.bytes(2, cert),
     issuerCertificate: r.bytes(3, cert),
     receipts: r.array(4, Limits.evidenceReceipts, (v, p) => checkBytes(v, { min: 1, max: Limits.receiptBytes }, p), 1),
-    loadAuthorizations: r.array(5, Limits.evidenceReceipts, (v, p) => checkBytes(v, { min: 1, max: Limits.issuerMessageBytes }, p)),
+    loadAuthorizations: r.array(5, Limits.evidenceReceipts, (v, p) =>
+      checkBytes(v, { min: 1, max: Limits.issuerMessageBytes }, p),
+    ),
   };
   r.done();
   return e;

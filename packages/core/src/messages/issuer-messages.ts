@@ -41,9 +41,18 @@ export interface IssuerCommand {
 
 /** Encodes a load authorization payload. @throws CodecError on out-of-range fields (misuse). */
 export function encodeLoadAuthorization(a: LoadAuthorization): Uint8Array {
-  const bytes = encodeCbor(new Map<number, CborValue>([
-    [0, MessageType.LoadAuthorization], [1, a.cardId], [2, a.challenge], [3, a.amount], [4, a.currency], [5, a.loadId], [6, a.time], [7, a.counter],
-  ]));
+  const bytes = encodeCbor(
+    new Map<number, CborValue>([
+      [0, MessageType.LoadAuthorization],
+      [1, a.cardId],
+      [2, a.challenge],
+      [3, a.amount],
+      [4, a.currency],
+      [5, a.loadId],
+      [6, a.time],
+      [7, a.counter],
+    ]),
+  );
   decodeLoadAuthorization(bytes);
   return bytes;
 }
@@ -53,8 +62,12 @@ export function decodeLoadAuthorization(payload: Uint8Array): LoadAuthorization 
   const r = new MapReader(decodePayload(payload, Limits.issuerMessageBytes, 'LoadAuthorization'), 'LoadAuthorization');
   r.messageType(MessageType.LoadAuthorization);
   const a = {
-    cardId: r.bytes(1, ID_LENGTH), challenge: r.bytes(2, NONCE_LENGTH), amount: r.uint(3, Limits.maxCardAmount, 1),
-    currency: r.uint(4, 999), loadId: r.bytes(5, NONCE_LENGTH), time: r.uint(6, Limits.maxTime),
+    cardId: r.bytes(1, ID_LENGTH),
+    challenge: r.bytes(2, NONCE_LENGTH),
+    amount: r.uint(3, Limits.maxCardAmount, 1),
+    currency: r.uint(4, 999),
+    loadId: r.bytes(5, NONCE_LENGTH),
+    time: r.uint(6, Limits.maxTime),
     // A load takes the counter to counter + 1, so a card at maxCounter can execute none.
     counter: r.uint(7, Limits.maxCounter - 1),
   };
@@ -64,7 +77,13 @@ export function decodeLoadAuthorization(payload: Uint8Array): LoadAuthorization 
 
 /** Encodes an issuer command payload. @throws CodecError on inconsistent fields (misuse). */
 export function encodeIssuerCommand(c: IssuerCommand): Uint8Array {
-  const m = new Map<number, CborValue>([[0, MessageType.IssuerCommand], [1, c.cardId], [2, c.challenge], [3, c.action], [5, c.time]]);
+  const m = new Map<number, CborValue>([
+    [0, MessageType.IssuerCommand],
+    [1, c.cardId],
+    [2, c.challenge],
+    [3, c.action],
+    [5, c.time],
+  ]);
   if (c.limits !== undefined) m.set(4, cardLimitsMap(c.limits));
   const bytes = encodeCbor(m);
   decodeIssuerCommand(bytes);
@@ -82,7 +101,11 @@ export function decodeIssuerCommand(payload: Uint8Array): IssuerCommand {
   const time = r.uint(5, Limits.maxTime);
   r.done();
   if ((action === IssuerAction.UpdateLimits) !== (limits !== undefined)) {
-    throw new CodecError(CodecErrorCode.Inconsistent, 'IssuerCommand: limits are required for, and only for, UpdateLimits', { detail: { path: 'IssuerCommand.4' } });
+    throw new CodecError(
+      CodecErrorCode.Inconsistent,
+      'IssuerCommand: limits are required for, and only for, UpdateLimits',
+      { detail: { path: 'IssuerCommand.4' } },
+    );
   }
   return { cardId, challenge, action, ...(limits && { limits }), time };
 }

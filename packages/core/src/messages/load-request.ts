@@ -29,10 +29,18 @@ export interface LoadRequest {
 
 /** Encodes a load request payload. @throws CodecError on out-of-limit fields (misuse). */
 export function encodeLoadRequest(q: LoadRequest): Uint8Array {
-  const bytes = encodeCbor(new Map<number, CborValue>([
-    [0, MessageType.LoadRequest], [1, q.terminalId], [2, q.terminalCertificate], [3, q.cardCertificate],
-    [4, q.challenge], [5, q.amount], [6, q.currency], [7, q.time],
-  ]));
+  const bytes = encodeCbor(
+    new Map<number, CborValue>([
+      [0, MessageType.LoadRequest],
+      [1, q.terminalId],
+      [2, q.terminalCertificate],
+      [3, q.cardCertificate],
+      [4, q.challenge],
+      [5, q.amount],
+      [6, q.currency],
+      [7, q.time],
+    ]),
+  );
   decodeLoadRequest(bytes);
   return bytes;
 }

@@ -20,7 +20,15 @@ export interface PayCommand {
 
 /** Encodes PAY command data. @throws CodecError on out-of-range fields (misuse). */
 export function encodePayCommand(c: PayCommand): Uint8Array {
-  const bytes = encodeCbor(new Map<number, CborValue>([[1, c.amount], [2, c.currency], [3, c.payee], [4, c.nonce], [5, c.time]]));
+  const bytes = encodeCbor(
+    new Map<number, CborValue>([
+      [1, c.amount],
+      [2, c.currency],
+      [3, c.payee],
+      [4, c.nonce],
+      [5, c.time],
+    ]),
+  );
   decodePayCommand(bytes);
   return bytes;
 }
@@ -28,8 +36,13 @@ export function encodePayCommand(c: PayCommand): Uint8Array {
 /** Decodes PAY command data. @throws CodecError */
 export function decodePayCommand(bytes: Uint8Array): PayCommand {
   const r = new MapReader(decodePayload(bytes, Limits.payCommandBytes, 'PayCommand'), 'PayCommand');
-  const cmd = { amount: r.uint(1, Limits.maxCardAmount, 1), currency: r.uint(2, 999), payee: r.bytes(3, ID_LENGTH), nonce: r.bytes(4, NONCE_LENGTH), time: r.uint(5, Limits.maxTime) };
+  const cmd = {
+    amount: r.uint(1, Limits.maxCardAmount, 1),
+    currency: r.uint(2, 999),
+    payee: r.bytes(3, ID_LENGTH),
+    nonce: r.bytes(4, NONCE_LENGTH),
+    time: r.uint(5, Limits.maxTime),
+  };
   r.done();
   return cmd;
 }
-

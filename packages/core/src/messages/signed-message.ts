@@ -16,4 +16,3 @@ export function openSigned<T>(bytes: Uint8Array, maxBytes: number, decode: (payl
   const cose = decodeCoseSign1(bytes, maxBytes);
   return { cose, payload: decode(cose.payload), id: payloadId(cose) };
 }
-

@@ -16,17 +16,28 @@ export interface TrustAnchorBundle {
 
 /** Encodes a trust-anchor bundle. */
 export function encodeTrustAnchorBundle(b: TrustAnchorBundle): Uint8Array {
-  return encodeCbor(new Map<number, CborValue>([[0, MessageType.TrustAnchors], [1, b.root], [2, [...b.certificates]]]));
+  return encodeCbor(
+    new Map<number, CborValue>([
+      [0, MessageType.TrustAnchors],
+      [1, b.root],
+      [2, [...b.certificates]],
+    ]),
+  );
 }
 
 /** Decodes a trust-anchor bundle (certificates stay bytes until verified). @throws CodecError */
 export function decodeTrustAnchorBundle(bytes: Uint8Array): TrustAnchorBundle {
   const max = Limits.certificateBytes * (Limits.trustAnchorCertificates + 1) + 64;
-  const r = new MapReader(decodePayload(bytes, max, 'TrustAnchors', { maxItems: Limits.trustAnchorCertificates }), 'TrustAnchors');
+  const r = new MapReader(
+    decodePayload(bytes, max, 'TrustAnchors', { maxItems: Limits.trustAnchorCertificates }),
+    'TrustAnchors',
+  );
   r.messageType(MessageType.TrustAnchors);
   const b = {
     root: r.bytes(1, { min: 1, max: Limits.certificateBytes }),
-    certificates: r.array(2, Limits.trustAnchorCertificates, (v, p) => checkBytes(v, { min: 1, max: Limits.certificateBytes }, p)),
+    certificates: r.array(2, Limits.trustAnchorCertificates, (v, p) =>
+      checkBytes(v, { min: 1, max: Limits.certificateBytes }, p),
+    ),
   };
   r.done();
   return b;

@@ -26,10 +26,17 @@ export interface UploadBatch {
 
 /** Encodes an upload batch payload. @throws CodecError on out-of-limit fields (misuse). */
 export function encodeUploadBatch(b: UploadBatch): Uint8Array {
-  const bytes = encodeCbor(new Map<number, CborValue>([
-    [0, MessageType.UploadBatch], [1, b.terminalId], [2, b.sequence], [3, b.createdAt],
-    [4, b.terminalCertificate], [5, [...b.cardCertificates]], [6, [...b.receipts]],
-  ]));
+  const bytes = encodeCbor(
+    new Map<number, CborValue>([
+      [0, MessageType.UploadBatch],
+      [1, b.terminalId],
+      [2, b.sequence],
+      [3, b.createdAt],
+      [4, b.terminalCertificate],
+      [5, [...b.cardCertificates]],
+      [6, [...b.receipts]],
+    ]),
+  );
   decodeUploadBatch(bytes);
   return bytes;
 }
@@ -37,7 +44,9 @@ export function encodeUploadBatch(b: UploadBatch): Uint8Array {
 /** Decodes an upload batch payload (the nested certificates and receipts are decoded by the verifier). @throws CodecError */
 export function decodeUploadBatch(payload: Uint8Array): UploadBatch {
   const r = new MapReader(
-    decodePayload(payload, Limits.batchBytes, 'UploadBatch', { maxItems: Math.max(Limits.batchReceipts, Limits.batchCardCertificates) }),
+    decodePayload(payload, Limits.batchBytes, 'UploadBatch', {
+      maxItems: Math.max(Limits.batchReceipts, Limits.batchCardCertificates),
+    }),
     'UploadBatch',
   );
   r.messageType(MessageType.UploadBatch);
@@ -46,7 +55,9 @@ export function decodeUploadBatch(payload: Uint8Array): UploadBatch {
     sequence: r.uint(2, Number.MAX_SAFE_INTEGER),
     createdAt: r.uint(3, Limits.maxTime),
     terminalCertificate: r.bytes(4, { min: 1, max: Limits.certificateBytes }),
-    cardCertificates: r.array(5, Limits.batchCardCertificates, (v, p) => checkBytes(v, { min: 1, max: Limits.certificateBytes }, p)),
+    cardCertificates: r.array(5, Limits.batchCardCertificates, (v, p) =>
+      checkBytes(v, { min: 1, max: Limits.certificateBytes }, p),
+    ),
     receipts: r.array(6, Limits.batchReceipts, (v, p) => checkBytes(v, { min: 1, max: Limits.receiptBytes }, p)),
   };
   r.done();

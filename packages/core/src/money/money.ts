@@ -26,7 +26,8 @@ export function isSupportedCurrency(code: number): code is Currency {
  * @throws MoneyError for floats, negatives and out-of-range values (misuse).
  */
 export function assertAmount(minor: number): number {
-  if (!Number.isSafeInteger(minor) || minor < 0 || minor > MAX_AMOUNT) throw new MoneyError(`not an amount in minor units: ${minor}`);
+  if (!Number.isSafeInteger(minor) || minor < 0 || minor > MAX_AMOUNT)
+    throw new MoneyError(`not an amount in minor units: ${minor}`);
   return minor;
 }
 
@@ -61,7 +62,8 @@ export class Money {
   }
 
   private sameCurrency(other: Money): void {
-    if (other.currency !== this.currency) throw new MoneyError(`currency mismatch: ${this.currency} vs ${other.currency}`);
+    if (other.currency !== this.currency)
+      throw new MoneyError(`currency mismatch: ${this.currency} vs ${other.currency}`);
   }
 }
 

@@ -2,8 +2,12 @@ import { KeyObject, createPublicKey, verify, webcrypto } from 'node:crypto';
 import { ES256_SIGNATURE_LENGTH, type SignatureVerifier } from '../crypto/signature-verifier.js';
 
 // DER prefixes of a SubjectPublicKeyInfo for id-ecPublicKey / prime256v1, before the BIT STRING's point.
-const SPKI_PREFIX_COMPRESSED = Uint8Array.from(Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'));
-const SPKI_PREFIX_UNCOMPRESSED = Uint8Array.from(Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'));
+const SPKI_PREFIX_COMPRESSED = Uint8Array.from(
+  Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+);
+const SPKI_PREFIX_UNCOMPRESSED = Uint8Array.from(
+  Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'),
+);
 
 /** A node:crypto verifier that can also build the key objects of many public keys ahead of their first use. */
 export interface NodeVerifier extends SignatureVerifier {
@@ -40,7 +44,10 @@ export function createNodeVerifier(options: { cacheSize?: number } = {}): NodeVe
 
   /** A SEC1 point of the form certificates carry (compressed) or the uncompressed one; anything else is no key. */
   function wellFormed(publicKey: Uint8Array): boolean {
-    return (publicKey.length === 33 && (publicKey[0] === 2 || publicKey[0] === 3)) || (publicKey.length === 65 && publicKey[0] === 4);
+    return (
+      (publicKey.length === 33 && (publicKey[0] === 2 || publicKey[0] === 3)) ||
+      (publicKey.length === 65 && publicKey[0] === 4)
+    );
   }
 
   function keyFor(publicKey: Uint8Array): KeyObject | null {
@@ -50,7 +57,11 @@ export function createNodeVerifier(options: { cacheSize?: number } = {}): NodeVe
     let key: KeyObject | null = null;
     if (wellFormed(publicKey)) {
       try {
-        key = createPublicKey({ key: Buffer.concat([publicKey.length === 33 ? SPKI_PREFIX_COMPRESSED : SPKI_PREFIX_UNCOMPRESSED, publicKey]), format: 'der', type: 'spki' });
+        key = createPublicKey({
+          key: Buffer.concat([publicKey.length === 33 ? SPKI_PREFIX_COMPRESSED : SPKI_PREFIX_UNCOMPRESSED, publicKey]),
+          format: 'der',
+          type: 'spki',
+        });
       } catch {
         key = null; // not a point on P-256
       }

@@ -34,7 +34,13 @@ export function devId(prefix: number, n: number): Uint8Array {
   return id;
 }
 
-function party(seed: Uint8Array, label: string, id: Uint8Array, certify: (subject: Signer) => Uint8Array, role: Role): DevParty {
+function party(
+  seed: Uint8Array,
+  label: string,
+  id: Uint8Array,
+  certify: (subject: Signer) => Uint8Array,
+  role: Role,
+): DevParty {
   const privateKey = privateKeyFromSeed(seed, label);
   const signer = createSigner(privateKey);
   const certificate = certify(signer);
@@ -48,9 +54,42 @@ function party(seed: Uint8Array, label: string, id: Uint8Array, certify: (subjec
  */
 export function createDevScheme(seed: Uint8Array): DevScheme {
   const rootId = devId(0x01, 1);
-  const root = party(seed, 'root', rootId, (s) => issueCertificate(s, { role: Role.Root, subject: rootId, signer: rootId, publicKey: s.publicKey, ...DEV_VALIDITY, name: 'eHKD Dev Root' }), Role.Root);
-  const under = (label: string, role: typeof Role.Issuer | typeof Role.Acquirer, id: Uint8Array, name: string): DevParty =>
-    party(seed, label, id, (s) => issueCertificate(root.signer, { role, subject: id, signer: rootId, publicKey: s.publicKey, ...DEV_VALIDITY, name }), role);
+  const root = party(
+    seed,
+    'root',
+    rootId,
+    (s) =>
+      issueCertificate(s, {
+        role: Role.Root,
+        subject: rootId,
+        signer: rootId,
+        publicKey: s.publicKey,
+        ...DEV_VALIDITY,
+        name: 'eHKD Dev Root',
+      }),
+    Role.Root,
+  );
+  const under = (
+    label: string,
+    role: typeof Role.Issuer | typeof Role.Acquirer,
+    id: Uint8Array,
+    name: string,
+  ): DevParty =>
+    party(
+      seed,
+      label,
+      id,
+      (s) =>
+        issueCertificate(root.signer, {
+          role,
+          subject: id,
+          signer: rootId,
+          publicKey: s.publicKey,
+          ...DEV_VALIDITY,
+          name,
+        }),
+      role,
+    );
   return {
     root,
     issuer: under('issuer', Role.Issuer, devId(0x02, 1), 'eHKD Dev Bank'),
@@ -64,7 +103,16 @@ export function createDevScheme(seed: Uint8Array): DevScheme {
  */
 export function certifyLeaf(
   signer: DevParty,
-  leaf: { role: typeof Role.Card | typeof Role.Terminal; subject: Uint8Array; publicKey: Uint8Array; card?: CardProfile; terminal?: Certificate['terminal']; name?: string; notBefore?: number; notAfter?: number },
+  leaf: {
+    role: typeof Role.Card | typeof Role.Terminal;
+    subject: Uint8Array;
+    publicKey: Uint8Array;
+    card?: CardProfile;
+    terminal?: Certificate['terminal'];
+    name?: string;
+    notBefore?: number;
+    notAfter?: number;
+  },
 ): Uint8Array {
   return issueCertificate(signer.signer, {
     role: leaf.role,
@@ -93,10 +141,26 @@ export interface DevLeaf {
  * implementation in another language can derive the same cards.
  * @example const card = devCard(seed, scheme.issuer, 1, { currency: 344, maxBalance: 300_000, maxPayment: 50_000, maxOfflineCount: 10, maxOfflineAmount: 100_000 })
  */
-export function devCard(seed: Uint8Array, issuer: DevParty, n: number, profile: CardProfile, notAfter?: number): DevLeaf {
+export function devCard(
+  seed: Uint8Array,
+  issuer: DevParty,
+  n: number,
+  profile: CardProfile,
+  notAfter?: number,
+): DevLeaf {
   const signer = createSigner(privateKeyFromSeed(seed, `card-${n}`));
   const id = devId(0x03, n);
-  return { id, signer, certificate: certifyLeaf(issuer, { role: Role.Card, subject: id, publicKey: signer.publicKey, card: profile, ...(notAfter !== undefined && { notAfter }) }) };
+  return {
+    id,
+    signer,
+    certificate: certifyLeaf(issuer, {
+      role: Role.Card,
+      subject: id,
+      publicKey: signer.publicKey,
+      card: profile,
+      ...(notAfter !== undefined && { notAfter }),
+    }),
+  };
 }
 
 /**
@@ -104,10 +168,25 @@ export function devCard(seed: Uint8Array, issuer: DevParty, n: number, profile: 
  * merchant `devId(0x06, n)`, certified by `acquirer` with the merchant category code and name given.
  * @example const terminal = devTerminal(seed, scheme.acquirer, 1, { mcc: 5411, name: 'Shop 1' })
  */
-export function devTerminal(seed: Uint8Array, acquirer: DevParty, n: number, merchant: { mcc: number; name: string }): DevLeaf {
+export function devTerminal(
+  seed: Uint8Array,
+  acquirer: DevParty,
+  n: number,
+  merchant: { mcc: number; name: string },
+): DevLeaf {
   const signer = createSigner(privateKeyFromSeed(seed, `terminal-${n}`));
   const id = devId(0x05, n);
-  return { id, signer, certificate: certifyLeaf(acquirer, { role: Role.Terminal, subject: id, publicKey: signer.publicKey, terminal: { merchantId: devId(0x06, n), mcc: merchant.mcc }, name: merchant.name }) };
+  return {
+    id,
+    signer,
+    certificate: certifyLeaf(acquirer, {
+      role: Role.Terminal,
+      subject: id,
+      publicKey: signer.publicKey,
+      terminal: { merchantId: devId(0x06, n), mcc: merchant.mcc },
+      name: merchant.name,
+    }),
+  };
 }
 
 /**
@@ -129,12 +208,32 @@ export class DevCardChain {
 
   /** A load receipt for `authorizationId` (the SHA-256 of an issuer's LoadAuthorization payload). */
   load(amount: number, authorizationId: Uint8Array): Uint8Array {
-    return this.commit({ kind: 'load', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, authorizationId, balanceAfter: this.balance + amount, prevHash: this.lastHash });
+    return this.commit({
+      kind: 'load',
+      cardId: this.cardId,
+      counter: this.counter + 1,
+      amount,
+      currency: this.currency,
+      authorizationId,
+      balanceAfter: this.balance + amount,
+      prevHash: this.lastHash,
+    });
   }
 
   /** A pay receipt to `payee` for the terminal's `nonce` and `time`. */
   pay(amount: number, payee: Uint8Array, nonce: Uint8Array, time: number): Uint8Array {
-    return this.commit({ kind: 'pay', cardId: this.cardId, counter: this.counter + 1, amount, currency: this.currency, payee, nonce, time, balanceAfter: this.balance - amount, prevHash: this.lastHash });
+    return this.commit({
+      kind: 'pay',
+      cardId: this.cardId,
+      counter: this.counter + 1,
+      amount,
+      currency: this.currency,
+      payee,
+      nonce,
+      time,
+      balanceAfter: this.balance - amount,
+      prevHash: this.lastHash,
+    });
   }
 
   /** A second chain in the same state: what a clone of the card's secret state would sign from here. */

@@ -38,7 +38,12 @@ export function parseKeyFile(text: string): KeyFile & { readonly cert: Certifica
   }
   const o = raw as Record<string, unknown>;
   const roleEntry = Object.entries(ROLE_NAME).find(([, name]) => name === o['role']);
-  if (roleEntry === undefined || typeof o['id'] !== 'string' || typeof o['privateKey'] !== 'string' || typeof o['certificate'] !== 'string') {
+  if (
+    roleEntry === undefined ||
+    typeof o['id'] !== 'string' ||
+    typeof o['privateKey'] !== 'string' ||
+    typeof o['certificate'] !== 'string'
+  ) {
     throw new CodecError(CodecErrorCode.WrongType, 'key file needs role, id, privateKey and certificate');
   }
   let id: Uint8Array, privateKey: Uint8Array, certificate: Uint8Array;
@@ -53,7 +58,8 @@ export function parseKeyFile(text: string): KeyFile & { readonly cert: Certifica
   try {
     cert = decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload);
   } catch (e) {
-    if (e instanceof CoseError) throw new CodecError(CodecErrorCode.MalformedCbor, `key file certificate: ${e.message}`, { cause: e });
+    if (e instanceof CoseError)
+      throw new CodecError(CodecErrorCode.MalformedCbor, `key file certificate: ${e.message}`, { cause: e });
     throw e;
   }
   let signer: Signer;

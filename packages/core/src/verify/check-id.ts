@@ -45,7 +45,11 @@ export type Verification<T> =
   | { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly cause?: unknown };
 
 /** A failed verification. */
-export function fail(check: CheckId, reason: string, cause?: unknown): { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly cause?: unknown } {
+export function fail(
+  check: CheckId,
+  reason: string,
+  cause?: unknown,
+): { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly cause?: unknown } {
   return cause === undefined ? { ok: false, check, reason } : { ok: false, check, reason, cause };
 }
 

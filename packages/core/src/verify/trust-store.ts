@@ -25,21 +25,30 @@ export class TrustStore {
    * the root), and returns the store, or the first certificate that failed and why.
    * @example const trust = TrustStore.create(rootBytes, [issuerBytes, acquirerBytes], nobleVerifier)
    */
-  static create(root: Uint8Array, certificates: readonly Uint8Array[], verifier: SignatureVerifier): Verification<TrustStore> {
+  static create(
+    root: Uint8Array,
+    certificates: readonly Uint8Array[],
+    verifier: SignatureVerifier,
+  ): Verification<TrustStore> {
     const r = openOrFail(root, Limits.certificateBytes, decodeCertificate, 'root certificate');
     if (!r.ok) return r;
     if (r.value.payload.role !== Role.Root) return fail(CheckId.CertRole, 'the trust anchor is not a root certificate');
-    if (!verifyCoseSign1(r.value.cose, r.value.payload.publicKey, verifier)) return fail(CheckId.CertChain, 'root certificate self-signature is invalid');
+    if (!verifyCoseSign1(r.value.cose, r.value.payload.publicKey, verifier))
+      return fail(CheckId.CertChain, 'root certificate self-signature is invalid');
     const byId = new Map<string, VerifiedCertificate>();
     for (const bytes of certificates) {
       const c = openOrFail(bytes, Limits.certificateBytes, decodeCertificate, 'trust anchor certificate');
       if (!c.ok) return c;
       const cert = c.value.payload;
-      if (cert.role !== Role.Issuer && cert.role !== Role.Acquirer) return fail(CheckId.CertRole, `a ${ROLE_NAME[cert.role]} certificate is not a trust anchor`);
-      if (toHex(cert.signer) !== toHex(r.value.payload.subject)) return fail(CheckId.CertChain, `${ROLE_NAME[cert.role]} ${toHex(cert.subject)} is not signed by this root`);
-      if (!verifyCoseSign1(c.value.cose, r.value.payload.publicKey, verifier)) return fail(CheckId.CertChain, `${ROLE_NAME[cert.role]} ${toHex(cert.subject)}: root signature is invalid`);
+      if (cert.role !== Role.Issuer && cert.role !== Role.Acquirer)
+        return fail(CheckId.CertRole, `a ${ROLE_NAME[cert.role]} certificate is not a trust anchor`);
+      if (toHex(cert.signer) !== toHex(r.value.payload.subject))
+        return fail(CheckId.CertChain, `${ROLE_NAME[cert.role]} ${toHex(cert.subject)} is not signed by this root`);
+      if (!verifyCoseSign1(c.value.cose, r.value.payload.publicKey, verifier))
+        return fail(CheckId.CertChain, `${ROLE_NAME[cert.role]} ${toHex(cert.subject)}: root signature is invalid`);
       const key = `${cert.role}:${toHex(cert.subject)}`;
-      if (byId.has(key)) return fail(CheckId.CertChain, `two ${ROLE_NAME[cert.role]} certificates for ${toHex(cert.subject)}`);
+      if (byId.has(key))
+        return fail(CheckId.CertChain, `two ${ROLE_NAME[cert.role]} certificates for ${toHex(cert.subject)}`);
       byId.set(key, c.value);
     }
     return pass(new TrustStore(r.value, byId));
@@ -61,18 +70,37 @@ export class TrustStore {
    * evidence checks do). `graceSeconds` accepts a leaf that expired at most that long ago: the ledger uses it so a
    * terminal whose certificate ran out while it was offline can still upload what it took while valid.
    */
-  verifyLeaf(bytes: Uint8Array, role: typeof Role.Card | typeof Role.Terminal, verifier: SignatureVerifier, now: number | undefined, graceSeconds = 0): Verification<VerifiedCertificate> {
+  verifyLeaf(
+    bytes: Uint8Array,
+    role: typeof Role.Card | typeof Role.Terminal,
+    verifier: SignatureVerifier,
+    now: number | undefined,
+    graceSeconds = 0,
+  ): Verification<VerifiedCertificate> {
     const c = openOrFail(bytes, Limits.certificateBytes, decodeCertificate, `${ROLE_NAME[role]} certificate`);
     if (!c.ok) return c;
     const cert = c.value.payload;
-    if (cert.role !== role) return fail(CheckId.CertRole, `expected a ${ROLE_NAME[role]} certificate, got ${ROLE_NAME[cert.role]}`);
+    if (cert.role !== role)
+      return fail(CheckId.CertRole, `expected a ${ROLE_NAME[role]} certificate, got ${ROLE_NAME[cert.role]}`);
     const signerRole = SIGNER_ROLE[role] as typeof Role.Issuer | typeof Role.Acquirer;
     const signer = this.get(signerRole, cert.signer);
-    if (signer === undefined) return fail(CheckId.CertChain, `${ROLE_NAME[role]} certificate signed by unknown ${ROLE_NAME[signerRole]} ${toHex(cert.signer)}`);
-    if (!verifyCoseSign1(c.value.cose, signer.payload.publicKey, verifier)) return fail(CheckId.CertChain, `${ROLE_NAME[role]} certificate signature by ${ROLE_NAME[signerRole]} ${toHex(cert.signer)} is invalid`);
+    if (signer === undefined)
+      return fail(
+        CheckId.CertChain,
+        `${ROLE_NAME[role]} certificate signed by unknown ${ROLE_NAME[signerRole]} ${toHex(cert.signer)}`,
+      );
+    if (!verifyCoseSign1(c.value.cose, signer.payload.publicKey, verifier))
+      return fail(
+        CheckId.CertChain,
+        `${ROLE_NAME[role]} certificate signature by ${ROLE_NAME[signerRole]} ${toHex(cert.signer)} is invalid`,
+      );
     if (now !== undefined) {
       for (const x of [cert, signer.payload, this.root.payload]) {
-        if (now < x.notBefore || now > x.notAfter + (x === cert ? graceSeconds : 0)) return fail(CheckId.CertExpiry, `${ROLE_NAME[x.role]} certificate ${toHex(x.subject)} is not valid at ${new Date(now * 1000).toISOString()}`);
+        if (now < x.notBefore || now > x.notAfter + (x === cert ? graceSeconds : 0))
+          return fail(
+            CheckId.CertExpiry,
+            `${ROLE_NAME[x.role]} certificate ${toHex(x.subject)} is not valid at ${new Date(now * 1000).toISOString()}`,
+          );
       }
     }
     return pass(c.value);

@@ -3,7 +3,12 @@ import type { SignatureVerifier } from '../crypto/signature-verifier.js';
 import { bytesEqual, toHex } from '../ids/identifiers.js';
 import { GENESIS_HASH, balanceBefore, type CardReceipt } from '../messages/card-receipt.js';
 import { Role, type Certificate } from '../messages/certificate.js';
-import { EvidenceKind, EVIDENCE_KIND_NAME, decodeDoubleSpendEvidence, type DoubleSpendEvidence } from '../messages/double-spend-evidence.js';
+import {
+  EvidenceKind,
+  EVIDENCE_KIND_NAME,
+  decodeDoubleSpendEvidence,
+  type DoubleSpendEvidence,
+} from '../messages/double-spend-evidence.js';
 import { decodeLoadAuthorization, type LoadAuthorization } from '../messages/issuer-messages.js';
 import { Limits } from '../messages/limits.js';
 import type { Signed } from '../messages/signed-message.js';
@@ -31,7 +36,11 @@ export interface ProvenDoubleSpend {
  * claimed kind. Validity periods are ignored on purpose: fraud stays provable after certificates expire.
  * @example verifyDoubleSpendEvidence(evidenceBytes, rootCertificateBytes, nobleVerifier)
  */
-export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Uint8Array, verifier: SignatureVerifier): Verification<ProvenDoubleSpend> {
+export function verifyDoubleSpendEvidence(
+  bytes: Uint8Array,
+  rootCertificate: Uint8Array,
+  verifier: SignatureVerifier,
+): Verification<ProvenDoubleSpend> {
   let evidence: DoubleSpendEvidence;
   try {
     evidence = decodeDoubleSpendEvidence(bytes);
@@ -58,16 +67,20 @@ export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Ui
         for (let j = i + 1; j < receipts.length; j++) {
           const a = receipts[i] as Signed<CardReceipt>;
           const b = receipts[j] as Signed<CardReceipt>;
-          if (a.payload.counter === b.payload.counter && !bytesEqual(a.id, b.id)) return pass({ ...base, counters: [a.payload.counter] });
+          if (a.payload.counter === b.payload.counter && !bytesEqual(a.id, b.id))
+            return pass({ ...base, counters: [a.payload.counter] });
         }
       }
       return fail(CheckId.Evidence, `${claim}: no two different receipts share a counter value`);
     case EvidenceKind.ChainFork:
-      for (const [a, b] of pairs) if (!bytesEqual(b.payload.prevHash, a.id)) return pass({ ...base, counters: [a.payload.counter, b.payload.counter] });
+      for (const [a, b] of pairs)
+        if (!bytesEqual(b.payload.prevHash, a.id))
+          return pass({ ...base, counters: [a.payload.counter, b.payload.counter] });
       return fail(CheckId.Evidence, `${claim}: no receipt n+1 fails to link to receipt n`);
     case EvidenceKind.BalanceMismatch:
       for (const [a, b] of pairs) {
-        if (bytesEqual(b.payload.prevHash, a.id) && balanceBefore(b.payload) !== a.payload.balanceAfter) return pass({ ...base, counters: [a.payload.counter, b.payload.counter] });
+        if (bytesEqual(b.payload.prevHash, a.id) && balanceBefore(b.payload) !== a.payload.balanceAfter)
+          return pass({ ...base, counters: [a.payload.counter, b.payload.counter] });
       }
       return fail(CheckId.Evidence, `${claim}: every linked pair of receipts adds up`);
     case EvidenceKind.OverSpend:
@@ -75,7 +88,11 @@ export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Ui
     case EvidenceKind.BadGenesis:
       // Cards are personalised with balance 0 and lastHash = GENESIS_HASH, so counter 1 must start from both.
       for (const r of receipts) {
-        if (r.payload.counter === 1 && (!bytesEqual(r.payload.prevHash, GENESIS_HASH) || balanceBefore(r.payload) !== 0)) return pass({ ...base, counters: [1] });
+        if (
+          r.payload.counter === 1 &&
+          (!bytesEqual(r.payload.prevHash, GENESIS_HASH) || balanceBefore(r.payload) !== 0)
+        )
+          return pass({ ...base, counters: [1] });
       }
       return fail(CheckId.Evidence, `${claim}: no receipt with counter 1 departs from the genesis state`);
     case EvidenceKind.MisplacedLoad:
@@ -84,16 +101,25 @@ export function verifyDoubleSpendEvidence(bytes: Uint8Array, rootCertificate: Ui
 }
 
 /** The issuer-signed load authorizations of evidence, each checked to be for this card, in its currency. */
-function openAuthorizations(evidence: DoubleSpendEvidence, trust: TrustStore, card: Certificate, verifier: SignatureVerifier, issuerId: Uint8Array): Verification<Signed<LoadAuthorization>[]> {
+function openAuthorizations(
+  evidence: DoubleSpendEvidence,
+  trust: TrustStore,
+  card: Certificate,
+  verifier: SignatureVerifier,
+  issuerId: Uint8Array,
+): Verification<Signed<LoadAuthorization>[]> {
   const issuer = trust.get(Role.Issuer, issuerId);
   if (issuer === undefined) return fail(CheckId.CertChain, 'issuer certificate missing');
   const out: Signed<LoadAuthorization>[] = [];
   for (const bytes of evidence.loadAuthorizations) {
     const a = openOrFail(bytes, Limits.issuerMessageBytes, decodeLoadAuthorization, 'load authorization');
     if (!a.ok) return a;
-    if (!bytesEqual(a.value.payload.cardId, card.subject)) return fail(CheckId.Card, `load authorization for another card ${toHex(a.value.payload.cardId)}`);
-    if (a.value.payload.currency !== card.card?.currency) return fail(CheckId.Currency, `load authorization in currency ${a.value.payload.currency}, not the card's`);
-    if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier)) return fail(CheckId.Signature, 'load authorization signature does not verify');
+    if (!bytesEqual(a.value.payload.cardId, card.subject))
+      return fail(CheckId.Card, `load authorization for another card ${toHex(a.value.payload.cardId)}`);
+    if (a.value.payload.currency !== card.card?.currency)
+      return fail(CheckId.Currency, `load authorization in currency ${a.value.payload.currency}, not the card's`);
+    if (!verifyCoseSign1(a.value.cose, issuer.payload.publicKey, verifier))
+      return fail(CheckId.Signature, 'load authorization signature does not verify');
     out.push(a.value);
   }
   return pass(out);
@@ -117,13 +143,18 @@ function verifyMisplacedLoad(
     const a = opened.value.find((x) => bytesEqual(x.id, load.authorizationId));
     if (a !== undefined && load.counter !== a.payload.counter + 1) return pass({ ...base, counters: [load.counter] });
   }
-  return fail(CheckId.Evidence, 'misplaced-load: no load receipt executes one of the authorizations away from its counter + 1');
+  return fail(
+    CheckId.Evidence,
+    'misplaced-load: no load receipt executes one of the authorizations away from its counter + 1',
+  );
 }
 
 /** Whether `receipts` hold the card's receipt at the authorization's counter + 1 and it is not that load. */
 function voidedBy(a: Signed<LoadAuthorization>, receipts: readonly Signed<CardReceipt>[]): boolean {
   const at = a.payload.counter + 1;
-  return receipts.some((r) => r.payload.counter === at && !(r.payload.kind === 'load' && bytesEqual(r.payload.authorizationId, a.id)));
+  return receipts.some(
+    (r) => r.payload.counter === at && !(r.payload.kind === 'load' && bytesEqual(r.payload.authorizationId, a.id)),
+  );
 }
 
 function consecutivePairs(receipts: readonly Signed<CardReceipt>[]): [Signed<CardReceipt>, Signed<CardReceipt>][] {
@@ -166,6 +197,7 @@ function verifyOverSpend(
     counters.add(r.payload.counter);
     paid += r.payload.amount;
   }
-  if (paid <= authorized) return fail(CheckId.Evidence, `over-spend: paid ${paid} does not exceed authorized loads ${authorized}`);
+  if (paid <= authorized)
+    return fail(CheckId.Evidence, `over-spend: paid ${paid} does not exceed authorized loads ${authorized}`);
   return pass({ ...base, counters: [...counters].sort((a, b) => a - b), paid, authorized });
 }

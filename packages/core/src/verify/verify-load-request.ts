@@ -19,9 +19,22 @@ export interface VerifiedLoadRequest {
  * certificate and challenge inside are checked by the issuer's authorization, not here.
  * @example verifyLoadRequest(bytes, trust, verifier, Math.floor(Date.now() / 1000))
  */
-export function verifyLoadRequest(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number): Verification<VerifiedLoadRequest> {
+export function verifyLoadRequest(
+  bytes: Uint8Array,
+  trust: TrustStore,
+  verifier: SignatureVerifier,
+  now: number,
+): Verification<VerifiedLoadRequest> {
   const r = openOrFail(bytes, Limits.loadRequestBytes, decodeLoadRequest, 'load request');
   if (!r.ok) return r;
-  const t = verifyTerminalSignature(r.value.cose, r.value.payload.terminalCertificate, r.value.payload.terminalId, 'load request', trust, verifier, now);
+  const t = verifyTerminalSignature(
+    r.value.cose,
+    r.value.payload.terminalCertificate,
+    r.value.payload.terminalId,
+    'load request',
+    trust,
+    verifier,
+    now,
+  );
   return t.ok ? pass({ request: r.value, terminal: t.value }) : t;
 }

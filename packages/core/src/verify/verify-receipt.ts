@@ -21,13 +21,23 @@ export interface PaymentExpectation {
  * structure, that it names this card, currency of the card, and the card's signature over the bytes received.
  * @example verifyCardReceipt(bytes, cardCert, verifier)
  */
-export function verifyCardReceipt(bytes: Uint8Array, card: Certificate, verifier: SignatureVerifier): Verification<Signed<CardReceipt>> {
+export function verifyCardReceipt(
+  bytes: Uint8Array,
+  card: Certificate,
+  verifier: SignatureVerifier,
+): Verification<Signed<CardReceipt>> {
   const r = openOrFail(bytes, Limits.receiptBytes, decodeCardReceipt, 'receipt');
   if (!r.ok) return r;
   const receipt = r.value.payload;
-  if (!bytesEqual(receipt.cardId, card.subject)) return fail(CheckId.Card, `receipt of card ${toHex(receipt.cardId)} presented with the certificate of card ${toHex(card.subject)}`);
-  if (card.card === undefined || receipt.currency !== card.card.currency) return fail(CheckId.Currency, `receipt currency ${receipt.currency} is not the card's`);
-  if (!verifyCoseSign1(r.value.cose, card.publicKey, verifier)) return fail(CheckId.Signature, 'the card signature does not verify');
+  if (!bytesEqual(receipt.cardId, card.subject))
+    return fail(
+      CheckId.Card,
+      `receipt of card ${toHex(receipt.cardId)} presented with the certificate of card ${toHex(card.subject)}`,
+    );
+  if (card.card === undefined || receipt.currency !== card.card.currency)
+    return fail(CheckId.Currency, `receipt currency ${receipt.currency} is not the card's`);
+  if (!verifyCoseSign1(r.value.cose, card.publicKey, verifier))
+    return fail(CheckId.Signature, 'the card signature does not verify');
   return r;
 }
 
@@ -36,13 +46,20 @@ export function verifyCardReceipt(bytes: Uint8Array, card: Certificate, verifier
  * payment with exactly the nonce, amount, currency and payee the terminal asked for.
  * @example verifyPayReceipt(bytes, cardCert, { amount, currency, nonce, payee: terminalId }, verifier)
  */
-export function verifyPayReceipt(bytes: Uint8Array, card: Certificate, expected: PaymentExpectation, verifier: SignatureVerifier): Verification<Signed<PayReceipt>> {
+export function verifyPayReceipt(
+  bytes: Uint8Array,
+  card: Certificate,
+  expected: PaymentExpectation,
+  verifier: SignatureVerifier,
+): Verification<Signed<PayReceipt>> {
   const r = verifyCardReceipt(bytes, card, verifier);
   if (!r.ok) return r;
   const p = r.value.payload;
   if (p.kind !== 'pay') return fail(CheckId.Structure, 'expected a pay receipt, got a load receipt');
-  if (!bytesEqual(p.nonce, expected.nonce)) return fail(CheckId.Nonce, 'the receipt is not for this tap (nonce differs)');
-  if (p.currency !== expected.currency) return fail(CheckId.Currency, `currency ${p.currency}, asked ${expected.currency}`);
+  if (!bytesEqual(p.nonce, expected.nonce))
+    return fail(CheckId.Nonce, 'the receipt is not for this tap (nonce differs)');
+  if (p.currency !== expected.currency)
+    return fail(CheckId.Currency, `currency ${p.currency}, asked ${expected.currency}`);
   if (p.amount !== expected.amount) return fail(CheckId.Amount, `amount ${p.amount}, asked ${expected.amount}`);
   if (!bytesEqual(p.payee, expected.payee)) return fail(CheckId.Payee, `payee ${toHex(p.payee)} is not this terminal`);
   return pass({ ...r.value, payload: p });

@@ -13,11 +13,23 @@ import type { TrustStore, VerifiedCertificate } from './trust-store.js';
  * @example verifyTerminalSignature(opened.cose, batch.terminalCertificate, batch.terminalId, 'batch', trust, verifier, now)
  */
 export function verifyTerminalSignature(
-  cose: CoseSign1, terminalCertificate: Uint8Array, terminalId: Uint8Array, what: string, trust: TrustStore, verifier: SignatureVerifier, now: number, graceSeconds = 0,
+  cose: CoseSign1,
+  terminalCertificate: Uint8Array,
+  terminalId: Uint8Array,
+  what: string,
+  trust: TrustStore,
+  verifier: SignatureVerifier,
+  now: number,
+  graceSeconds = 0,
 ): Verification<VerifiedCertificate> {
   const t = trust.verifyLeaf(terminalCertificate, Role.Terminal, verifier, now, graceSeconds);
   if (!t.ok) return t;
-  if (!bytesEqual(t.value.payload.subject, terminalId)) return fail(CheckId.CertChain, `${what} of terminal ${toHex(terminalId)} carries the certificate of ${toHex(t.value.payload.subject)}`);
-  if (!verifyCoseSign1(cose, t.value.payload.publicKey, verifier)) return fail(CheckId.Signature, `the terminal signature on the ${what} does not verify`);
+  if (!bytesEqual(t.value.payload.subject, terminalId))
+    return fail(
+      CheckId.CertChain,
+      `${what} of terminal ${toHex(terminalId)} carries the certificate of ${toHex(t.value.payload.subject)}`,
+    );
+  if (!verifyCoseSign1(cose, t.value.payload.publicKey, verifier))
+    return fail(CheckId.Signature, `the terminal signature on the ${what} does not verify`);
   return t;
 }

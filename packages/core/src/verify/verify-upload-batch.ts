@@ -19,9 +19,24 @@ export interface VerifiedBatch {
  * Receipts inside are not verified here.
  * @example verifyUploadBatch(bytes, trust, verifier, Math.floor(Date.now() / 1000), 30 * 86400)
  */
-export function verifyUploadBatch(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number, graceSeconds = 0): Verification<VerifiedBatch> {
+export function verifyUploadBatch(
+  bytes: Uint8Array,
+  trust: TrustStore,
+  verifier: SignatureVerifier,
+  now: number,
+  graceSeconds = 0,
+): Verification<VerifiedBatch> {
   const r = openOrFail(bytes, Limits.batchBytes, decodeUploadBatch, 'upload batch');
   if (!r.ok) return r;
-  const t = verifyTerminalSignature(r.value.cose, r.value.payload.terminalCertificate, r.value.payload.terminalId, 'batch', trust, verifier, now, graceSeconds);
+  const t = verifyTerminalSignature(
+    r.value.cose,
+    r.value.payload.terminalCertificate,
+    r.value.payload.terminalId,
+    'batch',
+    trust,
+    verifier,
+    now,
+    graceSeconds,
+  );
   return t.ok ? pass({ batch: r.value, terminal: t.value }) : t;
 }

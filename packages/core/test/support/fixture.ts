@@ -1,15 +1,38 @@
-import { Currency, Role, TrustStore, nobleVerifier, type Certificate, encodeCardReceipt, encodeLoadAuthorization, sha256, signCoseSign1, decodeCoseSign1, type CardProfile, type CardReceipt } from '../../src/index.js';
+import {
+  Currency,
+  Role,
+  TrustStore,
+  nobleVerifier,
+  type Certificate,
+  encodeCardReceipt,
+  encodeLoadAuthorization,
+  sha256,
+  signCoseSign1,
+  decodeCoseSign1,
+  type CardProfile,
+  type CardReceipt,
+} from '../../src/index.js';
 import { DevCardChain, createDevScheme, devCard, devTerminal, type DevLeaf } from '../../src/testing.js';
 
 export const SEED = new Uint8Array(32).fill(0x42);
 export const NOW = 1_790_000_000;
-export const PROFILE: CardProfile = { currency: Currency.HKD, maxBalance: 300_000, maxPayment: 50_000, maxOfflineCount: 10, maxOfflineAmount: 100_000 };
+export const PROFILE: CardProfile = {
+  currency: Currency.HKD,
+  maxBalance: 300_000,
+  maxPayment: 50_000,
+  maxOfflineCount: 10,
+  maxOfflineAmount: 100_000,
+};
 
 export const scheme = createDevScheme(SEED);
 
 /** The trust store of the scheme: its root, issuer and acquirer. */
 export const trust: TrustStore = (() => {
-  const t = TrustStore.create(scheme.root.certificate, [scheme.issuer.certificate, scheme.acquirer.certificate], nobleVerifier);
+  const t = TrustStore.create(
+    scheme.root.certificate,
+    [scheme.issuer.certificate, scheme.acquirer.certificate],
+    nobleVerifier,
+  );
   if (!t.ok) throw new Error(t.reason);
   return t.value;
 })();
@@ -40,8 +63,22 @@ export class CardChain extends DevCardChain {
   }
 
   /** An issuer-authorized load: the authorization and the card's load receipt for it. */
-  loadAuthorized(amount: number, loadId = new Uint8Array(16).fill(this.counter + 1)): { receipt: Uint8Array; authorization: Uint8Array } {
-    const authorization = signCoseSign1(scheme.issuer.signer, encodeLoadAuthorization({ cardId: this.card.id, challenge: new Uint8Array(16).fill(9), counter: this.counter, amount, currency: Currency.HKD, loadId, time: NOW }));
+  loadAuthorized(
+    amount: number,
+    loadId = new Uint8Array(16).fill(this.counter + 1),
+  ): { receipt: Uint8Array; authorization: Uint8Array } {
+    const authorization = signCoseSign1(
+      scheme.issuer.signer,
+      encodeLoadAuthorization({
+        cardId: this.card.id,
+        challenge: new Uint8Array(16).fill(9),
+        counter: this.counter,
+        amount,
+        currency: Currency.HKD,
+        loadId,
+        time: NOW,
+      }),
+    );
     return { receipt: super.load(amount, sha256(decodeCoseSign1(authorization, 512).payload)), authorization };
   }
 

@@ -15,7 +15,10 @@ export function readBytes(path: string, maxBytes: number): Uint8Array {
   } catch (e) {
     throw new LedgerError(LedgerErrorCode.NotFound, `cannot read ${path}`, { cause: e, detail: { path } });
   }
-  if (size > maxBytes) throw new LedgerError(LedgerErrorCode.BadRequest, `${path} is ${size} bytes, more than the ${maxBytes} allowed`, { detail: { path } });
+  if (size > maxBytes)
+    throw new LedgerError(LedgerErrorCode.BadRequest, `${path} is ${size} bytes, more than the ${maxBytes} allowed`, {
+      detail: { path },
+    });
   const b = readFileSync(path);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -31,14 +34,20 @@ export function readPartyKey(path: string, role: Role): PartyKey {
  * @example const pem = readSecretText('tls.key', 'TLS key')
  */
 export function readSecretText(path: string, what: string): string {
-  const unreadable = (e: unknown): LedgerError => new LedgerError(LedgerErrorCode.NotFound, `cannot read ${what} ${path}`, { cause: e, detail: { path } });
+  const unreadable = (e: unknown): LedgerError =>
+    new LedgerError(LedgerErrorCode.NotFound, `cannot read ${what} ${path}`, { cause: e, detail: { path } });
   let mode: number | undefined;
   try {
     mode = exposedMode(path);
   } catch (e) {
     throw unreadable(e);
   }
-  if (mode !== undefined) throw new LedgerError(LedgerErrorCode.FilePermissions, `${what} ${path} holds a private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path, mode } });
+  if (mode !== undefined)
+    throw new LedgerError(
+      LedgerErrorCode.FilePermissions,
+      `${what} ${path} holds a private key and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`,
+      { detail: { path, mode } },
+    );
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
@@ -56,9 +65,14 @@ export function readTlsFiles(certPath: string, keyPath: string): { readonly cert
   const cert = new TextDecoder().decode(readBytes(certPath, 1024 * 1024));
   const key = readSecretText(keyPath, 'TLS key');
   try {
-    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) throw new Error(`the key in ${keyPath} is not the key of that certificate`);
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key)))
+      throw new Error(`the key in ${keyPath} is not the key of that certificate`);
   } catch (e) {
-    throw new LedgerError(LedgerErrorCode.KeyFile, `${certPath} and ${keyPath} are not a PEM certificate and its private key: ${(e as Error).message}`, { cause: e, detail: { path: certPath } });
+    throw new LedgerError(
+      LedgerErrorCode.KeyFile,
+      `${certPath} and ${keyPath} are not a PEM certificate and its private key: ${(e as Error).message}`,
+      { cause: e, detail: { path: certPath } },
+    );
   }
   return { cert, key };
 }
@@ -72,9 +86,16 @@ export function readCertificate(path: string): { readonly bytes: Uint8Array; rea
   let certificate = bytes;
   try {
     if (bytes[0] === 0x7b) certificate = parseKeyFile(new TextDecoder().decode(bytes)).certificate;
-    return { bytes: certificate, cert: decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload) };
+    return {
+      bytes: certificate,
+      cert: decodeCertificate(decodeCoseSign1(certificate, Limits.certificateBytes).payload),
+    };
   } catch (e) {
-    if (e instanceof Error && 'layer' in e) throw new LedgerError(LedgerErrorCode.KeyFile, `${path} is neither a certificate nor a key file: ${e.message}`, { cause: e, detail: { path } });
+    if (e instanceof Error && 'layer' in e)
+      throw new LedgerError(LedgerErrorCode.KeyFile, `${path} is neither a certificate nor a key file: ${e.message}`, {
+        cause: e,
+        detail: { path },
+      });
     throw e;
   }
 }
@@ -87,7 +108,10 @@ export function writeNew(path: string, data: string | Uint8Array, mode = 0o644):
   try {
     writeFileDurably(path, data, { exclusive: true, mode });
   } catch (e) {
-    throw new LedgerError(LedgerErrorCode.BadRequest, `cannot create ${path} (it may already exist)`, { cause: e, detail: { path } });
+    throw new LedgerError(LedgerErrorCode.BadRequest, `cannot create ${path} (it may already exist)`, {
+      cause: e,
+      detail: { path },
+    });
   }
 }
 
@@ -112,13 +136,27 @@ export interface LedgerFileOptions {
 }
 
 /** Opens the store and the ledger from command options; `close` closes both. */
-export async function openLedger(o: LedgerFileOptions): Promise<{ ledger: Ledger; store: SqliteLedgerStore; close: () => Promise<void> }> {
+export async function openLedger(
+  o: LedgerFileOptions,
+): Promise<{ ledger: Ledger; store: SqliteLedgerStore; close: () => Promise<void> }> {
   const acquirer = readPartyKey(o.acquirerKey, Role.Acquirer);
   const issuers = (o.issuerKey ?? []).map((p) => readPartyKey(p, Role.Issuer));
   const store = SqliteLedgerStore.open(o.db);
   try {
-    const ledger = await Ledger.open({ store, acquirer, issuers, ...(o.workers !== undefined && { workers: o.workers }) });
-    return { ledger, store, close: async () => { await ledger.close(); await store.close(); } };
+    const ledger = await Ledger.open({
+      store,
+      acquirer,
+      issuers,
+      ...(o.workers !== undefined && { workers: o.workers }),
+    });
+    return {
+      ledger,
+      store,
+      close: async () => {
+        await ledger.close();
+        await store.close();
+      },
+    };
   } catch (e) {
     await store.close();
     throw e;

@@ -19,9 +19,15 @@ export function evidenceCommand(): Command {
       try {
         const c = await store.fraudCase(caseId);
         if (c === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `no case ${caseId}`);
-        if (c.evidence === null) throw new LedgerError(LedgerErrorCode.NotFound, `case ${caseId} has no portable evidence (the proof exceeds core's evidence limits)`);
+        if (c.evidence === null)
+          throw new LedgerError(
+            LedgerErrorCode.NotFound,
+            `case ${caseId} has no portable evidence (the proof exceeds core's evidence limits)`,
+          );
         writeOutput(o.out, c.evidence);
-        print(`case ${caseId} (${EVIDENCE_KIND_NAME[c.kind as keyof typeof EVIDENCE_KIND_NAME]}, card ${toHex(c.cardId)}): ${o.out}`);
+        print(
+          `case ${caseId} (${EVIDENCE_KIND_NAME[c.kind as keyof typeof EVIDENCE_KIND_NAME]}, card ${toHex(c.cardId)}): ${o.out}`,
+        );
       } finally {
         await store.close();
       }
@@ -33,14 +39,32 @@ export function evidenceCommand(): Command {
     .requiredOption('--root <file>', 'root certificate (or root key file)')
     .option('--json', 'print JSON')
     .action((file: string, o: { root: string; json?: boolean }) => {
-      const result = verifyDoubleSpendEvidence(readBytes(file, Limits.evidenceBytes), readCertificate(o.root).bytes, createNodeVerifier());
+      const result = verifyDoubleSpendEvidence(
+        readBytes(file, Limits.evidenceBytes),
+        readCertificate(o.root).bytes,
+        createNodeVerifier(),
+      );
       if (o.json === true) {
-        printJson(result.ok
-          ? { valid: true, kind: EVIDENCE_KIND_NAME[result.value.kind], cardId: toHex(result.value.cardId), issuerId: toHex(result.value.issuerId), counters: result.value.counters, ...(result.value.paid !== undefined && { paid: result.value.paid, authorized: result.value.authorized }) }
-          : { valid: false, check: result.check, reason: result.reason });
+        printJson(
+          result.ok
+            ? {
+                valid: true,
+                kind: EVIDENCE_KIND_NAME[result.value.kind],
+                cardId: toHex(result.value.cardId),
+                issuerId: toHex(result.value.issuerId),
+                counters: result.value.counters,
+                ...(result.value.paid !== undefined && {
+                  paid: result.value.paid,
+                  authorized: result.value.authorized,
+                }),
+              }
+            : { valid: false, check: result.check, reason: result.reason },
+        );
       } else if (result.ok) {
         const v = result.value;
-        print(`VALID: ${EVIDENCE_KIND_NAME[v.kind]} by card ${toHex(v.cardId)} of issuer ${toHex(v.issuerId)} at counter(s) ${v.counters.join(', ')}${v.paid === undefined ? '' : `; paid ${v.paid} > authorized ${v.authorized}`}`);
+        print(
+          `VALID: ${EVIDENCE_KIND_NAME[v.kind]} by card ${toHex(v.cardId)} of issuer ${toHex(v.issuerId)} at counter(s) ${v.counters.join(', ')}${v.paid === undefined ? '' : `; paid ${v.paid} > authorized ${v.authorized}`}`,
+        );
       } else {
         print(`INVALID (${result.check}): ${result.reason}`);
       }

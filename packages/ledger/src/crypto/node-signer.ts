@@ -15,7 +15,11 @@ const PKCS8_P256_PREFIX = Buffer.from('3041020100301306072a8648ce3d020106082a864
 export function createNodeSigner(privateKey: Uint8Array): Signer {
   // core's signer validates the scalar and derives the compressed public key the certificates carry.
   const { publicKey } = createSigner(privateKey);
-  const key: KeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_P256_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+  const key: KeyObject = createPrivateKey({
+    key: Buffer.concat([PKCS8_P256_PREFIX, privateKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   return Object.freeze({
     publicKey,
     sign: (message: Uint8Array) => {

@@ -12,8 +12,20 @@ export interface EvidencePayment {
  * the authorization it executes away from that authorization's counter + 1 (MisplacedLoad).
  * @example receiptEvidence(EvidenceKind.ChainFork, cardCert, issuerCert, [receiptN, receiptN1])
  */
-export function receiptEvidence(kind: EvidenceKind, cardCertificate: Uint8Array, issuerCertificate: Uint8Array, receipts: readonly Uint8Array[], loadAuthorizations: readonly Uint8Array[] = []): Uint8Array {
-  return encodeDoubleSpendEvidence({ kind, cardCertificate, issuerCertificate, receipts: [...receipts], loadAuthorizations: [...loadAuthorizations] });
+export function receiptEvidence(
+  kind: EvidenceKind,
+  cardCertificate: Uint8Array,
+  issuerCertificate: Uint8Array,
+  receipts: readonly Uint8Array[],
+  loadAuthorizations: readonly Uint8Array[] = [],
+): Uint8Array {
+  return encodeDoubleSpendEvidence({
+    kind,
+    cardCertificate,
+    issuerCertificate,
+    receipts: [...receipts],
+    loadAuthorizations: [...loadAuthorizations],
+  });
 }
 
 /**
@@ -49,6 +61,12 @@ export function overSpendEvidence(
     paid += p.amount;
   }
   if (paid <= authorized || chosen.length > Limits.evidenceReceipts) return null;
-  const bytes = encodeDoubleSpendEvidence({ kind: EvidenceKind.OverSpend, cardCertificate, issuerCertificate, receipts: chosen, loadAuthorizations: [...loadAuthorizations] });
+  const bytes = encodeDoubleSpendEvidence({
+    kind: EvidenceKind.OverSpend,
+    cardCertificate,
+    issuerCertificate,
+    receipts: chosen,
+    loadAuthorizations: [...loadAuthorizations],
+  });
   return bytes.length <= Limits.evidenceBytes ? bytes : null;
 }

@@ -25,7 +25,13 @@ export interface CardStanding {
 export type Verdict =
   | { readonly kind: 'duplicate' }
   /** A double spend: `counterpart` is the stored receipt it conflicts with (none for OverSpend). */
-  | { readonly kind: 'double-spend'; readonly evidence: EvidenceKind; readonly primary: boolean; readonly counterpart: ChainNeighbour | null; readonly order: 'stored-first' | 'new-first' }
+  | {
+      readonly kind: 'double-spend';
+      readonly evidence: EvidenceKind;
+      readonly primary: boolean;
+      readonly counterpart: ChainNeighbour | null;
+      readonly order: 'stored-first' | 'new-first';
+    }
   /** A payment from a card taken after its revocation was due at every terminal: stored, not credited. */
   | { readonly kind: 'denied' }
   | { readonly kind: 'credit' };
@@ -40,19 +46,37 @@ export type Verdict =
  * `neighbours` are the stored receipts of the card at counters counter-1 .. counter+1.
  * @example classifyReceipt(receipt, rowsNear, standing, policy.now, policy.denyListGraceSeconds)
  */
-export function classifyReceipt(r: VerifiedReceipt, neighbours: readonly ChainNeighbour[], card: CardStanding, graceSeconds: number): Verdict {
+export function classifyReceipt(
+  r: VerifiedReceipt,
+  neighbours: readonly ChainNeighbour[],
+  card: CardStanding,
+  graceSeconds: number,
+): Verdict {
   for (const n of neighbours) if (bytesEqual(n.id, r.id)) return DUPLICATE;
   const same = primaryAt(neighbours, r.counter);
-  if (same !== undefined) return { kind: 'double-spend', evidence: EvidenceKind.ConflictingCounter, primary: false, counterpart: same, order: 'stored-first' };
-  if (r.authorizedCounter !== undefined && r.counter !== r.authorizedCounter + 1) return fraud(EvidenceKind.MisplacedLoad, null, 'stored-first');
-  if (r.counter === 1 && (!bytesEqual(r.prevHash, GENESIS_HASH) || before(r.kind, r.amount, r.balanceAfter) !== 0)) return fraud(EvidenceKind.BadGenesis, null, 'stored-first');
+  if (same !== undefined)
+    return {
+      kind: 'double-spend',
+      evidence: EvidenceKind.ConflictingCounter,
+      primary: false,
+      counterpart: same,
+      order: 'stored-first',
+    };
+  if (r.authorizedCounter !== undefined && r.counter !== r.authorizedCounter + 1)
+    return fraud(EvidenceKind.MisplacedLoad, null, 'stored-first');
+  if (r.counter === 1 && (!bytesEqual(r.prevHash, GENESIS_HASH) || before(r.kind, r.amount, r.balanceAfter) !== 0))
+    return fraud(EvidenceKind.BadGenesis, null, 'stored-first');
   const prev = primaryAt(neighbours, r.counter - 1);
   const next = primaryAt(neighbours, r.counter + 1);
-  if (prev !== undefined && !bytesEqual(r.prevHash, prev.id)) return fraud(EvidenceKind.ChainFork, prev, 'stored-first');
+  if (prev !== undefined && !bytesEqual(r.prevHash, prev.id))
+    return fraud(EvidenceKind.ChainFork, prev, 'stored-first');
   if (next !== undefined && !bytesEqual(next.prevHash, r.id)) return fraud(EvidenceKind.ChainFork, next, 'new-first');
-  if (prev !== undefined && before(r.kind, r.amount, r.balanceAfter) !== prev.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, prev, 'stored-first');
-  if (next !== undefined && before(next.kind, next.amount, next.balanceAfter) !== r.balanceAfter) return fraud(EvidenceKind.BalanceMismatch, next, 'new-first');
-  if (r.kind === ReceiptKind.Pay && card.paid + r.amount > card.authorized) return fraud(EvidenceKind.OverSpend, null, 'stored-first');
+  if (prev !== undefined && before(r.kind, r.amount, r.balanceAfter) !== prev.balanceAfter)
+    return fraud(EvidenceKind.BalanceMismatch, prev, 'stored-first');
+  if (next !== undefined && before(next.kind, next.amount, next.balanceAfter) !== r.balanceAfter)
+    return fraud(EvidenceKind.BalanceMismatch, next, 'new-first');
+  if (r.kind === ReceiptKind.Pay && card.paid + r.amount > card.authorized)
+    return fraud(EvidenceKind.OverSpend, null, 'stored-first');
   if (r.kind === ReceiptKind.Pay && card.revokedAt !== null && r.time > card.revokedAt + graceSeconds) return DENIED;
   return CREDIT;
 }
@@ -68,7 +92,11 @@ function primaryAt(neighbours: readonly ChainNeighbour[], counter: number): Chai
   return undefined;
 }
 
-function fraud(evidence: EvidenceKind, counterpart: ChainNeighbour | null, order: 'stored-first' | 'new-first'): Verdict {
+function fraud(
+  evidence: EvidenceKind,
+  counterpart: ChainNeighbour | null,
+  order: 'stored-first' | 'new-first',
+): Verdict {
   return { kind: 'double-spend', evidence, primary: true, counterpart, order };
 }
 

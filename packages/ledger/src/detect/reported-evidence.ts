@@ -30,31 +30,50 @@ import type { RecordedCase } from '../store/ledger-store.js';
  * @throws LedgerError STORAGE
  * @example const r = await recordReportedEvidence(ctx, bytes); if (r.ok) console.log('case', r.value.caseId)
  */
-export async function recordReportedEvidence(ctx: LedgerContext, bytes: Uint8Array): Promise<Verification<RecordedCase>> {
-  if (bytes.length > Limits.evidenceBytes) return fail(CheckId.Structure, `evidence of ${bytes.length} bytes exceeds ${Limits.evidenceBytes}`);
+export async function recordReportedEvidence(
+  ctx: LedgerContext,
+  bytes: Uint8Array,
+): Promise<Verification<RecordedCase>> {
+  if (bytes.length > Limits.evidenceBytes)
+    return fail(CheckId.Structure, `evidence of ${bytes.length} bytes exceeds ${Limits.evidenceBytes}`);
   const proven = verifyDoubleSpendEvidence(bytes, ctx.trust.root.cose.bytes, ctx.verifier);
   if (!proven.ok) return proven;
   const p = proven.value;
-  if (p.kind === EvidenceKind.OverSpend) return fail(CheckId.Evidence, 'over-spend evidence is only built by the ledger that authorized the loads');
+  if (p.kind === EvidenceKind.OverSpend)
+    return fail(CheckId.Evidence, 'over-spend evidence is only built by the ledger that authorized the loads');
   // Decoding cannot fail now: the verifier decoded the same bytes.
   const evidence = decodeDoubleSpendEvidence(bytes);
   const issuer = ctx.trust.get(Role.Issuer, p.issuerId);
-  const evidenceIssuer = decodeCertificate(decodeCoseSign1(evidence.issuerCertificate, Limits.certificateBytes).payload);
+  const evidenceIssuer = decodeCertificate(
+    decodeCoseSign1(evidence.issuerCertificate, Limits.certificateBytes).payload,
+  );
   if (issuer === undefined || !bytesEqual(issuer.payload.publicKey, evidenceIssuer.publicKey)) {
-    return fail(CheckId.CertChain, `issuer ${toHex(p.issuerId)} of the evidence is not one of this ledger's trust anchors`);
+    return fail(
+      CheckId.CertChain,
+      `issuer ${toHex(p.issuerId)} of the evidence is not one of this ledger's trust anchors`,
+    );
   }
   const profile = decodeCertificate(decodeCoseSign1(evidence.cardCertificate, Limits.certificateBytes).payload).card;
   if (profile === undefined) return fail(CheckId.CertRole, 'the evidence names no card certificate');
   const last = evidence.receipts[evidence.receipts.length - 1] as Uint8Array;
   const recorded = await ctx.store.recordReportedCase(
     {
-      card: { cardId: p.cardId, issuerId: p.issuerId, currency: profile.currency, certificate: evidence.cardCertificate },
+      card: {
+        cardId: p.cardId,
+        issuerId: p.issuerId,
+        currency: profile.currency,
+        certificate: evidence.cardCertificate,
+      },
       kind: p.kind,
       counters: p.counters,
       receiptId: sha256(decodeCoseSign1(last, Limits.receiptBytes).payload),
       evidence: bytes,
     },
-    { now: ctx.clock(), denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },
+    {
+      now: ctx.clock(),
+      denyListGraceSeconds: ctx.denyListGraceSeconds,
+      denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer },
+    },
   );
   return pass(recorded);
 }

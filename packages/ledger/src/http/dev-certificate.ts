@@ -32,27 +32,33 @@ export async function createDevCertificate(options: DevCertificateOptions = {}):
   const hosts = options.hosts ?? ['127.0.0.1', '::1', 'localhost'];
   const days = options.days ?? 365;
   if (hosts.length === 0) throw new RangeError('a certificate needs at least one host name or address');
-  if (!Number.isSafeInteger(days) || days < 1) throw new RangeError(`days must be a positive whole number, got ${days}`);
+  if (!Number.isSafeInteger(days) || days < 1)
+    throw new RangeError(`days must be a positive whole number, got ${days}`);
   // Loaded on demand: it installs a Reflect polyfill, which a ledger that only serves has no use for.
   const x509 = await import('@peculiar/x509');
   const keys = await webcrypto.subtle.generateKey(P256, true, ['sign', 'verify']);
   const notBefore = options.now ?? new Date();
   const serial = randomBytes(16);
   serial[0] = serial[0]! & 0x7f; // a positive INTEGER
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial.toString('hex'),
-    name: `CN=${hosts[0]!}`,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + days * 86_400_000),
-    keys,
-    signingAlgorithm: P256,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(hosts.map((h) => (isIP(h) === 0 ? { type: 'dns' as const, value: h } : { type: 'ip' as const, value: h }))),
-    ],
-  }, webcrypto as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1]);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial.toString('hex'),
+      name: `CN=${hosts[0]!}`,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + days * 86_400_000),
+      keys,
+      signingAlgorithm: P256,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(
+          hosts.map((h) => (isIP(h) === 0 ? { type: 'dns' as const, value: h } : { type: 'ip' as const, value: h })),
+        ),
+      ],
+    },
+    webcrypto as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
+  );
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' });
   return { cert: cert.toString('pem'), key: String(key) };

@@ -14,7 +14,12 @@ export interface EnrolmentLimits {
  * these do not protect the codes (nothing guesses 2^128); they stop a token-spraying client early and keep a
  * distributed one to ~10,000 attempts a day, and a locked-out enrolment can still be done offline with the CLI.
  */
-export const DEFAULT_ENROLMENT_LIMITS: EnrolmentLimits = { clientFailures: 5, globalFailures: 100, windowSeconds: 900, lockoutSeconds: 900 };
+export const DEFAULT_ENROLMENT_LIMITS: EnrolmentLimits = {
+  clientFailures: 5,
+  globalFailures: 100,
+  windowSeconds: 900,
+  lockoutSeconds: 900,
+};
 
 /** Failure times within the window and the end of a lockout, for one client or for all. */
 interface Tally {
@@ -37,7 +42,9 @@ export class EnrolmentThrottle {
     private readonly limits: EnrolmentLimits,
     private readonly clock: () => number,
   ) {
-    for (const [k, v] of Object.entries(limits)) if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`enrolment limit ${k} must be a positive integer, got ${String(v)}`);
+    for (const [k, v] of Object.entries(limits))
+      if (!Number.isSafeInteger(v) || v < 1)
+        throw new RangeError(`enrolment limit ${k} must be a positive integer, got ${String(v)}`);
   }
 
   /** Seconds until `client` may try to enrol again; 0 when it may now. */
@@ -70,7 +77,8 @@ export class EnrolmentThrottle {
 
   private forgetIdle(now: number): void {
     for (const [client, tally] of this.clients) {
-      if (tally.lockedUntil <= now && tally.failures.every((t) => t <= now - this.limits.windowSeconds)) this.clients.delete(client);
+      if (tally.lockedUntil <= now && tally.failures.every((t) => t <= now - this.limits.windowSeconds))
+        this.clients.delete(client);
     }
   }
 }

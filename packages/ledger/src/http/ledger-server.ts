@@ -119,7 +119,14 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
     bodyLimit: JSON_BODY_LIMIT,
     ...(options.tls === undefined
       ? { http: nodeServer }
-      : { https: { ...nodeServer, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: limits.handshakeTimeoutMs } }),
+      : {
+          https: {
+            ...nodeServer,
+            cert: options.tls.cert,
+            key: options.tls.key,
+            handshakeTimeout: limits.handshakeTimeoutMs,
+          },
+        }),
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Node's own bound on receiving a whole request: the longest body deadline, as a backstop for the hook below.
@@ -132,7 +139,13 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
     const retryAfterSeconds = overRate(request);
     if (retryAfterSeconds === undefined) return done();
     void reply.header('retry-after', String(retryAfterSeconds));
-    done(new LedgerError(LedgerErrorCode.RateLimited, `more than ${limits.rateLimitMax} requests from this address in ${limits.rateLimitWindowMs / 1000} s: retry in ${retryAfterSeconds} s`, { detail: { retryAfterSeconds } }));
+    done(
+      new LedgerError(
+        LedgerErrorCode.RateLimited,
+        `more than ${limits.rateLimitMax} requests from this address in ${limits.rateLimitWindowMs / 1000} s: retry in ${retryAfterSeconds} s`,
+        { detail: { retryAfterSeconds } },
+      ),
+    );
   });
 
   app.addContentTypeParser(CBOR_CONTENT_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -142,8 +155,11 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
       const status = STATUS_OF_ERROR[error.code] ?? 500;
       return reply.code(status).send({ error: error.code, reason: status === 500 ? 'internal error' : error.message });
     }
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    return reply.code(status).send({ error: error.code ?? 'INTERNAL', reason: status === 500 ? 'internal error' : error.message });
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply
+      .code(status)
+      .send({ error: error.code ?? 'INTERNAL', reason: status === 500 ? 'internal error' : error.message });
   });
 
   app.post(LedgerApi.batches, { bodyLimit: Limits.batchBytes }, async (request, reply) => {
@@ -175,8 +191,12 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
       throw e;
     }
     return {
-      certificate: toHex(record.certificate), acquirerId: toHex(ledger.context.acquirer.id), terminalId: toHex(record.terminalId),
-      merchantId: toHex(record.merchantId), mcc: record.mcc, name: record.name,
+      certificate: toHex(record.certificate),
+      acquirerId: toHex(ledger.context.acquirer.id),
+      terminalId: toHex(record.terminalId),
+      merchantId: toHex(record.merchantId),
+      mcc: record.mcc,
+      name: record.name,
     };
   });
 
@@ -192,7 +212,11 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
     const result = await ledger.recordLoadReceipt(bodyBytes(request.body));
     if (!result.ok) return refuse(reply, 422, result.check, result.reason);
     const o = result.value;
-    return { status: RECEIPT_STATUS_NAME[o.status], ...(o.check !== undefined && { check: o.check }), ...(o.reason !== undefined && { reason: o.reason }) };
+    return {
+      status: RECEIPT_STATUS_NAME[o.status],
+      ...(o.check !== undefined && { check: o.check }),
+      ...(o.reason !== undefined && { reason: o.reason }),
+    };
   });
 
   // Proof that a card's key signed what no genuine card signs, from a terminal that saw it (6.2): self-verifying.
@@ -211,7 +235,8 @@ export function buildLedgerServer(options: LedgerServerOptions): LedgerServer {
 function checkedLimits(overrides: Partial<LedgerServerLimits> | undefined): LedgerServerLimits {
   const limits = { ...DEFAULT_LEDGER_SERVER_LIMITS, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`server limit ${name} must be a positive whole number, got ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`server limit ${name} must be a positive whole number, got ${String(value)}`);
   }
   return limits;
 }
@@ -226,7 +251,12 @@ function bodyDeadlineMs(bytes: number, limits: LedgerServerLimits): number {
  * the connection (the client learns nothing more than a reset; an honest terminal retries). Runs before the rate
  * limit, so a refused request's unread body is bounded too.
  */
-function guardBody(request: IncomingMessage, response: ServerResponse, bodyLimit: number, limits: LedgerServerLimits): void {
+function guardBody(
+  request: IncomingMessage,
+  response: ServerResponse,
+  bodyLimit: number,
+  limits: LedgerServerLimits,
+): void {
   const declared = Number(request.headers['content-length'] ?? 0);
   const chunked = request.headers['transfer-encoding'] !== undefined;
   if (!chunked && !(declared > 0)) return;
@@ -260,7 +290,9 @@ function rateLimiter(limits: LedgerServerLimits): (request: FastifyRequest) => n
     }
     const count = (counts.get(request.ip) ?? 0) + 1;
     counts.set(request.ip, count);
-    return count <= limits.rateLimitMax ? undefined : Math.ceil(((current + 1) * limits.rateLimitWindowMs - now) / 1000);
+    return count <= limits.rateLimitMax
+      ? undefined
+      : Math.ceil(((current + 1) * limits.rateLimitWindowMs - now) / 1000);
   };
 }
 

@@ -15,7 +15,13 @@ export function byteKey(bytes: Uint8Array): string {
  */
 export function idKeyAt(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(
-    bytes[at] as number, bytes[at + 1] as number, bytes[at + 2] as number, bytes[at + 3] as number,
-    bytes[at + 4] as number, bytes[at + 5] as number, bytes[at + 6] as number, bytes[at + 7] as number,
+    bytes[at] as number,
+    bytes[at + 1] as number,
+    bytes[at + 2] as number,
+    bytes[at + 3] as number,
+    bytes[at + 4] as number,
+    bytes[at + 5] as number,
+    bytes[at + 6] as number,
+    bytes[at + 7] as number,
   );
 }

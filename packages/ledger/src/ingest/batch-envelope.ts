@@ -33,7 +33,13 @@ export interface VerifiedEnvelope {
  * receipt than everything else in the envelope. The batch is read in place (readBatchInPlace: its receipts and
  * certificates are views of `bytes`); core's decoders only see what that reader declines.
  */
-export function verifyBatchEnvelope(bytes: Uint8Array, trust: TrustStore, verifier: SignatureVerifier, now: number, graceSeconds: number): Verification<VerifiedEnvelope> {
+export function verifyBatchEnvelope(
+  bytes: Uint8Array,
+  trust: TrustStore,
+  verifier: SignatureVerifier,
+  now: number,
+  graceSeconds: number,
+): Verification<VerifiedEnvelope> {
   let cose;
   let batch;
   const inPlace = readBatchInPlace(bytes);
@@ -43,12 +49,26 @@ export function verifyBatchEnvelope(bytes: Uint8Array, trust: TrustStore, verifi
       cose = decodeCoseSign1(bytes, Limits.batchBytes);
       batch = decodeUploadBatch(cose.payload);
     } catch (e) {
-      if (e instanceof CoseError || e instanceof CodecError) return fail(CheckId.Structure, `upload batch: ${e.message}`, e);
+      if (e instanceof CoseError || e instanceof CodecError)
+        return fail(CheckId.Structure, `upload batch: ${e.message}`, e);
       throw e;
     }
   }
-  const terminal = verifyTerminalSignature(cose, batch.terminalCertificate, batch.terminalId, 'batch', trust, verifier, now, graceSeconds);
+  const terminal = verifyTerminalSignature(
+    cose,
+    batch.terminalCertificate,
+    batch.terminalId,
+    'batch',
+    trust,
+    verifier,
+    now,
+    graceSeconds,
+  );
   if (!terminal.ok) return terminal;
   const digest = hash('sha256', cose.payload, 'buffer');
-  return pass({ batchId: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength), batch, terminal: terminal.value });
+  return pass({
+    batchId: new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength),
+    batch,
+    terminal: terminal.value,
+  });
 }

@@ -44,7 +44,8 @@ export function readBatchInPlace(bytes: Uint8Array): InPlaceBatch | null {
   if (!c.skip(0xd2) || !c.skip(0x84)) return null;
   const protectedBytes = bytesView(c, ES256_PROTECTED_HEADER.length, ES256_PROTECTED_HEADER.length);
   if (protectedBytes === null) return null;
-  for (let i = 0; i < ES256_PROTECTED_HEADER.length; i++) if (protectedBytes[i] !== ES256_PROTECTED_HEADER[i]) return null;
+  for (let i = 0; i < ES256_PROTECTED_HEADER.length; i++)
+    if (protectedBytes[i] !== ES256_PROTECTED_HEADER[i]) return null;
   if (!c.skip(0xa0)) return null;
   const payloadAt = c.byteString(0, Limits.batchBytes);
   if (payloadAt < 0) return null;
@@ -55,7 +56,8 @@ export function readBatchInPlace(bytes: Uint8Array): InPlaceBatch | null {
 
   // The payload: {0: 7, 1: terminal id, 2: sequence, 3: createdAt, 4: terminal certificate, 5: [certificates], 6: [receipts]}.
   c.reset(c.bytes, payloadAt, payloadEnd);
-  if (!c.skip(0xa7) || !c.skip(0) || c.argument(0, MessageType.UploadBatch) !== MessageType.UploadBatch || !c.skip(1)) return null;
+  if (!c.skip(0xa7) || !c.skip(0) || c.argument(0, MessageType.UploadBatch) !== MessageType.UploadBatch || !c.skip(1))
+    return null;
   const terminalId = bytesView(c, 8, 8);
   if (terminalId === null) return null;
   const sequence = c.skip(2) ? c.argument(0, 0xffff_ffff) : -1;

@@ -12,7 +12,12 @@ import {
   openOrFail,
 } from '@ehkd/core';
 import type { LedgerContext } from '../ledger-context.js';
-import { ReceiptKind, type CardCertificateRecord, type DenyListVersion, type VerifiedReceipt } from '../store/ledger-store.js';
+import {
+  ReceiptKind,
+  type CardCertificateRecord,
+  type DenyListVersion,
+  type VerifiedReceipt,
+} from '../store/ledger-store.js';
 import { enrolledMerchant } from '../scheme/enrolled-merchant.js';
 import { verifyBatchEnvelope } from './batch-envelope.js';
 import type { ReceiptCheck } from './receipt-check.js';
@@ -57,7 +62,12 @@ export interface VerifiedBatch {
 }
 
 /** Why a whole batch was refused: its envelope, or its terminal, cannot be trusted. `enrolled` false means 403. */
-export type BatchRefusal = { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly enrolled: boolean };
+export type BatchRefusal = {
+  readonly ok: false;
+  readonly check: CheckId;
+  readonly reason: string;
+  readonly enrolled: boolean;
+};
 
 /**
  * Ingests upload batches (HTTP or hand-carried files): verifies the envelope (terminal certificate chain and
@@ -76,7 +86,11 @@ export class BatchIngestor {
    * @returns the ingested batch, or a typed refusal of the whole batch.
    * @throws LedgerError WORKER / STORAGE on infrastructure failures (nothing is applied then).
    */
-  async ingest(bytes: Uint8Array, source: string, onProgress?: (verified: number, total: number) => void): Promise<IngestedBatch | BatchRefusal> {
+  async ingest(
+    bytes: Uint8Array,
+    source: string,
+    onProgress?: (verified: number, total: number) => void,
+  ): Promise<IngestedBatch | BatchRefusal> {
     const verified = await this.verify(bytes, source, onProgress);
     return verified.ok ? this.apply(verified) : verified;
   }
@@ -85,7 +99,11 @@ export class BatchIngestor {
    * The first half of `ingest`: the envelope, the terminal's enrolment and every receipt verified, nothing stored.
    * Callers that must apply batches in a given order (files) verify ahead and apply in order.
    */
-  async verify(bytes: Uint8Array, source: string, onProgress?: (verified: number, total: number) => void): Promise<VerifiedBatch | BatchRefusal> {
+  async verify(
+    bytes: Uint8Array,
+    source: string,
+    onProgress?: (verified: number, total: number) => void,
+  ): Promise<VerifiedBatch | BatchRefusal> {
     const ctx = this.ctx;
     const now = ctx.clock();
     const envelope = verifyBatchEnvelope(bytes, ctx.trust, ctx.verifier, now, ctx.terminalExpiryGraceSeconds);
@@ -102,7 +120,13 @@ export class BatchIngestor {
     // A terminal uploading within its certificate's expiry grace delivers only what it took while certified.
     const notAfter = terminal.payload.notAfter;
     const checks = verified.map((c): ReceiptCheck =>
-      c.ok && c.time > notAfter ? { ok: false, check: CheckId.CertExpiry, reason: `taken after the terminal certificate expired (${new Date(notAfter * 1000).toISOString()})` } : c,
+      c.ok && c.time > notAfter
+        ? {
+            ok: false,
+            check: CheckId.CertExpiry,
+            reason: `taken after the terminal certificate expired (${new Date(notAfter * 1000).toISOString()})`,
+          }
+        : c,
     );
     return { ok: true, batchId, batch: b, merchantId, checks, source };
   }
@@ -126,28 +150,60 @@ export class BatchIngestor {
       const receiptBytes = b.receipts[i] as Uint8Array;
       if (!c.ok) {
         rejected++;
-        outcomes[i] = { receiptId: rejectedId(receiptBytes), status: ReceiptStatus.Rejected, check: c.check, reason: truncateUtf8(c.reason, REASON_CAP) };
+        outcomes[i] = {
+          receiptId: rejectedId(receiptBytes),
+          status: ReceiptStatus.Rejected,
+          check: c.check,
+          reason: truncateUtf8(c.reason, REASON_CAP),
+        };
         return;
       }
-      if (!cards.has(c.certIndex)) cards.set(c.certIndex, { cardId: c.cardId, issuerId: c.issuerId, currency: c.currency, certificate: b.cardCertificates[c.certIndex] as Uint8Array });
+      if (!cards.has(c.certIndex))
+        cards.set(c.certIndex, {
+          cardId: c.cardId,
+          issuerId: c.issuerId,
+          currency: c.currency,
+          certificate: b.cardCertificates[c.certIndex] as Uint8Array,
+        });
       verified.push({
-        id: c.id, bytes: receiptBytes, kind: ReceiptKind.Pay, cardId: c.cardId, counter: c.counter, amount: c.amount, currency: c.currency,
-        balanceAfter: c.balanceAfter, prevHash: c.prevHash, time: c.time,
+        id: c.id,
+        bytes: receiptBytes,
+        kind: ReceiptKind.Pay,
+        cardId: c.cardId,
+        counter: c.counter,
+        amount: c.amount,
+        currency: c.currency,
+        balanceAfter: c.balanceAfter,
+        prevHash: c.prevHash,
+        time: c.time,
       });
       verifiedAt.push(i);
     });
 
     const applied = await ctx.store.applyReceipts(
       {
-        batch: { batchId, terminalId: b.terminalId, merchantId, sequence: b.sequence, createdAt: b.createdAt, source, receiptCount: total },
+        batch: {
+          batchId,
+          terminalId: b.terminalId,
+          merchantId,
+          sequence: b.sequence,
+          createdAt: b.createdAt,
+          source,
+          receiptCount: total,
+        },
         cards: [...cards.values()],
         receipts: verified,
         rejectedCount: rejected,
       },
-      { now, denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },
+      {
+        now,
+        denyListGraceSeconds: ctx.denyListGraceSeconds,
+        denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer },
+      },
     );
     applied.outcomes.forEach((o, k) => {
-      outcomes[verifiedAt[k] as number] = o.reason === undefined ? o : { ...o, reason: truncateUtf8(o.reason, REASON_CAP) };
+      outcomes[verifiedAt[k] as number] =
+        o.reason === undefined ? o : { ...o, reason: truncateUtf8(o.reason, REASON_CAP) };
     });
     const result = signCoseSign1(ctx.acquirer.signer, encodeBatchResult({ batchId, processedAt: now, outcomes }));
     return {

@@ -123,13 +123,16 @@ export class BatchReceiptVerifier {
   private check(i: number, f: ReceiptFields, cards: BatchCards, payee: Uint8Array, out: CheckRecords): void {
     if (f.type !== MessageType.PayReceipt) return out.reject(i, CheckId.Structure, LOAD_IN_BATCH);
     const card = cards.get(idKeyAt(f.cardIdIn, f.cardIdAt));
-    if (card === undefined) return out.reject(i, CheckId.CertChain, noCertificate(f.cardIdIn.subarray(f.cardIdAt, f.cardIdAt + 8)));
+    if (card === undefined)
+      return out.reject(i, CheckId.CertChain, noCertificate(f.cardIdIn.subarray(f.cardIdAt, f.cardIdAt + 8)));
     const entry = card.entry;
     if (!entry.ok) return out.reject(i, entry.check, entry.reason);
     const invalid = invalidAt(entry, f.time);
     if (invalid !== null) return out.reject(i, CheckId.CertExpiry, invalid);
-    if (entry.cert.card === undefined || f.currency !== entry.cert.card.currency) return out.reject(i, CheckId.Currency, wrongCurrency(f.currency));
-    if (f.amount > entry.cert.card.maxPayment) return out.reject(i, CheckId.Amount, overMaxPayment(f.amount, entry.cert.card.maxPayment));
+    if (entry.cert.card === undefined || f.currency !== entry.cert.card.currency)
+      return out.reject(i, CheckId.Currency, wrongCurrency(f.currency));
+    if (f.amount > entry.cert.card.maxPayment)
+      return out.reject(i, CheckId.Amount, overMaxPayment(f.amount, entry.cert.card.maxPayment));
     // Both readers accept only the protected header {1: -7}, so the Sig_structure is the fixed prefix, the
     // payload's byte-string head and the payload, copied into place instead of encoded.
     const payload = f.payloadIn;
@@ -144,14 +147,30 @@ export class BatchReceiptVerifier {
     for (let k = f.payloadStart; k < f.payloadEnd; k++) sig1[at++] = payload[k] as number;
     const signature = this.signature;
     for (let k = 0; k < ES256_SIGNATURE_LENGTH; k++) signature[k] = f.signatureIn[f.signatureAt + k] as number;
-    if (!this.verifier.verify(entry.cert.publicKey, this.sig1Views[length] as Buffer, signature)) return out.reject(i, CheckId.Signature, BAD_SIGNATURE);
+    if (!this.verifier.verify(entry.cert.publicKey, this.sig1Views[length] as Buffer, signature))
+      return out.reject(i, CheckId.Signature, BAD_SIGNATURE);
     for (let k = 0; k < 8; k++) {
-      if (f.field5In[f.field5At + k] !== payee[k]) return out.reject(i, CheckId.Payee, wrongPayee(f.field5In.subarray(f.field5At, f.field5At + 8), payee));
+      if (f.field5In[f.field5At + k] !== payee[k])
+        return out.reject(i, CheckId.Payee, wrongPayee(f.field5In.subarray(f.field5At, f.field5At + 8), payee));
     }
     // node:crypto's one-shot SHA-256 is several times core's portable one; the identity is the same SHA-256 of the
     // payload. As a 'binary' (latin1) string it costs no buffer: a third of the CPU, garbage collection included.
     const id = hash('sha256', this.payloadViews[length] as Buffer, 'binary');
-    out.accept(i, card.index, f.counter, f.currency, f.amount, f.balanceAfter, f.time, id, f.cardIdIn, f.cardIdAt, f.prevHashIn, f.prevHashAt, entry.cert.signer);
+    out.accept(
+      i,
+      card.index,
+      f.counter,
+      f.currency,
+      f.amount,
+      f.balanceAfter,
+      f.time,
+      id,
+      f.cardIdIn,
+      f.cardIdAt,
+      f.prevHashIn,
+      f.prevHashAt,
+      entry.cert.signer,
+    );
   }
 
   private entry(bytes: Uint8Array): CertEntry {
@@ -173,7 +192,9 @@ export class BatchReceiptVerifier {
         cert,
         windows: [
           [cert.notBefore, cert.notAfter, `card ${toHex(cert.subject)}`],
-          ...(issuer === undefined ? [] : [[issuer.payload.notBefore, issuer.payload.notAfter, `issuer ${toHex(cert.signer)}`] as const]),
+          ...(issuer === undefined
+            ? []
+            : [[issuer.payload.notBefore, issuer.payload.notAfter, `issuer ${toHex(cert.signer)}`] as const]),
           [root.notBefore, root.notAfter, 'root'],
         ],
       };
@@ -200,7 +221,15 @@ interface ReceiptFields extends InPlaceReceipt {
 
 function receiptFields(): ReceiptFields {
   const none = new Uint8Array(0);
-  return { ...inPlaceReceipt(), cardIdIn: none, field5In: none, nonceIn: none, prevHashIn: none, payloadIn: none, signatureIn: none };
+  return {
+    ...inPlaceReceipt(),
+    cardIdIn: none,
+    field5In: none,
+    nonceIn: none,
+    prevHashIn: none,
+    payloadIn: none,
+    signatureIn: none,
+  };
 }
 
 /**
@@ -270,7 +299,8 @@ function wrongPayee(receiptPayee: Uint8Array, payee: Uint8Array): string {
 /** Why the card's certificate chain was not valid at a payment's time, or null if it was. */
 function invalidAt(entry: CertEntry & { readonly ok: true }, time: number): string | null {
   for (const [notBefore, notAfter, what] of entry.windows) {
-    if (time < notBefore || time > notAfter) return `${what} certificate not valid at the payment time ${new Date(time * 1000).toISOString()}`;
+    if (time < notBefore || time > notAfter)
+      return `${what} certificate not valid at the payment time ${new Date(time * 1000).toISOString()}`;
   }
   return null;
 }

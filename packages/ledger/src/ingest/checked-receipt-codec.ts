@@ -43,8 +43,19 @@ export class CheckRecords {
    * copied from where they lie (`cardIdAt` in `cardIdIn`, `prevHashAt` in `prevHashIn`), often the received bytes.
    */
   accept(
-    i: number, certIndex: number, counter: number, currency: number, amount: number, balanceAfter: number, time: number,
-    id: string, cardIdIn: Uint8Array, cardIdAt: number, prevHashIn: Uint8Array, prevHashAt: number, issuerId: Uint8Array,
+    i: number,
+    certIndex: number,
+    counter: number,
+    currency: number,
+    amount: number,
+    balanceAfter: number,
+    time: number,
+    id: string,
+    cardIdIn: Uint8Array,
+    cardIdAt: number,
+    prevHashIn: Uint8Array,
+    prevHashAt: number,
+    issuerId: Uint8Array,
   ): void {
     const at = i * RECORD;
     const view = this.view;

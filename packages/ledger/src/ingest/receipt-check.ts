@@ -18,5 +18,4 @@ export interface CheckedFields {
 
 /** A worker's verdict on one receipt of a batch: verified fields, or the check that failed. */
 export type ReceiptCheck =
-  | ({ readonly ok: true } & CheckedFields)
-  | { readonly ok: false; readonly check: CheckId; readonly reason: string };
+  ({ readonly ok: true } & CheckedFields) | { readonly ok: false; readonly check: CheckId; readonly reason: string };

@@ -31,7 +31,21 @@ export interface InPlaceReceipt {
 
 /** A fresh InPlaceReceipt to reuse across reads. */
 export function inPlaceReceipt(): InPlaceReceipt {
-  return { type: 0, payloadStart: 0, payloadEnd: 0, signatureAt: 0, cardIdAt: 0, counter: 0, amount: 0, currency: 0, field5At: 0, nonceAt: -1, time: -1, balanceAfter: 0, prevHashAt: 0 };
+  return {
+    type: 0,
+    payloadStart: 0,
+    payloadEnd: 0,
+    signatureAt: 0,
+    cardIdAt: 0,
+    counter: 0,
+    amount: 0,
+    currency: 0,
+    field5At: 0,
+    nonceAt: -1,
+    time: -1,
+    balanceAfter: 0,
+    prevHashAt: 0,
+  };
 }
 
 // Heads of deterministic CBOR, spelt out: the only encodings of our receipt profile's fixed items.
@@ -59,7 +73,8 @@ export function readReceiptInPlace(bytes: Uint8Array, start: number, end: number
   if (!c.skip(TAG_18) || !c.skip(ARRAY_4)) return false;
   const protectedAt = c.byteString(ES256_PROTECTED_HEADER.length, ES256_PROTECTED_HEADER.length);
   if (protectedAt < 0) return false;
-  for (let i = 0; i < ES256_PROTECTED_HEADER.length; i++) if (bytes[protectedAt + i] !== ES256_PROTECTED_HEADER[i]) return false;
+  for (let i = 0; i < ES256_PROTECTED_HEADER.length; i++)
+    if (bytes[protectedAt + i] !== ES256_PROTECTED_HEADER[i]) return false;
   if (!c.skip(EMPTY_MAP)) return false;
   const payloadStart = c.byteString(0, Limits.receiptBytes);
   if (payloadStart < 0) return false;

@@ -66,9 +66,12 @@ export class VerifyPool {
   private constructor(private readonly workers: PoolWorker[]) {
     for (const w of workers) {
       w.worker.on('message', (m: WorkerResponse) => this.onMessage(w, m));
-      w.worker.on('error', (e) => this.fail(new LedgerError(LedgerErrorCode.Worker, `verification worker failed: ${e.message}`, { cause: e })));
+      w.worker.on('error', (e) =>
+        this.fail(new LedgerError(LedgerErrorCode.Worker, `verification worker failed: ${e.message}`, { cause: e })),
+      );
       w.worker.on('exit', (code) => {
-        if (!this.closing) this.fail(new LedgerError(LedgerErrorCode.Worker, `verification worker exited with code ${code}`));
+        if (!this.closing)
+          this.fail(new LedgerError(LedgerErrorCode.Worker, `verification worker exited with code ${code}`));
       });
     }
   }
@@ -80,8 +83,13 @@ export class VerifyPool {
   static async start(anchors: VerifyWorkerData, options: { size?: number } = {}): Promise<VerifyPool> {
     const size = Math.max(1, options.size ?? availableParallelism());
     // Built JavaScript starts the built worker; the sources (tests, tsx) start the TypeScript one.
-    const module = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.ts' : './verify-worker.js', import.meta.url);
-    const workers = Array.from({ length: size }, () => spawnTsWorker(module, { workerData: { root: anchors.root, certificates: [...anchors.certificates] } }));
+    const module = new URL(
+      import.meta.url.endsWith('.ts') ? './verify-worker.ts' : './verify-worker.js',
+      import.meta.url,
+    );
+    const workers = Array.from({ length: size }, () =>
+      spawnTsWorker(module, { workerData: { root: anchors.root, certificates: [...anchors.certificates] } }),
+    );
     try {
       await Promise.all(workers.map((w) => ready(w)));
     } catch (e) {
@@ -115,7 +123,9 @@ export class VerifyPool {
       // A large batch of very few cards would leave workers idle: spread it evenly, every worker with every certificate.
       const total = request.receipts.length;
       if (n > 1 && total >= n * CHUNK && Math.max(...lanes.map((l) => l.length)) > (2 * total) / n) {
-        lanes = Array.from({ length: n }, (_, w) => Array.from({ length: total }, (_x, i) => i).filter((i) => Math.floor(i / CHUNK) % n === w));
+        lanes = Array.from({ length: n }, (_, w) =>
+          Array.from({ length: total }, (_x, i) => i).filter((i) => Math.floor(i / CHUNK) % n === w),
+        );
         needsAll = new Array<boolean>(n).fill(true);
       }
       const certLanes = request.cardCertificates.map((c) => cardLane(c, CERTIFICATE_SUBJECT, n));
@@ -123,7 +133,13 @@ export class VerifyPool {
         id: this.nextTask++,
         results: new Array<ReceiptCheck>(request.receipts.length),
         positions: [],
-        certificates: lanes.map((_, w) => packBytes(request.cardCertificates.filter((_c, k) => needsAll[w] === true || certLanes[k] === null || certLanes[k] === w))),
+        certificates: lanes.map((_, w) =>
+          packBytes(
+            request.cardCertificates.filter(
+              (_c, k) => needsAll[w] === true || certLanes[k] === null || certLanes[k] === w,
+            ),
+          ),
+        ),
         sentTo: new Set(),
         remaining: 0,
         done: 0,
@@ -137,7 +153,12 @@ export class VerifyPool {
           const positions = Uint32Array.from(lane.slice(start, start + CHUNK));
           const receipts = packBytes(Array.from(positions, (p) => request.receipts[p] as Uint8Array));
           task.positions.push(positions);
-          (this.workers[w] as PoolWorker).queue.push({ task, chunkId: task.remaining++, payee: request.payee, receipts });
+          (this.workers[w] as PoolWorker).queue.push({
+            task,
+            chunkId: task.remaining++,
+            payee: request.payee,
+            receipts,
+          });
         }
       });
       this.dispatch();
@@ -153,7 +174,8 @@ export class VerifyPool {
 
   private dispatch(): void {
     for (const target of this.workers) {
-      while (target.inFlight < IN_FLIGHT_PER_WORKER && target.queue.length > 0) this.send(target, target.queue.shift() as Chunk);
+      while (target.inFlight < IN_FLIGHT_PER_WORKER && target.queue.length > 0)
+        this.send(target, target.queue.shift() as Chunk);
     }
   }
 
@@ -172,7 +194,11 @@ export class VerifyPool {
     // The buffers move to the worker instead of being copied: each chunk's receipts are packed for one message, and
     // so are each worker's certificates of a task, sent with its first chunk only.
     const transfer = [chunk.receipts.data.buffer as ArrayBuffer, chunk.receipts.offsets.buffer as ArrayBuffer];
-    if (message.certificates !== null) transfer.push(message.certificates.data.buffer as ArrayBuffer, message.certificates.offsets.buffer as ArrayBuffer);
+    if (message.certificates !== null)
+      transfer.push(
+        message.certificates.data.buffer as ArrayBuffer,
+        message.certificates.offsets.buffer as ArrayBuffer,
+      );
     target.worker.postMessage(message, transfer);
   }
 
@@ -221,15 +247,39 @@ export class VerifyPool {
  * starting {0: type, 1: ...} with the id as an 8-byte string (head 48). `expect` lists the bytes that must be
  * there for the id to be where it is assumed; `id` is the offset of the id's last byte.
  */
-const RECEIPT_CARD_ID = { expect: [[0, 0xd2], [7, 0x58], [10, 0x00], [12, 0x01], [13, 0x48]], id: 21 } as const;
-const CERTIFICATE_SUBJECT = { expect: [[0, 0xd2], [7, 0x58], [10, 0x00], [11, 0x01], [12, 0x01], [14, 0x02], [15, 0x48]], id: 23 } as const;
+const RECEIPT_CARD_ID = {
+  expect: [
+    [0, 0xd2],
+    [7, 0x58],
+    [10, 0x00],
+    [12, 0x01],
+    [13, 0x48],
+  ],
+  id: 21,
+} as const;
+const CERTIFICATE_SUBJECT = {
+  expect: [
+    [0, 0xd2],
+    [7, 0x58],
+    [10, 0x00],
+    [11, 0x01],
+    [12, 0x01],
+    [14, 0x02],
+    [15, 0x48],
+  ],
+  id: 23,
+} as const;
 
 /**
  * The worker lane of a card, from a byte of its id, so that a card's receipts and its certificate meet in one
  * worker; null when the bytes are not laid out as expected (such a receipt goes to any worker with every
  * certificate, and is verified, and most likely rejected, all the same).
  */
-function cardLane(bytes: Uint8Array, layout: typeof RECEIPT_CARD_ID | typeof CERTIFICATE_SUBJECT, lanes: number): number | null {
+function cardLane(
+  bytes: Uint8Array,
+  layout: typeof RECEIPT_CARD_ID | typeof CERTIFICATE_SUBJECT,
+  lanes: number,
+): number | null {
   if (bytes.length <= layout.id) return null;
   for (const [at, value] of layout.expect) if (bytes[at] !== value) return null;
   return (bytes[layout.id] as number) % lanes;
@@ -240,11 +290,16 @@ function ready(worker: Worker): Promise<void> {
     const onMessage = (m: WorkerResponse): void => {
       cleanup();
       if (m.type === 'ready') resolve();
-      else reject(new LedgerError(LedgerErrorCode.Worker, m.type === 'failed' ? m.reason : `unexpected ${m.type} before ready`));
+      else
+        reject(
+          new LedgerError(LedgerErrorCode.Worker, m.type === 'failed' ? m.reason : `unexpected ${m.type} before ready`),
+        );
     };
     const onError = (e: Error): void => {
       cleanup();
-      reject(new LedgerError(LedgerErrorCode.Worker, `verification worker could not start: ${e.message}`, { cause: e }));
+      reject(
+        new LedgerError(LedgerErrorCode.Worker, `verification worker could not start: ${e.message}`, { cause: e }),
+      );
     };
     const onExit = (code: number): void => {
       cleanup();

@@ -25,5 +25,11 @@ export type WorkerRequest =
 export type WorkerResponse =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly reason: string }
-  | { readonly type: 'chunk'; readonly taskId: number; readonly chunkId: number; readonly records: ArrayBuffer; readonly rejections: PackedRejection[] }
+  | {
+      readonly type: 'chunk';
+      readonly taskId: number;
+      readonly chunkId: number;
+      readonly records: ArrayBuffer;
+      readonly rejections: PackedRejection[];
+    }
   | { readonly type: 'chunk-failed'; readonly taskId: number; readonly chunkId: number; readonly reason: string };

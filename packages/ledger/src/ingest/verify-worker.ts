@@ -32,9 +32,17 @@ if (!trust.ok) {
         await verifier.prepare(cardKeys(cards));
       }
       const { records, rejections } = receipts.verify(m.receipts, cards, m.payee);
-      port.postMessage({ type: 'chunk', taskId: m.taskId, chunkId: m.chunkId, records, rejections } satisfies WorkerResponse, [records]);
+      port.postMessage(
+        { type: 'chunk', taskId: m.taskId, chunkId: m.chunkId, records, rejections } satisfies WorkerResponse,
+        [records],
+      );
     } catch (e) {
-      port.postMessage({ type: 'chunk-failed', taskId: m.taskId, chunkId: m.chunkId, reason: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies WorkerResponse);
+      port.postMessage({
+        type: 'chunk-failed',
+        taskId: m.taskId,
+        chunkId: m.chunkId,
+        reason: e instanceof Error ? (e.stack ?? e.message) : String(e),
+      } satisfies WorkerResponse);
     }
   };
   // Messages are handled one after the other, in arrival order, although preparing keys awaits.

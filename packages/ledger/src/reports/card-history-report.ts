@@ -69,8 +69,15 @@ export function renderCardHistory(h: CardHistory): string {
   const table = renderTable(
     ['counter', 'kind', 'amount', 'balance', 'time', 'disposition', 'case', 'merchant', 'receipt'],
     h.receipts.map((r) => [
-      `${r.counter}${r.primary ? '' : '*'}`, r.kind, money(r.amount), money(r.balanceAfter), r.time,
-      r.liability === null ? r.disposition : `${r.disposition} (${r.liability} liable)`, r.caseId === null ? '' : String(r.caseId), r.merchantId ?? '', r.receiptId.slice(0, 16),
+      `${r.counter}${r.primary ? '' : '*'}`,
+      r.kind,
+      money(r.amount),
+      money(r.balanceAfter),
+      r.time,
+      r.liability === null ? r.disposition : `${r.disposition} (${r.liability} liable)`,
+      r.caseId === null ? '' : String(r.caseId),
+      r.merchantId ?? '',
+      r.receiptId.slice(0, 16),
     ]),
     [0, 2, 3],
   );

@@ -46,8 +46,14 @@ export function renderFraudCases(lines: readonly FraudCaseLine[], currency: numb
   return renderTable(
     ['case', 'kind', 'card', 'issuer (liable)', 'counters', 'detected', 'flagged', 'evidence'],
     lines.map((c) => [
-      String(c.caseId), c.kind, c.cardId, c.issuerId, c.counters.join(','), c.detectedAt,
-      `${formatAmount(c.flaggedAmount, currency)} (${c.flaggedCount})`, c.evidenceBytes === null ? 'none (exceeds core limits)' : `${c.evidenceBytes} B`,
+      String(c.caseId),
+      c.kind,
+      c.cardId,
+      c.issuerId,
+      c.counters.join(','),
+      c.detectedAt,
+      `${formatAmount(c.flaggedAmount, currency)} (${c.flaggedCount})`,
+      c.evidenceBytes === null ? 'none (exceeds core limits)' : `${c.evidenceBytes} B`,
     ]),
     [0, 6],
   );

@@ -16,8 +16,16 @@ export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRec
       `  difference ${m(t.difference)}: explained by fraud cases ${m(t.explained)}, unexplained ${m(t.unexplained)}`,
       `  merchant settlement credited ${m(t.merchantSettlement)} (${t.merchantSettlement === t.settled ? 'agrees' : 'DISAGREES'} with settled)`,
       `  loads authorized ${m(t.authorized)} (sold by load points ${m(t.loadsSold)}, debited to their merchants; at the issuer's desk ${m(t.authorized - t.loadsSold)}), not confirmed by a card receipt ${m(t.authorizedUnconfirmed)}; void (the card's chain shows it never executed them) ${m(t.authorizedVoid)}`,
-      ...(t.unfunded === 0 ? [] : [`  in flight that no authorization can fund ${m(t.unfunded)} (a cloned card's payments; each such card needs a fraud case)`]),
-      ...(t.unauthorizedLoads === 0 && t.loadsUnexplained === 0 ? [] : [`  loads no authorization of their own accounts for ${m(t.unauthorizedLoads)}, of which unexplained ${m(t.loadsUnexplained)}`]),
+      ...(t.unfunded === 0
+        ? []
+        : [
+            `  in flight that no authorization can fund ${m(t.unfunded)} (a cloned card's payments; each such card needs a fraud case)`,
+          ]),
+      ...(t.unauthorizedLoads === 0 && t.loadsUnexplained === 0
+        ? []
+        : [
+            `  loads no authorization of their own accounts for ${m(t.unauthorizedLoads)}, of which unexplained ${m(t.loadsUnexplained)}`,
+          ]),
     );
   }
   out.push(`${audit.cardCount} cards audited; ${audit.exceptions.length} with a difference.`);
@@ -27,12 +35,22 @@ export function renderValueAudit(audit: ValueAudit, cases: readonly FraudCaseRec
       `card ${e.cardId} (issuer ${e.issuerId}): loaded ${m(e.loaded)}, settled ${m(e.settled)}, on card ${m(e.onCard)}, in flight ${m(e.inFlight)}, flagged ${m(e.flagged)}; difference ${m(e.difference)}`,
       ...e.items.map((i) => `  ${m(i.amount)}  ${auditItemName(i, byId)}`),
       ...(e.unexplained === 0 ? [] : [`  ${m(e.unexplained)}  UNEXPLAINED`]),
-      ...(e.unauthorizedLoads === 0 ? [] : [`  ${m(e.unauthorizedLoads)}  loaded without an authorization of its own${e.loadsUnexplained === 0 ? ' (backed by fraud cases)' : ''}`]),
+      ...(e.unauthorizedLoads === 0
+        ? []
+        : [
+            `  ${m(e.unauthorizedLoads)}  loaded without an authorization of its own${e.loadsUnexplained === 0 ? ' (backed by fraud cases)' : ''}`,
+          ]),
       ...(e.loadsUnexplained === 0 ? [] : [`  ${m(e.loadsUnexplained)}  load value UNEXPLAINED`]),
-      ...(e.unfunded === 0 ? [] : [`  ${m(e.unfunded)}  in flight that no authorization can fund${byCard.has(e.cardId) ? ' (the card has fraud cases)' : ': UNEXPLAINED'}`]),
+      ...(e.unfunded === 0
+        ? []
+        : [
+            `  ${m(e.unfunded)}  in flight that no authorization can fund${byCard.has(e.cardId) ? ' (the card has fraud cases)' : ': UNEXPLAINED'}`,
+          ]),
     );
   }
-  out.push(audit.balanced ? 'AUDIT BALANCES: every cent is accounted for.' : 'AUDIT FAILS: see the unexplained amounts above.');
+  out.push(
+    audit.balanced ? 'AUDIT BALANCES: every cent is accounted for.' : 'AUDIT FAILS: see the unexplained amounts above.',
+  );
   return out.join('\n');
 }
 
@@ -43,9 +61,17 @@ export function renderCardPositions(cards: readonly CardAudit[]): string {
     ['card', 'issuer', 'loaded', 'settled', 'on card', 'in flight', 'flagged', 'difference'],
     cards.map((c) => {
       const m = (minor: number): string => formatAmount(minor, c.currency);
-      return [c.cardId, c.issuerId, m(c.loaded), m(c.settled), m(c.onCard), m(c.inFlight), m(c.flagged), m(c.difference)];
+      return [
+        c.cardId,
+        c.issuerId,
+        m(c.loaded),
+        m(c.settled),
+        m(c.onCard),
+        m(c.inFlight),
+        m(c.flagged),
+        m(c.difference),
+      ];
     }),
     [2, 3, 4, 5, 6, 7],
   );
 }
-

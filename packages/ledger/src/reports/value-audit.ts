@@ -1,5 +1,11 @@
 import { EVIDENCE_KIND_NAME, EvidenceKind, toHex } from '@ehkd/core';
-import { Disposition, ReceiptKind, type FraudCaseRecord, type LedgerStore, type StoredReceipt } from '../store/ledger-store.js';
+import {
+  Disposition,
+  ReceiptKind,
+  type FraudCaseRecord,
+  type LedgerStore,
+  type StoredReceipt,
+} from '../store/ledger-store.js';
 
 /** One explained part of a card's difference. Amounts in minor units; they add up to the card's difference. */
 export interface AuditItem {
@@ -66,8 +72,22 @@ export interface ValueAudit {
 }
 
 /** Totals of one currency: the cards' figures summed, and what only the whole ledger has. */
-export interface AuditTotals
-  extends Pick<CardAudit, 'currency' | 'loaded' | 'settled' | 'onCard' | 'inFlight' | 'flagged' | 'difference' | 'unexplained' | 'authorized' | 'authorizedUnconfirmed' | 'unauthorizedLoads' | 'loadsUnexplained' | 'unfunded'> {
+export interface AuditTotals extends Pick<
+  CardAudit,
+  | 'currency'
+  | 'loaded'
+  | 'settled'
+  | 'onCard'
+  | 'inFlight'
+  | 'flagged'
+  | 'difference'
+  | 'unexplained'
+  | 'authorized'
+  | 'authorizedUnconfirmed'
+  | 'unauthorizedLoads'
+  | 'loadsUnexplained'
+  | 'unfunded'
+> {
   /** The part of `difference` backed by fraud cases. */
   readonly explained: number;
   /** Credited total from the per-merchant settlement, which must equal `settled`. */
@@ -102,8 +122,12 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     cases.set(key, [...(cases.get(key) ?? []), c]);
   }
   const loadTotals = await store.loadTotals();
-  const authorizations = new Map(loadTotals.map((l) => [toHex(l.cardId), { authorized: l.authorizedAmount, executed: l.executedAmount }]));
-  const issuers = new Map((await store.cards()).map((c) => [toHex(c.cardId), { issuer: toHex(c.issuerId), currency: c.currency }]));
+  const authorizations = new Map(
+    loadTotals.map((l) => [toHex(l.cardId), { authorized: l.authorizedAmount, executed: l.executedAmount }]),
+  );
+  const issuers = new Map(
+    (await store.cards()).map((c) => [toHex(c.cardId), { issuer: toHex(c.issuerId), currency: c.currency }]),
+  );
   const totals = new Map<number, RunningTotals>();
   const exceptions: CardAudit[] = [];
   let cardCount = 0;
@@ -113,11 +137,25 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
     const first = current[0] as StoredReceipt;
     const key = toHex(first.cardId);
     const info = issuers.get(key);
-    const audit = auditCard(key, info?.issuer ?? '', info?.currency ?? first.currency, current, cases.get(key) ?? [], authorizations.get(key) ?? NO_LOADS);
+    const audit = auditCard(
+      key,
+      info?.issuer ?? '',
+      info?.currency ?? first.currency,
+      current,
+      cases.get(key) ?? [],
+      authorizations.get(key) ?? NO_LOADS,
+    );
     authorizations.delete(key);
     add(totals, audit);
     cardCount++;
-    if (audit.difference !== 0 || audit.unexplained !== 0 || audit.unauthorizedLoads !== 0 || audit.loadsUnexplained !== 0 || audit.unfunded !== 0) exceptions.push(audit);
+    if (
+      audit.difference !== 0 ||
+      audit.unexplained !== 0 ||
+      audit.unauthorizedLoads !== 0 ||
+      audit.loadsUnexplained !== 0 ||
+      audit.unfunded !== 0
+    )
+      exceptions.push(audit);
     if (options.allCards === true) all.push(audit);
     current = [];
   };
@@ -148,7 +186,13 @@ export async function valueAudit(store: LedgerStore, options: { allCards?: boole
   const list = [...totals.values()].sort((a, b) => a.currency - b.currency);
   const balanced =
     list.every((t) => t.unexplained === 0 && t.loadsUnexplained === 0 && t.merchantSettlement === t.settled) &&
-    exceptions.every((e) => e.unexplained === 0 && e.loadsUnexplained === 0 && e.items.every((i) => i.caseIds.length > 0) && (e.unfunded === 0 || cases.has(e.cardId)));
+    exceptions.every(
+      (e) =>
+        e.unexplained === 0 &&
+        e.loadsUnexplained === 0 &&
+        e.items.every((i) => i.caseIds.length > 0) &&
+        (e.unfunded === 0 || cases.has(e.cardId)),
+    );
   return { totals: list, exceptions, cards: all, cardCount, balanced };
 }
 
@@ -161,7 +205,14 @@ export interface CardLoads {
 const NO_LOADS: CardLoads = Object.freeze({ authorized: 0, executed: 0 });
 
 /** Audits one card from its receipts (ordered by counter), its fraud cases and its load authorizations. */
-export function auditCard(cardId: string, issuerId: string, currency: number, receipts: readonly StoredReceipt[], cases: readonly FraudCaseRecord[], loads: CardLoads): CardAudit {
+export function auditCard(
+  cardId: string,
+  issuerId: string,
+  currency: number,
+  receipts: readonly StoredReceipt[],
+  cases: readonly FraudCaseRecord[],
+  loads: CardLoads,
+): CardAudit {
   let loaded = 0;
   let confirmedLoads = 0;
   let unauthorizedLoads = 0;
@@ -185,7 +236,12 @@ export function auditCard(cardId: string, issuerId: string, currency: number, re
     else {
       // A second receipt for a counter: a payment spends value a second time, a load adds it a second time.
       const amount = r.kind === ReceiptKind.Pay ? -r.amount : r.amount;
-      items.push({ kind: 'conflicting', counters: [r.counter], amount, caseIds: casesOf(cases, [EvidenceKind.ConflictingCounter], [r.counter], r.caseId) });
+      items.push({
+        kind: 'conflicting',
+        counters: [r.counter],
+        amount,
+        caseIds: casesOf(cases, [EvidenceKind.ConflictingCounter], [r.counter], r.caseId),
+      });
     }
   }
   primary.sort((a, b) => a.counter - b.counter);
@@ -198,8 +254,14 @@ export function auditCard(cardId: string, issuerId: string, currency: number, re
       if (before !== prevBalance) {
         const counters = prevCounter === 0 ? [r.counter] : [prevCounter, r.counter];
         // From the virtual genesis (counter 0, balance 0) only BadGenesis accounts for a difference.
-        const kinds = prevCounter === 0 ? [EvidenceKind.BadGenesis] : [EvidenceKind.BalanceMismatch, EvidenceKind.ChainFork];
-        items.push({ kind: 'balance-link', counters, amount: prevBalance - before, caseIds: casesOf(cases, kinds, counters, r.caseId) });
+        const kinds =
+          prevCounter === 0 ? [EvidenceKind.BadGenesis] : [EvidenceKind.BalanceMismatch, EvidenceKind.ChainFork];
+        items.push({
+          kind: 'balance-link',
+          counters,
+          amount: prevBalance - before,
+          caseIds: casesOf(cases, kinds, counters, r.caseId),
+        });
       }
     } else {
       inFlight += prevBalance - before;
@@ -212,23 +274,62 @@ export function auditCard(cardId: string, issuerId: string, currency: number, re
   // Only items backed by a fraud case explain anything; an item without one is value that moved unaccounted.
   const explained = items.reduce((sum, i) => sum + (i.caseIds.length > 0 ? i.amount : 0), 0);
   return {
-    cardId, issuerId, currency, loaded, settled, onCard, inFlight, flagged, difference, items, unexplained: difference - explained,
-    authorized: loads.authorized, authorizedUnconfirmed: loads.authorized - confirmedLoads,
-    unauthorizedLoads, loadsUnexplained: unbackedLoads + Math.abs(confirmedLoads - loads.executed),
+    cardId,
+    issuerId,
+    currency,
+    loaded,
+    settled,
+    onCard,
+    inFlight,
+    flagged,
+    difference,
+    items,
+    unexplained: difference - explained,
+    authorized: loads.authorized,
+    authorizedUnconfirmed: loads.authorized - confirmedLoads,
+    unauthorizedLoads,
+    loadsUnexplained: unbackedLoads + Math.abs(confirmedLoads - loads.executed),
     unfunded: Math.max(0, -inFlight - (loads.authorized - confirmedLoads)),
   };
 }
 
-function casesOf(cases: readonly FraudCaseRecord[], kinds: readonly number[], counters: readonly number[], receiptCase: number | null): number[] {
-  const ids = cases.filter((c) => kinds.includes(c.kind) && counters.every((n) => c.counters.includes(n))).map((c) => c.caseId);
-  if (receiptCase !== null && !ids.includes(receiptCase) && cases.some((c) => c.caseId === receiptCase && kinds.includes(c.kind))) ids.push(receiptCase);
+function casesOf(
+  cases: readonly FraudCaseRecord[],
+  kinds: readonly number[],
+  counters: readonly number[],
+  receiptCase: number | null,
+): number[] {
+  const ids = cases
+    .filter((c) => kinds.includes(c.kind) && counters.every((n) => c.counters.includes(n)))
+    .map((c) => c.caseId);
+  if (
+    receiptCase !== null &&
+    !ids.includes(receiptCase) &&
+    cases.some((c) => c.caseId === receiptCase && kinds.includes(c.kind))
+  )
+    ids.push(receiptCase);
   return ids;
 }
 
 function add(totals: Map<number, RunningTotals>, a: CardAudit): void {
   const t = totals.get(a.currency) ?? {
-    currency: a.currency, loaded: 0, settled: 0, onCard: 0, inFlight: 0, flagged: 0, difference: 0, explained: 0, unexplained: 0, authorized: 0, authorizedUnconfirmed: 0,
-    unauthorizedLoads: 0, loadsUnexplained: 0, unfunded: 0, merchantSettlement: 0, loadsSold: 0, authorizedVoid: 0,
+    currency: a.currency,
+    loaded: 0,
+    settled: 0,
+    onCard: 0,
+    inFlight: 0,
+    flagged: 0,
+    difference: 0,
+    explained: 0,
+    unexplained: 0,
+    authorized: 0,
+    authorizedUnconfirmed: 0,
+    unauthorizedLoads: 0,
+    loadsUnexplained: 0,
+    unfunded: 0,
+    merchantSettlement: 0,
+    loadsSold: 0,
+    authorizedVoid: 0,
   };
   totals.set(a.currency, {
     ...t,

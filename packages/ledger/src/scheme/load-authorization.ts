@@ -39,7 +39,12 @@ export interface DeskLoadRequest {
 }
 
 /** Why a load was not authorized. `forbidden` (HTTP 403): the load point is not enrolled here, or the card is revoked. */
-export type LoadRefusal = { readonly ok: false; readonly check: CheckId; readonly reason: string; readonly forbidden: boolean };
+export type LoadRefusal = {
+  readonly ok: false;
+  readonly check: CheckId;
+  readonly reason: string;
+  readonly forbidden: boolean;
+};
 
 /** The LoadAuthorization COSE_Sign1 bytes to send to the card, or why not. */
 export type LoadAuthorizationResult = { readonly ok: true; readonly value: Uint8Array } | LoadRefusal;
@@ -62,7 +67,11 @@ export async function authorizeLoad(ctx: LedgerContext, signedRequest: Uint8Arra
   const merchant = await enrolledMerchant(ctx, verified.value.terminal, 'load request');
   if (!merchant.ok) return refusal(merchant.check, merchant.reason, true);
   const q = verified.value.request.payload;
-  return issue(ctx, { challenge: q.challenge, amount: q.amount, currency: q.currency, cardCertificate: q.cardCertificate }, { terminalId: q.terminalId, merchantId: merchant.merchantId });
+  return issue(
+    ctx,
+    { challenge: q.challenge, amount: q.amount, currency: q.currency, cardCertificate: q.cardCertificate },
+    { terminalId: q.terminalId, merchantId: merchant.merchantId },
+  );
 }
 
 /**
@@ -76,7 +85,11 @@ export function authorizeDeskLoad(ctx: LedgerContext, request: DeskLoadRequest):
   return issue(ctx, request, null);
 }
 
-async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: LoadPoint): Promise<LoadAuthorizationResult> {
+async function issue(
+  ctx: LedgerContext,
+  request: DeskLoadRequest,
+  loadPoint: LoadPoint,
+): Promise<LoadAuthorizationResult> {
   const now = ctx.clock();
   const card = ctx.trust.verifyLeaf(request.cardCertificate, Role.Card, ctx.verifier, now);
   if (!card.ok) return refusal(card.check, card.reason);
@@ -88,34 +101,75 @@ async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: Lo
     if (e instanceof CodecError) return refusal(CheckId.Structure, `challenge: ${e.message}`);
     throw e;
   }
-  if (!bytesEqual(challenge.cardId, cert.subject)) return refusal(CheckId.Card, `the challenge is from card ${toHex(challenge.cardId)}, the certificate is of card ${toHex(cert.subject)}`);
+  if (!bytesEqual(challenge.cardId, cert.subject))
+    return refusal(
+      CheckId.Card,
+      `the challenge is from card ${toHex(challenge.cardId)}, the certificate is of card ${toHex(cert.subject)}`,
+    );
   const profile = cert.card;
-  if (profile === undefined || request.currency !== profile.currency) return refusal(CheckId.Currency, `currency ${request.currency} is not the card's`);
-  if (request.amount > profile.maxBalance) return refusal(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`);
+  if (profile === undefined || request.currency !== profile.currency)
+    return refusal(CheckId.Currency, `currency ${request.currency} is not the card's`);
+  if (request.amount > profile.maxBalance)
+    return refusal(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`);
   const known = await ctx.store.card(cert.subject);
-  if (known !== undefined && known.revokedAt !== null) return refusal(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`, true);
-  if (challenge.counter >= Limits.maxCounter) return refusal(CheckId.Counter, `the card's counter is at its maximum ${Limits.maxCounter}: it can execute no more loads`);
+  if (known !== undefined && known.revokedAt !== null)
+    return refusal(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`, true);
+  if (challenge.counter >= Limits.maxCounter)
+    return refusal(
+      CheckId.Counter,
+      `the card's counter is at its maximum ${Limits.maxCounter}: it can execute no more loads`,
+    );
   // The card's counter never goes back: a challenge behind a receipt the ledger holds is not the card's now (a
   // stale or invented one), and an authorization for it could never execute on a genuine card.
   if (known !== undefined && challenge.counter < known.lastCounter) {
-    return refusal(CheckId.Counter, `the challenge says counter ${challenge.counter}, but the ledger holds the card's receipt at counter ${known.lastCounter}: read a new challenge from the card`);
+    return refusal(
+      CheckId.Counter,
+      `the challenge says counter ${challenge.counter}, but the ledger holds the card's receipt at counter ${known.lastCounter}: read a new challenge from the card`,
+    );
   }
   if (known !== undefined && request.amount > profile.maxBalance - known.lastBalance) {
-    return refusal(CheckId.Amount, `amount ${request.amount} would take the card's last known balance ${known.lastBalance} above its maximum ${profile.maxBalance}`);
+    return refusal(
+      CheckId.Amount,
+      `amount ${request.amount} would take the card's last known balance ${known.lastBalance} above its maximum ${profile.maxBalance}`,
+    );
   }
   const earlier = await ctx.store.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
   if (earlier !== undefined) return sameLoadAgain(earlier, request, loadPoint);
   const issuer = ctx.issuers.get(toHex(cert.signer));
-  if (issuer === undefined) throw new LedgerError(LedgerErrorCode.UnknownIssuer, `this ledger holds no key of issuer ${toHex(cert.signer)}`, { detail: { issuerId: toHex(cert.signer) } });
+  if (issuer === undefined)
+    throw new LedgerError(LedgerErrorCode.UnknownIssuer, `this ledger holds no key of issuer ${toHex(cert.signer)}`, {
+      detail: { issuerId: toHex(cert.signer) },
+    });
   const loadId = new Uint8Array(randomBytes(NONCE_LENGTH));
-  const payload = encodeLoadAuthorization({ cardId: cert.subject, challenge: challenge.challenge, counter: challenge.counter, amount: request.amount, currency: request.currency, loadId, time: now });
+  const payload = encodeLoadAuthorization({
+    cardId: cert.subject,
+    challenge: challenge.challenge,
+    counter: challenge.counter,
+    amount: request.amount,
+    currency: request.currency,
+    loadId,
+    time: now,
+  });
   const bytes = signCoseSign1(issuer.signer, payload);
-  await ctx.store.putCard({ cardId: cert.subject, issuerId: cert.signer, currency: profile.currency, certificate: request.cardCertificate });
+  await ctx.store.putCard({
+    cardId: cert.subject,
+    issuerId: cert.signer,
+    currency: profile.currency,
+    certificate: request.cardCertificate,
+  });
   try {
     await ctx.store.putLoadAuthorization({
       authorizationId: sha256(payload),
-      loadId, cardId: cert.subject, amount: request.amount, currency: request.currency, time: now, bytes,
-      challenge: challenge.challenge, terminalId: loadPoint?.terminalId ?? null, merchantId: loadPoint?.merchantId ?? null, cardCounter: challenge.counter,
+      loadId,
+      cardId: cert.subject,
+      amount: request.amount,
+      currency: request.currency,
+      time: now,
+      bytes,
+      challenge: challenge.challenge,
+      terminalId: loadPoint?.terminalId ?? null,
+      merchantId: loadPoint?.merchantId ?? null,
+      cardCounter: challenge.counter,
     });
   } catch (e) {
     // A concurrent request for the same challenge won the race: answer as if this one came second.
@@ -128,10 +182,21 @@ async function issue(ctx: LedgerContext, request: DeskLoadRequest, loadPoint: Lo
 }
 
 /** A challenge already authorized: the same load from the same load point again is a retry, anything else a refusal. */
-function sameLoadAgain(earlier: LoadAuthorizationRecord, request: DeskLoadRequest, loadPoint: LoadPoint): LoadAuthorizationResult {
-  const samePoint = loadPoint === null ? earlier.terminalId === null : earlier.terminalId !== null && bytesEqual(earlier.terminalId, loadPoint.terminalId);
-  if (samePoint && earlier.amount === request.amount && earlier.currency === request.currency) return { ok: true, value: earlier.bytes };
-  return refusal(CheckId.Nonce, 'a load was already authorized for this card challenge: read a new challenge from the card');
+function sameLoadAgain(
+  earlier: LoadAuthorizationRecord,
+  request: DeskLoadRequest,
+  loadPoint: LoadPoint,
+): LoadAuthorizationResult {
+  const samePoint =
+    loadPoint === null
+      ? earlier.terminalId === null
+      : earlier.terminalId !== null && bytesEqual(earlier.terminalId, loadPoint.terminalId);
+  if (samePoint && earlier.amount === request.amount && earlier.currency === request.currency)
+    return { ok: true, value: earlier.bytes };
+  return refusal(
+    CheckId.Nonce,
+    'a load was already authorized for this card challenge: read a new challenge from the card',
+  );
 }
 
 function refusal(check: CheckId, reason: string, forbidden = false): LoadRefusal {
@@ -149,29 +214,52 @@ export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): 
   const r = opened.value.payload;
   if (r.kind !== 'load') return fail(CheckId.Structure, 'not a load receipt (payments are uploaded in batches)');
   const card = await ctx.store.card(r.cardId);
-  if (card === undefined) return fail(CheckId.CertChain, `card ${toHex(r.cardId)} is unknown: its certificate comes with the load request`);
+  if (card === undefined)
+    return fail(CheckId.CertChain, `card ${toHex(r.cardId)} is unknown: its certificate comes with the load request`);
   const stored = openOrFail(card.certificate, Limits.certificateBytes, decodeCertificate, 'stored card certificate');
-  if (!stored.ok) throw new LedgerError(LedgerErrorCode.Storage, `a stored card certificate does not parse: ${stored.reason}`);
+  if (!stored.ok)
+    throw new LedgerError(LedgerErrorCode.Storage, `a stored card certificate does not parse: ${stored.reason}`);
   const verified = verifyCardReceipt(bytes, stored.value.payload, ctx.verifier);
   if (!verified.ok) return verified;
   const authorization = await ctx.store.loadAuthorization(r.authorizationId);
-  if (authorization === undefined) return fail(CheckId.Structure, `no load authorization ${toHex(r.authorizationId)} was issued by this ledger`);
-  if (!bytesEqual(authorization.cardId, r.cardId)) return fail(CheckId.Card, 'the authorization was issued to another card');
-  if (authorization.amount !== r.amount) return fail(CheckId.Amount, `amount ${r.amount}, authorized ${authorization.amount}`);
-  if (authorization.currency !== r.currency) return fail(CheckId.Currency, `currency ${r.currency}, authorized ${authorization.currency}`);
+  if (authorization === undefined)
+    return fail(CheckId.Structure, `no load authorization ${toHex(r.authorizationId)} was issued by this ledger`);
+  if (!bytesEqual(authorization.cardId, r.cardId))
+    return fail(CheckId.Card, 'the authorization was issued to another card');
+  if (authorization.amount !== r.amount)
+    return fail(CheckId.Amount, `amount ${r.amount}, authorized ${authorization.amount}`);
+  if (authorization.currency !== r.currency)
+    return fail(CheckId.Currency, `currency ${r.currency}, authorized ${authorization.currency}`);
   const applied = await ctx.store.applyReceipts(
     {
       batch: null,
       cards: [],
       rejectedCount: 0,
-      receipts: [{
-        id: verified.value.id, bytes, kind: ReceiptKind.Load, cardId: r.cardId, counter: r.counter, amount: r.amount, currency: r.currency,
-        balanceAfter: r.balanceAfter, prevHash: r.prevHash, time: authorization.time, authorizationId: r.authorizationId, authorizedCounter: authorization.cardCounter,
-      }],
+      receipts: [
+        {
+          id: verified.value.id,
+          bytes,
+          kind: ReceiptKind.Load,
+          cardId: r.cardId,
+          counter: r.counter,
+          amount: r.amount,
+          currency: r.currency,
+          balanceAfter: r.balanceAfter,
+          prevHash: r.prevHash,
+          time: authorization.time,
+          authorizationId: r.authorizationId,
+          authorizedCounter: authorization.cardCounter,
+        },
+      ],
     },
-    { now: ctx.clock(), denyListGraceSeconds: ctx.denyListGraceSeconds, denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer } },
+    {
+      now: ctx.clock(),
+      denyListGraceSeconds: ctx.denyListGraceSeconds,
+      denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer },
+    },
   );
   const outcome = applied.outcomes[0];
-  if (outcome === undefined) throw new LedgerError(LedgerErrorCode.Storage, 'the store answered no outcome for the load receipt');
+  if (outcome === undefined)
+    throw new LedgerError(LedgerErrorCode.Storage, 'the store answered no outcome for the load receipt');
   return pass(outcome);
 }

@@ -24,9 +24,22 @@ export function partyKeyFromFile(text: string, role: Role, source: string): Part
   try {
     k = parseKeyFile(text);
   } catch (e) {
-    if (e instanceof CodecError) throw new LedgerError(LedgerErrorCode.KeyFile, `${source}: ${e.message}`, { cause: e, detail: { source } });
+    if (e instanceof CodecError)
+      throw new LedgerError(LedgerErrorCode.KeyFile, `${source}: ${e.message}`, { cause: e, detail: { source } });
     throw e;
   }
-  if (k.role !== role) throw new LedgerError(LedgerErrorCode.KeyFile, `${source} holds a ${ROLE_NAME[k.role]} key, not a ${ROLE_NAME[role]} key`, { detail: { source } });
-  return { role: k.role, id: k.id, certificate: k.certificate, cert: k.cert, privateKey: k.privateKey, signer: createNodeSigner(k.privateKey) };
+  if (k.role !== role)
+    throw new LedgerError(
+      LedgerErrorCode.KeyFile,
+      `${source} holds a ${ROLE_NAME[k.role]} key, not a ${ROLE_NAME[role]} key`,
+      { detail: { source } },
+    );
+  return {
+    role: k.role,
+    id: k.id,
+    certificate: k.certificate,
+    cert: k.cert,
+    privateKey: k.privateKey,
+    signer: createNodeSigner(k.privateKey),
+  };
 }

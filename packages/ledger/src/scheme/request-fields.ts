@@ -5,7 +5,10 @@ import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 export class RequestFields {
   private readonly o: Record<string, unknown>;
 
-  constructor(body: unknown, private readonly what: string) {
+  constructor(
+    body: unknown,
+    private readonly what: string,
+  ) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw this.bad('expected a JSON object');
     this.o = body as Record<string, unknown>;
   }
@@ -13,7 +16,8 @@ export class RequestFields {
   /** Refuses any field but `allowed`: a request that says more than the protocol asks for is not guessed at. */
   only(allowed: readonly string[]): void {
     const extra = Object.keys(this.o).find((k) => !allowed.includes(k));
-    if (extra !== undefined) throw this.bad(`unknown field ${JSON.stringify(extra.slice(0, 64))} (the fields are ${allowed.join(', ')})`);
+    if (extra !== undefined)
+      throw this.bad(`unknown field ${JSON.stringify(extra.slice(0, 64))} (the fields are ${allowed.join(', ')})`);
   }
 
   /** Hex field of exactly `length` bytes (or any length when absent). */
@@ -33,14 +37,16 @@ export class RequestFields {
   /** Integer field in [min, max]. */
   int(key: string, min: number, max: number): number {
     const v = this.o[key];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw this.bad(`${key} must be an integer in ${min}..${max}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
+      throw this.bad(`${key} must be an integer in ${min}..${max}`);
     return v;
   }
 
   /** Text field of 1..maxBytes bytes of UTF-8 (the unit certificates count names in). */
   text(key: string, maxBytes: number): string {
     const v = this.o[key];
-    if (typeof v !== 'string' || v.length === 0 || utf8Length(v) > maxBytes) throw this.bad(`${key} must be text of 1..${maxBytes} bytes of UTF-8`);
+    if (typeof v !== 'string' || v.length === 0 || utf8Length(v) > maxBytes)
+      throw this.bad(`${key} must be text of 1..${maxBytes} bytes of UTF-8`);
     return v;
   }
 

@@ -22,7 +22,13 @@ export function createRootKey(options: NewKeyOptions): KeyFile {
   const privateKey = generatePrivateKey();
   const signer = createNodeSigner(privateKey);
   const certificate = issueCertificate(signer, {
-    role: Role.Root, subject: id, signer: id, publicKey: signer.publicKey, notBefore: options.notBefore, notAfter: options.notAfter, name: options.name,
+    role: Role.Root,
+    subject: id,
+    signer: id,
+    publicKey: signer.publicKey,
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
+    name: options.name,
   });
   return { role: Role.Root, id, privateKey, certificate };
 }
@@ -31,13 +37,22 @@ export function createRootKey(options: NewKeyOptions): KeyFile {
  * Creates an issuer or acquirer key certified by the root. The validity is clipped to the root's.
  * @example createCertifiedKey(root, Role.Issuer, { name: 'Bank A', notBefore, notAfter })
  */
-export function createCertifiedKey(root: PartyKey, role: typeof Role.Issuer | typeof Role.Acquirer, options: NewKeyOptions): KeyFile {
+export function createCertifiedKey(
+  root: PartyKey,
+  role: typeof Role.Issuer | typeof Role.Acquirer,
+  options: NewKeyOptions,
+): KeyFile {
   const id = options.id ?? new Uint8Array(randomBytes(ID_LENGTH));
   const privateKey = generatePrivateKey();
   const publicKey = createNodeSigner(privateKey).publicKey;
   const certificate = issueCertificate(root.signer, {
-    role, subject: id, signer: root.id, publicKey,
-    notBefore: Math.max(options.notBefore, root.cert.notBefore), notAfter: Math.min(options.notAfter, root.cert.notAfter), name: options.name,
+    role,
+    subject: id,
+    signer: root.id,
+    publicKey,
+    notBefore: Math.max(options.notBefore, root.cert.notBefore),
+    notAfter: Math.min(options.notAfter, root.cert.notAfter),
+    name: options.name,
   });
   return { role, id, privateKey, certificate };
 }

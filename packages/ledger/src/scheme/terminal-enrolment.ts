@@ -1,8 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { ID_LENGTH, Limits, P256_COMPRESSED_KEY_LENGTH, Role, bytesEqual, fromHex, isValidPublicKey, issueCertificate, sha256, toHex } from '@ehkd/core';
+import {
+  ID_LENGTH,
+  Limits,
+  P256_COMPRESSED_KEY_LENGTH,
+  Role,
+  bytesEqual,
+  fromHex,
+  isValidPublicKey,
+  issueCertificate,
+  sha256,
+  toHex,
+} from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { LedgerContext } from '../ledger-context.js';
-import type { EnrolmentFound, EnrolmentInviteRecord, MerchantRecord, TerminalRecord, TerminalStatus } from '../store/ledger-store.js';
+import type {
+  EnrolmentFound,
+  EnrolmentInviteRecord,
+  MerchantRecord,
+  TerminalRecord,
+  TerminalStatus,
+} from '../store/ledger-store.js';
 import type { PartyKey } from './party-key.js';
 import { RequestFields } from './request-fields.js';
 
@@ -83,7 +100,11 @@ export function newEnrolmentCode(): { readonly code: string; readonly hash: Uint
  */
 export function enrolmentCodeHash(code: string): Uint8Array {
   const digits = code.replace(/[-\s]/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(digits)) throw new LedgerError(LedgerErrorCode.Unauthorized, 'an enrolment code (32 hex digits, from `ehkd-ledger terminal invite`) is required');
+  if (!/^[0-9a-fA-F]{32}$/.test(digits))
+    throw new LedgerError(
+      LedgerErrorCode.Unauthorized,
+      'an enrolment code (32 hex digits, from `ehkd-ledger terminal invite`) is required',
+    );
   return sha256(fromHex(digits));
 }
 
@@ -92,7 +113,10 @@ export function enrolmentCodeHash(code: string): Uint8Array {
  * @throws LedgerError BAD_REQUEST (name not 1..64 bytes of UTF-8, MCC not 0..9999), MERCHANT_CONFLICT
  * @example const m = await addMerchant(ctx, { name: 'Kam Wah Cafe', mcc: 5814 })
  */
-export async function addMerchant(ctx: Pick<LedgerContext, 'store' | 'clock'>, merchant: NewMerchant): Promise<MerchantRecord> {
+export async function addMerchant(
+  ctx: Pick<LedgerContext, 'store' | 'clock'>,
+  merchant: NewMerchant,
+): Promise<MerchantRecord> {
   const f = new RequestFields({ name: merchant.name, mcc: merchant.mcc }, 'merchant');
   const record: MerchantRecord = {
     merchantId: merchant.merchantId ?? new Uint8Array(randomBytes(ID_LENGTH)),
@@ -100,7 +124,8 @@ export async function addMerchant(ctx: Pick<LedgerContext, 'store' | 'clock'>, m
     mcc: f.int('mcc', 0, 9999),
     createdAt: ctx.clock(),
   };
-  if (record.merchantId.length !== ID_LENGTH) throw new LedgerError(LedgerErrorCode.BadRequest, `a merchant id is ${ID_LENGTH} bytes`);
+  if (record.merchantId.length !== ID_LENGTH)
+    throw new LedgerError(LedgerErrorCode.BadRequest, `a merchant id is ${ID_LENGTH} bytes`);
   await ctx.store.putMerchant(record);
   return record;
 }
@@ -111,11 +136,16 @@ export async function addMerchant(ctx: Pick<LedgerContext, 'store' | 'clock'>, m
  * @throws LedgerError NOT_FOUND (no such merchant), TERMINAL_CONFLICT (the terminal is revoked or another merchant's), BAD_REQUEST
  * @example const { code } = await inviteTerminal(ctx, { merchantId }); // hand `code` to the merchant
  */
-export async function inviteTerminal(ctx: Pick<LedgerContext, 'store' | 'clock'>, request: NewInvite): Promise<IssuedInvite> {
+export async function inviteTerminal(
+  ctx: Pick<LedgerContext, 'store' | 'clock'>,
+  request: NewInvite,
+): Promise<IssuedInvite> {
   const ttl = request.ttlSeconds ?? DEFAULT_INVITE_TTL_SECONDS;
-  if (!Number.isSafeInteger(ttl) || ttl < 60 || ttl > MAX_INVITE_TTL_SECONDS) throw new LedgerError(LedgerErrorCode.BadRequest, `an invite lives 60..${MAX_INVITE_TTL_SECONDS} seconds`);
+  if (!Number.isSafeInteger(ttl) || ttl < 60 || ttl > MAX_INVITE_TTL_SECONDS)
+    throw new LedgerError(LedgerErrorCode.BadRequest, `an invite lives 60..${MAX_INVITE_TTL_SECONDS} seconds`);
   if (request.terminalId !== undefined) {
-    if (request.terminalId.length !== ID_LENGTH) throw new LedgerError(LedgerErrorCode.BadRequest, `a terminal id is ${ID_LENGTH} bytes`);
+    if (request.terminalId.length !== ID_LENGTH)
+      throw new LedgerError(LedgerErrorCode.BadRequest, `a terminal id is ${ID_LENGTH} bytes`);
     const existing = await ctx.store.terminal(request.terminalId);
     // Checked again when the code is redeemed; refusing now saves handing out a code that cannot work.
     if (existing !== undefined) replaceable(existing, request.merchantId);
@@ -123,7 +153,13 @@ export async function inviteTerminal(ctx: Pick<LedgerContext, 'store' | 'clock'>
   const now = ctx.clock();
   const { code, hash } = newEnrolmentCode();
   const invite: EnrolmentInviteRecord = {
-    codeHash: hash, merchantId: request.merchantId, terminalId: request.terminalId ?? null, createdAt: now, expiresAt: now + ttl, usedAt: null, enrolledTerminalId: null,
+    codeHash: hash,
+    merchantId: request.merchantId,
+    terminalId: request.terminalId ?? null,
+    createdAt: now,
+    expiresAt: now + ttl,
+    usedAt: null,
+    enrolledTerminalId: null,
   };
   await ctx.store.putEnrolmentInvite(invite);
   return { code, invite };
@@ -134,10 +170,16 @@ export async function inviteTerminal(ctx: Pick<LedgerContext, 'store' | 'clock'>
  * with the name and MCC of the merchant record, under the invite's terminal id or a fresh one.
  * @throws LedgerError UNAUTHORIZED (code malformed, unknown, expired or used), TERMINAL_CONFLICT, NOT_FOUND
  */
-export function enrolWithCode(ctx: LedgerContext, code: string, request: OnlineEnrolmentRequest): Promise<TerminalRecord> {
+export function enrolWithCode(
+  ctx: LedgerContext,
+  code: string,
+  request: OnlineEnrolmentRequest,
+): Promise<TerminalRecord> {
   const codeHash = enrolmentCodeHash(code);
   const now = ctx.clock();
-  return ctx.store.enrolTerminal({ via: 'invite', codeHash, freshTerminalId: freshId(), now }, (found) => certify(ctx.acquirer, request.publicKey, found, now));
+  return ctx.store.enrolTerminal({ via: 'invite', codeHash, freshTerminalId: freshId(), now }, (found) =>
+    certify(ctx.acquirer, request.publicKey, found, now),
+  );
 }
 
 /**
@@ -145,10 +187,19 @@ export function enrolWithCode(ctx: LedgerContext, code: string, request: OnlineE
  * merchant; naming an enrolled terminal id replaces its certificate.
  * @throws LedgerError BAD_REQUEST (not a compressed P-256 key), NOT_FOUND (no such merchant), TERMINAL_CONFLICT
  */
-export function enrolByOperator(ctx: LedgerContext, request: { readonly publicKey: Uint8Array; readonly merchantId: Uint8Array; readonly terminalId?: Uint8Array }): Promise<TerminalRecord> {
+export function enrolByOperator(
+  ctx: LedgerContext,
+  request: { readonly publicKey: Uint8Array; readonly merchantId: Uint8Array; readonly terminalId?: Uint8Array },
+): Promise<TerminalRecord> {
   const publicKey = publicKeyField(new RequestFields({ publicKey: toHex(request.publicKey) }, 'enrolment'));
   const now = ctx.clock();
-  const grant = { via: 'operator', merchantId: request.merchantId, terminalId: request.terminalId ?? null, freshTerminalId: freshId(), now } as const;
+  const grant = {
+    via: 'operator',
+    merchantId: request.merchantId,
+    terminalId: request.terminalId ?? null,
+    freshTerminalId: freshId(),
+    now,
+  } as const;
   return ctx.store.enrolTerminal(grant, (found) => certify(ctx.acquirer, publicKey, found, now));
 }
 
@@ -157,38 +208,88 @@ export function enrolByOperator(ctx: LedgerContext, request: { readonly publicKe
  * seconds ahead, clipped to the acquirer's own validity) and returns the enrolment record to store.
  * @throws LedgerError KEY_FILE if the acquirer certificate has expired
  */
-export function signTerminalCertificate(acquirer: PartyKey, request: CertificateRequest, now: number, validity = TERMINAL_VALIDITY_SECONDS): TerminalRecord {
+export function signTerminalCertificate(
+  acquirer: PartyKey,
+  request: CertificateRequest,
+  now: number,
+  validity = TERMINAL_VALIDITY_SECONDS,
+): TerminalRecord {
   const terminalId = request.terminalId ?? freshId();
   const notBefore = Math.max(now - 300, acquirer.cert.notBefore);
   const notAfter = Math.min(now + validity, acquirer.cert.notAfter);
-  if (notAfter < notBefore) throw new LedgerError(LedgerErrorCode.KeyFile, 'the acquirer certificate has expired: no terminal can be enrolled');
+  if (notAfter < notBefore)
+    throw new LedgerError(LedgerErrorCode.KeyFile, 'the acquirer certificate has expired: no terminal can be enrolled');
   const certificate = issueCertificate(acquirer.signer, {
-    role: Role.Terminal, subject: terminalId, signer: acquirer.id, publicKey: request.publicKey, notBefore, notAfter, name: request.name,
+    role: Role.Terminal,
+    subject: terminalId,
+    signer: acquirer.id,
+    publicKey: request.publicKey,
+    notBefore,
+    notAfter,
+    name: request.name,
     terminal: { merchantId: request.merchantId, mcc: request.mcc },
   });
-  return { terminalId, merchantId: request.merchantId, mcc: request.mcc, name: request.name, publicKey: request.publicKey, certificate, enrolledAt: now };
+  return {
+    terminalId,
+    merchantId: request.merchantId,
+    mcc: request.mcc,
+    name: request.name,
+    publicKey: request.publicKey,
+    certificate,
+    enrolledAt: now,
+  };
 }
 
 /** The enrolment policy, run inside the store's enrolment transaction on what it found. */
 function certify(acquirer: PartyKey, publicKey: Uint8Array, found: EnrolmentFound, now: number): TerminalRecord {
   const { invite, merchant, replaced } = found;
-  if (invite !== null && invite.usedAt !== null) throw new LedgerError(LedgerErrorCode.Unauthorized, 'this enrolment code was already used');
-  if (invite !== null && now >= invite.expiresAt) throw new LedgerError(LedgerErrorCode.Unauthorized, `this enrolment code expired at ${new Date(invite.expiresAt * 1000).toISOString()}`);
-  if (merchant === undefined) throw new LedgerError(LedgerErrorCode.NotFound, 'the merchant to enrol for is not registered (`ehkd-ledger merchant add`)');
+  if (invite !== null && invite.usedAt !== null)
+    throw new LedgerError(LedgerErrorCode.Unauthorized, 'this enrolment code was already used');
+  if (invite !== null && now >= invite.expiresAt)
+    throw new LedgerError(
+      LedgerErrorCode.Unauthorized,
+      `this enrolment code expired at ${new Date(invite.expiresAt * 1000).toISOString()}`,
+    );
+  if (merchant === undefined)
+    throw new LedgerError(
+      LedgerErrorCode.NotFound,
+      'the merchant to enrol for is not registered (`ehkd-ledger merchant add`)',
+    );
   if (replaced !== undefined) replaceable(replaced, merchant.merchantId);
-  return signTerminalCertificate(acquirer, { publicKey, terminalId: found.terminalId, merchantId: merchant.merchantId, mcc: merchant.mcc, name: merchant.name }, now);
+  return signTerminalCertificate(
+    acquirer,
+    {
+      publicKey,
+      terminalId: found.terminalId,
+      merchantId: merchant.merchantId,
+      mcc: merchant.mcc,
+      name: merchant.name,
+    },
+    now,
+  );
 }
 
 /** An enrolled terminal may get a new certificate only for its own merchant, and never once revoked. @throws LedgerError TERMINAL_CONFLICT */
 function replaceable(terminal: TerminalStatus, merchantId: Uint8Array): void {
   const id = toHex(terminal.terminalId);
-  if (terminal.revokedAt !== null) throw new LedgerError(LedgerErrorCode.TerminalConflict, `terminal ${id} is revoked and is never enrolled again: enrol the replacement under a new id`, { detail: { terminalId: id } });
-  if (!bytesEqual(terminal.merchantId, merchantId)) throw new LedgerError(LedgerErrorCode.TerminalConflict, `terminal ${id} is a terminal of merchant ${toHex(terminal.merchantId)}`, { detail: { terminalId: id } });
+  if (terminal.revokedAt !== null)
+    throw new LedgerError(
+      LedgerErrorCode.TerminalConflict,
+      `terminal ${id} is revoked and is never enrolled again: enrol the replacement under a new id`,
+      { detail: { terminalId: id } },
+    );
+  if (!bytesEqual(terminal.merchantId, merchantId))
+    throw new LedgerError(
+      LedgerErrorCode.TerminalConflict,
+      `terminal ${id} is a terminal of merchant ${toHex(terminal.merchantId)}`,
+      { detail: { terminalId: id } },
+    );
 }
 
 function publicKeyField(f: RequestFields): Uint8Array {
   const publicKey = f.hex('publicKey', P256_COMPRESSED_KEY_LENGTH);
-  if ((publicKey[0] !== 2 && publicKey[0] !== 3) || !isValidPublicKey(publicKey)) throw new LedgerError(LedgerErrorCode.BadRequest, 'enrolment request: publicKey is not a compressed P-256 point');
+  if ((publicKey[0] !== 2 && publicKey[0] !== 3) || !isValidPublicKey(publicKey))
+    throw new LedgerError(LedgerErrorCode.BadRequest, 'enrolment request: publicKey is not a compressed P-256 point');
   return publicKey;
 }
 

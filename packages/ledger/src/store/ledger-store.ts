@@ -59,7 +59,10 @@ export interface LedgerStore {
   putLoadAuthorization(authorization: LoadAuthorizationRecord): Promise<void>;
   loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
   /** The authorization issued for this card challenge, if any (a challenge is good for one load). */
-  loadAuthorizationForChallenge(cardId: Uint8Array, challenge: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
+  loadAuthorizationForChallenge(
+    cardId: Uint8Array,
+    challenge: Uint8Array,
+  ): Promise<LoadAuthorizationRecord | undefined>;
 
   /**
    * Applies verified receipts in ONE transaction: deduplication by receipt id, double-spend detection against the
@@ -101,7 +104,11 @@ export interface LedgerStore {
 export interface SchemeSetup {
   readonly root: Uint8Array;
   /** Issuer and acquirer certificates (COSE_Sign1 bytes), already verified against the root by the caller. */
-  readonly anchors: readonly { readonly role: number; readonly subject: Uint8Array; readonly certificate: Uint8Array }[];
+  readonly anchors: readonly {
+    readonly role: number;
+    readonly subject: Uint8Array;
+    readonly certificate: Uint8Array;
+  }[];
   /** The first deny list (sequence 1, empty), signed by the acquirer. */
   readonly denyList: DenyListVersion;
 }
@@ -159,8 +166,19 @@ export interface EnrolmentInviteRecord {
  * merchant and optionally the terminal id. `freshTerminalId` is the id given when none is named.
  */
 export type EnrolmentGrant =
-  | { readonly via: 'invite'; readonly codeHash: Uint8Array; readonly freshTerminalId: Uint8Array; readonly now: number }
-  | { readonly via: 'operator'; readonly merchantId: Uint8Array; readonly terminalId: Uint8Array | null; readonly freshTerminalId: Uint8Array; readonly now: number };
+  | {
+      readonly via: 'invite';
+      readonly codeHash: Uint8Array;
+      readonly freshTerminalId: Uint8Array;
+      readonly now: number;
+    }
+  | {
+      readonly via: 'operator';
+      readonly merchantId: Uint8Array;
+      readonly terminalId: Uint8Array | null;
+      readonly freshTerminalId: Uint8Array;
+      readonly now: number;
+    };
 
 /** What an enrolment transaction found, for the enrolment policy to decide on. */
 export interface EnrolmentFound {

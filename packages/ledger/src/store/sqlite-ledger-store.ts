@@ -101,42 +101,58 @@ export class SqliteLedgerStore implements LedgerStore {
       // in larger steps so that a page rewritten by many commits is copied back to the database once.
       db.pragma('cache_size = -65536');
       db.pragma('wal_autocheckpoint = 8192');
-      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
-      const version = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.['value'] : undefined;
+      const hasMeta =
+        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+      const version = hasMeta
+        ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row | undefined)?.['value']
+        : undefined;
       if (version !== undefined && version !== SQLITE_SCHEMA_VERSION) {
         db.close();
-        throw new LedgerError(LedgerErrorCode.Storage, `database schema version ${String(version)} is not ${SQLITE_SCHEMA_VERSION}`, { detail: { path, version } });
+        throw new LedgerError(
+          LedgerErrorCode.Storage,
+          `database schema version ${String(version)} is not ${SQLITE_SCHEMA_VERSION}`,
+          { detail: { path, version } },
+        );
       }
       db.exec(SQLITE_SCHEMA);
-      if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SQLITE_SCHEMA_VERSION);
+      if (version === undefined)
+        db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SQLITE_SCHEMA_VERSION);
       return new SqliteLedgerStore(db);
     });
   }
 
   async initialise(setup: SchemeSetup): Promise<void> {
     storage(() =>
-      this.db.transaction(() => {
-        if (this.db.prepare("SELECT 1 FROM meta WHERE key = 'root'").get() !== undefined) {
-          throw new LedgerError(LedgerErrorCode.AlreadyInitialised, 'this ledger database already holds a scheme');
-        }
-        this.db.prepare("INSERT INTO meta (key, value) VALUES ('root', ?)").run(setup.root);
-        for (const a of setup.anchors) this.s.putAnchor.run(a.role, a.subject, a.certificate);
-        this.s.insertDenyListVersion.run(setup.denyList.sequence, setup.denyList.issuedAt, setup.denyList.bytes);
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          if (this.db.prepare("SELECT 1 FROM meta WHERE key = 'root'").get() !== undefined) {
+            throw new LedgerError(LedgerErrorCode.AlreadyInitialised, 'this ledger database already holds a scheme');
+          }
+          this.db.prepare("INSERT INTO meta (key, value) VALUES ('root', ?)").run(setup.root);
+          for (const a of setup.anchors) this.s.putAnchor.run(a.role, a.subject, a.certificate);
+          this.s.insertDenyListVersion.run(setup.denyList.sequence, setup.denyList.issuedAt, setup.denyList.bytes);
+        })
+        .immediate(),
     );
   }
 
   async trustAnchors(): Promise<TrustAnchorRecord> {
     return storage(() => {
       const root = this.db.prepare("SELECT value FROM meta WHERE key = 'root'").get() as Row | undefined;
-      if (root === undefined) throw new LedgerError(LedgerErrorCode.NotInitialised, 'the ledger database holds no scheme: run `ehkd-ledger init` first');
+      if (root === undefined)
+        throw new LedgerError(
+          LedgerErrorCode.NotInitialised,
+          'the ledger database holds no scheme: run `ehkd-ledger init` first',
+        );
       const rows = this.db.prepare('SELECT certificate FROM anchors ORDER BY role, subject').all() as Row[];
       return { root: bytes(root['value']), certificates: rows.map((r) => bytes(r['certificate'])) };
     });
   }
 
   async putTerminal(t: TerminalRecord): Promise<void> {
-    storage(() => this.s.putTerminal.run(t.terminalId, t.merchantId, t.mcc, t.name, t.publicKey, t.certificate, t.enrolledAt));
+    storage(() =>
+      this.s.putTerminal.run(t.terminalId, t.merchantId, t.mcc, t.name, t.publicKey, t.certificate, t.enrolledAt),
+    );
   }
 
   async terminal(terminalId: Uint8Array): Promise<TerminalStatus | undefined> {
@@ -147,53 +163,97 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async terminals(): Promise<TerminalStatus[]> {
-    return storage(() => (this.db.prepare(`${TERMINAL_SELECT} ORDER BY t.merchant_id, t.terminal_id`).all() as Row[]).map(terminalRow));
+    return storage(() =>
+      (this.db.prepare(`${TERMINAL_SELECT} ORDER BY t.merchant_id, t.terminal_id`).all() as Row[]).map(terminalRow),
+    );
   }
 
-  async enrolTerminal(grant: EnrolmentGrant, decide: (found: EnrolmentFound) => TerminalRecord): Promise<TerminalRecord> {
+  async enrolTerminal(
+    grant: EnrolmentGrant,
+    decide: (found: EnrolmentFound) => TerminalRecord,
+  ): Promise<TerminalRecord> {
     return storage(() =>
-      this.db.transaction(() => {
-        let invite: EnrolmentInviteRecord | null = null;
-        let merchantId: Uint8Array;
-        let named: Uint8Array | null;
-        if (grant.via === 'invite') {
-          const r = this.db.prepare('SELECT * FROM enrolment_invites WHERE code_hash = ?').get(grant.codeHash) as Row | undefined;
-          if (r === undefined) throw new LedgerError(LedgerErrorCode.Unauthorized, 'not a valid enrolment code');
-          invite = inviteRow(r);
-          ({ merchantId, terminalId: named } = invite);
-        } else {
-          ({ merchantId, terminalId: named } = grant);
-        }
-        const terminalId = named ?? grant.freshTerminalId;
-        const merchantRow = this.s.merchant.get(merchantId) as Row | undefined;
-        const replacedRow = this.s.terminal.get(terminalId) as Row | undefined;
-        const replaced = replacedRow === undefined ? undefined : terminalRow(replacedRow);
-        if (named === null && replaced !== undefined) throw new LedgerError(LedgerErrorCode.TerminalConflict, `terminal id ${toHex(terminalId)} is taken`, { detail: { terminalId: toHex(terminalId) } });
-        const record = decide({ invite, merchant: merchantRow === undefined ? undefined : merchantRecord(merchantRow), terminalId, replaced });
-        // The condition makes the invite single-use even against a writer this transaction did not see.
-        if (invite !== null && this.s.redeemInvite.run(grant.now, record.terminalId, invite.codeHash).changes !== 1) {
-          throw new LedgerError(LedgerErrorCode.Unauthorized, 'this enrolment code was already used');
-        }
-        this.s.putTerminal.run(record.terminalId, record.merchantId, record.mcc, record.name, record.publicKey, record.certificate, record.enrolledAt);
-        return record;
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          let invite: EnrolmentInviteRecord | null = null;
+          let merchantId: Uint8Array;
+          let named: Uint8Array | null;
+          if (grant.via === 'invite') {
+            const r = this.db.prepare('SELECT * FROM enrolment_invites WHERE code_hash = ?').get(grant.codeHash) as
+              Row | undefined;
+            if (r === undefined) throw new LedgerError(LedgerErrorCode.Unauthorized, 'not a valid enrolment code');
+            invite = inviteRow(r);
+            ({ merchantId, terminalId: named } = invite);
+          } else {
+            ({ merchantId, terminalId: named } = grant);
+          }
+          const terminalId = named ?? grant.freshTerminalId;
+          const merchantRow = this.s.merchant.get(merchantId) as Row | undefined;
+          const replacedRow = this.s.terminal.get(terminalId) as Row | undefined;
+          const replaced = replacedRow === undefined ? undefined : terminalRow(replacedRow);
+          if (named === null && replaced !== undefined)
+            throw new LedgerError(LedgerErrorCode.TerminalConflict, `terminal id ${toHex(terminalId)} is taken`, {
+              detail: { terminalId: toHex(terminalId) },
+            });
+          const record = decide({
+            invite,
+            merchant: merchantRow === undefined ? undefined : merchantRecord(merchantRow),
+            terminalId,
+            replaced,
+          });
+          // The condition makes the invite single-use even against a writer this transaction did not see.
+          if (invite !== null && this.s.redeemInvite.run(grant.now, record.terminalId, invite.codeHash).changes !== 1) {
+            throw new LedgerError(LedgerErrorCode.Unauthorized, 'this enrolment code was already used');
+          }
+          this.s.putTerminal.run(
+            record.terminalId,
+            record.merchantId,
+            record.mcc,
+            record.name,
+            record.publicKey,
+            record.certificate,
+            record.enrolledAt,
+          );
+          return record;
+        })
+        .immediate(),
     );
   }
 
   async revokeTerminal(terminalId: Uint8Array, now: number): Promise<TerminalStatus> {
     return storage(() =>
-      this.db.transaction(() => {
-        if (this.s.terminal.get(terminalId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `terminal ${toHex(terminalId)} is not enrolled at this ledger`, { detail: { terminalId: toHex(terminalId) } });
-        this.db.prepare('INSERT INTO terminal_revocations (terminal_id, revoked_at) VALUES (?, ?) ON CONFLICT (terminal_id) DO NOTHING').run(terminalId, now);
-        return terminalRow(this.s.terminal.get(terminalId) as Row);
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          if (this.s.terminal.get(terminalId) === undefined)
+            throw new LedgerError(
+              LedgerErrorCode.NotFound,
+              `terminal ${toHex(terminalId)} is not enrolled at this ledger`,
+              { detail: { terminalId: toHex(terminalId) } },
+            );
+          this.db
+            .prepare(
+              'INSERT INTO terminal_revocations (terminal_id, revoked_at) VALUES (?, ?) ON CONFLICT (terminal_id) DO NOTHING',
+            )
+            .run(terminalId, now);
+          return terminalRow(this.s.terminal.get(terminalId) as Row);
+        })
+        .immediate(),
     );
   }
 
   async putMerchant(m: MerchantRecord): Promise<void> {
     storage(() => {
-      const inserted = this.db.prepare('INSERT INTO merchants (merchant_id, name, mcc, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id) DO NOTHING').run(m.merchantId, m.name, m.mcc, m.createdAt);
-      if (inserted.changes !== 1) throw new LedgerError(LedgerErrorCode.MerchantConflict, `merchant ${toHex(m.merchantId)} is already registered`, { detail: { merchantId: toHex(m.merchantId) } });
+      const inserted = this.db
+        .prepare(
+          'INSERT INTO merchants (merchant_id, name, mcc, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id) DO NOTHING',
+        )
+        .run(m.merchantId, m.name, m.mcc, m.createdAt);
+      if (inserted.changes !== 1)
+        throw new LedgerError(
+          LedgerErrorCode.MerchantConflict,
+          `merchant ${toHex(m.merchantId)} is already registered`,
+          { detail: { merchantId: toHex(m.merchantId) } },
+        );
     });
   }
 
@@ -205,17 +265,26 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async merchants(): Promise<MerchantRecord[]> {
-    return storage(() => (this.db.prepare('SELECT * FROM merchants ORDER BY merchant_id').all() as Row[]).map(merchantRecord));
+    return storage(() =>
+      (this.db.prepare('SELECT * FROM merchants ORDER BY merchant_id').all() as Row[]).map(merchantRecord),
+    );
   }
 
   async putEnrolmentInvite(i: EnrolmentInviteRecord): Promise<void> {
     storage(() =>
-      this.db.transaction(() => {
-        if (this.s.merchant.get(i.merchantId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `merchant ${toHex(i.merchantId)} is not registered`, { detail: { merchantId: toHex(i.merchantId) } });
-        this.db
-          .prepare('INSERT INTO enrolment_invites (code_hash, merchant_id, terminal_id, created_at, expires_at, used_at, enrolled_terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(i.codeHash, i.merchantId, i.terminalId, i.createdAt, i.expiresAt, i.usedAt, i.enrolledTerminalId);
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          if (this.s.merchant.get(i.merchantId) === undefined)
+            throw new LedgerError(LedgerErrorCode.NotFound, `merchant ${toHex(i.merchantId)} is not registered`, {
+              detail: { merchantId: toHex(i.merchantId) },
+            });
+          this.db
+            .prepare(
+              'INSERT INTO enrolment_invites (code_hash, merchant_id, terminal_id, created_at, expires_at, used_at, enrolled_terminal_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            )
+            .run(i.codeHash, i.merchantId, i.terminalId, i.createdAt, i.expiresAt, i.usedAt, i.enrolledTerminalId);
+        })
+        .immediate(),
     );
   }
 
@@ -232,13 +301,35 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async putLoadAuthorization(a: LoadAuthorizationRecord): Promise<void> {
     storage(() =>
-      this.db.transaction(() => {
-        if (this.s.loadAuthorizationForChallenge.get(a.cardId, a.challenge) !== undefined) {
-          throw new LedgerError(LedgerErrorCode.ChallengeUsed, `a load was already authorized for this challenge of card ${toHex(a.cardId)}`, { detail: { cardId: toHex(a.cardId) } });
-        }
-        this.s.insertLoadAuthorization.run(a.authorizationId, a.loadId, a.cardId, a.amount, a.currency, a.time, a.bytes, a.challenge, a.terminalId, a.merchantId, a.cardCounter);
-        if (this.s.card.get(a.cardId) === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(a.cardId)} is not known: record its certificate first`);
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          if (this.s.loadAuthorizationForChallenge.get(a.cardId, a.challenge) !== undefined) {
+            throw new LedgerError(
+              LedgerErrorCode.ChallengeUsed,
+              `a load was already authorized for this challenge of card ${toHex(a.cardId)}`,
+              { detail: { cardId: toHex(a.cardId) } },
+            );
+          }
+          this.s.insertLoadAuthorization.run(
+            a.authorizationId,
+            a.loadId,
+            a.cardId,
+            a.amount,
+            a.currency,
+            a.time,
+            a.bytes,
+            a.challenge,
+            a.terminalId,
+            a.merchantId,
+            a.cardCounter,
+          );
+          if (this.s.card.get(a.cardId) === undefined)
+            throw new LedgerError(
+              LedgerErrorCode.NotFound,
+              `card ${toHex(a.cardId)} is not known: record its certificate first`,
+            );
+        })
+        .immediate(),
     );
     const cached = this.cardCache.get(byteKey(a.cardId));
     if (cached !== undefined) {
@@ -249,12 +340,16 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined> {
     return storage(() => {
-      const r = this.db.prepare('SELECT * FROM load_authorizations WHERE authorization_id = ?').get(authorizationId) as Row | undefined;
+      const r = this.db.prepare('SELECT * FROM load_authorizations WHERE authorization_id = ?').get(authorizationId) as
+        Row | undefined;
       return r === undefined ? undefined : loadAuthorizationRow(r);
     });
   }
 
-  async loadAuthorizationForChallenge(cardId: Uint8Array, challenge: Uint8Array): Promise<LoadAuthorizationRecord | undefined> {
+  async loadAuthorizationForChallenge(
+    cardId: Uint8Array,
+    challenge: Uint8Array,
+  ): Promise<LoadAuthorizationRecord | undefined> {
     return storage(() => {
       const r = this.s.loadAuthorizationForChallenge.get(cardId, challenge) as Row | undefined;
       return r === undefined ? undefined : loadAuthorizationRow(r);
@@ -275,15 +370,36 @@ export class SqliteLedgerStore implements LedgerStore {
     const cardId = report.card.cardId;
     try {
       return storage(() =>
-        this.db.transaction((): RecordedCase => {
-          const s = this.s;
-          s.insertCard.run(cardId, report.card.issuerId, report.card.currency, report.card.certificate);
-          const counters = JSON.stringify(report.counters);
-          const known = s.caseOfProof.get(cardId, report.kind, counters) as number | undefined;
-          const caseId = known ?? Number(s.insertCase.run(report.kind, cardId, report.card.issuerId, counters, policy.now, report.receiptId, null, report.evidence).lastInsertRowid);
-          if (s.revokeCard.run(policy.now, cardId).changes === 0) return { caseId, created: known === undefined, revoked: false, denyList: null };
-          return { caseId, created: known === undefined, revoked: true, denyList: this.publishDenyList([{ cardId, caseId }], policy) };
-        }).immediate(),
+        this.db
+          .transaction((): RecordedCase => {
+            const s = this.s;
+            s.insertCard.run(cardId, report.card.issuerId, report.card.currency, report.card.certificate);
+            const counters = JSON.stringify(report.counters);
+            const known = s.caseOfProof.get(cardId, report.kind, counters) as number | undefined;
+            const caseId =
+              known ??
+              Number(
+                s.insertCase.run(
+                  report.kind,
+                  cardId,
+                  report.card.issuerId,
+                  counters,
+                  policy.now,
+                  report.receiptId,
+                  null,
+                  report.evidence,
+                ).lastInsertRowid,
+              );
+            if (s.revokeCard.run(policy.now, cardId).changes === 0)
+              return { caseId, created: known === undefined, revoked: false, denyList: null };
+            return {
+              caseId,
+              created: known === undefined,
+              revoked: true,
+              denyList: this.publishDenyList([{ cardId, caseId }], policy),
+            };
+          })
+          .immediate(),
       );
     } finally {
       // The card's cached standing (its revocation) is stale now, or the transaction rolled back.
@@ -294,7 +410,11 @@ export class SqliteLedgerStore implements LedgerStore {
   async latestDenyList(): Promise<DenyListVersion> {
     return storage(() => {
       const r = this.s.latestDenyList.get() as Row | undefined;
-      if (r === undefined) throw new LedgerError(LedgerErrorCode.NotInitialised, 'the ledger database holds no deny list: run `ehkd-ledger init` first');
+      if (r === undefined)
+        throw new LedgerError(
+          LedgerErrorCode.NotInitialised,
+          'the ledger database holds no deny list: run `ehkd-ledger init` first',
+        );
       return { sequence: r['sequence'] as number, issuedAt: r['issued_at'] as number, bytes: bytes(r['bytes']) };
     });
   }
@@ -357,14 +477,22 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async cardReceipts(cardId: Uint8Array): Promise<StoredReceipt[]> {
-    return storage(() => (this.db.prepare('SELECT * FROM receipts WHERE card_id = ? ORDER BY counter, rowid').all(cardId) as Row[]).map(receiptRow));
+    return storage(() =>
+      (this.db.prepare('SELECT * FROM receipts WHERE card_id = ? ORDER BY counter, rowid').all(cardId) as Row[]).map(
+        receiptRow,
+      ),
+    );
   }
 
   async *receiptsByCard(): AsyncIterable<StoredReceipt> {
     // Keyset pages rather than one open cursor: the connection stays free for ingestion between pages, and memory
     // stays flat however many receipts there are. Pages follow the index (card, counter) and then the rowid.
-    const first = this.db.prepare(`SELECT rowid AS row, * FROM receipts ORDER BY card_id, counter, rowid LIMIT ${AUDIT_PAGE}`);
-    const after = this.db.prepare(`SELECT rowid AS row, * FROM receipts WHERE (card_id, counter, rowid) > (?, ?, ?) ORDER BY card_id, counter, rowid LIMIT ${AUDIT_PAGE}`);
+    const first = this.db.prepare(
+      `SELECT rowid AS row, * FROM receipts ORDER BY card_id, counter, rowid LIMIT ${AUDIT_PAGE}`,
+    );
+    const after = this.db.prepare(
+      `SELECT rowid AS row, * FROM receipts WHERE (card_id, counter, rowid) > (?, ?, ?) ORDER BY card_id, counter, rowid LIMIT ${AUDIT_PAGE}`,
+    );
     let page = storage(() => first.all() as Row[]);
     while (page.length > 0) {
       for (const r of page) yield receiptRow(r);
@@ -435,7 +563,8 @@ export class SqliteLedgerStore implements LedgerStore {
     const version = s.dataVersion.pluck().get() as number;
     if (version !== this.dataVersion) this.cardCache.clear();
     this.dataVersion = version;
-    for (const c of input.cards) if (!this.cardCache.has(byteKey(c.cardId))) s.insertCard.run(c.cardId, c.issuerId, c.currency, c.certificate);
+    for (const c of input.cards)
+      if (!this.cardCache.has(byteKey(c.cardId))) s.insertCard.run(c.cardId, c.issuerId, c.currency, c.certificate);
     const cards = new Map<string, MutableCard>();
     const outcomes: ReceiptOutcome[] = [];
     const newCases: number[] = [];
@@ -457,11 +586,23 @@ export class SqliteLedgerStore implements LedgerStore {
         card = this.cardCache.get(cardKey);
         if (card === undefined) {
           const row = s.card.get(r.cardId) as Row | undefined;
-          if (row === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(r.cardId)} has no recorded certificate`);
+          if (row === undefined)
+            throw new LedgerError(LedgerErrorCode.NotFound, `card ${toHex(r.cardId)} has no recorded certificate`);
           const last = s.lastPrimary.raw(true).get(r.cardId) as unknown[] | undefined;
           const tail = last === undefined ? null : neighbourRow(last);
-          const pendingLoads = (s.pendingLoads.all(r.cardId) as Row[]).map((a): PendingLoad => ({ authorizationId: bytes(a['authorization_id']), counter: a['card_counter'] as number, amount: a['amount'] as number }));
-          card = { ...cardRow(row), overSpendCase: row['over_spend_case'] as number | null, dirty: false, tail, maxCounter: tail?.counter ?? 0, pendingLoads };
+          const pendingLoads = (s.pendingLoads.all(r.cardId) as Row[]).map((a): PendingLoad => ({
+            authorizationId: bytes(a['authorization_id']),
+            counter: a['card_counter'] as number,
+            amount: a['amount'] as number,
+          }));
+          card = {
+            ...cardRow(row),
+            overSpendCase: row['over_spend_case'] as number | null,
+            dirty: false,
+            tail,
+            maxCounter: tail?.counter ?? 0,
+            pendingLoads,
+          };
           if (this.cardCache.size >= CARD_CACHE) this.cardCache.delete(this.cardCache.keys().next().value as string);
           this.cardCache.set(cardKey, card);
         }
@@ -472,36 +613,73 @@ export class SqliteLedgerStore implements LedgerStore {
       const tail = card.tail;
       const near =
         r.counter > card.maxCounter
-          ? tail !== null && tail.counter === r.counter - 1 ? [tail] : NO_NEIGHBOURS
+          ? tail !== null && tail.counter === r.counter - 1
+            ? [tail]
+            : NO_NEIGHBOURS
           : (s.near.all(r.cardId, r.counter - 1, r.counter + 1) as unknown[][]).map(neighbourRow);
       // A receipt at the counter + 1 of an authorization it does not execute proves that authorization void: it
       // stops counting toward what the card may spend from this receipt on (this receipt included).
       const voided = card.pendingLoads.length === 0 ? 0 : voidedAmount(card.pendingLoads, r);
-      const verdict = classifyReceipt(r, near, voided === 0 ? card : { ...card, authorized: card.authorized - voided }, policy.denyListGraceSeconds);
+      const verdict = classifyReceipt(
+        r,
+        near,
+        voided === 0 ? card : { ...card, authorized: card.authorized - voided },
+        policy.denyListGraceSeconds,
+      );
       switch (verdict.kind) {
         case 'duplicate':
           duplicates++;
           outcomes.push({ receiptId: r.id, status: ReceiptStatus.Duplicate, reason: 'already recorded' });
           break;
         case 'credit':
-          this.insertReceipt(r, card, at, true, r.kind === ReceiptKind.Pay ? Disposition.Credited : Disposition.Loaded, null, null);
+          this.insertReceipt(
+            r,
+            card,
+            at,
+            true,
+            r.kind === ReceiptKind.Pay ? Disposition.Credited : Disposition.Loaded,
+            null,
+            null,
+          );
           accepted++;
           outcomes.push({ receiptId: r.id, status: ReceiptStatus.Accepted });
           break;
         case 'denied':
           this.insertReceipt(r, card, at, true, Disposition.Flagged, Liability.Merchant, null);
           rejected++;
-          outcomes.push({ receiptId: r.id, status: ReceiptStatus.Rejected, check: CheckId.DenyList, reason: `card ${toHex(r.cardId)} was revoked at ${card.revokedAt ?? 0}; payment taken after the deny list was due` });
+          outcomes.push({
+            receiptId: r.id,
+            status: ReceiptStatus.Rejected,
+            check: CheckId.DenyList,
+            reason: `card ${toHex(r.cardId)} was revoked at ${card.revokedAt ?? 0}; payment taken after the deny list was due`,
+          });
           break;
         case 'double-spend': {
-          const liability = r.kind === ReceiptKind.Pay ? liabilityFor(r.time, card.revokedAt, policy.denyListGraceSeconds) : null;
+          const liability =
+            r.kind === ReceiptKind.Pay ? liabilityFor(r.time, card.revokedAt, policy.denyListGraceSeconds) : null;
           let caseId: number;
           if (verdict.evidence === EvidenceKind.OverSpend && card.overSpendCase !== null) {
             caseId = card.overSpendCase;
           } else {
             const evidence = this.evidenceFor(verdict.evidence, card, r, verdict.counterpart, verdict.order);
-            const counters = verdict.counterpart === null ? [r.counter] : [r.counter, verdict.counterpart.counter].sort((a, b) => a - b).filter((c, i, all) => i === 0 || all[i - 1] !== c);
-            caseId = Number(s.insertCase.run(verdict.evidence, r.cardId, card.issuerId, JSON.stringify(counters), policy.now, r.id, batchId, evidence).lastInsertRowid);
+            const counters =
+              verdict.counterpart === null
+                ? [r.counter]
+                : [r.counter, verdict.counterpart.counter]
+                    .sort((a, b) => a - b)
+                    .filter((c, i, all) => i === 0 || all[i - 1] !== c);
+            caseId = Number(
+              s.insertCase.run(
+                verdict.evidence,
+                r.cardId,
+                card.issuerId,
+                JSON.stringify(counters),
+                policy.now,
+                r.id,
+                batchId,
+                evidence,
+              ).lastInsertRowid,
+            );
             newCases.push(caseId);
             if (verdict.evidence === EvidenceKind.OverSpend) {
               card.overSpendCase = caseId;
@@ -515,7 +693,12 @@ export class SqliteLedgerStore implements LedgerStore {
             revoked.push({ cardId: r.cardId, caseId });
           }
           doubleSpends++;
-          outcomes.push({ receiptId: r.id, status: ReceiptStatus.DoubleSpend, check: EVIDENCE_KIND_NAME[verdict.evidence], reason: `double spend (${EVIDENCE_KIND_NAME[verdict.evidence]}), case ${caseId}; card ${toHex(r.cardId)} revoked` });
+          outcomes.push({
+            receiptId: r.id,
+            status: ReceiptStatus.DoubleSpend,
+            check: EVIDENCE_KIND_NAME[verdict.evidence],
+            reason: `double spend (${EVIDENCE_KIND_NAME[verdict.evidence]}), case ${caseId}; card ${toHex(r.cardId)} revoked`,
+          });
           break;
         }
       }
@@ -528,58 +711,139 @@ export class SqliteLedgerStore implements LedgerStore {
     let denyList: DenyListVersion | null = null;
     if (revoked.length > 0) denyList = this.publishDenyList(revoked, policy);
     if (batch !== null) {
-      s.upsertBatch.run(batch.batchId, batch.terminalId, batch.sequence, batch.createdAt, batch.source, policy.now, policy.now, batch.receiptCount, accepted, duplicates, rejected, doubleSpends);
+      s.upsertBatch.run(
+        batch.batchId,
+        batch.terminalId,
+        batch.sequence,
+        batch.createdAt,
+        batch.source,
+        policy.now,
+        policy.now,
+        batch.receiptCount,
+        accepted,
+        duplicates,
+        rejected,
+        doubleSpends,
+      );
     }
     return { outcomes, newCases, revoked: revoked.map((r) => r.cardId), denyList };
   }
 
   /** Inserts a classified receipt and advances the card's cached totals, pending loads and chain tail. */
-  private insertReceipt(r: VerifiedReceipt, card: MutableCard, at: Placement, primary: boolean, disposition: Disposition, liability: Liability | null, caseId: number | null): void {
+  private insertReceipt(
+    r: VerifiedReceipt,
+    card: MutableCard,
+    at: Placement,
+    primary: boolean,
+    disposition: Disposition,
+    liability: Liability | null,
+    caseId: number | null,
+  ): void {
     this.s.insertReceipt.run(
-      r.cardId, r.counter, r.id, r.kind, r.amount, r.currency, r.balanceAfter, r.prevHash, r.time,
-      primary ? 1 : 0, disposition, liability, caseId, at.terminalId, at.merchantId, at.batchId, at.now, r.bytes,
+      r.cardId,
+      r.counter,
+      r.id,
+      r.kind,
+      r.amount,
+      r.currency,
+      r.balanceAfter,
+      r.prevHash,
+      r.time,
+      primary ? 1 : 0,
+      disposition,
+      liability,
+      caseId,
+      at.terminalId,
+      at.merchantId,
+      at.batchId,
+      at.now,
+      r.bytes,
     );
     if (primary && r.kind === ReceiptKind.Pay) card.paid += r.amount;
     // In the same transaction: an authorization is executed exactly when its load receipt is on record at the
     // counter it binds (a misplaced one executes nothing a genuine card could have).
-    else if (r.authorizationId !== undefined && r.authorizedCounter !== undefined && r.counter === r.authorizedCounter + 1) this.s.confirmLoadAuthorization.run(r.id, r.authorizationId);
-    if (card.pendingLoads.length > 0 && (primary || r.counter === (r.authorizedCounter ?? -2) + 1)) settlePendingLoads(card, r, primary);
+    else if (
+      r.authorizationId !== undefined &&
+      r.authorizedCounter !== undefined &&
+      r.counter === r.authorizedCounter + 1
+    )
+      this.s.confirmLoadAuthorization.run(r.id, r.authorizationId);
+    if (card.pendingLoads.length > 0 && (primary || r.counter === (r.authorizedCounter ?? -2) + 1))
+      settlePendingLoads(card, r, primary);
     if (primary && r.counter > card.maxCounter) {
       card.maxCounter = r.counter;
-      card.tail = { id: r.id, counter: r.counter, prevHash: r.prevHash, balanceAfter: r.balanceAfter, kind: r.kind, amount: r.amount, primary: true };
+      card.tail = {
+        id: r.id,
+        counter: r.counter,
+        prevHash: r.prevHash,
+        balanceAfter: r.balanceAfter,
+        kind: r.kind,
+        amount: r.amount,
+        primary: true,
+      };
     }
   }
 
-  private evidenceFor(kind: EvidenceKind, card: MutableCard, r: VerifiedReceipt, counterpart: ChainNeighbour | null, order: 'stored-first' | 'new-first'): Uint8Array | null {
+  private evidenceFor(
+    kind: EvidenceKind,
+    card: MutableCard,
+    r: VerifiedReceipt,
+    counterpart: ChainNeighbour | null,
+    order: 'stored-first' | 'new-first',
+  ): Uint8Array | null {
     const issuer = this.s.anchor.get(Role.Issuer, card.issuerId) as Row | undefined;
-    if (issuer === undefined) throw new LedgerError(LedgerErrorCode.NotFound, `issuer ${toHex(card.issuerId)} of card ${toHex(card.cardId)} is not a trust anchor`);
+    if (issuer === undefined)
+      throw new LedgerError(
+        LedgerErrorCode.NotFound,
+        `issuer ${toHex(card.issuerId)} of card ${toHex(card.cardId)} is not a trust anchor`,
+      );
     const issuerCertificate = bytes(issuer['certificate']);
     if (kind === EvidenceKind.OverSpend) {
       const auths = (this.s.cardLoadAuthorizations.all(card.cardId) as Row[]).map((a) => bytes(a['bytes']));
       // Void authorizations go in with the receipt that voids each, so that a verifier excludes them as we did.
       const voiding = (this.s.voidingReceipts.all(card.cardId) as Row[]).map((v) => bytes(v['bytes']));
       if (r.kind === ReceiptKind.Pay && voidedAmount(card.pendingLoads, r) > 0) voiding.push(r.bytes);
-      const stored = (this.s.largestPayments.all(card.cardId) as Row[]).map((p): EvidencePayment => ({ bytes: bytes(p['bytes']), amount: p['amount'] as number }));
+      const stored = (this.s.largestPayments.all(card.cardId) as Row[]).map((p): EvidencePayment => ({
+        bytes: bytes(p['bytes']),
+        amount: p['amount'] as number,
+      }));
       const payments = [...stored, { bytes: r.bytes, amount: r.amount }].sort((a, b) => b.amount - a.amount);
-      return overSpendEvidence(card.certificate, issuerCertificate, auths, card.authorized - voidedAmount(card.pendingLoads, r), payments, voiding);
+      return overSpendEvidence(
+        card.certificate,
+        issuerCertificate,
+        auths,
+        card.authorized - voidedAmount(card.pendingLoads, r),
+        payments,
+        voiding,
+      );
     }
     if (kind === EvidenceKind.MisplacedLoad) {
-      const a = r.authorizationId === undefined ? undefined : (this.s.authorizationBytes.get(r.authorizationId) as Row | undefined);
+      const a =
+        r.authorizationId === undefined
+          ? undefined
+          : (this.s.authorizationBytes.get(r.authorizationId) as Row | undefined);
       if (a === undefined) throw new LedgerError(LedgerErrorCode.Storage, 'misplaced-load without its authorization');
       return receiptEvidence(kind, card.certificate, issuerCertificate, [r.bytes], [bytes(a['bytes'])]);
     }
     if (kind === EvidenceKind.BadGenesis) return receiptEvidence(kind, card.certificate, issuerCertificate, [r.bytes]);
-    if (counterpart === null) throw new LedgerError(LedgerErrorCode.Storage, `${EVIDENCE_KIND_NAME[kind]} without a counterpart receipt`);
+    if (counterpart === null)
+      throw new LedgerError(LedgerErrorCode.Storage, `${EVIDENCE_KIND_NAME[kind]} without a counterpart receipt`);
     const other = this.s.receiptBytes.get(card.cardId, counterpart.counter, counterpart.id) as Row;
-    const pair: [Uint8Array, Uint8Array] = order === 'stored-first' ? [bytes(other['bytes']), r.bytes] : [r.bytes, bytes(other['bytes'])];
+    const pair: [Uint8Array, Uint8Array] =
+      order === 'stored-first' ? [bytes(other['bytes']), r.bytes] : [r.bytes, bytes(other['bytes'])];
     return receiptEvidence(kind, card.certificate, issuerCertificate, pair);
   }
 
-  private publishDenyList(revoked: readonly { cardId: Uint8Array; caseId: number }[], policy: ApplyPolicy): DenyListVersion {
+  private publishDenyList(
+    revoked: readonly { cardId: Uint8Array; caseId: number }[],
+    policy: ApplyPolicy,
+  ): DenyListVersion {
     const latest = this.s.latestDenyList.get() as Row | undefined;
     const sequence = (latest === undefined ? 0 : (latest['sequence'] as number)) + 1;
     for (const r of revoked) this.s.insertDenied.run(r.cardId, policy.now, r.caseId, sequence);
-    const cardIds = (this.db.prepare('SELECT card_id FROM deny_list ORDER BY card_id').all() as Row[]).map((r) => bytes(r['card_id']));
+    const cardIds = (this.db.prepare('SELECT card_id FROM deny_list ORDER BY card_id').all() as Row[]).map((r) =>
+      bytes(r['card_id']),
+    );
     const payload = encodeDenyList({ signer: policy.denyListSigner.id, sequence, issuedAt: policy.now, cardIds });
     const signed = signCoseSign1(policy.denyListSigner.signer, payload);
     this.s.insertDenyListVersion.run(sequence, policy.now, signed);
@@ -653,7 +917,8 @@ interface MutableCard extends CardRecord {
 }
 
 /** A terminal's enrolment record with its revocation time (null: not revoked). */
-const TERMINAL_SELECT = 'SELECT t.*, v.revoked_at FROM terminals t LEFT JOIN terminal_revocations v ON v.terminal_id = t.terminal_id';
+const TERMINAL_SELECT =
+  'SELECT t.*, v.revoked_at FROM terminals t LEFT JOIN terminal_revocations v ON v.terminal_id = t.terminal_id';
 
 const CASE_SELECT = `SELECT c.*, COALESCE(f.n, 0) AS flagged_count, COALESCE(f.amount, 0) AS flagged_amount FROM cases c
   LEFT JOIN (SELECT case_id, COUNT(*) AS n, SUM(amount) AS amount FROM receipts WHERE case_id IS NOT NULL AND kind = ${ReceiptKind.Pay} GROUP BY case_id) f
@@ -661,26 +926,42 @@ const CASE_SELECT = `SELECT c.*, COALESCE(f.n, 0) AS flagged_count, COALESCE(f.a
 
 function prepare(db: Database.Database) {
   return {
-    near: db.prepare('SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND counter BETWEEN ? AND ?').raw(true),
+    near: db
+      .prepare(
+        'SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND counter BETWEEN ? AND ?',
+      )
+      .raw(true),
     insertReceipt: db.prepare(
       `INSERT INTO receipts (card_id, counter, id, kind, amount, currency, balance_after, prev_hash, time, is_primary, disposition, liability, case_id,
          terminal_id, merchant_id, batch_id, ingested_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     card: db.prepare(`${CARD_SELECT} WHERE c.card_id = ?`),
     dataVersion: db.prepare('PRAGMA data_version'),
-    lastPrimary: db.prepare('SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND is_primary = 1 ORDER BY counter DESC LIMIT 1'),
+    lastPrimary: db.prepare(
+      'SELECT id, counter, prev_hash, balance_after, kind, amount, is_primary FROM receipts WHERE card_id = ? AND is_primary = 1 ORDER BY counter DESC LIMIT 1',
+    ),
     insertLoadAuthorization: db.prepare(
       'INSERT INTO load_authorizations (authorization_id, load_id, card_id, amount, currency, time, bytes, challenge, terminal_id, merchant_id, card_counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    confirmLoadAuthorization: db.prepare('UPDATE load_authorizations SET receipt_id = ? WHERE authorization_id = ? AND receipt_id IS NULL'),
+    confirmLoadAuthorization: db.prepare(
+      'UPDATE load_authorizations SET receipt_id = ? WHERE authorization_id = ? AND receipt_id IS NULL',
+    ),
     loadAuthorizationForChallenge: db.prepare('SELECT * FROM load_authorizations WHERE card_id = ? AND challenge = ?'),
-    insertCard: db.prepare('INSERT INTO cards (card_id, issuer_id, currency, certificate) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
+    insertCard: db.prepare(
+      'INSERT INTO cards (card_id, issuer_id, currency, certificate) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING',
+    ),
     updateCard: db.prepare('UPDATE cards SET revoked_at = ?, over_spend_case = ? WHERE card_id = ?'),
-    insertCase: db.prepare('INSERT INTO cases (kind, card_id, issuer_id, counters, detected_at, receipt_id, batch_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertCase: db.prepare(
+      'INSERT INTO cases (kind, card_id, issuer_id, counters, detected_at, receipt_id, batch_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     revokeCard: db.prepare('UPDATE cards SET revoked_at = ? WHERE card_id = ? AND revoked_at IS NULL'),
-    caseOfProof: db.prepare('SELECT case_id FROM cases WHERE card_id = ? AND kind = ? AND counters = ? ORDER BY case_id LIMIT 1').pluck(),
+    caseOfProof: db
+      .prepare('SELECT case_id FROM cases WHERE card_id = ? AND kind = ? AND counters = ? ORDER BY case_id LIMIT 1')
+      .pluck(),
     anchor: db.prepare('SELECT certificate FROM anchors WHERE role = ? AND subject = ?'),
-    putAnchor: db.prepare('INSERT INTO anchors (role, subject, certificate) VALUES (?, ?, ?) ON CONFLICT (role, subject) DO UPDATE SET certificate = excluded.certificate'),
+    putAnchor: db.prepare(
+      'INSERT INTO anchors (role, subject, certificate) VALUES (?, ?, ?) ON CONFLICT (role, subject) DO UPDATE SET certificate = excluded.certificate',
+    ),
     terminal: db.prepare(`${TERMINAL_SELECT} WHERE t.terminal_id = ?`),
     putTerminal: db.prepare(
       `INSERT INTO terminals (terminal_id, merchant_id, mcc, name, public_key, certificate, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -688,18 +969,31 @@ function prepare(db: Database.Database) {
          public_key = excluded.public_key, certificate = excluded.certificate, enrolled_at = excluded.enrolled_at`,
     ),
     merchant: db.prepare('SELECT * FROM merchants WHERE merchant_id = ?'),
-    redeemInvite: db.prepare('UPDATE enrolment_invites SET used_at = ?, enrolled_terminal_id = ? WHERE code_hash = ? AND used_at IS NULL'),
+    redeemInvite: db.prepare(
+      'UPDATE enrolment_invites SET used_at = ?, enrolled_terminal_id = ? WHERE code_hash = ? AND used_at IS NULL',
+    ),
     receiptBytes: db.prepare('SELECT bytes FROM receipts WHERE card_id = ? AND counter = ? AND id = ?'),
-    largestPayments: db.prepare(`SELECT bytes, amount FROM receipts WHERE card_id = ? AND kind = ${ReceiptKind.Pay} AND is_primary = 1 ORDER BY amount DESC LIMIT ${Limits.evidenceReceipts}`),
-    cardLoadAuthorizations: db.prepare('SELECT bytes FROM load_authorizations WHERE card_id = ? ORDER BY time, authorization_id'),
-    pendingLoads: db.prepare(`SELECT authorization_id, card_counter, amount FROM load_authorizations a WHERE a.card_id = ? AND a.receipt_id IS NULL AND NOT ${LOAD_NEVER_EXECUTED}`),
-    voidingReceipts: db.prepare(`SELECT DISTINCT r.bytes FROM load_authorizations a JOIN receipts r ON r.card_id = a.card_id AND r.counter = a.card_counter + 1 AND r.is_primary = 1
+    largestPayments: db.prepare(
+      `SELECT bytes, amount FROM receipts WHERE card_id = ? AND kind = ${ReceiptKind.Pay} AND is_primary = 1 ORDER BY amount DESC LIMIT ${Limits.evidenceReceipts}`,
+    ),
+    cardLoadAuthorizations: db.prepare(
+      'SELECT bytes FROM load_authorizations WHERE card_id = ? ORDER BY time, authorization_id',
+    ),
+    pendingLoads: db.prepare(
+      `SELECT authorization_id, card_counter, amount FROM load_authorizations a WHERE a.card_id = ? AND a.receipt_id IS NULL AND NOT ${LOAD_NEVER_EXECUTED}`,
+    ),
+    voidingReceipts:
+      db.prepare(`SELECT DISTINCT r.bytes FROM load_authorizations a JOIN receipts r ON r.card_id = a.card_id AND r.counter = a.card_counter + 1 AND r.is_primary = 1
       WHERE a.card_id = ? AND a.receipt_id IS NULL`),
     authorizationBytes: db.prepare('SELECT bytes FROM load_authorizations WHERE authorization_id = ?'),
     latestDenyList: db.prepare('SELECT * FROM deny_list_versions ORDER BY sequence DESC LIMIT 1'),
     insertDenyListVersion: db.prepare('INSERT INTO deny_list_versions (sequence, issued_at, bytes) VALUES (?, ?, ?)'),
-    refreshDenyListVersion: db.prepare('UPDATE deny_list_versions SET issued_at = ?, bytes = ? WHERE sequence = ? AND issued_at < ?'),
-    insertDenied: db.prepare('INSERT INTO deny_list (card_id, revoked_at, case_id, sequence) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING'),
+    refreshDenyListVersion: db.prepare(
+      'UPDATE deny_list_versions SET issued_at = ?, bytes = ? WHERE sequence = ? AND issued_at < ?',
+    ),
+    insertDenied: db.prepare(
+      'INSERT INTO deny_list (card_id, revoked_at, case_id, sequence) VALUES (?, ?, ?, ?) ON CONFLICT (card_id) DO NOTHING',
+    ),
     upsertBatch: db.prepare(
       `INSERT INTO batches (batch_id, terminal_id, sequence, created_at, source, first_received_at, last_received_at, submissions, receipts, accepted, duplicates, rejected, double_spends)
        VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
@@ -748,7 +1042,12 @@ function terminalRow(r: Row): TerminalStatus {
 }
 
 function merchantRecord(r: Row): MerchantRecord {
-  return { merchantId: bytes(r['merchant_id']), name: r['name'] as string, mcc: r['mcc'] as number, createdAt: r['created_at'] as number };
+  return {
+    merchantId: bytes(r['merchant_id']),
+    name: r['name'] as string,
+    mcc: r['mcc'] as number,
+    createdAt: r['created_at'] as number,
+  };
 }
 
 function inviteRow(r: Row): EnrolmentInviteRecord {
@@ -828,11 +1127,19 @@ function privateDatabaseFile(path: string): void {
     ensurePrivateDirectory(dirname(path));
     if (createPrivateFile(path)) return;
   } catch (e) {
-    throw new LedgerError(LedgerErrorCode.Storage, `cannot create the database ${path}: ${(e as Error).message}`, { cause: e, detail: { path } });
+    throw new LedgerError(LedgerErrorCode.Storage, `cannot create the database ${path}: ${(e as Error).message}`, {
+      cause: e,
+      detail: { path },
+    });
   }
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     const mode = exposedMode(file);
-    if (mode !== undefined) throw new LedgerError(LedgerErrorCode.FilePermissions, `${file} holds every card's history and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`, { detail: { path: file, mode } });
+    if (mode !== undefined)
+      throw new LedgerError(
+        LedgerErrorCode.FilePermissions,
+        `${file} holds every card's history and is open to other users (mode ${mode.toString(8).padStart(4, '0')})`,
+        { detail: { path: file, mode } },
+      );
   }
 }
 

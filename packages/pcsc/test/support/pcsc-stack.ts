@@ -40,7 +40,8 @@ export async function prepareStack(): Promise<StackSession> {
   const start = await runStack('start');
   if (!start.ok) return { ready: false, reason: `scripts/pcsc-stack.sh start failed: ${start.output}` };
   const status = await runStack('status');
-  const ownedByScript = status.output.includes('started by this script') && !status.output.includes('not started by this script');
+  const ownedByScript =
+    status.output.includes('started by this script') && !status.output.includes('not started by this script');
   const startedHere = !before.ok;
   return {
     ready: true,

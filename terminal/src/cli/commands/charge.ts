@@ -20,12 +20,16 @@ export function registerCharge(program: Command): void {
       const amount = amountArg(amountText);
       const timeoutMs = integerArg(opts.timeout, '--timeout', 1) * 1000;
       if (opts.reader !== undefined && opts.sim !== undefined) {
-        throw new TerminalError(TerminalErrorCode.BadConfig, '--reader and --sim exclude each other', { action: 'Choose a real reader or a software card.' });
+        throw new TerminalError(TerminalErrorCode.BadConfig, '--reader and --sim exclude each other', {
+          action: 'Choose a real reader or a software card.',
+        });
       }
       await withTerminal(g, async (terminal) => {
-        const source: CardSource = opts.sim !== undefined ? await openSimulatedCard(opts.sim) : await openReader(opts.reader, 3000);
+        const source: CardSource =
+          opts.sim !== undefined ? await openSimulatedCard(opts.sim) : await openReader(opts.reader, 3000);
         // An approval is printed (and flushed) from inside the tap, so that it counts as shown only once it was.
-        const show = (result: TapResult): Promise<void> => emitFlushed(g.json, result, () => describeTap(result, amount, terminal.currency));
+        const show = (result: TapResult): Promise<void> =>
+          emitFlushed(g.json, result, () => describeTap(result, amount, terminal.currency));
         let result: TapResult;
         try {
           result = await terminal.charge(source.transport, amount, { timeoutMs, announce: show });
@@ -33,14 +37,21 @@ export function registerCharge(program: Command): void {
           await source.close();
         }
         if (result.outcome !== 'approved' && result.outcome !== 'recovered') await show(result);
-        process.exitCode = result.outcome === 'approved' || result.outcome === 'recovered' ? ExitCode.Ok : result.outcome === 'interrupted' ? ExitCode.TapAgain : ExitCode.NotApproved;
+        process.exitCode =
+          result.outcome === 'approved' || result.outcome === 'recovered'
+            ? ExitCode.Ok
+            : result.outcome === 'interrupted'
+              ? ExitCode.TapAgain
+              : ExitCode.NotApproved;
       });
     });
 }
 
 /** The cashier's screen for a tap result. */
 export function describeTap(result: TapResult, amount: number, currency: number): string {
-  const earlier = result.resolved.map((r) => `  (an earlier interrupted tap of ${money(r.amount, currency)} on this card was settled: ${r.resolution})`);
+  const earlier = result.resolved.map(
+    (r) => `  (an earlier interrupted tap of ${money(r.amount, currency)} on this card was settled: ${r.resolution})`,
+  );
   const tail = earlier.length > 0 ? `\n${earlier.join('\n')}` : '';
   switch (result.outcome) {
     case 'approved': {
@@ -54,12 +65,14 @@ export function describeTap(result: TapResult, amount: number, currency: number)
     case 'recovered': {
       const p = result.payment;
       const different = p.amount === amount ? '' : ` (this tap asked ${money(amount, currency)})`;
-      return `APPROVED (recovered)  ${money(p.amount, currency)}\n  The card had paid an interrupted payment of ${money(p.amount, currency)} at ${when(p.time)}; its receipt is now safe.\n`
-        + `  No new payment was taken${different}: charge again only if this is another sale.\n${lines([
+      return (
+        `APPROVED (recovered)  ${money(p.amount, currency)}\n  The card had paid an interrupted payment of ${money(p.amount, currency)} at ${when(p.time)}; its receipt is now safe.\n` +
+        `  No new payment was taken${different}: charge again only if this is another sale.\n${lines([
           ['card', toHex(p.cardId)],
           ['balance', `${money(p.balanceAfter, currency)} left on the card`],
           ['receipt', `${toHex(p.receiptId)} (card counter ${p.counter})`],
-        ])}${tail}`;
+        ])}${tail}`
+      );
     }
     case 'declined':
       return `DECLINED  ${result.reason}\n  What to do: ${result.action}\n  (check: ${result.check})${tail}`;

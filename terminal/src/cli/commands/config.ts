@@ -22,32 +22,56 @@ export function registerConfig(program: Command): void {
     .option('--ledger <url>', 'ledger base URL (https://)')
     .option('--ledger-ca <file>', "with --ledger: the ledger's TLS CA or self-signed certificate (PEM) to pin")
     .option('--insecure-http', 'with --ledger: allow a plain http:// ledger URL')
-    .action(async (opts: { floorLimit?: string; offlineAmount?: string; offlineCount?: string; denyListMaxAge?: string; ledger?: string; ledgerCa?: string; insecureHttp?: boolean }, command: Command) => {
-      const g = globals(command);
-      const change: Partial<TerminalLimits> = {
-        ...(opts.floorLimit !== undefined && { floorLimit: amountArg(opts.floorLimit, '--floor-limit') }),
-        ...(opts.offlineAmount !== undefined && { maxOfflineAmount: amountArg(opts.offlineAmount, '--offline-amount') }),
-        ...(opts.offlineCount !== undefined && { maxOfflineCount: integerArg(opts.offlineCount, '--offline-count') }),
-        ...(opts.denyListMaxAge !== undefined && { maxDenyListAgeSeconds: integerArg(opts.denyListMaxAge, '--deny-list-max-age') * 3600 }),
-      };
-      const newTrust = opts.ledgerCa !== undefined || opts.insecureHttp === true;
-      if (newTrust && opts.ledger === undefined) {
-        throw new TerminalError(TerminalErrorCode.BadConfig, '--ledger-ca and --insecure-http go with --ledger', { action: 'Give the ledger URL they apply to with --ledger.' });
-      }
-      const trust = newTrust ? ledgerTrustArgs(opts) : undefined;
-      await withTerminal(g, (terminal) => {
-        if (opts.ledger !== undefined) terminal.setLedgerUrl(opts.ledger, trust);
-        const limits = Object.keys(change).length > 0 ? terminal.setLimits(change) : terminal.status().limits;
-        const { ledgerUrl, ledgerCa } = terminal.status();
-        const m = (n: number): string => money(n, terminal.currency);
-        emit(g.json, { limits, ...(ledgerUrl !== undefined && { ledgerUrl }), ...(ledgerCa !== undefined && { ledgerCa }) }, () => lines([
-          ['floor limit', m(limits.floorLimit)],
-          ['offline amount', m(limits.maxOfflineAmount)],
-          ['offline count', String(limits.maxOfflineCount)],
-          ['deny list max age', formatAge(limits.maxDenyListAgeSeconds)],
-          ['ledger', ledgerUrl ?? '(none)'],
-          ['ledger TLS', ledgerCa === undefined ? 'system CAs' : `pinned to ${ledgerCa}`],
-        ]));
-      });
-    });
+    .action(
+      async (
+        opts: {
+          floorLimit?: string;
+          offlineAmount?: string;
+          offlineCount?: string;
+          denyListMaxAge?: string;
+          ledger?: string;
+          ledgerCa?: string;
+          insecureHttp?: boolean;
+        },
+        command: Command,
+      ) => {
+        const g = globals(command);
+        const change: Partial<TerminalLimits> = {
+          ...(opts.floorLimit !== undefined && { floorLimit: amountArg(opts.floorLimit, '--floor-limit') }),
+          ...(opts.offlineAmount !== undefined && {
+            maxOfflineAmount: amountArg(opts.offlineAmount, '--offline-amount'),
+          }),
+          ...(opts.offlineCount !== undefined && { maxOfflineCount: integerArg(opts.offlineCount, '--offline-count') }),
+          ...(opts.denyListMaxAge !== undefined && {
+            maxDenyListAgeSeconds: integerArg(opts.denyListMaxAge, '--deny-list-max-age') * 3600,
+          }),
+        };
+        const newTrust = opts.ledgerCa !== undefined || opts.insecureHttp === true;
+        if (newTrust && opts.ledger === undefined) {
+          throw new TerminalError(TerminalErrorCode.BadConfig, '--ledger-ca and --insecure-http go with --ledger', {
+            action: 'Give the ledger URL they apply to with --ledger.',
+          });
+        }
+        const trust = newTrust ? ledgerTrustArgs(opts) : undefined;
+        await withTerminal(g, (terminal) => {
+          if (opts.ledger !== undefined) terminal.setLedgerUrl(opts.ledger, trust);
+          const limits = Object.keys(change).length > 0 ? terminal.setLimits(change) : terminal.status().limits;
+          const { ledgerUrl, ledgerCa } = terminal.status();
+          const m = (n: number): string => money(n, terminal.currency);
+          emit(
+            g.json,
+            { limits, ...(ledgerUrl !== undefined && { ledgerUrl }), ...(ledgerCa !== undefined && { ledgerCa }) },
+            () =>
+              lines([
+                ['floor limit', m(limits.floorLimit)],
+                ['offline amount', m(limits.maxOfflineAmount)],
+                ['offline count', String(limits.maxOfflineCount)],
+                ['deny list max age', formatAge(limits.maxDenyListAgeSeconds)],
+                ['ledger', ledgerUrl ?? '(none)'],
+                ['ledger TLS', ledgerCa === undefined ? 'system CAs' : `pinned to ${ledgerCa}`],
+              ]),
+          );
+        });
+      },
+    );
 }

@@ -14,21 +14,32 @@ export function registerDaemon(program: Command): void {
     .option('--interval <seconds>', 'pause between sync rounds', '30')
     .option('--attempts <n>', 'attempts per round', String(DAEMON_RETRY.maxAttempts))
     .option('--max-delay <seconds>', 'longest backoff between attempts', String(DAEMON_RETRY.maxDelayMs / 1000))
-    .action(async (opts: { ledger?: string; interval: string; attempts: string; maxDelay: string }, command: Command) => {
-      const g = globals(command);
-      const intervalMs = integerArg(opts.interval, '--interval', 1) * 1000;
-      const retry = { ...DAEMON_RETRY, maxAttempts: integerArg(opts.attempts, '--attempts', 1), maxDelayMs: integerArg(opts.maxDelay, '--max-delay', 1) * 1000 };
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      await withTerminal(g, async (terminal) => {
-        if (opts.ledger !== undefined) terminal.setLedgerUrl(opts.ledger);
-        await terminal.daemon({ intervalMs, retry, signal: stop.signal, onEvent: (e) => process.stdout.write(`${g.json ? toJson(e, undefined) : describeEvent(e)}\n`) });
-      });
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
+    .action(
+      async (opts: { ledger?: string; interval: string; attempts: string; maxDelay: string }, command: Command) => {
+        const g = globals(command);
+        const intervalMs = integerArg(opts.interval, '--interval', 1) * 1000;
+        const retry = {
+          ...DAEMON_RETRY,
+          maxAttempts: integerArg(opts.attempts, '--attempts', 1),
+          maxDelayMs: integerArg(opts.maxDelay, '--max-delay', 1) * 1000,
+        };
+        const stop = new AbortController();
+        const onSignal = (): void => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        await withTerminal(g, async (terminal) => {
+          if (opts.ledger !== undefined) terminal.setLedgerUrl(opts.ledger);
+          await terminal.daemon({
+            intervalMs,
+            retry,
+            signal: stop.signal,
+            onEvent: (e) => process.stdout.write(`${g.json ? toJson(e, undefined) : describeEvent(e)}\n`),
+          });
+        });
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      },
+    );
 }
 
 function describeEvent(e: DaemonEvent): string {

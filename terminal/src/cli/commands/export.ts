@@ -16,8 +16,8 @@ export function registerExport(program: Command): void {
         emit(g.json, r, () =>
           r.file === undefined
             ? 'Nothing to export: no receipt is waiting.'
-            : `Exported ${r.receipts} receipt(s), ${money(r.amount, terminal.currency)}, to ${r.file}\n  Give this file to your acquirer; the receipts stay on this terminal (state exported) until settled.`
-              + (r.remaining > 0 ? `\n  ${r.remaining} more receipt(s) are waiting: run export again.` : ''),
+            : `Exported ${r.receipts} receipt(s), ${money(r.amount, terminal.currency)}, to ${r.file}\n  Give this file to your acquirer; the receipts stay on this terminal (state exported) until settled.` +
+              (r.remaining > 0 ? `\n  ${r.remaining} more receipt(s) are waiting: run export again.` : ''),
         );
       });
     });

@@ -27,8 +27,17 @@ export function registerReaders(program: Command): void {
         }
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
-        throw new TerminalError(TerminalErrorCode.ReaderUnavailable, `PC/SC is not available: ${e.message}`, { action: 'Install and start pcscd (and the nfc-pcsc package), then try again.' }, e);
+        throw new TerminalError(
+          TerminalErrorCode.ReaderUnavailable,
+          `PC/SC is not available: ${e.message}`,
+          { action: 'Install and start pcscd (and the nfc-pcsc package), then try again.' },
+          e,
+        );
       }
-      emit(g.json, { readers: names }, () => (names.length === 0 ? 'No readers. Plug one in (and check pcscd is running).' : names.map((n) => `  ${n}`).join('\n')));
+      emit(g.json, { readers: names }, () =>
+        names.length === 0
+          ? 'No readers. Plug one in (and check pcscd is running).'
+          : names.map((n) => `  ${n}`).join('\n'),
+      );
     });
 }

@@ -16,20 +16,36 @@ export function registerReceipts(program: Command): void {
       const g = globals(command);
       const valid = Object.values(ReceiptState) as string[];
       for (const s of opts.state ?? []) {
-        if (!valid.includes(s)) throw new TerminalError(TerminalErrorCode.BadConfig, `unknown receipt state '${s}'`, { action: `Use one of: ${valid.join(', ')}.` });
+        if (!valid.includes(s))
+          throw new TerminalError(TerminalErrorCode.BadConfig, `unknown receipt state '${s}'`, {
+            action: `Use one of: ${valid.join(', ')}.`,
+          });
       }
       const limit = integerArg(opts.limit, '--limit', 1);
       await withTerminal(g, (terminal) => {
-        const list = terminal.receipts({ ...(opts.state !== undefined && { states: opts.state as ReceiptState[] }), limit });
+        const list = terminal.receipts({
+          ...(opts.state !== undefined && { states: opts.state as ReceiptState[] }),
+          limit,
+        });
         const rows = list.map((r) => ({
-          id: toHex(r.id), state: r.state, amount: r.amount, currency: r.currency, cardId: toHex(r.cardId), counter: r.counter,
-          time: r.time, ...(r.check !== undefined && { check: r.check }), ...(r.reason !== undefined && { reason: r.reason }),
+          id: toHex(r.id),
+          state: r.state,
+          amount: r.amount,
+          currency: r.currency,
+          cardId: toHex(r.cardId),
+          counter: r.counter,
+          time: r.time,
+          ...(r.check !== undefined && { check: r.check }),
+          ...(r.reason !== undefined && { reason: r.reason }),
         }));
         emit(g.json, rows, () =>
           list.length === 0
             ? 'No receipts.'
             : list
-                .map((r) => `  ${when(r.time)}  ${money(r.amount, r.currency).padStart(12)}  ${r.state.padEnd(12)}  card ${toHex(r.cardId)} #${r.counter}  ${toHex(r.id).slice(0, 16)}${r.check === undefined ? '' : `  [${r.check}: ${r.reason ?? ''}]`}`)
+                .map(
+                  (r) =>
+                    `  ${when(r.time)}  ${money(r.amount, r.currency).padStart(12)}  ${r.state.padEnd(12)}  card ${toHex(r.cardId)} #${r.counter}  ${toHex(r.id).slice(0, 16)}${r.check === undefined ? '' : `  [${r.check}: ${r.reason ?? ''}]`}`,
+                )
                 .join('\n'),
         );
       });

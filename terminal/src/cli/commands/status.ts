@@ -24,15 +24,25 @@ function describeStatus(s: TerminalStatus): string {
   const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   const q = s.queue;
   const out = [
-    s.enrolled ? `Terminal ${s.terminalId} of merchant ${s.merchantId}${s.merchantName === undefined ? '' : ` (${s.merchantName})`}` : 'Terminal NOT ENROLLED',
+    s.enrolled
+      ? `Terminal ${s.terminalId} of merchant ${s.merchantId}${s.merchantName === undefined ? '' : ` (${s.merchantName})`}`
+      : 'Terminal NOT ENROLLED',
     lines([
       ['certificate', s.certificateNotAfter === undefined ? '-' : `valid until ${when(s.certificateNotAfter)}`],
       ['ledger', s.ledgerUrl ?? '(none: offline only)'],
       ...(s.ledgerUrl === undefined ? [] : [['ledger TLS', ledgerTls(s)] as const]),
       ['last sync', s.sync.lastSuccessAt === undefined ? 'never' : when(s.sync.lastSuccessAt)],
       ...(s.sync.lastError === undefined ? [] : [['last error', s.sync.lastError] as const]),
-      ['deny list', s.denyList === undefined ? 'none' : `#${s.denyList.sequence}, ${s.denyList.entries} cards, ${formatAge(s.denyList.ageSeconds)} old`],
-      ['disk', `${mib(s.storage.freeBytes)} free; a day of receipts (${s.storage.receiptsPerDay}) needs ${mib(s.storage.dayBytes + s.storage.reserveBytes)} with the ${mib(s.storage.reserveBytes)} reserve`],
+      [
+        'deny list',
+        s.denyList === undefined
+          ? 'none'
+          : `#${s.denyList.sequence}, ${s.denyList.entries} cards, ${formatAge(s.denyList.ageSeconds)} old`,
+      ],
+      [
+        'disk',
+        `${mib(s.storage.freeBytes)} free; a day of receipts (${s.storage.receiptsPerDay}) needs ${mib(s.storage.dayBytes + s.storage.reserveBytes)} with the ${mib(s.storage.reserveBytes)} reserve`,
+      ],
     ]),
     'Queue',
     lines([
@@ -43,19 +53,40 @@ function describeStatus(s: TerminalStatus): string {
       ['duplicate', `${q.duplicate.count} (${m(q.duplicate.amount)}) already credited`],
       ['rejected', `${q.rejected.count} (${m(q.rejected.amount)})`],
       ['double-spend', `${q['double-spend'].count} (${m(q['double-spend'].amount)})`],
-      ['pending taps', `${s.pendingTaps.length} (${m(s.exposure.pendingAmount)}) waiting for their card to be tapped again`],
+      [
+        'pending taps',
+        `${s.pendingTaps.length} (${m(s.exposure.pendingAmount)}) waiting for their card to be tapped again`,
+      ],
       ['loads', loadsLine(s.pendingLoads, m)],
     ]),
     'Offline limits',
     lines([
-      ['unsettled', `${s.exposure.receipts + s.exposure.pendingIntents} payments, ${m(s.exposure.receiptAmount + s.exposure.pendingAmount)}`],
-      ['left', `${s.left.offlineCount} payments, ${m(s.left.offlineAmount)}; next payment at most ${m(s.left.nextPayment)}`],
-      ['limits', `${m(s.limits.floorLimit)} per payment, ${s.limits.maxOfflineCount} payments / ${m(s.limits.maxOfflineAmount)} between syncs, deny list at most ${formatAge(s.limits.maxDenyListAgeSeconds)} old`],
-      ['deny list', s.left.denyListSeconds === undefined ? '-' : s.left.denyListSeconds >= 0 ? `usable for ${formatAge(s.left.denyListSeconds)} more` : 'TOO OLD'],
+      [
+        'unsettled',
+        `${s.exposure.receipts + s.exposure.pendingIntents} payments, ${m(s.exposure.receiptAmount + s.exposure.pendingAmount)}`,
+      ],
+      [
+        'left',
+        `${s.left.offlineCount} payments, ${m(s.left.offlineAmount)}; next payment at most ${m(s.left.nextPayment)}`,
+      ],
+      [
+        'limits',
+        `${m(s.limits.floorLimit)} per payment, ${s.limits.maxOfflineCount} payments / ${m(s.limits.maxOfflineAmount)} between syncs, deny list at most ${formatAge(s.limits.maxDenyListAgeSeconds)} old`,
+      ],
+      [
+        'deny list',
+        s.left.denyListSeconds === undefined
+          ? '-'
+          : s.left.denyListSeconds >= 0
+            ? `usable for ${formatAge(s.left.denyListSeconds)} more`
+            : 'TOO OLD',
+      ],
     ]),
     ...incidentLines(s.incidents),
     ...s.warnings.map((w) => `WARNING: ${w}`),
-    s.canTakePayments ? 'Ready to take payments.' : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
+    s.canTakePayments
+      ? 'Ready to take payments.'
+      : `CANNOT TAKE PAYMENTS:\n${s.problems.map((p) => `  - ${p}`).join('\n')}`,
   ];
   return out.join('\n');
 }
@@ -72,10 +103,19 @@ function ledgerTls(s: TerminalStatus): string {
 function incidentLines(incidents: TerminalStatus['incidents']): string[] {
   if (incidents.length === 0) return [];
   const proof = (i: TerminalStatus['incidents'][number]): string =>
-    i.evidenceState === undefined ? 'no card-signed proof (kept here only)' : i.evidenceState === 'pending' ? 'evidence waiting for the next sync' : `evidence ${i.evidenceState}: ${i.evidenceAnswer ?? ''}`;
+    i.evidenceState === undefined
+      ? 'no card-signed proof (kept here only)'
+      : i.evidenceState === 'pending'
+        ? 'evidence waiting for the next sync'
+        : `evidence ${i.evidenceState}: ${i.evidenceAnswer ?? ''}`;
   return [
     `Cards declined for going back in time (${incidents.length}; restored or copied cards)`,
-    ...incidents.slice(0, 10).map((i) => `  ${when(i.createdAt)}  card ${toHex(i.cardId)}  ${i.kind} at counter ${i.counterSeen} (held up to ${i.heldCounter}); ${proof(i)}`),
+    ...incidents
+      .slice(0, 10)
+      .map(
+        (i) =>
+          `  ${when(i.createdAt)}  card ${toHex(i.cardId)}  ${i.kind} at counter ${i.counterSeen} (held up to ${i.heldCounter}); ${proof(i)}`,
+      ),
     ...(incidents.length > 10 ? [`  ... and ${incidents.length - 10} older (see --json)`] : []),
   ];
 }

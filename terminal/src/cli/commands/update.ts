@@ -8,14 +8,16 @@ import { emit } from '../output.js';
 export function registerUpdate(program: Command): void {
   program
     .command('update')
-    .description('install files brought by hand: trust anchors, a deny list, the ledger\'s result for an exported batch')
+    .description("install files brought by hand: trust anchors, a deny list, the ledger's result for an exported batch")
     .option('--trust-anchors <file>', 'trust-anchor bundle (must chain to the root already trusted)')
     .option('--deny-list <file>', 'signed deny list (never older than the one held)')
-    .option('--batch-result <file>', 'the ledger\'s signed result for one of this terminal\'s batches')
+    .option('--batch-result <file>', "the ledger's signed result for one of this terminal's batches")
     .action(async (opts: { trustAnchors?: string; denyList?: string; batchResult?: string }, command: Command) => {
       const g = globals(command);
       if (opts.trustAnchors === undefined && opts.denyList === undefined && opts.batchResult === undefined) {
-        throw new TerminalError(TerminalErrorCode.BadConfig, 'nothing to update', { action: 'Give --trust-anchors, --deny-list and/or --batch-result.' });
+        throw new TerminalError(TerminalErrorCode.BadConfig, 'nothing to update', {
+          action: 'Give --trust-anchors, --deny-list and/or --batch-result.',
+        });
       }
       await withTerminal(g, (terminal) => {
         const out: Record<string, unknown> = {};
@@ -28,13 +30,19 @@ export function registerUpdate(program: Command): void {
         if (opts.denyList !== undefined) {
           const d = terminal.importDenyList(readMessageFile(opts.denyList, 'deny list'));
           out['denyList'] = d;
-          text.push(d.updated ? `Deny list #${d.sequence} (${d.entries} cards) installed.` : `Deny list #${d.sequence} is not newer than the one held: kept the held one.`);
+          text.push(
+            d.updated
+              ? `Deny list #${d.sequence} (${d.entries} cards) installed.`
+              : `Deny list #${d.sequence} is not newer than the one held: kept the held one.`,
+          );
         }
         if (opts.batchResult !== undefined) {
           const r = terminal.importBatchResult(readMessageFile(opts.batchResult, 'batch result'));
           out['batchResult'] = r;
           const a = r.applied;
-          text.push(`Result of batch ${r.sequence} applied: accepted ${a.accepted}, duplicate ${a.duplicate}, rejected ${a.rejected}, double-spend ${a.doubleSpend}.`);
+          text.push(
+            `Result of batch ${r.sequence} applied: accepted ${a.accepted}, duplicate ${a.duplicate}, rejected ${a.rejected}, double-spend ${a.doubleSpend}.`,
+          );
         }
         emit(g.json, out, () => text.join('\n'));
       });
