@@ -65,3 +65,4 @@ export {
   storageFault,
 } from './store/storage-space.js';
 export { topUpOnline, type TopUpReport } from './load/online-top-up.js';
+export { type ResolvedLoads } from './load/load-point.js';

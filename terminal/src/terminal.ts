@@ -1,7 +1,6 @@
 import {
   Currency,
   Limits,
-  formatAmount,
   TransportError,
   TransportErrorCode,
   toHex,
@@ -21,15 +20,8 @@ import {
 } from './enrol/enrolment.js';
 import { TerminalError, TerminalErrorCode } from './errors/terminal-error.js';
 import { exportBatch, type ExportOptions, type ExportReport } from './export/export-batch.js';
-import {
-  resumeTopUp,
-  selectCard,
-  topUpOnline,
-  type SelectedCard,
-  type SentLoad,
-  type TopUpHooks,
-  type TopUpReport,
-} from './load/online-top-up.js';
+import { LoadPoint, type ResolvedLoads } from './load/load-point.js';
+import type { TopUpReport } from './load/online-top-up.js';
 import { IncidentJournal, type CardIncident } from './store/incident-journal.js';
 import { LoadJournal, type LoadIntent } from './store/load-journal.js';
 import { importBatchResult, type ImportedResult } from './export/import-batch-result.js';
@@ -181,6 +173,7 @@ export class Terminal {
   readonly #journal: TapJournal;
   readonly #incidents: IncidentJournal;
   readonly #loads: LoadJournal;
+  readonly #loadPoint: LoadPoint;
   readonly #queue: ReceiptQueue;
   readonly #trust: TrustCache;
   readonly #verifier: SignatureVerifier;
@@ -207,6 +200,13 @@ export class Terminal {
     this.#fault = options.faultHook;
     this.#ledgerTimeoutMs = options.ledgerTimeoutMs ?? 15_000;
     this.#storageReserveBytes = options.storageReserveBytes ?? STORAGE_RESERVE_BYTES;
+    this.#loadPoint = new LoadPoint({
+      loads: this.#loads,
+      verifier: this.#verifier,
+      now: this.#now,
+      currency: () => this.currency,
+      waitForCard: (transport, timeoutMs) => this.waitForCard(transport, timeoutMs, undefined),
+    });
     this.#identity = enrolledIdentity(this.#config.identity());
   }
 
@@ -292,7 +292,7 @@ export class Terminal {
   }
 
   /**
-   * Tops up the card on `transport` online through the configured ledger (see topUpOnline): the terminal acting
+   * Tops up the card on `transport` online through the configured ledger (see LoadPoint): the terminal acting
    * as a load point. Needs the network; taking payments does not. If the card leaves while LOAD is in flight, it
    * waits (up to the same timeout) for the card to come back and reads its log: the load either happened (the
    * report says `resumed`) or did not (TOP_UP_FAILED, nothing loaded).
@@ -302,29 +302,7 @@ export class Terminal {
   async topUp(transport: CardTransport, amount: number, options: { timeoutMs?: number } = {}): Promise<TopUpReport> {
     this.checkAmount(amount);
     const { identity } = this.ready();
-    const ledger = this.loadPointLedger();
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const connection = await this.waitForCard(transport, timeoutMs, undefined);
-    let sent: SentLoad | undefined;
-    try {
-      return this.afterDelivery(
-        await topUpOnline(
-          connection,
-          ledger,
-          identity,
-          amount,
-          this.#verifier,
-          this.#now(),
-          this.loadHooks((load) => (sent = load)),
-        ),
-      );
-    } catch (e) {
-      // The card left with LOAD in flight: it may hold the value. Ask for it back and read its log.
-      if (!(e instanceof TransportError) || sent === undefined) throw e;
-      return await this.awaitCardAndResolve(transport, ledger, sent, timeoutMs);
-    } finally {
-      await connection.disconnect().catch(() => undefined);
-    }
+    return this.#loadPoint.topUp(transport, this.loadPointLedger(), identity, amount, options.timeoutMs ?? 30_000);
   }
 
   /**
@@ -334,34 +312,8 @@ export class Terminal {
    * @returns one report per load the card executed; a load it did not execute is dropped (nothing was loaded).
    * @throws TerminalError NO_CARD, READER_UNAVAILABLE, TOP_UP_FAILED, TOP_UP_UNCERTAIN; NO_LEDGER
    */
-  async resolveLoads(
-    transport: CardTransport,
-    options: { timeoutMs?: number } = {},
-  ): Promise<{ readonly cardId: Uint8Array; readonly loaded: readonly TopUpReport[]; readonly notLoaded: number }> {
-    const ledger = this.loadPointLedger();
-    const connection = await this.waitForCard(transport, options.timeoutMs ?? 30_000, undefined);
-    try {
-      const card = await selectCard(connection);
-      const loaded: TopUpReport[] = [];
-      let notLoaded = 0;
-      for (const load of this.#loads.sent(card.cert.subject)) {
-        const report = await this.settleSentLoad(connection, card, ledger, load);
-        if (report === null) notLoaded++;
-        else loaded.push(report);
-      }
-      return { cardId: card.cert.subject, loaded, notLoaded };
-    } catch (e) {
-      if (e instanceof TransportError)
-        throw new TerminalError(
-          TerminalErrorCode.TopUpUncertain,
-          'the card left before its loads were resolved',
-          { action: 'Hold the card to the reader and run the resolution again.' },
-          e,
-        );
-      throw e;
-    } finally {
-      await connection.disconnect().catch(() => undefined);
-    }
+  async resolveLoads(transport: CardTransport, options: { timeoutMs?: number } = {}): Promise<ResolvedLoads> {
+    return this.#loadPoint.resolve(transport, this.loadPointLedger(), options.timeoutMs ?? 30_000);
   }
 
   /** Loads sent to cards that are not settled yet: outcome unknown, or the card's receipt held for the ledger. */
@@ -377,95 +329,6 @@ export class Terminal {
         action: 'Set one with `ehkd-terminal config --ledger <url>`.',
       });
     return new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, trust: this.#config.ledgerTrust() });
-  }
-
-  /** The journal's part in a top-up: no new load while one for the card is unresolved; each step durable. */
-  private loadHooks(onSent?: (load: SentLoad) => void): TopUpHooks {
-    return {
-      beforeAuthorize: (cardId) => {
-        const open = this.#loads.sent(cardId);
-        if (open.length > 0) {
-          throw new TerminalError(
-            TerminalErrorCode.TopUpUncertain,
-            `an earlier load of ${formatAmount(open[0]!.amount, this.currency)} to card ${toHex(cardId)} was cut during LOAD and is not resolved: no new load before its outcome is known`,
-            {
-              action:
-                'Resolve it with the card on the reader (`ehkd-terminal top-up --resolve`), then top up again if still wanted.',
-            },
-          );
-        }
-      },
-      onLoadSent: (load) => {
-        this.#loads.recordSent(load, this.#now());
-        onSent?.(load);
-      },
-      onReceipt: (authorizationId, receipt) => this.#loads.recordReceipt(authorizationId, receipt),
-    };
-  }
-
-  /** Drops a load from the journal once the ledger has its receipt; otherwise it stays held for the next sync. */
-  private afterDelivery(report: TopUpReport): TopUpReport {
-    if (report.receiptDelivered) this.#loads.forget(report.authorizationId);
-    return report;
-  }
-
-  /**
-   * Reads from the selected card whether it executed a journalled load; the journal follows: a load it did not
-   * execute is dropped, an executed one goes the way of any load receipt (afterDelivery).
-   * @returns the load's report, or null when the card did not execute it.
-   */
-  private async settleSentLoad(
-    connection: CardConnection,
-    card: SelectedCard,
-    ledger: LedgerClient,
-    load: SentLoad,
-  ): Promise<TopUpReport | null> {
-    const report = await resumeTopUp(connection, card, ledger, load, this.#verifier, this.loadHooks());
-    if (report !== null) return this.afterDelivery(report);
-    this.#loads.forget(load.authorizationId);
-    return null;
-  }
-
-  /** A top-up cut during LOAD: waits for the card to come back and settles the load from its log. */
-  private async awaitCardAndResolve(
-    transport: CardTransport,
-    ledger: LedgerClient,
-    sent: SentLoad,
-    timeoutMs: number,
-  ): Promise<TopUpReport> {
-    const uncertain = (cause: unknown): TerminalError =>
-      new TerminalError(
-        TerminalErrorCode.TopUpUncertain,
-        `card ${toHex(sent.cardId)} left during LOAD and was not presented again: whether it holds the ${formatAmount(sent.amount, this.currency)} is unknown`,
-        {
-          action:
-            'Hold the same card to the reader and resolve the load (`ehkd-terminal top-up --resolve`) before any new top-up of it.',
-        },
-        cause,
-      );
-    let again: CardConnection;
-    try {
-      again = await this.waitForCard(transport, timeoutMs, undefined);
-    } catch (e) {
-      throw uncertain(e);
-    }
-    try {
-      const resumed = await this.settleSentLoad(again, await selectCard(again), ledger, sent);
-      if (resumed !== null) return resumed;
-      throw new TerminalError(
-        TerminalErrorCode.TopUpFailed,
-        `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorization can no longer be used`,
-        {
-          action:
-            "Run the top-up again (a new authorization); the one that was cut shows as unconfirmed in the ledger's audit.",
-        },
-      );
-    } catch (e) {
-      if (e instanceof TransportError) throw uncertain(e);
-      throw e;
-    } finally {
-      await again.disconnect().catch(() => undefined);
-    }
   }
 
   private async waitForCard(
