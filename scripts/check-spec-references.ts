@@ -77,10 +77,30 @@ for (const m of spec.matchAll(/`([^`\n]+)`/g)) {
       `docs/protocol.md:${line}: \`${token}\` names ${missing.join(', ')}, which neither the sources nor the spec's CDDL define`,
     );
 }
+// Numbered requirements ([R7]) and the tests that cite them (`spec R7`): each number has a test, each citation a number.
+const requirements = new Set([...spec.matchAll(/\*\*\[R(\d+)\]\*\*/g)].map((r) => Number(r[1])));
+const cited = new Map<number, string[]>();
+for (const file of SOURCES.flatMap((d) => sources(join(root, d))).filter((f) => f.endsWith('.test.ts'))) {
+  const text = readFileSync(file, 'utf8');
+  // A citation line: `spec R8 (...) and R9 (...)` cites every R-number on it.
+  for (const line of text.split('\n').filter((l) => /\bspec R\d+/.test(l))) {
+    for (const [, n] of line.matchAll(/\bR(\d+)\b/g)) {
+      const list = cited.get(Number(n)) ?? [];
+      list.push(relative(root, file));
+      cited.set(Number(n), list);
+    }
+  }
+}
+for (const n of requirements)
+  if (!cited.has(n)) problems.push(`docs/protocol.md: requirement R${n} is cited by no test`);
+for (const [n, files] of cited)
+  if (!requirements.has(n)) problems.push(`${files[0]}: cites spec R${n}, which docs/protocol.md does not define`);
 if (problems.length > 0) {
   process.stderr.write(
     `${problems.join('\n')}\n${problems.length} reference(s) of the spec do not resolve (${relative(root, SPEC)}).\n`,
   );
   process.exit(1);
 }
-process.stdout.write(`spec references: ${seen.size} code spans checked, every path and identifier resolves\n`);
+process.stdout.write(
+  `spec references: ${seen.size} code spans checked, every path and identifier resolves; ${requirements.size} numbered requirements, each cited by a test\n`,
+);

@@ -102,6 +102,7 @@ const fallingBack: CampaignStorage = {
 };
 
 describe('tearing', () => {
+  // spec R8 (never two released receipts for one counter) and R9 (exactly before or after, at every tear point).
   it('leaves the card exactly before or exactly after every operation, at every tear point', () => {
     const started = performance.now();
     const result = runTearCampaign();

@@ -59,6 +59,7 @@ describe('a load point that stops while LOAD is in flight', () => {
     expect(restarted.status().pendingLoads).toMatchObject([{ amount: 6_000, state: 'sent' }]);
     const fresh = new SimulatedReader();
     fresh.insert(card.applet);
+    // spec R11: no new load authorization while the outcome of a cut LOAD is unknown.
     const refused = await restarted.topUp(fresh, 1_000, { timeoutMs: 2_000 }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: TerminalErrorCode.TopUpUncertain });
     expect(card.applet.state.balance).toBe(6_000);

@@ -30,6 +30,7 @@ function expectOutcome<O extends TapResult['outcome']>(r: TapResult, outcome: O)
 }
 
 describe('recovery after the card leaves the field', () => {
+  // spec R10: a tap that recovers a payment sends no new PAY.
   it('after the card paid: the next tap of that card recovers the receipt with RECOVER and charges nothing more', async () => {
     const terminal = terminalFor();
     const card = await softCard(10_000);

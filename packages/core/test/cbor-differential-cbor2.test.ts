@@ -147,6 +147,7 @@ function collectTags(value: CborValue, out: number[] = []): number[] {
   return out;
 }
 
+// spec R4: encoders produce the deterministic encoding (cbor2's cde mode is the oracle).
 describe('encodeCbor equals cbor2 {cde: true} byte for byte, and decodeCbor inverts it', () => {
   it('random nested structures (3000 runs)', () => {
     fc.assert(fc.property(valueArb, checkAgainstOracle), { numRuns: 3000 });

@@ -122,6 +122,7 @@ const cases: readonly RejectCase[] = [
   ['map of 2^32-1 entries', 'ba ffffffff', CborErrorCode.TooLarge, 0],
 ];
 
+// spec R3: non-canonical input is rejected, never normalised.
 describe('decodeCbor rejects every non-canonical or out-of-profile input with its own code and offset', () => {
   for (const [name, input, code, offset, limits] of cases) {
     it(name, () => {

@@ -42,6 +42,7 @@ function codecFailure(decode: () => unknown): { code: string; path?: string; cau
   throw new Error('decoded without error');
 }
 
+// spec R1 (the message type is checked) and R2 (closed maps, required keys): rows 1-5 below.
 describe('Appendix B: the codec code of every rejection class', () => {
   it('a valid BatchResult decodes (the baseline every row edits)', () => {
     expect(decodeBatchResult(batchResult()).outcomes).toHaveLength(1);

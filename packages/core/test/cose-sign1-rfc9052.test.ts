@@ -29,6 +29,7 @@ function rebuild(parts: unknown[], tag = 18): Uint8Array {
 }
 
 describe('COSE_Sign1 ES256 (RFC 9052 section 4.2)', () => {
+  // spec R3: signatures verify over the bytes received.
   it('signs and verifies over the bytes received', () => {
     const msg = decodeCoseSign1(signCoseSign1(signer, payload), 1024);
     expect(msg.protectedBytes).toEqual(ES256_PROTECTED_HEADER);
@@ -51,6 +52,7 @@ describe('COSE_Sign1 ES256 (RFC 9052 section 4.2)', () => {
     expect(v.verify({ key: spki, format: 'der', type: 'spki', dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
   });
 
+  // spec R6: high-S signatures are valid.
   it('accepts a high-S re-encoding of the signature and gives it the same identity', () => {
     const bytes = signCoseSign1(signer, payload);
     const msg = decodeCoseSign1(bytes, 1024);
@@ -84,6 +86,7 @@ describe('COSE_Sign1 ES256 (RFC 9052 section 4.2)', () => {
       CoseErrorCode.UnsupportedHeader,
     ],
     [
+      // spec R5: any protected header other than a1 01 26 is refused.
       'empty protected header',
       rebuild([new Uint8Array(0), new Map(), payload, sig64]),
       CoseErrorCode.UnsupportedHeader,

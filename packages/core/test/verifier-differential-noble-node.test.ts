@@ -35,6 +35,7 @@ describe('noble and node:crypto verifiers accept and reject exactly the same inp
   const cases: [string, Uint8Array, Uint8Array, Uint8Array, boolean][] = [
     ['valid, compressed key', signer.publicKey, msg, sig, true],
     ['valid, uncompressed key', uncompressed, msg, sig, true],
+    // spec R6: both verifiers accept high-S.
     ['high-S', signer.publicKey, msg, highS, true],
     ['low-S', signer.publicKey, msg, lowS, true],
     ['tampered message', signer.publicKey, Uint8Array.of(...msg, 0), sig, false],

@@ -79,6 +79,7 @@ function sameOutcome(f: (v: typeof nobleVerifier) => Verification<unknown>): voi
   expect(a.ok ? 'valid' : a.check).toBe(b.ok ? 'valid' : b.check);
 }
 
+// spec R7: invalid points, scalars and lengths give "invalid", never an exception.
 describe('verifiers: hostile input gives a failed check, never an exception, identically on both back ends', () => {
   it('card certificates', () => {
     fc.assert(

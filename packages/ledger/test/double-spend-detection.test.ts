@@ -57,6 +57,7 @@ async function ingest(batch: Uint8Array): Promise<IngestedBatch> {
   return r;
 }
 
+// spec R12: every detection's evidence passes verifyDoubleSpendEvidence with nothing but the root certificate.
 /** Verifies stored evidence with both verifiers and nothing but the root certificate. */
 function proven(
   c: FraudCaseRecord,
