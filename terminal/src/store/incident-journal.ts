@@ -56,12 +56,13 @@ export class IncidentJournal {
    */
   record(incident: NewCardIncident, now: number): boolean {
     const evidence = incident.evidence;
+    // Only a repeated evidence_id is skipped: OR IGNORE would also drop a row that breaks a CHECK or NOT NULL, silently.
     return this.database.write(
       () =>
         this.database.db
           .prepare(
-            `INSERT OR IGNORE INTO card_incidents (card_id, kind, counter_seen, held_counter, detail, created_at, evidence, evidence_id, evidence_state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO card_incidents (card_id, kind, counter_seen, held_counter, detail, created_at, evidence, evidence_id, evidence_state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (evidence_id) DO NOTHING`,
           )
           .run(
             incident.cardId,
