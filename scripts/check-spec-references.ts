@@ -23,9 +23,8 @@ function sources(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const code = SOURCES.flatMap((d) => sources(join(root, d)))
-  .map((f) => readFileSync(f, 'utf8'))
-  .join('\n');
+const files = new Map(SOURCES.flatMap((d) => sources(join(root, d))).map((f) => [f, readFileSync(f, 'utf8')] as const));
+const code = [...files.values()].join('\n');
 const words = new Set(code.match(/[A-Za-z_$][\w$]*/g) ?? []);
 
 const spec = readFileSync(SPEC, 'utf8');
@@ -80,8 +79,8 @@ for (const m of spec.matchAll(/`([^`\n]+)`/g)) {
 // Numbered requirements ([R7]) and the tests that cite them (`spec R7`): each number has a test, each citation a number.
 const requirements = new Set([...spec.matchAll(/\*\*\[R(\d+)\]\*\*/g)].map((r) => Number(r[1])));
 const cited = new Map<number, string[]>();
-for (const file of SOURCES.flatMap((d) => sources(join(root, d))).filter((f) => f.endsWith('.test.ts'))) {
-  const text = readFileSync(file, 'utf8');
+for (const [file, text] of files) {
+  if (!file.endsWith('.test.ts')) continue;
   // A citation line: `spec R8 (...) and R9 (...)` cites every R-number on it.
   for (const line of text.split('\n').filter((l) => /\bspec R\d+/.test(l))) {
     for (const [, n] of line.matchAll(/\bR(\d+)\b/g)) {

@@ -14,9 +14,10 @@ const hash = new Uint8Array(32);
 const id = (fill: number): Uint8Array => new Uint8Array(ID_LENGTH).fill(fill);
 
 type Field = [CborValue, CborValue];
-const outcome = (...extra: Field[]): Map<CborValue, CborValue> =>
-  new Map<CborValue, CborValue>([[1, hash], [2, 1], ...extra]);
-const batchResult = (edit: (m: Map<CborValue, CborValue>) => void = () => {}): Uint8Array => {
+type CborMap = Map<CborValue, CborValue>;
+type Edit = (m: CborMap) => void;
+const outcome = (...extra: Field[]): CborMap => new Map<CborValue, CborValue>([[1, hash], [2, 1], ...extra]);
+const batchResult = (edit: Edit = () => {}): Uint8Array => {
   const m = new Map<CborValue, CborValue>([
     [0, 8],
     [1, hash],
@@ -48,40 +49,20 @@ describe('Appendix B: the codec code of every rejection class', () => {
     expect(decodeBatchResult(batchResult()).outcomes).toHaveLength(1);
   });
 
-  it.each([
-    [
-      'another message type',
-      (m: Map<CborValue, CborValue>) => m.set(0, 6),
-      'CODEC_WRONG_MESSAGE_TYPE',
-      'BatchResult.0',
-    ],
-    ['a required key absent', (m: Map<CborValue, CborValue>) => m.delete(2), 'CODEC_MISSING_FIELD', 'BatchResult.2'],
-    ['an undefined integer key', (m: Map<CborValue, CborValue>) => m.set(9, 1), 'CODEC_UNKNOWN_FIELD', 'BatchResult.9'],
-    ['a negative integer key', (m: Map<CborValue, CborValue>) => m.set(-1, 1), 'CODEC_UNKNOWN_FIELD', 'BatchResult.-1'],
-    ['a text key', (m: Map<CborValue, CborValue>) => m.set('a', 1), 'CODEC_UNKNOWN_FIELD', 'BatchResult.a'],
-    ['a wrong major type', (m: Map<CborValue, CborValue>) => m.set(1, 'x'), 'CODEC_WRONG_TYPE', 'BatchResult.1'],
-    ['a negative integer', (m: Map<CborValue, CborValue>) => m.set(2, -1), 'CODEC_OUT_OF_RANGE', 'BatchResult.2'],
-    [
-      'an integer above its bound',
-      (m: Map<CborValue, CborValue>) => m.set(2, Limits.maxTime + 1),
-      'CODEC_OUT_OF_RANGE',
-      'BatchResult.2',
-    ],
-    [
-      'an integer above 2^53 - 1',
-      (m: Map<CborValue, CborValue>) => m.set(2, 2n ** 60n),
-      'CODEC_WRONG_TYPE',
-      'BatchResult.2',
-    ],
-    [
-      'a negative integer below -2^53',
-      (m: Map<CborValue, CborValue>) => m.set(2, -(2n ** 60n)),
-      'CODEC_WRONG_TYPE',
-      'BatchResult.2',
-    ],
+  it.each<[string, Edit, string, string]>([
+    ['another message type', (m) => m.set(0, 6), 'CODEC_WRONG_MESSAGE_TYPE', 'BatchResult.0'],
+    ['a required key absent', (m) => m.delete(2), 'CODEC_MISSING_FIELD', 'BatchResult.2'],
+    ['an undefined integer key', (m) => m.set(9, 1), 'CODEC_UNKNOWN_FIELD', 'BatchResult.9'],
+    ['a negative integer key', (m) => m.set(-1, 1), 'CODEC_UNKNOWN_FIELD', 'BatchResult.-1'],
+    ['a text key', (m) => m.set('a', 1), 'CODEC_UNKNOWN_FIELD', 'BatchResult.a'],
+    ['a wrong major type', (m) => m.set(1, 'x'), 'CODEC_WRONG_TYPE', 'BatchResult.1'],
+    ['a negative integer', (m) => m.set(2, -1), 'CODEC_OUT_OF_RANGE', 'BatchResult.2'],
+    ['an integer above its bound', (m) => m.set(2, Limits.maxTime + 1), 'CODEC_OUT_OF_RANGE', 'BatchResult.2'],
+    ['an integer above 2^53 - 1', (m) => m.set(2, 2n ** 60n), 'CODEC_WRONG_TYPE', 'BatchResult.2'],
+    ['a negative integer below -2^53', (m) => m.set(2, -(2n ** 60n)), 'CODEC_WRONG_TYPE', 'BatchResult.2'],
     [
       'an undefined enumeration value',
-      (m: Map<CborValue, CborValue>) =>
+      (m) =>
         m.set(3, [
           new Map<CborValue, CborValue>([
             [1, hash],
@@ -91,21 +72,11 @@ describe('Appendix B: the codec code of every rejection class', () => {
       'CODEC_OUT_OF_RANGE',
       'BatchResult.3[0].2',
     ],
-    [
-      'a byte string of the wrong length',
-      (m: Map<CborValue, CborValue>) => m.set(1, new Uint8Array(31)),
-      'CODEC_WRONG_LENGTH',
-      'BatchResult.1',
-    ],
-    [
-      'a key-3 check that is not text',
-      (m: Map<CborValue, CborValue>) => m.set(3, [outcome([3, 1])]),
-      'CODEC_WRONG_TYPE',
-      'BatchResult.3[0].3',
-    ],
+    ['a byte string of the wrong length', (m) => m.set(1, new Uint8Array(31)), 'CODEC_WRONG_LENGTH', 'BatchResult.1'],
+    ['a key-3 check that is not text', (m) => m.set(3, [outcome([3, 1])]), 'CODEC_WRONG_TYPE', 'BatchResult.3[0].3'],
     [
       'a key-3 check over 32 bytes',
-      (m: Map<CborValue, CborValue>) => m.set(3, [outcome([3, 'x'.repeat(33)])]),
+      (m) => m.set(3, [outcome([3, 'x'.repeat(33)])]),
       'CODEC_WRONG_LENGTH',
       'BatchResult.3[0].3',
     ],
@@ -116,8 +87,7 @@ describe('Appendix B: the codec code of every rejection class', () => {
   it('key 3 of an outcome is optional for every status', () => {
     for (const status of [1, 2, 3, 4]) {
       for (const extra of [[], [[3, 'signature']]] as Field[][]) {
-        const m = (mm: Map<CborValue, CborValue>) =>
-          mm.set(3, [new Map<CborValue, CborValue>([[1, hash], [2, status], ...extra])]);
+        const m: Edit = (mm) => mm.set(3, [new Map<CborValue, CborValue>([[1, hash], [2, status], ...extra])]);
         expect(decodeBatchResult(batchResult(m)).outcomes[0]?.status).toBe(status);
       }
     }
