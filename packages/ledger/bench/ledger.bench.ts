@@ -18,7 +18,8 @@ import { createNodeVerifier } from '@ehkd/core/node';
 import type { BenchRow } from '@ehkd/bench-kit';
 import { spawnTsWorker } from '../src/ingest/spawn-ts-worker.js';
 import { Ledger } from '../src/ledger.js';
-import { ReceiptKind, type ReceiptApplication } from '../src/store/ledger-store.js';
+import { applyReceipts, type ReceiptApplication } from '../src/detect/apply-receipts.js';
+import { ReceiptKind } from '../src/store/ledger-store.js';
 import { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
 import { tempDir } from '../test/fixtures/test-scheme.js';
 import { receiptSet, recordSetPrerequisites, type ReceiptSet } from './receipt-set.js';
@@ -293,15 +294,11 @@ async function floorCosts(set: ReceiptSet): Promise<{ cardSetupUs: number; apply
     const ledger = await Ledger.open({ store, acquirer: s.acquirer, issuers: [s.issuer], workers: 1 });
     await recordSetPrerequisites(set, store, ledger);
     await ledger.close();
-    const policy = {
-      now: Math.floor(Date.now() / 1000),
-      denyListGraceSeconds: 86_400,
-      denyListSigner: { id: s.acquirer.id, signer: s.acquirer.signer },
-    };
+    const policy = { now: Math.floor(Date.now() / 1000), denyListGraceSeconds: 86_400 };
     const before = process.cpuUsage();
     let accepted = 0;
     for (const a of applications)
-      accepted += (await store.applyReceipts(a, policy)).outcomes.filter(
+      accepted += (await applyReceipts(store, a, policy)).outcomes.filter(
         (o) => o.status === ReceiptStatus.Accepted,
       ).length;
     const applied = process.cpuUsage(before);

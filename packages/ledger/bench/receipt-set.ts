@@ -24,6 +24,7 @@ import {
   type KeyFile,
 } from '@ehkd/core';
 import { createNodeSigner } from '../src/crypto/node-signer.js';
+import { recordAuthorization } from '../src/scheme/load-authorization.js';
 import { signTerminalCertificate } from '../src/scheme/terminal-enrolment.js';
 import type { Ledger } from '../src/ledger.js';
 import type { LedgerStore, TerminalRecord } from '../src/store/ledger-store.js';
@@ -124,27 +125,29 @@ export async function recordSetPrerequisites(set: ReceiptSet, store: LedgerStore
   for (const t of set.terminals) await store.putTerminal(t);
   for (const l of set.loads) {
     const cert = decodeCertificate(decodeCoseSign1(l.certificate, Limits.certificateBytes).payload);
-    await store.putCard({
+    const card = {
       cardId: cert.subject,
       issuerId: cert.signer,
       currency: cert.card?.currency ?? Currency.HKD,
       certificate: l.certificate,
-    });
+    };
     const payload = decodeCoseSign1(l.authorization, Limits.issuerMessageBytes).payload;
     const a = decodeLoadAuthorization(payload);
-    await store.putLoadAuthorization({
-      authorizationId: sha256(payload),
-      loadId: a.loadId,
-      cardId: a.cardId,
-      amount: a.amount,
-      currency: a.currency,
-      time: a.time,
-      bytes: l.authorization,
-      challenge: a.challenge,
-      terminalId: null,
-      merchantId: null,
-      cardCounter: a.counter,
-    });
+    await store.withCards([card], (tx) =>
+      recordAuthorization(tx, {
+        authorizationId: sha256(payload),
+        loadId: a.loadId,
+        cardId: a.cardId,
+        amount: a.amount,
+        currency: a.currency,
+        time: a.time,
+        bytes: l.authorization,
+        challenge: a.challenge,
+        terminalId: null,
+        merchantId: null,
+        cardCounter: a.counter,
+      }),
+    );
     const recorded = await ledger.recordLoadReceipt(l.loadReceipt);
     if (!recorded.ok) throw new Error(`load receipt refused: ${recorded.reason}`);
   }

@@ -1,9 +1,19 @@
 // Public surface of @ehkd/ledger: the settlement ledger as a library (the CLI and the HTTP service are built on it).
 export { LedgerError, LedgerErrorCode } from './errors/ledger-error.js';
 export {
-  type AppliedReceipts,
-  type ApplyPolicy,
   type BatchHeader,
+  type BatchSubmission,
+  type CardState,
+  type CardTransaction,
+  type ChainLink,
+  type CounterQuery,
+  type DenyListDraft,
+  type LedgerReports,
+  type LoadSettlement,
+  LoadState,
+  type NewFraudCase,
+  type PendingLoad,
+  type StoredNeighbour,
   type BatchRecord,
   type CardCertificateRecord,
   type CardRecord,
@@ -21,7 +31,6 @@ export {
   type LoadTotalsRow,
   type MerchantRecord,
   type MerchantSettlementRow,
-  type ReceiptApplication,
   ReceiptKind,
   type SchemeSetup,
   type StoredReceipt,
@@ -40,7 +49,16 @@ export {
 } from './ledger.js';
 export type { LedgerContext } from './ledger-context.js';
 export type { IngestedBatch, VerifiedBatch, BatchRefusal, BatchCounts } from './ingest/batch-ingestor.js';
-export { classifyReceipt, type Verdict, type ChainNeighbour, type CardStanding } from './detect/classify-receipt.js';
+export {
+  applyReceipts,
+  type AppliedReceipts,
+  type ApplyPolicy,
+  type ReceiptApplication,
+} from './detect/apply-receipts.js';
+export { publishRevocations } from './detect/deny-list-outbox.js';
+export type { RecordedCase } from './detect/reported-evidence.js';
+export { recordAuthorization } from './scheme/load-authorization.js';
+export { classifyReceipt, type Verdict, type CardStanding } from './detect/classify-receipt.js';
 export { liabilityFor } from './detect/loss-attribution.js';
 export { createNodeSigner } from './crypto/node-signer.js';
 export { partyKeyFromFile, type PartyKey } from './scheme/party-key.js';

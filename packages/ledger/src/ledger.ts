@@ -14,7 +14,8 @@ import {
 } from '@ehkd/core';
 import { createNodeVerifier } from '@ehkd/core/node';
 import { LedgerError, LedgerErrorCode } from './errors/ledger-error.js';
-import { recordReportedEvidence } from './detect/reported-evidence.js';
+import { publishRevocations } from './detect/deny-list-outbox.js';
+import { recordReportedEvidence, type RecordedCase } from './detect/reported-evidence.js';
 import { BatchIngestor, type BatchRefusal, type IngestedBatch, type VerifiedBatch } from './ingest/batch-ingestor.js';
 import { VerifyPool } from './ingest/verify-pool.js';
 import type { LedgerContext } from './ledger-context.js';
@@ -36,13 +37,7 @@ import {
   type NewMerchant,
   type OnlineEnrolmentRequest,
 } from './scheme/terminal-enrolment.js';
-import type {
-  LedgerStore,
-  MerchantRecord,
-  RecordedCase,
-  TerminalRecord,
-  TerminalStatus,
-} from './store/ledger-store.js';
+import type { LedgerStore, MerchantRecord, TerminalRecord, TerminalStatus } from './store/ledger-store.js';
 
 /** How old a served deny list may be before the ledger re-signs it with a fresh `issuedAt` (1 hour). */
 export const DENY_LIST_REFRESH_SECONDS = 3_600;
@@ -147,6 +142,8 @@ export class Ledger {
       denyListGraceSeconds: options.denyListGraceSeconds ?? DEFAULT_DENY_LIST_GRACE_SECONDS,
       terminalExpiryGraceSeconds: options.terminalExpiryGraceSeconds ?? DEFAULT_TERMINAL_EXPIRY_GRACE_SECONDS,
     };
+    // Revocations committed by a process that died before signing their deny list are published now.
+    await publishRevocations(context);
     return new Ledger(context, options.workers);
   }
 
@@ -250,6 +247,7 @@ export class Ledger {
    */
   async denyList(): Promise<Uint8Array> {
     const { store, acquirer } = this.context;
+    await publishRevocations(this.context);
     const latest = await store.latestDenyList();
     const now = this.context.clock();
     if (now - latest.issuedAt < DENY_LIST_REFRESH_SECONDS) return latest.bytes;

@@ -23,6 +23,7 @@ import type { Ledger } from '../src/ledger.js';
 import { settlementReport } from '../src/reports/settlement-report.js';
 import { valueAudit } from '../src/reports/value-audit.js';
 import type { SqliteLedgerStore } from '../src/store/sqlite-ledger-store.js';
+import { LoadState } from '../src/store/ledger-store.js';
 import {
   TestCard,
   createTestScheme,
@@ -261,12 +262,12 @@ describe('the value audit', () => {
     expect((await valueAudit(store)).balanced).toBe(true);
     const raw = new Database(dbPath);
     try {
-      raw.prepare('UPDATE load_authorizations SET receipt_id = NULL WHERE card_id = ?').run(card.id);
+      raw.prepare(`UPDATE load_authorizations SET state = ${LoadState.Pending} WHERE card_id = ?`).run(card.id);
       const audit = await valueAudit(store);
       expect(audit.balanced).toBe(false);
       expect(audit.exceptions.find((e) => e.cardId === toHex(card.id))).toMatchObject({ loadsUnexplained: 3_000 });
       raw
-        .prepare('UPDATE load_authorizations SET receipt_id = ? WHERE card_id = ?')
+        .prepare(`UPDATE load_authorizations SET state = ${LoadState.Executed}, receipt_id = ? WHERE card_id = ?`)
         .run(sha256(decodeCoseSign1(receipt, Limits.receiptBytes).payload), card.id);
       raw.prepare('UPDATE receipts SET disposition = 2 WHERE card_id = ?').run(card.id);
       expect((await valueAudit(store)).balanced).toBe(false);

@@ -152,15 +152,15 @@ describe('a load the card never executed', () => {
 });
 
 describe('a ledger database of another schema version', () => {
-  it('from before load authorizations bound the card counter (versions 1 and 2) is refused, not touched', async () => {
+  it('of an earlier version (1 and 2: before load authorizations bound the card counter; 3: before card state and the deny-list outbox) is refused, not touched', async () => {
     const opened = await openTestLedger(scheme, { workers: 1 });
     await opened.ledger.close();
     await opened.store.close();
-    for (const version of [1, 2]) {
+    for (const version of [1, 2, 3]) {
       const raw = new Database(opened.dbPath);
       raw.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(version);
       raw.close();
-      expect(() => SqliteLedgerStore.open(opened.dbPath)).toThrow(new RegExp(`schema version ${version} is not 3`));
+      expect(() => SqliteLedgerStore.open(opened.dbPath)).toThrow(new RegExp(`schema version ${version} is not 4`));
       const check = new Database(opened.dbPath, { readonly: true });
       expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(version);
       check.close();

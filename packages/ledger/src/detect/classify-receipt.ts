@@ -1,16 +1,5 @@
 import { EvidenceKind, GENESIS_HASH, bytesEqual } from '@ehkd/core';
-import { ReceiptKind, type VerifiedReceipt } from '../store/ledger-store.js';
-
-/** What the store knows about a stored receipt next to (or at) the new one's counter. */
-export interface ChainNeighbour {
-  readonly id: Uint8Array;
-  readonly counter: number;
-  readonly prevHash: Uint8Array;
-  readonly balanceAfter: number;
-  readonly kind: ReceiptKind;
-  readonly amount: number;
-  readonly primary: boolean;
-}
+import { ReceiptKind, type ChainLink, type VerifiedReceipt } from '../store/ledger-store.js';
 
 /** The card's standing before the new receipt is applied. */
 export interface CardStanding {
@@ -29,7 +18,7 @@ export type Verdict =
       readonly kind: 'double-spend';
       readonly evidence: EvidenceKind;
       readonly primary: boolean;
-      readonly counterpart: ChainNeighbour | null;
+      readonly counterpart: ChainLink | null;
       readonly order: 'stored-first' | 'new-first';
     }
   /** A payment from a card taken after its revocation was due at every terminal: stored, not credited. */
@@ -48,7 +37,7 @@ export type Verdict =
  */
 export function classifyReceipt(
   r: VerifiedReceipt,
-  neighbours: readonly ChainNeighbour[],
+  neighbours: readonly ChainLink[],
   card: CardStanding,
   graceSeconds: number,
 ): Verdict {
@@ -87,16 +76,12 @@ const DENIED: Verdict = Object.freeze({ kind: 'denied' });
 const CREDIT: Verdict = Object.freeze({ kind: 'credit' });
 
 /** The primary receipt stored at `counter`, if any (a loop, not a find callback: this runs per receipt). */
-function primaryAt(neighbours: readonly ChainNeighbour[], counter: number): ChainNeighbour | undefined {
+function primaryAt(neighbours: readonly ChainLink[], counter: number): ChainLink | undefined {
   for (const n of neighbours) if (n.counter === counter && n.primary) return n;
   return undefined;
 }
 
-function fraud(
-  evidence: EvidenceKind,
-  counterpart: ChainNeighbour | null,
-  order: 'stored-first' | 'new-first',
-): Verdict {
+function fraud(evidence: EvidenceKind, counterpart: ChainLink | null, order: 'stored-first' | 'new-first'): Verdict {
   return { kind: 'double-spend', evidence, primary: true, counterpart, order };
 }
 

@@ -15,7 +15,19 @@ import {
   type Verification,
 } from '@ehkd/core';
 import type { LedgerContext } from '../ledger-context.js';
-import type { RecordedCase } from '../store/ledger-store.js';
+import type { DenyListVersion } from '../store/ledger-store.js';
+import { publishRevocations } from './deny-list-outbox.js';
+
+/** What recording a reported case did. */
+export interface RecordedCase {
+  readonly caseId: number;
+  /** False when a case over the same proof was already open (the delivery changed nothing). */
+  readonly created: boolean;
+  /** True when this delivery revoked the card. */
+  readonly revoked: boolean;
+  /** The deny list signed because of the revocation (null if another ledger process published it first). */
+  readonly denyList: DenyListVersion | null;
+}
 
 /**
  * Records DoubleSpendEvidence someone delivered (a terminal that saw a card sign two receipts for one counter,
@@ -56,24 +68,35 @@ export async function recordReportedEvidence(
   const profile = decodeCertificate(decodeCoseSign1(evidence.cardCertificate, Limits.certificateBytes).payload).card;
   if (profile === undefined) return fail(CheckId.CertRole, 'the evidence names no card certificate');
   const last = evidence.receipts[evidence.receipts.length - 1] as Uint8Array;
-  const recorded = await ctx.store.recordReportedCase(
-    {
-      card: {
+  const receiptId = sha256(decodeCoseSign1(last, Limits.receiptBytes).payload);
+  const now = ctx.clock();
+  const card = {
+    cardId: p.cardId,
+    issuerId: p.issuerId,
+    currency: profile.currency,
+    certificate: evidence.cardCertificate,
+  };
+  const decided = await ctx.store.withCards([card], async (tx) => {
+    const state = tx.card(p.cardId);
+    const known = await tx.caseOfProof(p.cardId, p.kind, p.counters);
+    const caseId =
+      known ??
+      (await tx.openCase({
+        kind: p.kind,
         cardId: p.cardId,
         issuerId: p.issuerId,
-        currency: profile.currency,
-        certificate: evidence.cardCertificate,
-      },
-      kind: p.kind,
-      counters: p.counters,
-      receiptId: sha256(decodeCoseSign1(last, Limits.receiptBytes).payload),
-      evidence: bytes,
-    },
-    {
-      now: ctx.clock(),
-      denyListGraceSeconds: ctx.denyListGraceSeconds,
-      denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer },
-    },
-  );
+        counters: p.counters,
+        detectedAt: now,
+        receiptId,
+        batchId: null,
+        evidence: bytes,
+      }));
+    if (state.revokedAt !== null) return { caseId, created: known === undefined, revoked: false };
+    state.revokedAt = now;
+    await tx.denyCard(p.cardId, now, caseId);
+    await tx.saveCards([state]);
+    return { caseId, created: known === undefined, revoked: true };
+  });
+  const recorded: RecordedCase = { ...decided, denyList: decided.revoked ? await publishRevocations(ctx) : null };
   return pass(recorded);
 }

@@ -18,6 +18,8 @@ import {
   type DenyListVersion,
   type VerifiedReceipt,
 } from '../store/ledger-store.js';
+import { applyReceipts } from '../detect/apply-receipts.js';
+import { publishRevocations } from '../detect/deny-list-outbox.js';
 import { enrolledMerchant } from '../scheme/enrolled-merchant.js';
 import { verifyBatchEnvelope } from './batch-envelope.js';
 import type { ReceiptCheck } from './receipt-check.js';
@@ -38,7 +40,7 @@ export interface IngestedBatch {
   readonly result: Uint8Array;
   readonly counts: BatchCounts;
   readonly newCases: readonly number[];
-  /** Set if this batch revoked cards. */
+  /** Set if this batch revoked cards (null if another ledger process published their list first). */
   readonly denyList: DenyListVersion | null;
 }
 
@@ -72,7 +74,7 @@ export type BatchRefusal = {
 /**
  * Ingests upload batches (HTTP or hand-carried files): verifies the envelope (terminal certificate chain and
  * validity now, or within the expiry grace, terminal signature) and that the terminal is enrolled here with that key, verifies the receipts
- * in the worker pool, applies them in one transaction, and signs the BatchResult. Bad receipts are answered one by
+ * in the worker pool, applies them (detect/apply-receipts.ts), and signs the BatchResult. Bad receipts are answered one by
  * one; the good ones of the same batch settle.
  */
 export class BatchIngestor {
@@ -132,8 +134,8 @@ export class BatchIngestor {
   }
 
   /**
-   * The second half of `ingest`: applies a verified batch in one transaction and signs the BatchResult.
-   * @throws LedgerError STORAGE (nothing is applied then)
+   * The second half of `ingest`: applies a verified batch and signs the BatchResult.
+   * @throws LedgerError STORAGE (what committed before the failure stays; a re-upload completes the batch)
    */
   async apply(verifiedBatch: VerifiedBatch): Promise<IngestedBatch> {
     const ctx = this.ctx;
@@ -180,7 +182,8 @@ export class BatchIngestor {
       verifiedAt.push(i);
     });
 
-    const applied = await ctx.store.applyReceipts(
+    const applied = await applyReceipts(
+      ctx.store,
       {
         batch: {
           batchId,
@@ -195,12 +198,10 @@ export class BatchIngestor {
         receipts: verified,
         rejectedCount: rejected,
       },
-      {
-        now,
-        denyListGraceSeconds: ctx.denyListGraceSeconds,
-        denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer },
-      },
+      { now, denyListGraceSeconds: ctx.denyListGraceSeconds },
     );
+    // Signed after the receipts committed, from the outbox: the cards' locks are not held while signing.
+    const denyList = applied.revoked.length > 0 ? await publishRevocations(ctx) : null;
     applied.outcomes.forEach((o, k) => {
       outcomes[verifiedAt[k] as number] =
         o.reason === undefined ? o : { ...o, reason: truncateUtf8(o.reason, REASON_CAP) };
@@ -215,7 +216,7 @@ export class BatchIngestor {
       result,
       counts: countOutcomes(outcomes),
       newCases: applied.newCases,
-      denyList: applied.denyList,
+      denyList,
     };
   }
 }

@@ -1,5 +1,5 @@
 import { formatAmount, toHex } from '@ehkd/core';
-import { DISPOSITION_NAME, LIABILITY_NAME, ReceiptKind, type LedgerStore } from '../store/ledger-store.js';
+import { DISPOSITION_NAME, LIABILITY_NAME, ReceiptKind, type LedgerReports } from '../store/ledger-store.js';
 import { renderTable } from './text-table.js';
 
 /** A card's history (JSON form). */
@@ -29,7 +29,7 @@ export interface CardHistory {
 }
 
 /** Every receipt of a card and its last known balance; undefined for an unknown card. */
-export async function cardHistory(store: LedgerStore, cardId: Uint8Array): Promise<CardHistory | undefined> {
+export async function cardHistory(store: LedgerReports, cardId: Uint8Array): Promise<CardHistory | undefined> {
   const card = await store.card(cardId);
   if (card === undefined) return undefined;
   const receipts = await store.cardReceipts(cardId);

@@ -1,5 +1,5 @@
 import { EVIDENCE_KIND_NAME, formatAmount, toHex, type EvidenceKind } from '@ehkd/core';
-import type { FraudCaseRecord, LedgerStore } from '../store/ledger-store.js';
+import type { FraudCaseRecord, LedgerReports } from '../store/ledger-store.js';
 import { renderTable } from './text-table.js';
 
 /** One fraud case (JSON form). */
@@ -19,7 +19,7 @@ export interface FraudCaseLine {
 }
 
 /** Every detected double spend, with attribution. */
-export async function fraudCasesReport(store: LedgerStore): Promise<FraudCaseLine[]> {
+export async function fraudCasesReport(store: LedgerReports): Promise<FraudCaseLine[]> {
   return (await store.fraudCases()).map(caseLine);
 }
 

@@ -1,5 +1,5 @@
 import { formatAmount, toHex } from '@ehkd/core';
-import type { LedgerStore, MerchantSettlementRow } from '../store/ledger-store.js';
+import type { LedgerReports, MerchantSettlementRow } from '../store/ledger-store.js';
 import { renderTable } from './text-table.js';
 
 /**
@@ -12,7 +12,7 @@ export type SettlementLine = Omit<MerchantSettlementRow, 'merchantId'> & {
 };
 
 /** Per-merchant settlement: what is credited, what the merchant's load points owe for loads sold, what is claimable from issuers, what the merchant loses. */
-export async function settlementReport(store: LedgerStore): Promise<SettlementLine[]> {
+export async function settlementReport(store: LedgerReports): Promise<SettlementLine[]> {
   return (await store.merchantSettlement()).map((m) => ({
     ...m,
     merchantId: toHex(m.merchantId),

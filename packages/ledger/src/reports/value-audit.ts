@@ -3,7 +3,7 @@ import {
   Disposition,
   ReceiptKind,
   type FraudCaseRecord,
-  type LedgerStore,
+  type LedgerReports,
   type StoredReceipt,
 } from '../store/ledger-store.js';
 
@@ -114,7 +114,7 @@ type RunningTotals = { -readonly [K in keyof AuditTotals]: AuditTotals[K] };
  * Telescoping the balances over the chain shows loaded - (settled + onCard + inFlight + flagged) is exactly the sum
  * of these items, so the identity is checked, not assumed: a store that lost or altered a receipt shows up here.
  */
-export async function valueAudit(store: LedgerStore, options: { allCards?: boolean } = {}): Promise<ValueAudit> {
+export async function valueAudit(store: LedgerReports, options: { allCards?: boolean } = {}): Promise<ValueAudit> {
   const all: CardAudit[] = [];
   const cases = new Map<string, FraudCaseRecord[]>();
   for (const c of await store.fraudCases()) {

@@ -24,8 +24,10 @@ import {
 } from '@ehkd/core';
 import { LedgerError, LedgerErrorCode } from '../errors/ledger-error.js';
 import type { LedgerContext } from '../ledger-context.js';
+import { applyReceipts } from '../detect/apply-receipts.js';
+import { publishRevocations } from '../detect/deny-list-outbox.js';
 import { enrolledMerchant } from './enrolled-merchant.js';
-import { ReceiptKind, type LoadAuthorizationRecord } from '../store/ledger-store.js';
+import { ReceiptKind, type CardTransaction, type LoadAuthorizationRecord } from '../store/ledger-store.js';
 
 /** A load asked for at the issuer's own desk (`ehkd-ledger load authorize`): no load point, no merchant to debit. */
 export interface DeskLoadRequest {
@@ -111,74 +113,111 @@ async function issue(
     return refusal(CheckId.Currency, `currency ${request.currency} is not the card's`);
   if (request.amount > profile.maxBalance)
     return refusal(CheckId.Amount, `amount ${request.amount} exceeds the card's maximum balance ${profile.maxBalance}`);
-  const known = await ctx.store.card(cert.subject);
-  if (known !== undefined && known.revokedAt !== null)
-    return refusal(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`, true);
-  if (challenge.counter >= Limits.maxCounter)
-    return refusal(
-      CheckId.Counter,
-      `the card's counter is at its maximum ${Limits.maxCounter}: it can execute no more loads`,
-    );
-  // The card's counter never goes back: a challenge behind a receipt the ledger holds is not the card's now (a
-  // stale or invented one), and an authorization for it could never execute on a genuine card.
-  if (known !== undefined && challenge.counter < known.lastCounter) {
-    return refusal(
-      CheckId.Counter,
-      `the challenge says counter ${challenge.counter}, but the ledger holds the card's receipt at counter ${known.lastCounter}: read a new challenge from the card`,
-    );
-  }
-  if (known !== undefined && request.amount > profile.maxBalance - known.lastBalance) {
-    return refusal(
-      CheckId.Amount,
-      `amount ${request.amount} would take the card's last known balance ${known.lastBalance} above its maximum ${profile.maxBalance}`,
-    );
-  }
-  const earlier = await ctx.store.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
-  if (earlier !== undefined) return sameLoadAgain(earlier, request, loadPoint);
   const issuer = ctx.issuers.get(toHex(cert.signer));
-  if (issuer === undefined)
-    throw new LedgerError(LedgerErrorCode.UnknownIssuer, `this ledger holds no key of issuer ${toHex(cert.signer)}`, {
-      detail: { issuerId: toHex(cert.signer) },
-    });
-  const loadId = new Uint8Array(randomBytes(NONCE_LENGTH));
-  const payload = encodeLoadAuthorization({
-    cardId: cert.subject,
-    challenge: challenge.challenge,
-    counter: challenge.counter,
-    amount: request.amount,
-    currency: request.currency,
-    loadId,
-    time: now,
-  });
-  const bytes = signCoseSign1(issuer.signer, payload);
-  await ctx.store.putCard({
+  const certificate = {
     cardId: cert.subject,
     issuerId: cert.signer,
     currency: profile.currency,
     certificate: request.cardCertificate,
-  });
+  };
   try {
-    await ctx.store.putLoadAuthorization({
-      authorizationId: sha256(payload),
-      loadId,
-      cardId: cert.subject,
-      amount: request.amount,
-      currency: request.currency,
-      time: now,
-      bytes,
-      challenge: challenge.challenge,
-      terminalId: loadPoint?.terminalId ?? null,
-      merchantId: loadPoint?.merchantId ?? null,
-      cardCounter: challenge.counter,
+    // Under the card's lock: its last known state cannot change between these checks and the record.
+    return await ctx.store.withCards([certificate], async (tx) => {
+      const known = tx.card(cert.subject);
+      const lastCounter = known.tail?.counter ?? 0;
+      const lastBalance = known.tail?.balanceAfter ?? 0;
+      if (known.revokedAt !== null)
+        throw new Refused(refusal(CheckId.DenyList, `card ${toHex(cert.subject)} is revoked`, true));
+      if (challenge.counter >= Limits.maxCounter)
+        throw new Refused(
+          refusal(
+            CheckId.Counter,
+            `the card's counter is at its maximum ${Limits.maxCounter}: it can execute no more loads`,
+          ),
+        );
+      // The card's counter never goes back: a challenge behind a receipt the ledger holds is not the card's now (a
+      // stale or invented one), and an authorization for it could never execute on a genuine card.
+      if (challenge.counter < lastCounter)
+        throw new Refused(
+          refusal(
+            CheckId.Counter,
+            `the challenge says counter ${challenge.counter}, but the ledger holds the card's receipt at counter ${lastCounter}: read a new challenge from the card`,
+          ),
+        );
+      if (request.amount > profile.maxBalance - lastBalance)
+        throw new Refused(
+          refusal(
+            CheckId.Amount,
+            `amount ${request.amount} would take the card's last known balance ${lastBalance} above its maximum ${profile.maxBalance}`,
+          ),
+        );
+      const earlier = await tx.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
+      if (earlier !== undefined) {
+        const again = sameLoadAgain(earlier, request, loadPoint);
+        if (!again.ok) throw new Refused(again);
+        return again;
+      }
+      if (issuer === undefined)
+        throw new LedgerError(
+          LedgerErrorCode.UnknownIssuer,
+          `this ledger holds no key of issuer ${toHex(cert.signer)}`,
+          {
+            detail: { issuerId: toHex(cert.signer) },
+          },
+        );
+      const loadId = new Uint8Array(randomBytes(NONCE_LENGTH));
+      const payload = encodeLoadAuthorization({
+        cardId: cert.subject,
+        challenge: challenge.challenge,
+        counter: challenge.counter,
+        amount: request.amount,
+        currency: request.currency,
+        loadId,
+        time: now,
+      });
+      const bytes = signCoseSign1(issuer.signer, payload);
+      const authorizationId = sha256(payload);
+      await recordAuthorization(tx, {
+        authorizationId,
+        loadId,
+        cardId: cert.subject,
+        amount: request.amount,
+        currency: request.currency,
+        time: now,
+        bytes,
+        challenge: challenge.challenge,
+        terminalId: loadPoint?.terminalId ?? null,
+        merchantId: loadPoint?.merchantId ?? null,
+        cardCounter: challenge.counter,
+      });
+      return { ok: true, value: bytes };
     });
   } catch (e) {
-    // A concurrent request for the same challenge won the race: answer as if this one came second.
-    if (!(e instanceof LedgerError && e.code === LedgerErrorCode.ChallengeUsed)) throw e;
-    const winner = await ctx.store.loadAuthorizationForChallenge(cert.subject, challenge.challenge);
-    if (winner === undefined) throw e;
-    return sameLoadAgain(winner, request, loadPoint);
+    // A refusal rolls the transaction back: a refused request records nothing, not even the card.
+    if (e instanceof Refused) return e.refusal;
+    throw e;
   }
-  return { ok: true, value: bytes };
+}
+
+/**
+ * Records an issued load authorization in a transaction holding its card: the authorization, and on the card's
+ * state its amount (authorized) and its counter (pending until a receipt at counter + 1 executes or voids it).
+ * @throws LedgerError CHALLENGE_USED (the card's challenge was already authorized), STORAGE
+ * @example await store.withCards([card], (tx) => recordAuthorization(tx, authorization))
+ */
+export async function recordAuthorization(tx: CardTransaction, a: LoadAuthorizationRecord): Promise<void> {
+  await tx.putLoadAuthorization(a);
+  const card = tx.card(a.cardId);
+  card.authorized += a.amount;
+  card.pendingLoads.push({ authorizationId: a.authorizationId, counter: a.cardCounter, amount: a.amount });
+  await tx.saveCards([card]);
+}
+
+/** Carries a refusal out of the card's transaction, which it rolls back. */
+class Refused extends Error {
+  constructor(readonly refusal: LoadRefusal) {
+    super(refusal.reason);
+  }
 }
 
 /** A challenge already authorized: the same load from the same load point again is a retry, anything else a refusal. */
@@ -230,7 +269,8 @@ export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): 
     return fail(CheckId.Amount, `amount ${r.amount}, authorized ${authorization.amount}`);
   if (authorization.currency !== r.currency)
     return fail(CheckId.Currency, `currency ${r.currency}, authorized ${authorization.currency}`);
-  const applied = await ctx.store.applyReceipts(
+  const applied = await applyReceipts(
+    ctx.store,
     {
       batch: null,
       cards: [],
@@ -252,12 +292,9 @@ export async function recordLoadReceipt(ctx: LedgerContext, bytes: Uint8Array): 
         },
       ],
     },
-    {
-      now: ctx.clock(),
-      denyListGraceSeconds: ctx.denyListGraceSeconds,
-      denyListSigner: { id: ctx.acquirer.id, signer: ctx.acquirer.signer },
-    },
+    { now: ctx.clock(), denyListGraceSeconds: ctx.denyListGraceSeconds },
   );
+  if (applied.revoked.length > 0) await publishRevocations(ctx);
   const outcome = applied.outcomes[0];
   if (outcome === undefined)
     throw new LedgerError(LedgerErrorCode.Storage, 'the store answered no outcome for the load receipt');

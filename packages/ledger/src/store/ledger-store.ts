@@ -1,16 +1,22 @@
-import type { ReceiptOutcome, Signer } from '@ehkd/core';
-
 /**
- * The ledger's storage, behind one interface so that a server database can replace the embedded one.
- * Implemented by SqliteLedgerStore (better-sqlite3, WAL). A PostgresLedgerStore (pg) is the planned second
- * implementation for operators who outgrow one machine; it is not built.
+ * The ledger's storage: transactional I/O, no policy. The double-spend rules, fraud cases, revocations, load
+ * settlement and deny-list signing are domain code (`detect/`, `scheme/`) that reads and writes through this
+ * interface, so that every store behaves alike: `test/store-contract.test.ts` is the contract each one passes.
+ * Implemented by SqliteLedgerStore (embedded, one writer at a time) and PostgresLedgerStore (several ledger
+ * processes on one database).
  *
- * Every method is async so that a networked database fits the same contract. The double-spend rules are not
- * storage code: `applyReceipts` implementations call the pure policy functions in `detect/` and only do I/O.
+ * The card is the unit of consistency: `withCards` runs a transaction holding the locks of the cards it names
+ * (taken in card-id order, so that two transactions never wait on each other in a cycle); transactions on disjoint
+ * cards may run at the same time. Every method is async so that a networked database fits the same contract.
  */
-export interface LedgerStore {
+export interface LedgerStore extends LedgerReports {
   /** Stable name of the implementation, e.g. 'sqlite'. */
   readonly kind: string;
+  /**
+   * How many cards the domain puts in one `withCards` transaction when it applies a batch: a store with one writer
+   * takes the whole batch at once (one commit); a store with many writers bounds how long one upload holds a card.
+   */
+  readonly cardsPerTransaction: number;
   /** Records the scheme's trust anchors and the first (empty) signed deny list. @throws LedgerError ALREADY_INITIALISED */
   initialise(setup: SchemeSetup): Promise<void>;
   /** The root certificate and the issuer and acquirer certificates. @throws LedgerError NOT_INITIALISED */
@@ -48,56 +54,189 @@ export interface LedgerStore {
   /** Records an enrolment invite (only the hash of its code). @throws LedgerError NOT_FOUND (no such merchant) */
   putEnrolmentInvite(invite: EnrolmentInviteRecord): Promise<void>;
 
-  /** Records a card certificate the first time the card is seen (later certificates of a known card are ignored). */
-  putCard(card: CardCertificateRecord): Promise<void>;
-  card(cardId: Uint8Array): Promise<CardRecord | undefined>;
-
-  /**
-   * Records an issued load authorization and adds its amount to the card's authorized total, in one transaction.
-   * @throws LedgerError CHALLENGE_USED if the card's challenge was already authorized (one load per challenge)
-   */
-  putLoadAuthorization(authorization: LoadAuthorizationRecord): Promise<void>;
+  /** A load authorization by id (what a card's load receipt names). */
   loadAuthorization(authorizationId: Uint8Array): Promise<LoadAuthorizationRecord | undefined>;
-  /** The authorization issued for this card challenge, if any (a challenge is good for one load). */
-  loadAuthorizationForChallenge(
-    cardId: Uint8Array,
-    challenge: Uint8Array,
-  ): Promise<LoadAuthorizationRecord | undefined>;
 
   /**
-   * Applies verified receipts in ONE transaction: deduplication by receipt id, double-spend detection against the
-   * stored chains, crediting, fraud cases with evidence, revocations and (if any card was revoked) a newly signed
-   * deny list, and the batch record. Either everything is durable or nothing is.
+   * Runs `work` in ONE transaction that holds the locks of the cards in `cards` (certificates of cards not known yet
+   * are recorded first; a card given by id only must be known): no other transaction changes those cards until this
+   * one ends. Either everything `work` wrote is durable, or (it threw, or the process died) none of it is.
+   * @throws LedgerError NOT_FOUND (a card given by id is unknown), whatever `work` throws, STORAGE
    */
-  applyReceipts(input: ReceiptApplication, policy: ApplyPolicy): Promise<AppliedReceipts>;
-  /**
-   * Records a double spend proven by evidence delivered from outside an upload (POST /v1/evidence), in ONE
-   * transaction: the card's certificate if the card is new, a fraud case with the evidence (unless a case of this
-   * kind over the same counters of this card exists: the delivery is then answered with that case), the card's
-   * revocation if it is not revoked yet, and a newly signed deny list with it. No receipt is stored or credited: the
-   * evidence's receipts reach settlement only in the batches of the terminals they pay.
-   */
-  recordReportedCase(report: ReportedCase, policy: ApplyPolicy): Promise<RecordedCase>;
+  withCards<T>(
+    cards: readonly (CardCertificateRecord | Uint8Array)[],
+    work: (tx: CardTransaction) => Promise<T>,
+  ): Promise<T>;
 
+  /**
+   * Publishes the revocations recorded by committed transactions that no deny list carries yet (the outbox), in ONE
+   * transaction that no other publication runs beside: `sign` is given the next sequence and every denied card
+   * (in card-id order) and returns the signed list, which is stored with those entries. Null when nothing waits.
+   */
+  publishDenyList(sign: (next: DenyListDraft) => Promise<DenyListVersion>): Promise<DenyListVersion | null>;
   /** The newest signed deny list. @throws LedgerError NOT_INITIALISED */
   latestDenyList(): Promise<DenyListVersion>;
   /** Replaces the bytes of deny-list version `sequence` with a re-signing of the same entries issued later (never earlier). */
   refreshDenyList(version: DenyListVersion): Promise<void>;
 
-  /** Per-merchant totals (credited, claims on issuers, merchant losses). */
-  merchantSettlement(): Promise<MerchantSettlementRow[]>;
-  /** Every card with its totals and latest known state. */
+  close(): Promise<void>;
+}
+
+/**
+ * A transaction holding the locks of some cards (`LedgerStore.withCards`). Reads see the transaction's own writes.
+ * Every card id passed must be one of the locked cards.
+ */
+export interface CardTransaction {
+  /** The state of a locked card as of this transaction. */
+  card(cardId: Uint8Array): CardState;
+  /** Stored receipts of locked cards at counters counter-1 .. counter+1 of each query (each receipt once). */
+  neighbours(queries: readonly CounterQuery[]): Promise<StoredNeighbour[]>;
+  /** Stores classified receipts. */
+  insertReceipts(rows: readonly StoredReceipt[]): Promise<void>;
+  /** Writes back the cards' running state (totals, chain tail, revocation, over-spend case, pending loads). */
+  saveCards(cards: readonly CardState[]): Promise<void>;
+  /** Records what became of load authorizations (executed by a receipt, or proven void by one). */
+  settleLoads(settlements: readonly LoadSettlement[]): Promise<void>;
+  /** Opens a fraud case. @returns its id */
+  openCase(fraudCase: NewFraudCase): Promise<number>;
+  /** The first case of this kind over exactly these counters of the card, if one is open. */
+  caseOfProof(cardId: Uint8Array, kind: number, counters: readonly number[]): Promise<number | undefined>;
+  /** Puts the card in the deny-list outbox: the next `publishDenyList` carries it. A card is denied once. */
+  denyCard(cardId: Uint8Array, revokedAt: number, caseId: number): Promise<void>;
+  /** Records one submission of a batch (the first creates the record; later ones count as replays). */
+  recordBatch(batch: BatchSubmission): Promise<void>;
+  /**
+   * Records an issued load authorization of a locked card (the domain adds its amount to the card's state).
+   * @throws LedgerError CHALLENGE_USED if the card's challenge was already authorized (one load per challenge)
+   */
+  putLoadAuthorization(authorization: LoadAuthorizationRecord): Promise<void>;
+  /** The authorization issued for this card challenge, if any (a challenge is good for one load). */
+  loadAuthorizationForChallenge(
+    cardId: Uint8Array,
+    challenge: Uint8Array,
+  ): Promise<LoadAuthorizationRecord | undefined>;
+  /** What evidence is built from. */
+  issuerCertificate(issuerId: Uint8Array): Promise<Uint8Array | undefined>;
+  /** COSE bytes of every load authorization of the card, by time then id. */
+  cardLoadAuthorizations(cardId: Uint8Array): Promise<Uint8Array[]>;
+  /** COSE bytes of the receipts that proved the card's void authorizations void. */
+  voidingReceipts(cardId: Uint8Array): Promise<Uint8Array[]>;
+  /** The card's largest primary payments, largest first. */
+  largestPayments(cardId: Uint8Array, limit: number): Promise<{ bytes: Uint8Array; amount: number }[]>;
+  /** A stored receipt's COSE bytes. */
+  receiptBytes(cardId: Uint8Array, counter: number, id: Uint8Array): Promise<Uint8Array | undefined>;
+  /** A load authorization's COSE bytes. */
+  authorizationBytes(authorizationId: Uint8Array): Promise<Uint8Array | undefined>;
+}
+
+/** What the reports and the value audit read: no method writes (a read replica could serve it). */
+export interface LedgerReports {
+  card(cardId: Uint8Array): Promise<CardRecord | undefined>;
+  /** Every card with its totals and latest known state, by id. */
   cards(): Promise<CardRecord[]>;
   /** A card's receipts in counter order (conflicting receipts next to the one they conflict with). */
   cardReceipts(cardId: Uint8Array): Promise<StoredReceipt[]>;
   /** Every stored receipt ordered by card then counter, for the value-conservation audit. */
   receiptsByCard(): AsyncIterable<StoredReceipt>;
+  /** Per-merchant totals (credited, claims on issuers, merchant losses, loads sold). */
+  merchantSettlement(): Promise<MerchantSettlementRow[]>;
   /** Load authorization totals per card (authorized amount and how much of it the card confirmed). */
   loadTotals(): Promise<LoadTotalsRow[]>;
   fraudCases(): Promise<FraudCaseRecord[]>;
   fraudCase(caseId: number): Promise<FraudCaseRecord | undefined>;
   batches(): Promise<BatchRecord[]>;
-  close(): Promise<void>;
+}
+
+/** A card's running state, kept on its record and changed only under its lock. Amounts in minor units. */
+export interface CardState extends CardCertificateRecord {
+  /** Sum of the card's load authorizations, less the void ones. */
+  authorized: number;
+  /** Sum of the card's payments on its primary chain. */
+  paid: number;
+  /** Unix seconds of revocation, or null. */
+  revokedAt: number | null;
+  /** The fraud case over-spending payments of the card join, once one is open. */
+  overSpendCase: number | null;
+  /** The card's highest primary receipt (null before any). */
+  tail: ChainLink | null;
+  /** Authorizations neither executed nor proven void yet. */
+  pendingLoads: PendingLoad[];
+}
+
+/** A stored receipt as the chain checks see it. */
+export interface ChainLink {
+  readonly id: Uint8Array;
+  readonly counter: number;
+  readonly prevHash: Uint8Array;
+  readonly balanceAfter: number;
+  readonly kind: ReceiptKind;
+  readonly amount: number;
+  readonly primary: boolean;
+}
+
+/** A stored receipt near a queried counter, with its card. */
+export interface StoredNeighbour extends ChainLink {
+  readonly cardId: Uint8Array;
+}
+
+/** Receipts of `cardId` at counter-1 .. counter+1. */
+export interface CounterQuery {
+  readonly cardId: Uint8Array;
+  readonly counter: number;
+}
+
+/** An authorization not executed and not yet proven void: a receipt at counter + 1 decides which. */
+export interface PendingLoad {
+  readonly authorizationId: Uint8Array;
+  /** The card counter the authorization binds. */
+  readonly counter: number;
+  readonly amount: number;
+}
+
+/** What became of a load authorization. */
+export const LoadState = {
+  /** Issued; no receipt at its counter + 1 yet. */
+  Pending: 1,
+  /** Its load receipt is on record at its counter + 1. */
+  Executed: 2,
+  /** The card's primary chain holds another receipt at its counter + 1: the card cannot have executed it. */
+  Void: 3,
+} as const;
+export type LoadState = (typeof LoadState)[keyof typeof LoadState];
+
+/** A load authorization executed or proven void by `receiptId`. */
+export interface LoadSettlement {
+  readonly authorizationId: Uint8Array;
+  readonly state: typeof LoadState.Executed | typeof LoadState.Void;
+  readonly receiptId: Uint8Array;
+}
+
+/** A fraud case to open. */
+export interface NewFraudCase {
+  readonly kind: number;
+  readonly cardId: Uint8Array;
+  readonly issuerId: Uint8Array;
+  /** Counter values the evidence rests on, ascending. */
+  readonly counters: readonly number[];
+  readonly detectedAt: number;
+  readonly receiptId: Uint8Array;
+  readonly batchId: Uint8Array | null;
+  readonly evidence: Uint8Array | null;
+}
+
+/** One submission of a batch, with the outcome counts of its receipts. */
+export interface BatchSubmission extends BatchHeader {
+  readonly receivedAt: number;
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly doubleSpends: number;
+}
+
+/** The next deny list to sign: every denied card, in card-id order. */
+export interface DenyListDraft {
+  readonly sequence: number;
+  readonly cardIds: readonly Uint8Array[];
 }
 
 /** What `initialise` records. */
@@ -200,7 +339,7 @@ export interface CardCertificateRecord {
   readonly certificate: Uint8Array;
 }
 
-/** A card as the ledger knows it. Amounts in minor units. */
+/** A card as the ledger knows it (reports). Amounts in minor units. */
 export interface CardRecord extends CardCertificateRecord {
   /** Sum of the load authorizations the issuer signed for the card, less the void ones (never executed). */
   readonly authorized: number;
@@ -282,18 +421,6 @@ export interface VerifiedReceipt {
   readonly authorizedCounter?: number;
 }
 
-/** A batch (or a single load receipt) to apply. */
-export interface ReceiptApplication {
-  /** Identity of the upload batch (SHA-256 of its payload); null for a load receipt. */
-  readonly batch: BatchHeader | null;
-  /** Certificates of the cards of `receipts` (stored if new). */
-  readonly cards: readonly CardCertificateRecord[];
-  /** Verified receipts, in the order of the batch. */
-  readonly receipts: readonly VerifiedReceipt[];
-  /** Receipts of the batch rejected before reaching the store (counted in the batch record). */
-  readonly rejectedCount: number;
-}
-
 /** The uploading terminal and the batch envelope. */
 export interface BatchHeader {
   readonly batchId: Uint8Array;
@@ -305,52 +432,6 @@ export interface BatchHeader {
   readonly source: string;
   /** Receipts in the batch, verified or not. */
   readonly receiptCount: number;
-}
-
-/** What the store needs from the ledger to apply receipts. */
-export interface ApplyPolicy {
-  /** Unix seconds. */
-  readonly now: number;
-  /** How long after a revocation a terminal may still lack the new deny list (its maximum deny-list age). */
-  readonly denyListGraceSeconds: number;
-  /** The acquirer that signs deny lists. */
-  readonly denyListSigner: { readonly id: Uint8Array; readonly signer: Signer };
-}
-
-/** The store's answer: one outcome per verified receipt, in input order. */
-export interface AppliedReceipts {
-  readonly outcomes: readonly ReceiptOutcome[];
-  /** Fraud cases opened by this application. */
-  readonly newCases: readonly number[];
-  /** Cards revoked by this application. */
-  readonly revoked: readonly Uint8Array[];
-  /** The deny list signed because of those revocations. */
-  readonly denyList: DenyListVersion | null;
-}
-
-/** A double spend proven by delivered evidence, already verified against the trust anchors. */
-export interface ReportedCase {
-  /** The card's certificate from the evidence (stored if the card is new). */
-  readonly card: CardCertificateRecord;
-  /** EvidenceKind. */
-  readonly kind: number;
-  /** The counters the proof rests on (ProvenDoubleSpend.counters). */
-  readonly counters: readonly number[];
-  /** The evidence's last receipt: the one the reporter saw revealing the double spend. */
-  readonly receiptId: Uint8Array;
-  /** The DoubleSpendEvidence bytes as delivered. */
-  readonly evidence: Uint8Array;
-}
-
-/** What recording a reported case did. */
-export interface RecordedCase {
-  readonly caseId: number;
-  /** False when a case over the same proof was already open (the delivery changed nothing). */
-  readonly created: boolean;
-  /** True when this delivery revoked the card. */
-  readonly revoked: boolean;
-  /** The deny list signed because of the revocation. */
-  readonly denyList: DenyListVersion | null;
 }
 
 /** One signed deny list. */
