@@ -30,6 +30,7 @@ import {
   valueAudit,
 } from '@ehkd/ledger';
 import { Terminal, TerminalError, type TapResult } from '@ehkd/terminal';
+import { errorAdvice, tapAdvice } from '@ehkd/terminal/advice';
 import { Narrator, type DemoCheck } from './narrator.js';
 import { PcscDemoStack, inProcessReader, type DemoReader } from './demo-reader.js';
 
@@ -63,11 +64,11 @@ function outcomeText(r: TapResult): string {
     case 'recovered':
       return `APPROVED (recovered) ${money(r.payment.amount)}: no second charge (card balance ${money(r.payment.balanceAfter)})`;
     case 'declined':
-      return `DECLINED [${r.check}] ${r.reason}. ${r.action}`;
+      return `DECLINED [${r.check}] ${r.reason}. ${tapAdvice(r, Currency.HKD) ?? ''}`;
     case 'card-refused':
-      return `CARD REFUSED [${r.swName} ${r.sw.toString(16).toUpperCase()}] ${r.reason}. ${r.action}`;
+      return `CARD REFUSED [${r.swName} ${r.sw.toString(16).toUpperCase()}] ${r.reason}. ${tapAdvice(r, Currency.HKD) ?? ''}`;
     case 'interrupted':
-      return `NOT FINISHED: ${r.reason}. ${r.action}`;
+      return `NOT FINISHED: ${r.reason}. ${tapAdvice(r, Currency.HKD) ?? ''}`;
   }
 }
 
@@ -227,7 +228,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     } catch (e) {
       const unreachable = e instanceof TerminalError && e.code === 'LEDGER_UNREACHABLE';
       n.expect('offline', unreachable, 'a sync attempt finds the ledger unreachable', String(e));
-      if (e instanceof TerminalError) n.say(`Kiosk sync: ${e.message}. ${e.action}`);
+      if (e instanceof TerminalError) n.say(`Kiosk sync: ${e.message}. ${errorAdvice(e, 'sync')}`);
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ export {
   type ApprovedPayment,
   type ResolvedIntent,
 } from './tap/tap-result.js';
-export { TerminalCheck, cashierAction } from './tap/tap-check.js';
+export { TerminalCheck, nextStepForCheck } from './tap/tap-check.js';
+export { NextStep } from './errors/next-step.js';
 export { NOTHING_COMMITTED, describeRefusal, type RefusalText } from './tap/card-refusal.js';
 export { checkLimits, limitsLeft, formatAge, type LimitBreach, type LimitsLeft } from './tap/risk-limits.js';
 export { ReceiptState, IntentState, IntentResolution, UNSETTLED_STATES } from './store/receipt-state.js';

@@ -49,6 +49,7 @@ import type { Approved, ApprovedPayment, Recovered, TapResult } from './tap/tap-
 import { checkDenyList } from './trust/deny-list-check.js';
 import { verifyTrustBundle } from './trust/trust-anchors.js';
 import { TrustCache, type TrustState } from './trust/trust-state.js';
+import { NextStep } from './errors/next-step.js';
 
 /** Options of `Terminal.open`. */
 export interface TerminalOptions {
@@ -326,7 +327,7 @@ export class Terminal {
     const url = this.#config.ledgerUrl();
     if (url === undefined)
       throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', {
-        action: 'Set one with `ehkd-terminal config --ledger <url>`.',
+        next: NextStep.ConfigureLedger,
       });
     return new LedgerClient(url, { timeoutMs: this.#ledgerTimeoutMs, trust: this.#config.ledgerTrust() });
   }
@@ -341,17 +342,12 @@ export class Terminal {
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       if (e.code === TransportErrorCode.Timeout || e.code === TransportErrorCode.Aborted) {
-        throw new TerminalError(
-          TerminalErrorCode.NoCard,
-          'no card was presented',
-          { action: 'Charge again and ask the customer to tap the card on the reader.' },
-          e,
-        );
+        throw new TerminalError(TerminalErrorCode.NoCard, 'no card was presented', { next: NextStep.ChargeAgain }, e);
       }
       throw new TerminalError(
         TerminalErrorCode.ReaderUnavailable,
         `the reader ${transport.readerName} is not available: ${e.message}`,
-        { action: 'Check the reader is plugged in (and pcscd running), then charge again.' },
+        { next: NextStep.CheckReader },
         e,
       );
     }
@@ -456,7 +452,7 @@ export class Terminal {
     const url = this.#config.ledgerUrl();
     if (url === undefined)
       throw new TerminalError(TerminalErrorCode.NoLedger, 'no ledger URL is configured', {
-        action: 'Pass --ledger <url> once (it is remembered), or export receipts to a file.',
+        next: NextStep.ConfigureLedger,
       });
     const client = new LedgerClient(url, {
       timeoutMs: this.#ledgerTimeoutMs,
@@ -621,7 +617,7 @@ export class Terminal {
     // Checked before any intent is recorded: a card cannot hold more than Limits.maxCardAmount, so no PAY may ask it.
     if (!Number.isSafeInteger(amount) || amount < 1 || amount > Limits.maxCardAmount) {
       throw new TerminalError(TerminalErrorCode.InvalidAmount, `not a payment amount in minor units: ${amount}`, {
-        action: 'Enter an amount above zero and below HK$42,949,672.95, e.g. 12.50.',
+        next: NextStep.FixAmount,
       });
     }
   }
@@ -631,7 +627,7 @@ export class Terminal {
     const trust = this.#trust.current();
     if (identity === undefined || trust === undefined) {
       throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal is not enrolled', {
-        action: 'Run `ehkd-terminal enrol` (online with a token, or offline with --request then --certificate).',
+        next: NextStep.Enrol,
       });
     }
     return { identity, trust };

@@ -7,6 +7,7 @@ import { FileCardStore, PurseApplet } from '@ehkd/card-sim';
 import { ReceiptState, Terminal, TerminalErrorCode } from '../src/index.js';
 import { json, runCli } from './fixtures/cli-runner.js';
 import { MERCHANT_ID, denyList, scheme, softCard, tempDir, trustBundle } from './fixtures/scheme-fixture.js';
+import { NextStep } from '../src/errors/next-step.js';
 
 const TERMINAL_ID = devId(0x05, 42);
 
@@ -98,9 +99,10 @@ describe('offline enrolment through the CLI, then a cold start with no network',
 
     const sync = await runCli(['-d', dataDir, '--json', 'sync', '--attempts', '2']);
     expect(sync.code).toBe(3);
-    expect(json<{ error: { code: string; action: string } }>(sync).error).toMatchObject({
+    expect(json<{ error: { code: string; next: string; advice: string } }>(sync).error).toMatchObject({
       code: TerminalErrorCode.LedgerUnreachable,
-      action: expect.stringMatching(/Nothing is lost/),
+      next: NextStep.RetryLater,
+      advice: expect.stringMatching(/Nothing is lost/),
     });
 
     const status = json<{

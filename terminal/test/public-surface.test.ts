@@ -21,6 +21,7 @@ const SURFACE: Readonly<Record<string, readonly string[]>> = {
     'IntentResolution',
     'IntentState',
     'NOTHING_COMMITTED',
+    'NextStep',
     'ReceiptState',
     'STORAGE_RESERVE_BYTES',
     'SYNC_RETRY',
@@ -33,7 +34,6 @@ const SURFACE: Readonly<Record<string, readonly string[]>> = {
     'UNSETTLED_STATES',
     'UPLOAD_BATCH_RECEIPTS',
     'backoffDelay',
-    'cashierAction',
     'checkLimits',
     'checkWritable',
     'describeRefusal',
@@ -41,11 +41,13 @@ const SURFACE: Readonly<Record<string, readonly string[]>> = {
     'formatAge',
     'freeBytes',
     'limitsLeft',
+    'nextStepForCheck',
     'parseLedgerCa',
     'storageFault',
     'topUpOnline',
     'validateLimits',
   ],
+  '@ehkd/terminal/advice': ['adviceFor', 'errorAdvice', 'tapAdvice'],
 };
 
 describe('the public surface of @ehkd/terminal', () => {

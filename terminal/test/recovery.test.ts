@@ -5,6 +5,7 @@ import { ForwardingCard, type VirtualCard } from '@ehkd/card-sim/vpcd';
 import { CARD_LOG_RECORDS, IntentResolution, ReceiptState, type Terminal, type TapResult } from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';
 import { enrolledTerminal, softCard } from './fixtures/scheme-fixture.js';
+import { NextStep } from '../src/errors/next-step.js';
 
 const open: Terminal[] = [];
 afterEach(() => {
@@ -41,7 +42,7 @@ describe('recovery after the card leaves the field', () => {
 
     const first = expectOutcome(await terminal.charge(reader, 2_000), 'interrupted');
     expect(first).toMatchObject({ stage: 'pay', pending: true });
-    expect(first.action).toMatch(/SAME card/);
+    expect(first.next).toBe(NextStep.TapSameCard);
     expect((await torn).response.slice(-2)).toEqual(Uint8Array.of(0x90, 0x00)); // the card did commit
     expect(card.applet.state.balance).toBe(8_000);
     expect(terminal.status().pendingTaps).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CheckId, Ins, Role } from '@ehkd/core';
+import { CheckId, Currency, Ins, Role } from '@ehkd/core';
 import { certifyLeaf, devId } from '@ehkd/core/testing';
 import { SimulatedReader } from '@ehkd/card-sim';
 import { Terminal, TerminalCheck, TerminalErrorCode } from '../src/index.js';
@@ -14,6 +14,8 @@ import {
   tempDir,
   trustBundle,
 } from './fixtures/scheme-fixture.js';
+import { NextStep } from '../src/errors/next-step.js';
+import { tapAdvice } from '../src/cli/advice.js';
 
 const open: Terminal[] = [];
 afterEach(() => {
@@ -38,7 +40,7 @@ describe('terminal risk limits', () => {
     const { reader, counting } = await readerWith(10_000);
     const r = await terminal.charge(reader, 1_001);
     expect(r).toMatchObject({ outcome: 'declined', check: TerminalCheck.FloorLimit });
-    if (r.outcome === 'declined') expect(r.action).toContain('HK$10.00');
+    if (r.outcome === 'declined') expect(tapAdvice(r, Currency.HKD)).toContain('HK$10.00');
     expect(counting.take().map((e) => e.ins)).toEqual([Ins.Select]);
     expect(await terminal.charge(reader, 1_000)).toMatchObject({ outcome: 'approved' });
   });
@@ -50,7 +52,7 @@ describe('terminal risk limits', () => {
     expect((await terminal.charge(reader, 10)).outcome).toBe('approved');
     const r = await terminal.charge(reader, 10);
     expect(r).toMatchObject({ outcome: 'declined', check: TerminalCheck.OfflineCount });
-    if (r.outcome === 'declined') expect(r.action).toMatch(/sync/);
+    if (r.outcome === 'declined') expect(r.next).toBe(NextStep.GoOnline);
     expect(terminal.status()).toMatchObject({ left: { offlineCount: 0, nextPayment: 0 }, canTakePayments: false });
   });
 
@@ -87,7 +89,7 @@ describe('terminal risk limits', () => {
     // Signed ten days ago: too old for the default 24 h, even though it was just received.
     const r = await terminal.charge(reader, 10);
     expect(r).toMatchObject({ outcome: 'declined', check: CheckId.DenyListAge });
-    if (r.outcome === 'declined') expect(r.action).toMatch(/sync/);
+    if (r.outcome === 'declined') expect(r.next).toBe(NextStep.GoOnline);
     expect(counting.exchanges.map((e) => e.ins)).toEqual([Ins.Select]);
     expect(terminal.status().problems.join(' ')).toMatch(/deny list is 10d 0h old/);
     // The same old list handed over again (a replay) does not make it current.

@@ -24,6 +24,7 @@ import {
   type RunningLedger,
 } from './fixtures/ledger-fixture.js';
 import { enrolledTerminal, softCard, tempDir } from './fixtures/scheme-fixture.js';
+import { NextStep } from '../src/errors/next-step.js';
 
 const open: Terminal[] = [];
 afterEach(() => {
@@ -61,7 +62,7 @@ describe('a full disk is an expected state', () => {
       code: TerminalErrorCode.StorageUnavailable,
       detail: {
         storage: { reason: 'full', neededBytes: Number.MAX_SAFE_INTEGER },
-        action: expect.stringMatching(/Free space/),
+        next: NextStep.FixStorage,
       },
     });
     expect(counting.exchanges).toEqual([]);
@@ -102,8 +103,7 @@ describe('a full disk is an expected state', () => {
 
     const cut = interrupted(await terminal.charge(reader, 2_000));
     expect(cut).toMatchObject({ stage: 'pay', pending: true, storage: { reason: 'full' } });
-    expect(cut.action).toMatch(/Do NOT take another payment method/);
-    expect(cut.action).toMatch(/SAME card/);
+    expect(cut.next).toBe(NextStep.FreeSpaceThenTapSameCard);
     expect(card.applet.state.balance).toBe(8_000); // the card paid
     expect(terminal.receipts()).toEqual([]); // ... and the terminal holds no receipt: nothing was approved
     expect(terminal.status().pendingTaps).toHaveLength(1);

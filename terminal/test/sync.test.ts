@@ -18,6 +18,7 @@ import {
   type RunningLedger,
 } from './fixtures/ledger-fixture.js';
 import { denyList, scheme, softCard, tempDir, trustBundle } from './fixtures/scheme-fixture.js';
+import { NextStep } from '../src/errors/next-step.js';
 
 const FAST = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
 
@@ -140,7 +141,7 @@ describe('sync with a real ledger', () => {
     const err = await terminal.sync({ retry: FAST }).catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: TerminalErrorCode.LedgerRefused,
-      detail: { httpStatus: 403, action: expect.stringMatching(/acquirer/) },
+      detail: { httpStatus: 403, next: NextStep.CallAcquirer },
     });
     expect(states(terminal)).toEqual([ReceiptState.Queued]);
     expect(terminal.status()).toMatchObject({

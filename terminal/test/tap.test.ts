@@ -25,6 +25,7 @@ import {
 } from '../src/index.js';
 import { CountingCard } from './fixtures/counting-card.js';
 import { denyList, enrolledTerminal, nowSeconds, scheme, softCard, tempDir } from './fixtures/scheme-fixture.js';
+import { NextStep } from '../src/errors/next-step.js';
 
 const open: Terminal[] = [];
 function track(t: Terminal): Terminal {
@@ -114,7 +115,7 @@ describe('the card refuses', () => {
     });
     if (r.outcome !== 'card-refused') return;
     expect(r.reason).toContain('HK$5.00');
-    expect(r.action).toMatch(/another payment method/);
+    expect(r.next).toBe(NextStep.TopUpCard);
     expect(card.applet.state.balance).toBe(500);
     expect(terminal.receipts()).toEqual([]);
     expect(terminal.status().intents).toEqual({ pending: 0, completed: 0, voided: 1 });
@@ -162,7 +163,7 @@ describe('the terminal refuses', () => {
     reader.insert(counting);
     const r = await terminal.charge(reader, 100);
     expect(r).toMatchObject({ outcome: 'declined', check: CheckId.DenyList });
-    if (r.outcome === 'declined') expect(r.action).toMatch(/blocked/);
+    if (r.outcome === 'declined') expect(r.next).toBe(NextStep.OtherPaymentMethod);
     expect(counting.exchanges.map((e) => e.ins)).toEqual([Ins.Select]);
     expect(card.applet.state.balance).toBe(5_000);
     expect(terminal.status().intents.pending + terminal.status().intents.voided).toBe(0);
@@ -226,7 +227,7 @@ describe('the terminal refuses', () => {
     const err = await terminal.charge(new SimulatedReader(), 100, { timeoutMs: 20 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TerminalError);
     expect((err as TerminalError).code).toBe(TerminalErrorCode.NoCard);
-    expect((err as TerminalError).action).toMatch(/tap the card/);
+    expect((err as TerminalError).next).toBe(NextStep.ChargeAgain);
   });
 });
 

@@ -1,6 +1,7 @@
 import { TransportError, type CardTransport } from '@ehkd/core';
 import type { FileCardStore } from '@ehkd/card-sim';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { NextStep } from '../errors/next-step.js';
 
 // The reader driver and the card simulator are loaded only by the command that needs them (a terminal with a
 // reader never loads the simulator, one charging --sim never loads PC/SC): less to start, less resident memory.
@@ -26,7 +27,7 @@ export async function openReader(readerName: string | undefined, timeoutMs: numb
       TerminalErrorCode.ReaderUnavailable,
       `PC/SC: ${e.message}`,
       {
-        action: 'Plug the reader in and check pcscd is running (`ehkd-terminal readers` lists what is seen).',
+        next: NextStep.CheckReader,
       },
       e,
     );
@@ -49,7 +50,7 @@ export async function openSimulatedCard(cardFile: string): Promise<CardSource> {
     throw new TerminalError(
       TerminalErrorCode.BadFile,
       `cannot open the card file ${cardFile}: ${e.message}`,
-      { action: 'Check the card file (create one with `ehkd-card`).' },
+      { next: NextStep.CheckCardFile },
       e,
     );
   }

@@ -4,6 +4,7 @@ import { Currency, MoneyError, fromHex, parseAmount } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import type { FaultHook } from '../faults/crash-point.js';
 import { Terminal } from '../terminal.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** Environment variable with the default data directory. */
 export const DATA_DIR_ENV = 'EHKD_TERMINAL_DIR';
@@ -59,12 +60,7 @@ export function amountArg(text: string, what = 'amount'): number {
     return parseAmount(text, Currency.HKD);
   } catch (e) {
     if (!(e instanceof MoneyError)) throw e;
-    throw new TerminalError(
-      TerminalErrorCode.InvalidAmount,
-      `${what}: ${e.message}`,
-      { action: 'Type the amount in dollars, e.g. 12.50.' },
-      e,
-    );
+    throw new TerminalError(TerminalErrorCode.InvalidAmount, `${what}: ${e.message}`, { next: NextStep.FixAmount }, e);
   }
 }
 
@@ -78,7 +74,7 @@ export function integerArg(text: string, what: string, min = 0): number {
     throw new TerminalError(
       TerminalErrorCode.BadConfig,
       `${what} must be a whole number of at least ${min}, got '${text}'`,
-      { action: `Give ${what} as a whole number.` },
+      { next: NextStep.FixInput, field: what },
     );
   }
   return n;
@@ -91,7 +87,8 @@ export function integerArg(text: string, what: string, min = 0): number {
 export function idArg(text: string, what: string): Uint8Array {
   if (!/^[0-9a-fA-F]{16}$/.test(text))
     throw new TerminalError(TerminalErrorCode.BadConfig, `${what} must be 16 hex digits, got '${text}'`, {
-      action: `Give ${what} as 16 hex digits.`,
+      next: NextStep.FixInput,
+      field: what,
     });
   return fromHex(text);
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fromHex } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { parseLedgerCa, type LedgerTrust } from '../sync/ledger-client.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** Largest file the terminal reads (the largest message is a 2 MiB deny list, hex doubles it). */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -20,13 +21,13 @@ export function readMessageFile(path: string, what: string): Uint8Array {
     throw new TerminalError(
       TerminalErrorCode.BadFile,
       `cannot read the ${what} file ${path}: ${(e as Error).message}`,
-      { action: 'Check the file path.' },
+      { next: NextStep.CheckFile },
       e,
     );
   }
   if (raw.length > MAX_FILE_BYTES)
     throw new TerminalError(TerminalErrorCode.BadFile, `the ${what} file ${path} is too large`, {
-      action: 'Check that it is the right file.',
+      next: NextStep.CheckFile,
     });
   const text = raw.toString('latin1').trim();
   if (text.length > 0 && /^[0-9a-fA-F\s]+$/.test(text)) {
@@ -58,7 +59,7 @@ export function ledgerTrustArgs(o: { readonly ledgerCa?: string; readonly insecu
     throw new TerminalError(
       TerminalErrorCode.BadFile,
       `cannot read the ledger CA file ${o.ledgerCa}: ${(e as Error).message}`,
-      { action: 'Check the file path.' },
+      { next: NextStep.CheckFile },
       e,
     );
   }

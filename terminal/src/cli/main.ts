@@ -14,6 +14,7 @@ import { registerSync } from './commands/sync.js';
 import { registerUpdate } from './commands/update.js';
 import { DATA_DIR_ENV } from './cli-context.js';
 import { ExitCode, errorJson, toJson } from './output.js';
+import { errorAdvice } from './advice.js';
 
 /** Exit code of a command line the CLI cannot parse (BSD sysexits EX_USAGE). */
 const EXIT_USAGE = 64;
@@ -61,10 +62,11 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.Ok : EXIT_USAGE;
     if (e instanceof EhkdError) {
-      if (json) process.stdout.write(`${toJson({ error: errorJson(e) })}\n`);
+      const command = argv.slice(2).find((a) => program.commands.some((c) => c.name() === a));
+      if (json) process.stdout.write(`${toJson({ error: errorJson(e, command) })}\n`);
       else
         process.stderr.write(
-          `ERROR  ${e.message}\n${e instanceof TerminalError ? `  What to do: ${e.action}\n` : ''}  (${e.layer} ${e.code})\n`,
+          `ERROR  ${e.message}\n${e instanceof TerminalError ? `  What to do: ${errorAdvice(e, command)}\n` : ''}  (${e.layer} ${e.code})\n`,
         );
       return ExitCode.Failed;
     }

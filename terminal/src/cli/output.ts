@@ -1,5 +1,6 @@
 import { EhkdError, formatAmount, toHex } from '@ehkd/core';
 import { TerminalError } from '../errors/terminal-error.js';
+import { errorAdvice } from './advice.js';
 
 /** Exit codes of ehkd-terminal: scripts branch on these. */
 export const ExitCode = {
@@ -16,7 +17,7 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** JSON with bytes as lower-case hex (ids, hashes, receipts) and errors as { code, message, action }. */
+/** JSON with bytes as lower-case hex (ids, hashes, receipts) and errors as { code, message, next, advice }. */
 export function toJson(value: unknown, indent: number | undefined = 2): string {
   return JSON.stringify(
     value,
@@ -25,10 +26,16 @@ export function toJson(value: unknown, indent: number | undefined = 2): string {
   );
 }
 
-/** The JSON form of an error: its stable code, what happened and (for TerminalErrors) what to do. */
-export function errorJson(e: EhkdError): { code: string; layer: string; message: string; action?: string } {
-  const action = e instanceof TerminalError ? e.action : undefined;
-  return { code: e.code, layer: e.layer, message: e.message, ...(action !== undefined && { action }) };
+/**
+ * The JSON form of an error: its stable code, what happened and, for TerminalErrors, the next step's id and the
+ * CLI's words for it.
+ */
+export function errorJson(
+  e: EhkdError,
+  command?: string,
+): { code: string; layer: string; message: string; next?: string; advice?: string } {
+  const base = { code: e.code, layer: e.layer, message: e.message };
+  return e instanceof TerminalError ? { ...base, next: e.next, advice: errorAdvice(e, command) } : base;
 }
 
 /** Prints `value` as JSON with --json, else the human text. */

@@ -1,5 +1,6 @@
 import { Limits, MAX_AMOUNT } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { NextStep } from '../errors/next-step.js';
 
 /**
  * The terminal's own risk limits (containment layer 3 of the brief), on top of what every card enforces.
@@ -47,7 +48,7 @@ export function validateLimits(limits: TerminalLimits): TerminalLimits {
       throw new TerminalError(
         TerminalErrorCode.BadConfig,
         `limit ${name} must be a whole number from 0 to ${max}, got ${v}`,
-        { action: `Set ${name} to a valid value.` },
+        { next: NextStep.FixInput, field: name },
       );
     }
   }

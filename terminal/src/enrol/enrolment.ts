@@ -19,6 +19,7 @@ import type { TapJournal } from '../store/tap-journal.js';
 import { checkDenyList } from '../trust/deny-list-check.js';
 import { verifyTrustBundle } from '../trust/trust-anchors.js';
 import type { LedgerClient } from '../sync/ledger-client.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** The ids a terminal being enrolled offline was given, which its certificate must name. */
 export interface EnrolmentFields {
@@ -53,7 +54,7 @@ export function prepareEnrolment(config: ConfigStore, fields: EnrolmentFields, n
     (fields.terminalId !== undefined && fields.terminalId.length !== 8)
   ) {
     throw new TerminalError(TerminalErrorCode.BadConfig, 'merchant and terminal ids are 8 bytes (16 hex digits)', {
-      action: 'Use the ids your acquirer gave you.',
+      next: NextStep.CheckEnrolment,
     });
   }
   const held = config.identity();
@@ -118,7 +119,7 @@ export function installEnrolment(
   const held = config.identity();
   if (held === undefined)
     throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal has no key yet', {
-      action: 'Run `ehkd-terminal enrol --request <file>` first and have the acquirer sign it.',
+      next: NextStep.RequestEnrolmentFirst,
     });
   const trust = verifyTrustBundle(
     bundle,
@@ -139,7 +140,7 @@ export function rootIdOf(rootCertificate: Uint8Array): Uint8Array {
       throw new TerminalError(
         TerminalErrorCode.BadFile,
         'the pinned root file holds a certificate that is not a root',
-        { action: 'Give the scheme root certificate.' },
+        { next: NextStep.GiveSchemeRoot },
       );
     return root.id;
   } catch (e) {
@@ -147,7 +148,7 @@ export function rootIdOf(rootCertificate: Uint8Array): Uint8Array {
       throw new TerminalError(
         TerminalErrorCode.BadFile,
         `the root certificate is malformed: ${e.message}`,
-        { action: 'Give the scheme root certificate (hex or binary COSE).' },
+        { next: NextStep.GiveSchemeRoot },
         e,
       );
     throw e;
@@ -182,7 +183,7 @@ function checkCertificate(
         TerminalErrorCode.AlreadyEnrolled,
         `this terminal is enrolled as ${toHex(held.subject)} and holds unsettled payments for that id`,
         {
-          action: 'Sync (or export) and settle every payment before enrolling under another terminal id.',
+          next: NextStep.SettleBeforeReEnrol,
         },
       );
     }
@@ -199,7 +200,7 @@ function checkCertificate(
 
 function failed(message: string, check?: string): TerminalError {
   return new TerminalError(TerminalErrorCode.EnrolmentFailed, message, {
-    action: 'Nothing was installed. Check the files or the enrolment code with your acquirer and enrol again.',
+    next: NextStep.CheckEnrolment,
     ...(check !== undefined && { check }),
   });
 }

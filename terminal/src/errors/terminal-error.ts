@@ -1,4 +1,5 @@
 import { EhkdError } from '@ehkd/core';
+import type { NextStep } from './next-step.js';
 
 /** Stable codes of terminal failures that are not a tap's outcome (those are `TapResult`s, never thrown). */
 export const TerminalErrorCode = {
@@ -45,10 +46,12 @@ export const TerminalErrorCode = {
 } as const;
 export type TerminalErrorCode = (typeof TerminalErrorCode)[keyof typeof TerminalErrorCode];
 
-/** What a terminal error carries for people: the one thing to do next. */
+/** What a terminal error carries: the next step (a screen words it) and the facts behind it. */
 export interface TerminalErrorDetail {
-  /** The cashier's or operator's next step, e.g. 'Run `ehkd-terminal sync` when the network is back.' */
-  readonly action: string;
+  /** The cashier's or operator's next step. */
+  readonly next: NextStep;
+  /** The setting or option concerned, for `fix-input`. */
+  readonly field?: string;
   /** HTTP status of a ledger refusal, where there was one. */
   readonly httpStatus?: number;
   /** The verification check that failed, where one did. */
@@ -70,7 +73,7 @@ export interface StorageFault {
   readonly neededBytes?: number;
 }
 
-/** The terminal's one error class: a stable code, a message saying what happened and `detail.action` saying what to do. */
+/** The terminal's one error class: a stable code, a message saying what happened and `detail.next`, the step to take. */
 export class TerminalError extends EhkdError<TerminalErrorCode, TerminalErrorDetail> {
   readonly layer = 'terminal';
 
@@ -79,7 +82,7 @@ export class TerminalError extends EhkdError<TerminalErrorCode, TerminalErrorDet
   }
 
   /** The next step for whoever reads the error. */
-  get action(): string {
-    return (this.detail as TerminalErrorDetail).action;
+  get next(): NextStep {
+    return (this.detail as TerminalErrorDetail).next;
   }
 }

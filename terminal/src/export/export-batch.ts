@@ -8,6 +8,7 @@ import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import { BatchPurpose, type ReceiptQueue } from '../store/receipt-queue.js';
 import { ReceiptState } from '../store/receipt-state.js';
 import { signBatch } from '../sync/batch-signer.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** Receipts per export file: with card certificates the file stays well under the batch size limit. */
 export const EXPORT_BATCH_RECEIPTS = 10_000;
@@ -69,7 +70,7 @@ export function exportBatch(
     throw new TerminalError(
       TerminalErrorCode.BadFile,
       `cannot write the export file: ${(e as Error).message}`,
-      { action: 'Nothing was marked: check the destination (space, permissions, medium) and export again.' },
+      { next: NextStep.CheckDestination },
       e,
     );
   }

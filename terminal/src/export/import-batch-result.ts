@@ -12,6 +12,7 @@ import {
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { BatchPurpose, type AppliedOutcomes, type ReceiptQueue } from '../store/receipt-queue.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** What importing a batch result changed. */
 export interface ImportedResult {
@@ -42,7 +43,7 @@ export function importBatchResult(
       throw new TerminalError(
         TerminalErrorCode.BadFile,
         `not a batch result: ${e.message}`,
-        { action: 'Ask the operator for the signed result file of your batch.' },
+        { next: NextStep.GetResultFile },
         e,
       );
     throw e;
@@ -52,14 +53,14 @@ export function importBatchResult(
     throw new TerminalError(
       TerminalErrorCode.BadFile,
       `the result answers batch ${toHex(batchId)}, which this terminal never made`,
-      { action: 'Check that the file is for this terminal.' },
+      { next: NextStep.GetResultFile },
     );
   const v = verifyBatchResult(bytes, trust, identity.acquirerId, batchId, verifier);
   if (!v.ok)
     throw new TerminalError(
       TerminalErrorCode.TrustRejected,
       `the batch result does not verify (${v.check}): ${v.reason}`,
-      { action: 'Nothing was marked. Ask the operator for a genuine result file.', check: v.check },
+      { next: NextStep.GetResultFile, check: v.check },
     );
   const outcomes = v.value.payload.outcomes;
   const applied =

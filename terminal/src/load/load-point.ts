@@ -19,6 +19,7 @@ import {
   type TopUpHooks,
   type TopUpReport,
 } from './online-top-up.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** What a load point needs from the terminal that hosts it. */
 export interface LoadPointContext {
@@ -106,7 +107,7 @@ export class LoadPoint {
         throw new TerminalError(
           TerminalErrorCode.TopUpUncertain,
           'the card left before its loads were resolved',
-          { action: 'Hold the card to the reader and run the resolution again.' },
+          { next: NextStep.ResolveLoad },
           e,
         );
       throw e;
@@ -125,8 +126,7 @@ export class LoadPoint {
             TerminalErrorCode.TopUpUncertain,
             `an earlier load of ${formatAmount(open[0]!.amount, this.#c.currency())} to card ${toHex(cardId)} was cut during LOAD and is not resolved: no new load before its outcome is known`,
             {
-              action:
-                'Resolve it with the card on the reader (`ehkd-terminal top-up --resolve`), then top up again if still wanted.',
+              next: NextStep.ResolveLoad,
             },
           );
         }
@@ -174,8 +174,7 @@ export class LoadPoint {
         TerminalErrorCode.TopUpUncertain,
         `card ${toHex(sent.cardId)} left during LOAD and was not presented again: whether it holds the ${formatAmount(sent.amount, this.#c.currency())} is unknown`,
         {
-          action:
-            'Hold the same card to the reader and resolve the load (`ehkd-terminal top-up --resolve`) before any new top-up of it.',
+          next: NextStep.ResolveLoad,
         },
         cause,
       );
@@ -192,8 +191,7 @@ export class LoadPoint {
         TerminalErrorCode.TopUpFailed,
         `card ${toHex(sent.cardId)} did not execute the load: nothing was loaded, and the authorization can no longer be used`,
         {
-          action:
-            "Run the top-up again (a new authorization); the one that was cut shows as unconfirmed in the ledger's audit.",
+          next: NextStep.TopUpAgain,
         },
       );
     } catch (e) {

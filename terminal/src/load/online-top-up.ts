@@ -30,6 +30,7 @@ import {
 import type { EnrolledIdentity } from '../enrol/enrolled-identity.js';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import type { LedgerClient } from '../sync/ledger-client.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** What a completed top-up did to the card. */
 export interface TopUpReport {
@@ -65,14 +66,14 @@ export interface TopUpHooks {
 async function exchange(connection: CardConnection, command: Uint8Array, what: string): Promise<Uint8Array> {
   const answer = parseResponseApdu(await connection.transmit(command));
   if (answer.sw !== StatusWord.Ok) {
-    const action =
+    const next =
       answer.sw === StatusWord.BalanceLimitExceeded
-        ? 'Load a smaller amount: the card would exceed its maximum balance.'
+        ? NextStep.SmallerAmount
         : answer.sw === StatusWord.CardLocked
-          ? 'The card is locked by its issuer: refer the customer to the bank.'
-          : 'Tap the card again; if it repeats, refer the customer to the bank.';
+          ? NextStep.ReferToBank
+          : NextStep.TapCardAgain;
     throw new TerminalError(TerminalErrorCode.TopUpFailed, `the card refused ${what} (${statusWordName(answer.sw)})`, {
-      action,
+      next,
     });
   }
   return answer.data;
@@ -87,7 +88,7 @@ async function purseAnswer<T>(read: () => Promise<T>): Promise<T> {
     throw new TerminalError(
       TerminalErrorCode.TopUpFailed,
       `the card answered something that is not a purse answer: ${e.message}`,
-      { action: 'Tap the card again; if it repeats, refer the customer to the bank.' },
+      { next: NextStep.TapCardAgain },
       e,
     );
   }
@@ -174,7 +175,7 @@ export async function topUpOnline(
       throw new TerminalError(
         TerminalErrorCode.LedgerAnswerInvalid,
         `the ledger's load authorization is malformed: ${(e as Error).message}`,
-        { action: 'Try again; if it repeats, call your acquirer.' },
+        { next: NextStep.RetryThenCallAcquirer },
         e,
       );
     throw e;
@@ -185,7 +186,7 @@ export async function topUpOnline(
     throw new TerminalError(
       TerminalErrorCode.LedgerAnswerInvalid,
       `the ledger's load authorization is not for this load (card ${toHex(bound.cardId)}, counter ${bound.counter}, amount ${bound.amount})`,
-      { action: 'Try again; if it repeats, call your acquirer.' },
+      { next: NextStep.RetryThenCallAcquirer },
     );
   }
   hooks.onLoadSent?.({ cardId: cardCert.subject, cardCertificate: certificate, amount, counter, authorizationId });
@@ -222,7 +223,7 @@ export async function resumeTopUp(
     throw new TerminalError(
       TerminalErrorCode.TopUpFailed,
       `this is card ${toHex(cardCert.subject)}, the interrupted load was for card ${toHex(load.cardId)}`,
-      { action: 'Present the card that was being loaded.' },
+      { next: NextStep.PresentLoadedCard },
     );
   }
   if (counter === load.counter) return null;
@@ -233,14 +234,14 @@ export async function resumeTopUp(
       throw new TerminalError(
         TerminalErrorCode.TopUpFailed,
         `the card refused READ LOG (${statusWordName(answer.sw)})`,
-        { action: 'Tap the card again; if it repeats, refer the customer to the bank.' },
+        { next: NextStep.TapCardAgain },
       );
     const logged = verifyCardReceipt(answer.data, cardCert, verifier);
     if (!logged.ok)
       throw new TerminalError(
         TerminalErrorCode.TopUpFailed,
         `a receipt in the card's log does not verify (${logged.check})`,
-        { action: 'Refer the card to the bank.', check: logged.check },
+        { next: NextStep.ReferToBank, check: logged.check },
       );
     const p = logged.value.payload;
     if (p.kind === 'load' && bytesEqual(p.authorizationId, load.authorizationId))
@@ -251,7 +252,7 @@ export async function resumeTopUp(
   throw new TerminalError(
     TerminalErrorCode.TopUpUncertain,
     `the card's log no longer reaches back to counter ${load.counter + 1}: whether the load happened cannot be read from the card`,
-    { action: 'Refer the customer to the bank with the card: the ledger will see the load if the card made it.' },
+    { next: NextStep.ReferToBank },
   );
 }
 
@@ -281,7 +282,7 @@ async function recordLoad(
     throw new TerminalError(
       TerminalErrorCode.TopUpFailed,
       `the card's load receipt does not verify (${receipt.ok ? `not this load: ${mismatch}` : receipt.check})`,
-      { action: 'Refer the card to the bank.', check: mismatch ?? CheckId.Structure },
+      { next: NextStep.ReferToBank, check: mismatch ?? CheckId.Structure },
     );
   }
   hooks.onReceipt?.(authorizationId, receiptBytes);

@@ -1,5 +1,6 @@
 import { accessSync, constants, statfsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { NextStep } from '../errors/next-step.js';
 import { TerminalError, TerminalErrorCode, type StorageFault } from '../errors/terminal-error.js';
 
 /**
@@ -83,10 +84,7 @@ export function storageUnavailable(fault: StorageFault, cause?: unknown): Termin
     TerminalErrorCode.StorageUnavailable,
     `${WHAT[fault.reason]}${free}: ${fault.dataDir}`,
     {
-      action:
-        fault.reason === 'full'
-          ? "Free space on the terminal's disk (or move its data directory), then try again. Nothing was charged by this step; receipts already taken are safe."
-          : "Check the terminal's disk and its data directory (mounted read-write, permissions, hardware), then try again. Receipts already taken are safe.",
+      next: NextStep.FixStorage,
       storage: fault,
     },
     cause,

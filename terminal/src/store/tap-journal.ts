@@ -4,6 +4,7 @@ import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import type { ApprovedPayment } from '../tap/tap-result.js';
 import { type IntentResolution, IntentState, ReceiptState, UNSETTLED_STATES } from './receipt-state.js';
 import { blob, type TerminalDatabase } from './terminal-database.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** A tap's intent: what the terminal is about to ask the card, persisted before PAY is sent. */
 export interface Intent {
@@ -89,7 +90,7 @@ export class TapJournal {
         .get(nonce, IntentState.Pending) as { card_certificate_id: Buffer } | undefined;
       if (intent === undefined) {
         throw new TerminalError(TerminalErrorCode.StoreFailed, 'this tap was already resolved by another process', {
-          action: 'Check the receipt list; tap again only if no payment is shown.',
+          next: NextStep.CheckReceipts,
         });
       }
       const p = receipt.payload;

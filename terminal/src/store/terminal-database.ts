@@ -5,6 +5,7 @@ import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { CrashPoint, type FaultHook } from '../faults/crash-point.js';
 import { storageFault, storageUnavailable } from './storage-space.js';
 import { MIGRATION_1_TO_2, MIGRATION_2_TO_3, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** File name of the terminal's database inside its data directory. */
 export const DATABASE_FILE = 'terminal.db';
@@ -50,7 +51,7 @@ export class TerminalDatabase {
       throw new TerminalError(
         TerminalErrorCode.StoreFailed,
         `cannot open the terminal database in ${dataDir}: ${(e as Error).message}`,
-        { action: 'Check the data directory (path, permissions, free space).' },
+        { next: NextStep.CheckDataDir },
         e,
       );
     }
@@ -147,7 +148,7 @@ export class TerminalDatabase {
         TerminalErrorCode.StoreFailed,
         `the database in ${dataDir} has schema version ${String(version)}, this terminal needs ${SCHEMA_VERSION}`,
         {
-          action: 'Use the terminal version that created this data directory, or a new data directory.',
+          next: NextStep.UseMatchingVersion,
         },
       );
     }
@@ -164,7 +165,7 @@ function refuseExposed(path: string): void {
       TerminalErrorCode.FilePermissions,
       `${file} holds the terminal's private key and is open to other users (mode ${bits})`,
       {
-        action: `Only the terminal's user may read it: run \`chmod 600 ${file}\` (and \`chmod 700\` its directory), then start again.`,
+        next: NextStep.FixPermissions,
         path: file,
         mode,
       },

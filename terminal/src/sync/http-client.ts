@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** An HTTP answer with its body read in full (bounded). */
 export interface HttpAnswer {
@@ -26,9 +27,6 @@ export interface HttpCall {
   readonly signal?: AbortSignal;
 }
 
-const UNREACHABLE_ACTION =
-  'Nothing is lost: receipts stay queued. Check the network and run `ehkd-terminal sync` again (the daemon retries by itself).';
-
 /**
  * Performs one HTTP(S) request with node:http(s): hard timeout, bounded body, a hook once the request is sent, and
  * with `ca` a server certificate checked against those certificates only (node's `ca` replaces the system's CAs).
@@ -52,7 +50,7 @@ export function httpExchange(call: HttpCall): Promise<HttpAnswer> {
       new TerminalError(
         TerminalErrorCode.LedgerUnreachable,
         `the ledger at ${call.url.origin} is unreachable: ${why}`,
-        { action: UNREACHABLE_ACTION },
+        { next: NextStep.RetryLater },
         cause,
       );
     const req = send(
@@ -73,7 +71,7 @@ export function httpExchange(call: HttpCall): Promise<HttpAnswer> {
               new TerminalError(
                 TerminalErrorCode.LedgerAnswerInvalid,
                 `the ledger's answer exceeds ${call.maxResponseBytes} bytes`,
-                { action: UNREACHABLE_ACTION },
+                { next: NextStep.RetryLater },
               ),
             );
             return;

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { CBOR_CONTENT_TYPE, LedgerApi, Limits, fromHex } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import { httpExchange, type HttpAnswer } from './http-client.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** What the acquirer returns to an online enrolment. */
 export interface EnrolmentAnswer {
@@ -19,16 +20,11 @@ export function ledgerBaseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch (e) {
-    throw new TerminalError(
-      TerminalErrorCode.BadConfig,
-      `not a URL: ${text}`,
-      { action: 'Give the ledger URL as https://host:port.' },
-      e,
-    );
+    throw new TerminalError(TerminalErrorCode.BadConfig, `not a URL: ${text}`, { next: NextStep.FixLedgerUrl }, e);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TerminalError(TerminalErrorCode.BadConfig, `not an http(s) URL: ${text}`, {
-      action: 'Give the ledger URL as https://host:port.',
+      next: NextStep.FixLedgerUrl,
     });
   return url;
 }
@@ -62,8 +58,7 @@ export function ledgerUrlFor(text: string, trust: LedgerTrust): URL {
       TerminalErrorCode.BadConfig,
       `refusing plain HTTP to the ledger (${url.origin}): enrolment tokens, load requests and receipts would cross the network unencrypted`,
       {
-        action:
-          "Give the ledger's https:// URL (and its CA with --ledger-ca), or enrol with --insecure-http if a TLS tunnel protects the link.",
+        next: NextStep.UseHttps,
       },
     );
   }
@@ -79,12 +74,7 @@ export function ledgerUrlFor(text: string, trust: LedgerTrust): URL {
 export function parseLedgerCa(pem: string): string {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   const bad = (why: string, cause?: unknown): TerminalError =>
-    new TerminalError(
-      TerminalErrorCode.BadFile,
-      `the ledger CA file ${why}`,
-      { action: 'Give the PEM certificate your acquirer gave for its ledger (-----BEGIN CERTIFICATE-----).' },
-      cause,
-    );
+    new TerminalError(TerminalErrorCode.BadFile, `the ledger CA file ${why}`, { next: NextStep.GiveLedgerCa }, cause);
   if (blocks.length === 0) throw bad('holds no PEM certificate');
   for (const block of blocks) {
     try {
@@ -180,7 +170,7 @@ export class LedgerClient {
       throw new TerminalError(
         TerminalErrorCode.LedgerAnswerInvalid,
         `the ledger's enrolment answer is malformed: ${(e as Error).message}`,
-        { action: 'Try again; if it repeats, call your acquirer.' },
+        { next: NextStep.RetryThenCallAcquirer },
         e,
       );
     }
@@ -252,12 +242,12 @@ export class LedgerClient {
     const what = `${method} ${path} answered HTTP ${a.status}${text === '' ? '' : `: ${text}`}`;
     if (a.status >= 500 || a.status === 408 || a.status === 429) {
       throw new TerminalError(TerminalErrorCode.LedgerUnreachable, `the ledger is not available: ${what}`, {
-        action: 'Nothing is lost: try again later (the daemon retries by itself).',
+        next: NextStep.RetryLater,
         httpStatus: a.status,
       });
     }
     throw new TerminalError(TerminalErrorCode.LedgerRefused, `the ledger refused: ${what}`, {
-      action: 'Repeating will not help: call your acquirer with this message.',
+      next: NextStep.CallAcquirer,
       httpStatus: a.status,
     });
   }

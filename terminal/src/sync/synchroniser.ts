@@ -12,6 +12,7 @@ import { verifyTrustBundle } from '../trust/trust-anchors.js';
 import type { TrustCache } from '../trust/trust-state.js';
 import { signBatch } from './batch-signer.js';
 import type { LedgerClient } from './ledger-client.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** Receipts per upload batch: small enough to resend cheaply after a lost answer. */
 export const UPLOAD_BATCH_RECEIPTS = 500;
@@ -78,7 +79,7 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
   const current = deps.trust.current();
   if (current === undefined)
     throw new TerminalError(TerminalErrorCode.NotEnrolled, 'this terminal has no trust anchors', {
-      action: 'Enrol the terminal first (`ehkd-terminal enrol`).',
+      next: NextStep.Enrol,
     });
 
   const bundle = await client.trustAnchors();
@@ -89,7 +90,7 @@ export async function syncOnce(deps: SyncDependencies): Promise<Omit<SyncReport,
   const trust = deps.trust.current();
   if (trust === undefined)
     throw new TerminalError(TerminalErrorCode.StoreFailed, 'trust anchors vanished during sync', {
-      action: 'Run sync again.',
+      next: NextStep.SyncAgain,
     });
 
   const batches: BatchUpload[] = [];
@@ -197,14 +198,14 @@ async function sendBatch(deps: SyncDependencies, batch: BatchRecord, resent: boo
   const trust = deps.trust.current();
   if (trust === undefined)
     throw new TerminalError(TerminalErrorCode.StoreFailed, 'trust anchors vanished during sync', {
-      action: 'Run sync again.',
+      next: NextStep.SyncAgain,
     });
   const result = verifyBatchResult(answer, trust.trust, identity.acquirerId, batch.id, verifier);
   if (!result.ok) {
     const message = `the ledger's answer to batch ${batch.sequence} does not verify (${result.check}): ${result.reason}`;
     queue.recordAttempt(batch.id, message);
     throw new TerminalError(TerminalErrorCode.LedgerAnswerInvalid, message, {
-      action: 'Nothing was marked: the batch will be sent again. If it repeats, call your acquirer.',
+      next: NextStep.RetryThenCallAcquirer,
       check: result.check,
     });
   }

@@ -1,4 +1,5 @@
 import { StatusWord, formatAmount, statusWordName, type CardPublicState } from '@ehkd/core';
+import { NextStep } from '../errors/next-step.js';
 import { TapStage } from './tap-result.js';
 
 /**
@@ -24,11 +25,11 @@ export const NOTHING_COMMITTED: ReadonlySet<number> = new Set<number>([
   StatusWord.CurrencyMismatch,
 ]);
 
-/** A card refusal in words: what happened and what the cashier should do. */
+/** A card refusal: what happened, in words, and the cashier's next step. */
 export interface RefusalText {
   readonly swName: string;
   readonly reason: string;
-  readonly action: string;
+  readonly next: NextStep;
 }
 
 /**
@@ -44,37 +45,31 @@ export function describeRefusal(
   const swName = statusWordName(sw);
   const hex = sw.toString(16).toUpperCase().padStart(4, '0');
   const money = (n: number): string => formatAmount(n, currency);
-  const say = (reason: string, action: string): RefusalText => ({ swName, reason: `${reason} (SW ${hex})`, action });
+  const say = (reason: string, next: NextStep): RefusalText => ({ swName, reason: `${reason} (SW ${hex})`, next });
   if (stage === TapStage.Select && sw === StatusWord.FileNotFound) {
-    return say('this card has no e-HKD purse', 'Ask for an e-HKD card or another payment method.');
+    return say('this card has no e-HKD purse', NextStep.OtherPaymentMethod);
   }
   switch (sw) {
     case StatusWord.InsufficientFunds:
       return say(
         `the card's balance is too low${state === undefined ? '' : ` (${money(state.balance)})`}`,
-        'Ask for another payment method, or for the customer to top up the card.',
+        NextStep.TopUpCard,
       );
     case StatusWord.AmountOverLimit:
       return say(
         `the amount is above this card's limit per payment${state === undefined ? '' : ` (${money(state.limits.maxPayment)})`}`,
-        'Ask for another payment method or a smaller amount.',
+        NextStep.SmallerAmount,
       );
     case StatusWord.OfflineCountExceeded:
     case StatusWord.OfflineAmountExceeded:
-      return say(
-        'the card has reached its offline limit',
-        'The customer must top up the card online before paying offline again: ask for another payment method.',
-      );
+      return say('the card has reached its offline limit', NextStep.TopUpCard);
     case StatusWord.CardLocked:
-      return say('the card is locked by its issuer', 'Do not accept this card: ask for another payment method.');
+      return say('the card is locked by its issuer', NextStep.OtherPaymentMethod);
     case StatusWord.CurrencyMismatch:
-      return say('the card holds another currency', 'Ask for another payment method.');
+      return say('the card holds another currency', NextStep.OtherPaymentMethod);
     case StatusWord.NonceReused:
-      return say('the card has already seen this tap', 'Ask the customer to tap again.');
+      return say('the card has already seen this tap', NextStep.TapAgain);
     default:
-      return say(
-        `the card reported an error at ${stage}`,
-        'Ask the customer to tap again; if it repeats, ask for another payment method.',
-      );
+      return say(`the card reported an error at ${stage}`, NextStep.TapAgain);
   }
 }

@@ -34,8 +34,9 @@ import type { TrustState } from '../trust/trust-state.js';
 import { NOTHING_COMMITTED, describeRefusal } from './card-refusal.js';
 import { exchange } from './card-exchange.js';
 import { checkLimits } from './risk-limits.js';
-import { TerminalCheck, cashierAction } from './tap-check.js';
+import { TerminalCheck, nextStepForCheck } from './tap-check.js';
 import { TapStage, type ApprovedPayment, type ResolvedIntent, type TapResult } from './tap-result.js';
+import { NextStep } from '../errors/next-step.js';
 
 /**
  * How many receipts the card's log keeps (RULES: READ LOG keeps the 16 newest). RECOVER can only find a receipt
@@ -175,8 +176,7 @@ export class TapEngine {
         cardId,
         resolved,
         reason: `the card left before the payment finished (${e.code}); the card may or may not have paid`,
-        action:
-          'Ask the customer to tap the SAME card again to finish this payment. Do not take another payment method until then.',
+        next: NextStep.TapSameCard,
       };
     }
     deps.fault?.(CrashPoint.TapAfterPay);
@@ -190,7 +190,7 @@ export class TapEngine {
           cardId,
           resolved,
           reason: `the card answered status ${pay.sw.toString(16).toUpperCase()}, which does not say whether it paid`,
-          action: 'Ask the customer to tap the SAME card again to finish this payment.',
+          next: NextStep.TapSameCard,
         };
       }
       const text = describeRefusal(TapStage.Pay, pay.sw, state, deps.currency);
@@ -406,7 +406,8 @@ export class TapEngine {
       outcome: 'declined',
       check,
       reason,
-      action: cashierAction(check, this.deps.currency, floorLimit === undefined ? {} : { floorLimit }),
+      next: nextStepForCheck(check),
+      ...(floorLimit !== undefined && { floorLimit }),
       ...(cardId !== undefined && { cardId }),
       resolved,
     };
@@ -431,9 +432,7 @@ function interruptedBeforePay(
     reason: earlier
       ? `the card left while the terminal was settling its earlier interrupted payment (${error.code})`
       : `the card left the field before the terminal could read it (${error.code})`,
-    action: earlier
-      ? 'Ask the customer to tap the SAME card again and hold it still: its earlier payment must be settled first.'
-      : 'Ask the customer to tap again and hold the card still until the terminal beeps.',
+    next: earlier ? NextStep.TapSameCard : NextStep.TapAgain,
   };
 }
 
@@ -457,8 +456,7 @@ function receiptNotSaved(
     cardId,
     resolved,
     reason: `the card paid, but the terminal could not save the receipt: ${error.message}`,
-    action:
-      'Do NOT take another payment method. Free space on the terminal (or fix its disk), then ask the customer to tap the SAME card again: the terminal collects this payment from the card without charging twice.',
+    next: NextStep.FreeSpaceThenTapSameCard,
     ...(error.detail?.storage !== undefined && { storage: error.detail.storage }),
   };
 }

@@ -1,5 +1,6 @@
 import type { StorageFault } from '../errors/terminal-error.js';
 import type { IntentResolution } from '../store/receipt-state.js';
+import type { NextStep } from '../errors/next-step.js';
 
 /** A payment the terminal holds a verified, durable receipt for. */
 export interface ApprovedPayment {
@@ -61,7 +62,9 @@ export interface Declined extends TapResultBase {
   readonly check: string;
   readonly reason: string;
   /** What the cashier should do. */
-  readonly action: string;
+  readonly next: NextStep;
+  /** The terminal's per-payment floor limit, when that is the check that failed. */
+  readonly floorLimit?: number;
 }
 
 /** The card refused with a status word; nothing was charged. */
@@ -73,7 +76,7 @@ export interface CardRefused extends TapResultBase {
   /** Stable name of the status word, e.g. 'InsufficientFunds'. */
   readonly swName: string;
   readonly reason: string;
-  readonly action: string;
+  readonly next: NextStep;
 }
 
 /**
@@ -90,7 +93,7 @@ export interface Interrupted extends TapResultBase {
   /** The storage fault, when the card paid but the terminal could not save the receipt (disk full, read-only, failing). */
   readonly storage?: StorageFault;
   readonly reason: string;
-  readonly action: string;
+  readonly next: NextStep;
 }
 
 /** Every outcome of a tap. Failures a cashier can act on are results, never exceptions. */

@@ -1,6 +1,7 @@
 import { toHex, verifyDenyList, type SignatureVerifier, type TrustStore } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
 import type { DenyListRecord } from '../store/config-store.js';
+import { NextStep } from '../errors/next-step.js';
 
 /** The denied card ids of the list in force, for a constant-time lookup per tap. */
 export class DenySet {
@@ -31,7 +32,7 @@ export function checkDenyList(
   const v = verifyDenyList(bytes, trust, verifier, heldSequence);
   if (!v.ok) {
     throw new TerminalError(TerminalErrorCode.TrustRejected, `deny list refused: ${v.reason}`, {
-      action: 'Keep the deny list in force; fetch a current one from the ledger (sync).',
+      next: NextStep.KeepDenyList,
       check: v.check,
     });
   }

@@ -7,6 +7,7 @@ import {
   type TrustAnchorBundle,
 } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../errors/terminal-error.js';
+import { NextStep } from '../errors/next-step.js';
 
 /**
  * Opens and verifies a trust-anchor bundle: every certificate chains to its root, and that root is the one the
@@ -36,10 +37,5 @@ export function verifyTrustBundle(
 }
 
 function rejected(message: string, check: string, cause?: unknown): TerminalError {
-  return new TerminalError(
-    TerminalErrorCode.TrustRejected,
-    message,
-    { action: 'Get the trust anchors from your acquirer again; do not take payments with these.', check },
-    cause,
-  );
+  return new TerminalError(TerminalErrorCode.TrustRejected, message, { next: NextStep.GetTrustAnchors, check }, cause);
 }

@@ -1,3 +1,4 @@
+import { tapAdvice } from '../advice.js';
 import type { Command } from 'commander';
 import { statusWordName, toHex } from '@ehkd/core';
 import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js';
@@ -5,6 +6,7 @@ import type { TapResult } from '../../tap/tap-result.js';
 import { openReader, openSimulatedCard, type CardSource } from '../card-source.js';
 import { amountArg, globals, integerArg, withTerminal } from '../cli-context.js';
 import { ExitCode, emitFlushed, lines, money, when } from '../output.js';
+import { NextStep } from '../../errors/next-step.js';
 
 /** `charge <amount> (--reader <name> | --sim <card file>) [--timeout <s>]`: one tap. */
 export function registerCharge(program: Command): void {
@@ -21,15 +23,19 @@ export function registerCharge(program: Command): void {
       const timeoutMs = integerArg(opts.timeout, '--timeout', 1) * 1000;
       if (opts.reader !== undefined && opts.sim !== undefined) {
         throw new TerminalError(TerminalErrorCode.BadConfig, '--reader and --sim exclude each other', {
-          action: 'Choose a real reader or a software card.',
+          next: NextStep.FixUsage,
         });
       }
       await withTerminal(g, async (terminal) => {
         const source: CardSource =
           opts.sim !== undefined ? await openSimulatedCard(opts.sim) : await openReader(opts.reader, 3000);
         // An approval is printed (and flushed) from inside the tap, so that it counts as shown only once it was.
-        const show = (result: TapResult): Promise<void> =>
-          emitFlushed(g.json, result, () => describeTap(result, amount, terminal.currency));
+        const show = (result: TapResult): Promise<void> => {
+          const advice = tapAdvice(result, terminal.currency);
+          return emitFlushed(g.json, advice === undefined ? result : { ...result, advice }, () =>
+            describeTap(result, amount, terminal.currency),
+          );
+        };
         let result: TapResult;
         try {
           result = await terminal.charge(source.transport, amount, { timeoutMs, announce: show });
@@ -75,10 +81,10 @@ export function describeTap(result: TapResult, amount: number, currency: number)
       );
     }
     case 'declined':
-      return `DECLINED  ${result.reason}\n  What to do: ${result.action}\n  (check: ${result.check})${tail}`;
+      return `DECLINED  ${result.reason}\n  What to do: ${tapAdvice(result, currency)}\n  (check: ${result.check})${tail}`;
     case 'card-refused':
-      return `CARD REFUSED  ${result.reason}\n  What to do: ${result.action}\n  (status word ${result.sw.toString(16).toUpperCase().padStart(4, '0')} ${statusWordName(result.sw)}, at ${result.stage})${tail}`;
+      return `CARD REFUSED  ${result.reason}\n  What to do: ${tapAdvice(result, currency)}\n  (status word ${result.sw.toString(16).toUpperCase().padStart(4, '0')} ${statusWordName(result.sw)}, at ${result.stage})${tail}`;
     case 'interrupted':
-      return `NOT FINISHED  ${result.reason}\n  What to do: ${result.action}${result.pending ? '\n  The payment is pending until the same card is tapped again.' : ''}${tail}`;
+      return `NOT FINISHED  ${result.reason}\n  What to do: ${tapAdvice(result, currency)}${result.pending ? '\n  The payment is pending until the same card is tapped again.' : ''}${tail}`;
   }
 }

@@ -5,6 +5,7 @@ import { formatAge } from '../../tap/risk-limits.js';
 import { amountArg, globals, integerArg, withTerminal } from '../cli-context.js';
 import { ledgerTrustArgs } from '../input-file.js';
 import { emit, lines, money } from '../output.js';
+import { NextStep } from '../../errors/next-step.js';
 
 /**
  * `config [--floor-limit <amount>] [--offline-amount <amount>] [--offline-count <n>] [--deny-list-max-age <hours>]
@@ -49,7 +50,7 @@ export function registerConfig(program: Command): void {
         const newTrust = opts.ledgerCa !== undefined || opts.insecureHttp === true;
         if (newTrust && opts.ledger === undefined) {
           throw new TerminalError(TerminalErrorCode.BadConfig, '--ledger-ca and --insecure-http go with --ledger', {
-            action: 'Give the ledger URL they apply to with --ledger.',
+            next: NextStep.FixUsage,
           });
         }
         const trust = newTrust ? ledgerTrustArgs(opts) : undefined;

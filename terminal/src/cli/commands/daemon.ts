@@ -1,3 +1,4 @@
+import { errorAdvice } from '../advice.js';
 import type { Command } from 'commander';
 import { DAEMON_RETRY } from '../../sync/backoff.js';
 import type { DaemonEvent } from '../../sync/daemon.js';
@@ -50,6 +51,6 @@ function describeEvent(e: DaemonEvent): string {
     case 'retrying':
       return `${at} attempt ${e.attempt} failed: ${e.error.message}; retrying in ${e.delayMs} ms`;
     case 'failed':
-      return `${at} sync failed: ${e.error.message} (${e.error.action}); next round in ${Math.round(e.nextInMs / 1000)} s`;
+      return `${at} sync failed: ${e.error.message} (${errorAdvice(e.error, 'daemon')}); next round in ${Math.round(e.nextInMs / 1000)} s`;
   }
 }

@@ -6,6 +6,7 @@ import type { EnrolmentFields, EnrolmentReport } from '../../enrol/enrolment.js'
 import { globals, idArg, withTerminal } from '../cli-context.js';
 import { ledgerTrustArgs, readMessageFile } from '../input-file.js';
 import { emit, lines, when } from '../output.js';
+import { NextStep } from '../../errors/next-step.js';
 
 interface EnrolOptions {
   merchant?: string;
@@ -93,7 +94,7 @@ export function registerEnrol(program: Command): void {
             throw new TerminalError(
               TerminalErrorCode.BadFile,
               `cannot write ${opts.request}: ${(e as Error).message}`,
-              { action: 'Check the path.' },
+              { next: NextStep.CheckFile },
               e,
             );
           }
@@ -136,5 +137,5 @@ function describeEnrolment(r: EnrolmentReport): string {
 }
 
 function usage(message: string): TerminalError {
-  return new TerminalError(TerminalErrorCode.BadConfig, message, { action: 'See `ehkd-terminal enrol --help`.' });
+  return new TerminalError(TerminalErrorCode.BadConfig, message, { next: NextStep.FixUsage });
 }

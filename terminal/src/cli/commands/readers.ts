@@ -4,6 +4,7 @@ import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js
 import { sleep } from '../../sync/backoff.js';
 import { globals, integerArg } from '../cli-context.js';
 import { emit } from '../output.js';
+import { NextStep } from '../../errors/next-step.js';
 
 /** `readers [--wait <ms>]`: the PC/SC readers pcscd reports. */
 export function registerReaders(program: Command): void {
@@ -30,7 +31,7 @@ export function registerReaders(program: Command): void {
         throw new TerminalError(
           TerminalErrorCode.ReaderUnavailable,
           `PC/SC is not available: ${e.message}`,
-          { action: 'Install and start pcscd (and the nfc-pcsc package), then try again.' },
+          { next: NextStep.InstallPcsc },
           e,
         );
       }

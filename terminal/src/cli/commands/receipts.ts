@@ -4,6 +4,7 @@ import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js
 import { ReceiptState } from '../../store/receipt-state.js';
 import { globals, integerArg, withTerminal } from '../cli-context.js';
 import { emit, money, when } from '../output.js';
+import { NextStep } from '../../errors/next-step.js';
 
 /** `receipts [--state <state...>] [--limit <n>]`: the receipts held, newest first. */
 export function registerReceipts(program: Command): void {
@@ -18,7 +19,7 @@ export function registerReceipts(program: Command): void {
       for (const s of opts.state ?? []) {
         if (!valid.includes(s))
           throw new TerminalError(TerminalErrorCode.BadConfig, `unknown receipt state '${s}'`, {
-            action: `Use one of: ${valid.join(', ')}.`,
+            next: NextStep.FixUsage,
           });
       }
       const limit = integerArg(opts.limit, '--limit', 1);

@@ -5,6 +5,7 @@ import type { TopUpReport } from '../../load/online-top-up.js';
 import { openReader, openSimulatedCard, type CardSource } from '../card-source.js';
 import { amountArg, globals, integerArg, withTerminal } from '../cli-context.js';
 import { emit, lines, money } from '../output.js';
+import { NextStep } from '../../errors/next-step.js';
 
 /**
  * `top-up <amount> (--reader <name> | --sim <card file>)`: an online load at this terminal, through the ledger.
@@ -30,13 +31,12 @@ export function registerTopUp(program: Command): void {
         const g = globals(command);
         if ((amountText === undefined) !== (opts.resolve === true)) {
           throw new TerminalError(TerminalErrorCode.BadConfig, 'give an amount, or --resolve (not both)', {
-            action:
-              'e.g. `ehkd-terminal top-up 200 --sim alice.card` or `ehkd-terminal top-up --resolve --sim alice.card`.',
+            next: NextStep.FixUsage,
           });
         }
         if (opts.reader !== undefined && opts.sim !== undefined) {
           throw new TerminalError(TerminalErrorCode.BadConfig, '--reader and --sim exclude each other', {
-            action: 'Choose a real reader or a software card.',
+            next: NextStep.FixUsage,
           });
         }
         const amount = amountText === undefined ? undefined : amountArg(amountText);

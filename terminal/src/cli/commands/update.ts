@@ -3,6 +3,7 @@ import { TerminalError, TerminalErrorCode } from '../../errors/terminal-error.js
 import { globals, withTerminal } from '../cli-context.js';
 import { readMessageFile } from '../input-file.js';
 import { emit } from '../output.js';
+import { NextStep } from '../../errors/next-step.js';
 
 /** `update [--trust-anchors <file>] [--deny-list <file>] [--batch-result <file>]`: what an offline terminal gets by hand. */
 export function registerUpdate(program: Command): void {
@@ -16,7 +17,7 @@ export function registerUpdate(program: Command): void {
       const g = globals(command);
       if (opts.trustAnchors === undefined && opts.denyList === undefined && opts.batchResult === undefined) {
         throw new TerminalError(TerminalErrorCode.BadConfig, 'nothing to update', {
-          action: 'Give --trust-anchors, --deny-list and/or --batch-result.',
+          next: NextStep.FixUsage,
         });
       }
       await withTerminal(g, (terminal) => {
